@@ -1,0 +1,53 @@
+# backsoon — build, test, demo. Every target installs what it needs (Debian/Ubuntu, as root).
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+
+# Debian packages the build, the tests and the demo use. Installed only when missing.
+APT_PACKAGES := libpcap-dev tcpdump nftables iproute2 snmp snmptrapd exim4-daemon-light
+
+ESBUILD := node_modules/.bin/esbuild
+SOURCES := $(shell find src -name '*.ts' 2>/dev/null)
+
+.PHONY: deps build test test-unit demo bench typecheck clean
+
+deps: node_modules/.installed
+
+.apt-installed: Makefile
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages: $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json .apt-installed
+	npm ci --no-audit --no-fund
+	@touch $@
+
+build: dist/backsoon.js
+
+dist/backsoon.js: node_modules/.installed $(SOURCES)
+	@mkdir -p dist
+	$(ESBUILD) src/main.ts --bundle --platform=node --target=node20 --format=cjs \
+	  --outfile=dist/backsoon.js --loader:.node=copy --log-level=warning \
+	  --define:import.meta.url=__backsoon_import_meta_url \
+	  --banner:js="const __backsoon_import_meta_url = require('url').pathToFileURL(__filename).href;"
+	@chmod +x dist/backsoon.js
+
+typecheck: node_modules/.installed
+	node_modules/.bin/tsc -p tsconfig.json
+
+test: build
+	bash test/run
+
+test-unit: node_modules/.installed
+	bash test/run unit
+
+demo: build
+	bash test/lab/demo
+
+bench: node_modules/.installed
+	bash bench/run
+
+clean:
+	rm -rf dist .apt-installed
