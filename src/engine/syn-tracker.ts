@@ -1,0 +1,131 @@
+// P4: remember each client's SYN (client, server, ports, seq) until the server's SYN/ACK with
+// ack = seq + 1 answers it; a SYN still unanswered after the timeout means the server is down.
+// SYNs arrive in time order, so the pending ones sit in a ring, oldest first, and expiry only
+// looks at the head. A fixed index finds the entry a SYN/ACK answers.
+
+import { KeyIndex } from './key-index';
+
+/** `t` is when the timeout ran out, `sent` when the unanswered SYN was seen. */
+export type SynTimeout = (t: number, sent: number, client: number, server: number, clientMac: number) => void;
+
+export class SynTracker {
+  readonly capacity: number;
+  private readonly client: Uint32Array;
+  private readonly server: Uint32Array;
+  private readonly ports: Uint32Array;
+  private readonly seq: Uint32Array;
+  private readonly time: Float64Array;
+  private readonly mac: Float64Array;
+  private readonly live: Uint8Array;
+  private readonly index: KeyIndex;
+  private head = 0;
+  private length = 0;
+  /** SYNs dropped because the ring was full of older, still pending ones. */
+  overflows = 0;
+
+  constructor(capacity: number) {
+    this.capacity = capacity;
+    this.client = new Uint32Array(capacity);
+    this.server = new Uint32Array(capacity);
+    this.ports = new Uint32Array(capacity);
+    this.seq = new Uint32Array(capacity);
+    this.time = new Float64Array(capacity);
+    this.mac = new Float64Array(capacity);
+    this.live = new Uint8Array(capacity);
+    this.index = new KeyIndex(capacity);
+  }
+
+  get pending(): number {
+    return this.index.size;
+  }
+
+  /** Time of the oldest pending SYN, or Infinity. */
+  get oldest(): number {
+    this.skipAnswered();
+    return this.length === 0 ? Infinity : this.time[this.head];
+  }
+
+  /** Records a SYN; a retransmission (same flow, same seq) keeps the first one's time. */
+  syn(t: number, client: number, server: number, sport: number, dport: number, seq: number, mac: number): void {
+    const ports = ((sport << 16) | dport) >>> 0;
+    const found = this.index.get(client, server, ports);
+    if (found >= 0) {
+      if (this.seq[found] !== seq >>> 0) {
+        // The client reused the ports for a new connection: that one is answered or lost.
+        this.seq[found] = seq;
+      }
+      return;
+    }
+    if (this.length === this.capacity) {
+      this.skipAnswered();
+      if (this.length === this.capacity) {
+        this.overflows++;
+        this.drop(this.head);
+        this.skipAnswered();
+      }
+    }
+    const slot = (this.head + this.length) % this.capacity;
+    this.client[slot] = client;
+    this.server[slot] = server;
+    this.ports[slot] = ports;
+    this.seq[slot] = seq;
+    this.time[slot] = t;
+    this.mac[slot] = mac;
+    this.live[slot] = 1;
+    this.index.set(client, server, ports, slot);
+    this.length++;
+  }
+
+  /** A SYN/ACK from the server; true when it answered a pending SYN (ack = seq + 1). */
+  synAck(server: number, client: number, serverPort: number, clientPort: number, ack: number): boolean {
+    const found = this.index.get(client, server, ((clientPort << 16) | serverPort) >>> 0);
+    if (found < 0 || ((this.seq[found] + 1) >>> 0) !== ack >>> 0) return false;
+    this.drop(found);
+    return true;
+  }
+
+  /** The server refused or an ICMP error answered the flow: it is no longer pending. */
+  answered(server: number, client: number, clientPort: number, serverPort: number): void {
+    const found = this.index.get(client, server, ((clientPort << 16) | serverPort) >>> 0);
+    if (found >= 0) this.drop(found);
+  }
+
+  /** Removes every SYN pending for `server`, handing each to `take` (oldest first). */
+  takeServer(server: number, take: (sent: number, client: number, mac: number) => void): void {
+    for (let i = 0; i < this.length; i++) {
+      const slot = (this.head + i) % this.capacity;
+      if (this.live[slot] && this.server[slot] === server >>> 0) {
+        this.drop(slot);
+        take(this.time[slot], this.client[slot], this.mac[slot]);
+      }
+    }
+  }
+
+  /** Reports and removes every SYN pending for `timeout` seconds or more at time `t`. */
+  expire(t: number, timeout: number, onTimeout: SynTimeout): void {
+    for (;;) {
+      this.skipAnswered();
+      if (this.length === 0 || this.time[this.head] + timeout > t) return;
+      const slot = this.head;
+      const client = this.client[slot];
+      const server = this.server[slot];
+      const mac = this.mac[slot];
+      const sent = this.time[slot];
+      this.drop(slot);
+      onTimeout(sent + timeout, sent, client, server, mac);
+    }
+  }
+
+  private drop(slot: number): void {
+    if (!this.live[slot]) return;
+    this.live[slot] = 0;
+    this.index.delete(this.client[slot], this.server[slot], this.ports[slot]);
+  }
+
+  private skipAnswered(): void {
+    while (this.length > 0 && !this.live[this.head]) {
+      this.head = (this.head + 1) % this.capacity;
+      this.length--;
+    }
+  }
+}
