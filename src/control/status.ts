@@ -1,0 +1,37 @@
+// What `backsoon status` reports: built by the daemon, printed by the CLI, read by rpcd/LuCI.
+import type { EngineCounters, OutageView } from '../engine/engine';
+import type { DecodeStats } from '../packet/stats';
+
+export interface CaptureStatus {
+  interface: string;
+  role: 'client' | 'server';
+  received: number;
+  dropped: number;
+  ifDropped: number;
+}
+
+export interface OutboxStatus {
+  queued: number;
+  sending: number;
+  sent: number;
+  failed: number;
+  retries: number;
+}
+
+export interface StatusReport {
+  version: string;
+  pid: number;
+  startedAt: number;
+  now: number;
+  config: string;
+  outages: OutageView[];
+  waitingClients: number;
+  contacts: number;
+  outbox: OutboxStatus;
+  captures: CaptureStatus[];
+  packets: DecodeStats;
+  engine: EngineCounters;
+  /** Other parts' counters by name (traps, probes, stand-in, policy...). */
+  extra: Record<string, Record<string, number>>;
+  tables: { servers: number; serverCapacity: number; links: number; linkCapacity: number; pendingSyns: number; synCapacity: number };
+}
