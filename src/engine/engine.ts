@@ -47,6 +47,8 @@ export type RecoveryCause = 'arp-reply' | 'syn-ack' | 'reset' | 'neigh-reachable
 type DownCause = 'icmp-unreachable' | 'syn-timeout' | 'arp-silence' | 'neigh-failed';
 
 const downCauses: readonly DownCause[] = ['icmp-unreachable', 'syn-timeout', 'arp-silence', 'neigh-failed'];
+/** Seconds between two ARP requests for them to count as two tries (the kernel waits ~1 s). */
+const ARP_RETRANSMIT_MIN = 0.5;
 const recoveryCauses: readonly RecoveryCause[] = ['arp-reply', 'syn-ack', 'reset', 'neigh-reachable', 'trap', 'probe'];
 /** Causes that say the host itself is gone, so any sign of life from it ends the outage. */
 const hostLevel = new Set<DownCause>(['icmp-unreachable', 'arp-silence', 'neigh-failed']);
@@ -87,7 +89,7 @@ export class Engine implements Observations {
   private readonly watchAll: boolean;
   private readonly watchedServers = new Set<number>();
   /** Unanswered ARP requests per target: count, and when the run began. */
-  private readonly arpAsked = new Map<number, { count: number; since: number }>();
+  private readonly arpAsked = new Map<number, { count: number; since: number; last: number }>();
   private readonly evicted: Evicted[] = [];
   private holding = 0;
   private nextPurge = -Infinity;
@@ -176,14 +178,17 @@ export class Engine implements Observations {
     const asked = this.arpAsked.get(target);
     if (asked === undefined) {
       if (this.arpAsked.size >= this.options.maxServers) this.arpAsked.delete(this.arpAsked.keys().next().value as number);
-      this.arpAsked.set(target, { count: 1, since: t });
+      this.arpAsked.set(target, { count: 1, since: t, last: t });
+      if (this.options.arpRetries > 1) return;
     } else {
+      // The kernel retransmits about once a second; copies of one request (a capture on
+      // 'any' sees it on the bridge and on the port) must not count as several.
+      if (t - asked.last < ARP_RETRANSMIT_MIN) return;
       asked.count++;
+      asked.last = t;
+      if (asked.count < this.options.arpRetries) return;
     }
-    const count = asked === undefined ? 1 : asked.count;
-    if (count >= this.options.arpRetries && this.outages.findServer(target) === NIL) {
-      this.down(t, target, 'arp-silence');
-    }
+    if (this.outages.findServer(target) === NIL) this.down(t, target, 'arp-silence');
   }
 
   arpReply(t: number, sender: number, _senderMac: number): void {
@@ -296,6 +301,8 @@ export class Engine implements Observations {
       this.counters.flaps++;
       this.emitDecision({ t, event: 'down', server: formatIPv4(server), cause: 'flap', since: o.downSince[slot] });
     } else {
+      // A client whose SYN is still unanswered tried earlier: the outage began no later.
+      since = Math.min(since, this.syns.earliestFor(server));
       slot = o.addServer(server, since, downCauses.indexOf(cause));
       if (slot === NIL && this.dropIdleServer()) slot = o.addServer(server, since, downCauses.indexOf(cause));
       if (slot === NIL) { this.counters.serversFull++; return; }
@@ -314,7 +321,7 @@ export class Engine implements Observations {
     if (link !== NIL) {
       // P5: already waiting; remember the latest attempt for P10.
       if (t > o.lastAttempt[link]) o.lastAttempt[link] = t;
-      if (mac !== 0) o.linkMac[link] = mac;
+      if (o.linkMac[link] === 0) o.linkMac[link] = mac;
       return;
     }
     if (this.options.requireContact && this.contacts.lookup(client, mac) === undefined) {

@@ -90,6 +90,15 @@ export class SynTracker {
     if (found >= 0) this.drop(found);
   }
 
+  /** When the oldest SYN still pending for `server` was seen, or Infinity. */
+  earliestFor(server: number): number {
+    for (let i = 0; i < this.length; i++) {
+      const slot = (this.head + i) % this.capacity;
+      if (this.live[slot] && this.server[slot] === server >>> 0) return this.time[slot];
+    }
+    return Infinity;
+  }
+
   /** Removes every SYN pending for `server`, handing each to `take` (oldest first). */
   takeServer(server: number, take: (sent: number, client: number, mac: number) => void): void {
     for (let i = 0; i < this.length; i++) {

@@ -1,0 +1,108 @@
+// The detectors over captures of the real Linux kernel (test/fixtures, see its README):
+// what an admin replaying such a capture must see.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Decision } from '../../src/engine/decisions';
+import { Engine, defaultEngineOptions, type EngineOptions } from '../../src/engine/engine';
+import { FrameDecoder } from '../../src/packet/dispatch';
+import { forEachPacket } from '../../src/packet/pcapfile';
+import { malformedTotal } from '../../src/packet/stats';
+
+const SERVER = '198.51.100.10';
+
+function replay(name: string, options: Partial<EngineOptions> = {}) {
+  const decisions: Decision[] = [];
+  const engine = new Engine({ ...defaultEngineOptions, ...options }, (d) => decisions.push(d));
+  const decoder = new FrameDecoder(engine);
+  forEachPacket(readFileSync(`test/fixtures/${name}`), (linktype, data, off, len, t) => {
+    engine.tick(t);
+    decoder.frame(linktype, data, off, len, t);
+  });
+  assert.is(malformedTotal(decoder.stats), 0, `${name}: no malformed frames`);
+  const summary = decisions.map((d) => `${d.event} ${d.server}${d.client ? ' ' + d.client : ''}${d.cause ? ' ' + d.cause : ''}`);
+  return { decisions, summary, engine };
+}
+
+test('server MAC not cached: the router\'s ICMP host unreachable names server and client (P3)', () => {
+  const { summary, engine } = replay('icmp-uncached.pcap');
+  assert.equal(summary, [`down ${SERVER} icmp-unreachable`, `attempt ${SERVER} 192.0.2.10`]);
+  assert.is(engine.outageList()[0].clients.length, 1);
+});
+
+test('server side of the same outage: unanswered ARP requests mark it down', () => {
+  const { summary } = replay('icmp-uncached-server-side.pcap');
+  assert.equal(summary, [`down ${SERVER} arp-silence`]);
+});
+
+test('server MAC cached: detection waits for the kernel to give up on the stale entry', () => {
+  const { summary, decisions } = replay('icmp-cached.pcap');
+  assert.equal(summary, [`down ${SERVER} icmp-unreachable`, `attempt ${SERVER} 192.0.2.10`]);
+  assert.ok(decisions[0].t > decisions[0].since! - 1);
+});
+
+test('whole story on a client-side interface: two clients wait, the SYN/ACK brings the notices (P8, P9)', () => {
+  const { summary, decisions } = replay('outage-client-side.pcap');
+  assert.equal(summary, [
+    `down ${SERVER} icmp-unreachable`,
+    `attempt ${SERVER} 192.0.2.10`,
+    `attempt ${SERVER} 192.0.2.11`,
+    `recovered ${SERVER} syn-ack`,
+    `notify ${SERVER} 192.0.2.10`,
+    `notify ${SERVER} 192.0.2.11`,
+  ]);
+  const notices = decisions.filter((d) => d.event === 'notify');
+  assert.ok(notices.every((n) => n.outage === notices[0].outage && n.since! <= n.firstAttempt!));
+});
+
+test('whole story captured on "any" (SLL2, every packet seen twice): one outage, each client once', () => {
+  const { summary } = replay('outage-any.pcap');
+  assert.equal(summary, [
+    `down ${SERVER} arp-silence`,
+    `attempt ${SERVER} 192.0.2.10`,
+    `attempt ${SERVER} 192.0.2.11`,
+    `recovered ${SERVER} arp-reply`,
+    `notify ${SERVER} 192.0.2.10`,
+    `notify ${SERVER} 192.0.2.11`,
+  ]);
+});
+
+test('whole story on the server-side interface: ARP silence, then the ARP reply (P8)', () => {
+  const { summary } = replay('outage-server-side.pcap');
+  assert.equal(summary.filter((s) => !s.startsWith('attempt')), [`down ${SERVER} arp-silence`, `recovered ${SERVER} arp-reply`, `notify ${SERVER} 192.0.2.10`]);
+});
+
+test('a silent service: SYNs unanswered for syn_timeout (30 s) mean down; the SYN/ACK means back (P4)', () => {
+  const { summary, decisions } = replay('silent-service.pcap');
+  assert.equal(summary, [`down ${SERVER} syn-timeout`, `attempt ${SERVER} 192.0.2.10`, `recovered ${SERVER} syn-ack`, `notify ${SERVER} 192.0.2.10`]);
+  assert.is(Math.round(decisions[0].t - decisions[0].since!), 30);
+  // With a syn_timeout longer than the silence, nothing is concluded.
+  assert.equal(replay('silent-service.pcap', { synTimeout: 60 }).summary, []);
+});
+
+test('backsoon replay prints one JSON object per decision and a summary on stderr', () => {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', 'replay', 'test/fixtures/outage-client-side.pcap'], { encoding: 'utf8' });
+  assert.is(run.status, 0, run.stderr);
+  const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(lines.map((l) => l.event), ['down', 'attempt', 'attempt', 'recovered', 'notify', 'notify']);
+  assert.equal(Object.keys(lines[0]).slice(0, 4), ['t', 'event', 'server', 'cause']);
+  assert.type(lines[0].t, 'number');
+  assert.match(run.stderr, /41 packets; 9 SYN, 2 SYN\/ACK/);
+  assert.match(run.stderr, /decisions: 1 down, 2 attempt, 1 recovered, 2 notify, 0 expired/);
+});
+
+test('backsoon replay: a missing file, a file that is not a capture, and bad options exit 2 with a message', () => {
+  const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', 'replay', ...args], { encoding: 'utf8' });
+  let run = cli('/nonexistent.pcap');
+  assert.is(run.status, 2);
+  assert.match(run.stderr, /cannot read '\/nonexistent.pcap': ENOENT/);
+  run = cli('package.json');
+  assert.is(run.status, 2);
+  assert.match(run.stderr, /package.json: byte 0/);
+  run = cli('test/fixtures/icmp-uncached.pcap', '--syn-timeout', 'zero');
+  assert.is(run.status, 2);
+  assert.match(run.stderr, /must be a positive number/);
+});
+
+test.run();

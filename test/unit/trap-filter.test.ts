@@ -1,0 +1,137 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parseIPv4 } from '../../src/engine/addr';
+import { decideTrap, readNotification, sourceAddress, type TrapNotification } from '../../src/capture/trap-filter';
+import type { NetSnmpPdu } from '../../src/capture/trap-netsnmp';
+import { recoveryTrapSet } from '../../src/capture/trap-oids';
+
+const ip = (text: string): number => parseIPv4(text) as number;
+
+// PDUs as net-snmp's receiver hands them over (printed from it while Net-SNMP's snmptrap sent).
+const v1ColdStart: NetSnmpPdu = {
+  type: 164, enterprise: '1.3.6.1.4.1.8072.3.2.10', agentAddr: '198.51.100.7', generic: 0, specific: 0,
+  varbinds: [], scoped: false, community: 'public',
+};
+function v2(type: 166 | 167, trapOid: string, extra: Partial<NetSnmpPdu> = {}): NetSnmpPdu {
+  return {
+    type,
+    varbinds: [
+      { oid: '1.3.6.1.2.1.1.3.0', type: 67, value: 38252 },
+      { oid: '1.3.6.1.6.3.1.1.4.1.0', type: 6, value: trapOid },
+    ],
+    scoped: false, community: 'public', ...extra,
+  };
+}
+
+function read(pdu: NetSnmpPdu, source = '198.51.100.10'): TrapNotification {
+  const n = readNotification(pdu, source);
+  if (typeof n === 'string') throw new Error(`expected a notification, got: ${n}`);
+  return n;
+}
+
+test('an SNMPv1 coldStart is read in v2 form with its agent-addr', () => {
+  const n = read(v1ColdStart);
+  assert.is(n.version, 'v1');
+  assert.is(n.kind, 'trap');
+  assert.is(n.trapOid, '1.3.6.1.6.3.1.1.5.1');
+  assert.is(n.source, ip('198.51.100.10'));
+  assert.is(n.agentAddr, ip('198.51.100.7'));
+});
+
+test('an SNMPv1 agent-addr of 0.0.0.0 names nobody', () => {
+  assert.is(read({ ...v1ColdStart, agentAddr: '0.0.0.0' }).agentAddr, null);
+});
+
+test('an SNMPv1 enterprise-specific trap is read as ENTERPRISE.0.SPECIFIC', () => {
+  const n = read({ ...v1ColdStart, enterprise: '1.3.6.1.4.1.8072.4', generic: 6, specific: 3 });
+  assert.is(n.trapOid, '1.3.6.1.4.1.8072.4.0.3');
+});
+
+test('v2c traps, informs and v3 notifications are told apart', () => {
+  const trap = read(v2(167, '1.3.6.1.6.3.1.1.5.4'));
+  assert.equal([trap.version, trap.kind, trap.trapOid, trap.agentAddr], ['v2c', 'trap', '1.3.6.1.6.3.1.1.5.4', null]);
+  const inform = read(v2(166, '1.3.6.1.6.3.1.1.5.1'));
+  assert.equal([inform.version, inform.kind], ['v2c', 'inform']);
+  const v3 = read(v2(167, '1.3.6.1.6.3.1.1.5.2', { scoped: true, community: undefined, user: 'alice' }));
+  assert.equal([v3.version, v3.kind, v3.principal], ['v3', 'trap', "user 'alice'"]);
+});
+
+test('snmpTrapOID.0 is found even when a sender does not put it second', () => {
+  const pdu = v2(167, '1.3.6.1.6.3.1.1.5.2');
+  const n = read({ ...pdu, varbinds: [...(pdu.varbinds ?? [])].reverse() });
+  assert.is(n.trapOid, '1.3.6.1.6.3.1.1.5.2');
+});
+
+test('notifications without a usable trap OID are refused with a reason', () => {
+  const cases: NetSnmpPdu[] = [
+    { ...v2(167, ''), varbinds: [{ oid: '1.3.6.1.2.1.1.3.0', type: 67, value: 1 }] },
+    { ...v2(167, ''), varbinds: [{ oid: '1.3.6.1.6.3.1.1.4.1.0', type: 4, value: '1.3.6.1.6.3.1.1.5.1' }] },
+    v2(167, 'garbage'),
+    { ...v1ColdStart, generic: 9 },
+    { type: 160, varbinds: [] },
+  ];
+  for (const pdu of cases) assert.type(readNotification(pdu, '198.51.100.10'), 'string', JSON.stringify(pdu));
+});
+
+test('the UDP source is read as IPv4, IPv4-mapped IPv6 included; other IPv6 is not', () => {
+  assert.is(sourceAddress('198.51.100.10'), ip('198.51.100.10'));
+  assert.is(sourceAddress('::ffff:198.51.100.10'), ip('198.51.100.10'));
+  assert.is(sourceAddress('2001:db8::1'), null);
+});
+
+const recovery = recoveryTrapSet(['1.3.6.1.4.1.8072.4.0.3']);
+const server1 = ip('198.51.100.10');
+const agentOf2 = ip('198.51.100.7');
+// The daemon's rule, written out: a server's own address, else its configured agent address.
+function resolveServer(source: number, agentAddr: number | null): number | null {
+  if (source === server1) return 1;
+  if (agentAddr === agentOf2 || source === agentOf2) return 2;
+  return null;
+}
+
+test('a recovery trap from a server\'s address is accepted for that server', () => {
+  const decision = decideTrap(read(v2(167, '1.3.6.1.6.3.1.1.5.1')), recovery, resolveServer);
+  assert.equal(decision.accept && decision.server, 1);
+  assert.match(decision.detail, /coldStart trap \(SNMPv2c, community 'public'\) from 198\.51\.100\.10/);
+});
+
+test('coldStart, warmStart, linkUp and a configured trap count; linkDown does not', () => {
+  const accepted = (oid: string): boolean => decideTrap(read(v2(167, oid)), recovery, resolveServer).accept;
+  assert.ok(accepted('1.3.6.1.6.3.1.1.5.1'));
+  assert.ok(accepted('1.3.6.1.6.3.1.1.5.2'));
+  assert.ok(accepted('1.3.6.1.6.3.1.1.5.4'));
+  assert.ok(accepted('1.3.6.1.4.1.8072.4.0.3'));
+  const linkDown = decideTrap(read(v2(167, '1.3.6.1.6.3.1.1.5.3')), recovery, resolveServer);
+  assert.equal(linkDown.accept ? 'accepted' : linkDown.reason, 'notRecoveryTrap');
+  assert.match(linkDown.detail, /^linkDown trap/);
+});
+
+test('a v1 enterprise trap counts when its ENTERPRISE.0.SPECIFIC form is configured', () => {
+  const pdu = { ...v1ColdStart, enterprise: '1.3.6.1.4.1.8072.4', generic: 6, specific: 3 };
+  assert.ok(decideTrap(read(pdu), recovery, resolveServer).accept);
+  assert.not.ok(decideTrap(read({ ...pdu, specific: 2 }), recovery, resolveServer).accept);
+});
+
+test('the SNMPv1 agent-addr can name the server when the UDP source does not', () => {
+  const decision = decideTrap(read(v1ColdStart, '203.0.113.5'), recovery, resolveServer);
+  assert.equal(decision.accept && decision.server, 2);
+  assert.match(decision.detail, /from 203\.0\.113\.5, agent-addr 198\.51\.100\.7/);
+});
+
+test('a recovery trap from an unknown source is ignored as unknownSource', () => {
+  const decision = decideTrap(read(v2(167, '1.3.6.1.6.3.1.1.5.1'), '203.0.113.5'), recovery, resolveServer);
+  assert.equal(decision.accept ? 'accepted' : decision.reason, 'unknownSource');
+  const v6 = decideTrap(read(v2(167, '1.3.6.1.6.3.1.1.5.1'), '2001:db8::1'), recovery, resolveServer);
+  assert.equal(v6.accept ? 'accepted' : v6.reason, 'unknownSource');
+});
+
+test('resolveServer is asked only about recovery traps', () => {
+  const asked: number[] = [];
+  const spy = (source: number): number | null => { asked.push(source); return 1; };
+  decideTrap(read(v2(167, '1.3.6.1.6.3.1.1.5.3')), recovery, spy);
+  assert.equal(asked, []);
+  decideTrap(read(v2(167, '1.3.6.1.6.3.1.1.5.4')), recovery, spy);
+  assert.equal(asked, [server1]);
+});
+
+test.run();
