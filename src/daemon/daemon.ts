@@ -1,0 +1,275 @@
+// The running daemon: wires the live inputs (capture, neighbour events, traps, probes) into the
+// engine and the engine's decisions into notices, state snapshots and the control socket.
+// The engine itself stays pure; everything with I/O lives here or below.
+
+import { join } from 'node:path';
+import type { Config, ServerConfig } from '../config/types';
+import { formatIPv4, parseIPv4 } from '../engine/addr';
+import type { Decision } from '../engine/decisions';
+import { Engine } from '../engine/engine';
+import { engineOptionsFrom } from '../engine/from-config';
+import type { Observations } from '../engine/observations';
+import { exportState, importState, seedContacts } from '../engine/state';
+import { createDecodeStats, type DecodeStats } from '../packet/stats';
+import { ControlServer } from '../control/socket';
+import { SnapshotStore } from '../control/snapshot';
+import type { StatusReport } from '../control/status';
+import { createMailTransport, mailChannel, MAIL_CHANNEL, type MailTransport } from '../notify/mail';
+import { noticeFromDecision } from '../notify/notice';
+import { Outbox } from '../notify/outbox';
+import { queueRecoveryMail } from '../notify/recovery-mail';
+import type { Logger } from './log';
+
+export const VERSION = '0.1.0';
+
+/** The pieces with I/O, started after the engine; each may be absent (not configured). */
+export interface Inputs {
+  start(daemon: Daemon): Promise<void>;
+  /** Called after a reload with the new configuration. */
+  reconfigure(daemon: Daemon): Promise<void>;
+  stop(): Promise<void>;
+  /** Counters for `backsoon status`, by part name. */
+  stats(): { captures: StatusReport['captures']; packets: DecodeStats[]; extra: StatusReport['extra'] };
+}
+
+export class Daemon {
+  config: Config;
+  engine: Engine;
+  readonly log: Logger;
+  readonly startedAt = Date.now() / 1000;
+  /** Forwards observations to the current engine (a reload replaces it). */
+  readonly sink: Observations;
+  private serversByAddress = new Map<number, ServerConfig>();
+  private snapshot: SnapshotStore;
+  private outbox: Outbox | null = null;
+  private mail: MailTransport | null = null;
+  private control: ControlServer | null = null;
+  private ticker: NodeJS.Timeout | null = null;
+  private readonly inputs: Inputs[] = [];
+  private readonly decisionListeners: ((d: Decision) => void)[] = [];
+  readonly notices = { queued: 0, duplicate: 0, noContact: 0, notDirect: 0, failedToQueue: 0 };
+
+  constructor(config: Config, log: Logger) {
+    this.config = config;
+    this.log = log;
+    this.engine = this.buildEngine(config);
+    const daemon = this;
+    this.sink = {
+      syn: (...a) => daemon.engine.syn(...a),
+      synAck: (...a) => daemon.engine.synAck(...a),
+      reset: (...a) => daemon.engine.reset(...a),
+      icmpUnreachable: (...a) => daemon.engine.icmpUnreachable(...a),
+      arpRequest: (...a) => daemon.engine.arpRequest(...a),
+      arpReply: (...a) => daemon.engine.arpReply(...a),
+    };
+    this.snapshot = this.buildSnapshot(config);
+  }
+
+  static now(): number {
+    return Date.now() / 1000;
+  }
+
+  addInputs(inputs: Inputs): void {
+    this.inputs.push(inputs);
+  }
+
+  onDecision(listener: (d: Decision) => void): void {
+    this.decisionListeners.push(listener);
+  }
+
+  serverConfig(addr: number): ServerConfig | undefined {
+    return this.serversByAddress.get(addr >>> 0);
+  }
+
+  async start(): Promise<void> {
+    const m = this.config.main;
+    this.restoreState();
+    this.outbox = await Outbox.open({
+      dir: join(m.stateDir, 'outbox'),
+      log: (level, line) => this.log(level, line),
+    });
+    this.attachMail();
+    this.control = new ControlServer(m.controlSocket, (req) => this.answer(req), (msg) => this.log('warn', msg));
+    await this.control.start();
+    for (const inputs of this.inputs) await inputs.start(this);
+    this.ticker = setInterval(() => this.engine.tick(Daemon.now()), 1000);
+    this.log('info', `backsoon ready: watching ${this.describeWatch()}; ${this.engine.outages.serverCount} servers down from saved state`);
+  }
+
+  /** SIGHUP: a new configuration; state is kept. A bad file is refused and the old one stays. */
+  async reload(next: Config): Promise<void> {
+    const saved = exportState(this.engine, Daemon.now());
+    this.config = next;
+    this.engine = this.buildEngine(next);
+    const { restored, skipped } = importState(this.engine, saved);
+    for (const s of skipped) this.log('warn', `reload: ${s}`);
+    this.snapshot.flush();
+    this.snapshot = this.buildSnapshot(next);
+    this.attachMail();
+    for (const inputs of this.inputs) await inputs.reconfigure(this);
+    this.log('info', `configuration reloaded from ${next.file}; ${restored} outages kept`);
+    this.snapshot.markDirty();
+  }
+
+  /** SIGTERM: stop taking input, write state, give the outbox a moment, close. */
+  async stop(): Promise<void> {
+    if (this.ticker !== null) clearInterval(this.ticker);
+    for (const inputs of this.inputs) {
+      try { await inputs.stop(); } catch (err) { this.log('warn', `stopping: ${(err as Error).message}`); }
+    }
+    this.snapshot.flush();
+    this.control?.stop();
+    if (this.outbox !== null) {
+      const { left } = await this.outbox.drain(3000);
+      if (left > 0) this.log('info', `${left} notices stay in the outbox for the next start`);
+      await this.outbox.close();
+    }
+    this.mail?.close();
+  }
+
+  status(): StatusReport {
+    const e = this.engine;
+    const outages = e.outageList();
+    const captures: StatusReport['captures'] = [];
+    const packets = createDecodeStats();
+    const extra: StatusReport['extra'] = {
+      notices: { ...this.notices },
+      state: { writes: this.snapshot.writes, failures: this.snapshot.failures },
+      control: { badRequests: this.control?.badRequests ?? 0 },
+    };
+    for (const inputs of this.inputs) {
+      const s = inputs.stats();
+      captures.push(...s.captures);
+      for (const p of s.packets) addStats(packets, p);
+      Object.assign(extra, s.extra);
+    }
+    const ob = this.outbox?.stats();
+    return {
+      version: VERSION,
+      pid: process.pid,
+      startedAt: this.startedAt,
+      now: Daemon.now(),
+      config: this.config.file,
+      outages,
+      waitingClients: e.outages.linkCount,
+      contacts: e.contacts.size,
+      outbox: ob ? { queued: ob.queued, sending: ob.sending, sent: ob.sent, failed: ob.failed, retries: ob.retries }
+        : { queued: 0, sending: 0, sent: 0, failed: 0, retries: 0 },
+      captures,
+      packets,
+      engine: e.counters,
+      extra,
+      tables: {
+        servers: e.outages.serverCount, serverCapacity: e.outages.capacity.servers,
+        links: e.outages.linkCount, linkCapacity: e.outages.capacity.links,
+        pendingSyns: e.syns.pending, synCapacity: e.syns.capacity,
+      },
+    };
+  }
+
+  private answer(req: { cmd: string }): unknown {
+    switch (req.cmd) {
+      case 'status': return this.status();
+      case 'ping': return { ok: true, pid: process.pid };
+      default: return { error: `unknown command '${req.cmd}' (status, ping)` };
+    }
+  }
+
+  private buildEngine(config: Config): Engine {
+    this.serversByAddress = new Map(config.servers.map((s) => [s.address >>> 0, s]));
+    const engine = new Engine(engineOptionsFrom(config), (d) => this.decided(d));
+    seedContacts(engine, config.contacts, Daemon.now());
+    return engine;
+  }
+
+  private buildSnapshot(config: Config): SnapshotStore {
+    return new SnapshotStore(config.main.stateDir, config.main.snapshotInterval,
+      () => exportState(this.engine, Daemon.now()), (msg) => this.log('error', msg));
+  }
+
+  private restoreState(): void {
+    let saved: unknown;
+    try {
+      saved = this.snapshot.load();
+    } catch (err) {
+      this.log('warn', (err as Error).message);
+      return;
+    }
+    if (saved === null) return;
+    const { restored, skipped } = importState(this.engine, saved);
+    this.log('info', `state restored from ${this.snapshot.file}: ${restored} outages, ${this.engine.outages.linkCount} waiting clients`);
+    for (const s of skipped) this.log('warn', `state: ${s}`);
+  }
+
+  private attachMail(): void {
+    this.mail?.close();
+    this.mail = null;
+    if (this.config.mail === null || this.outbox === null) return;
+    this.mail = createMailTransport(this.config.mail);
+    this.outbox.registerChannel(MAIL_CHANNEL, mailChannel(this.mail));
+  }
+
+  private decided(d: Decision): void {
+    const level = d.event === 'down' || d.event === 'recovered' ? 'info' : 'debug';
+    this.log(level, describeDecision(d));
+    this.snapshot.markDirty();
+    if (d.event === 'notify') this.notify(d);
+    for (const listener of this.decisionListeners) {
+      try { listener(d); } catch (err) { this.log('error', `decision listener: ${(err as Error).message}`); }
+    }
+  }
+
+  /** P9: a recovery mail for one waiting client, through the outbox. */
+  private notify(d: Decision): void {
+    const server = parseIPv4(d.server);
+    const conf = server === null ? undefined : this.serverConfig(server);
+    const channels = conf?.notify ?? ['direct'];
+    if (!channels.includes('direct')) { this.notices.notDirect++; return; }
+    const notice = noticeFromDecision(d, conf?.name ?? d.server, d.t);
+    if (notice === null) {
+      this.notices.noContact++;
+      this.log('info', `client ${d.client} waited for ${d.server} but has no known mail address; not told`);
+      return;
+    }
+    if (this.outbox === null || this.config.mail === null) {
+      this.notices.failedToQueue++;
+      this.log('warn', `no 'config mail' section: cannot tell ${notice.to} that ${d.server} is back`);
+      return;
+    }
+    const outbox = this.outbox;
+    queueRecoveryMail(outbox, notice, { from: this.config.mail.from, date: Daemon.now() }).then(
+      (r) => { if (r.status === 'queued') this.notices.queued++; else this.notices.duplicate++; },
+      (err: unknown) => { this.notices.failedToQueue++; this.log('error', `cannot queue the notice to ${notice.to}: ${(err as Error).message}`); },
+    );
+  }
+
+  private describeWatch(): string {
+    const c = this.config;
+    if (c.servers.length === 0 && c.watch.networks.length === 0) return 'every server seen';
+    const parts = [
+      ...c.servers.map((s) => `${s.name} (${formatIPv4(s.address)})`),
+      ...c.watch.networks.map((n) => `${formatIPv4(n.network)}/${n.length}`),
+    ];
+    return parts.join(', ');
+  }
+}
+
+export function describeDecision(d: Decision): string {
+  switch (d.event) {
+    case 'down': return `server ${d.server} is down (${d.cause})`;
+    case 'attempt': return `client ${d.client} tried ${d.server} while it was down`;
+    case 'recovered': return `server ${d.server} is back (${d.cause})`;
+    case 'notify': return `telling ${d.client}${d.contact ? ` <${d.contact}>` : ''} that ${d.server} is back`;
+    case 'expired': return `client ${d.client} no longer waits for ${d.server} (${d.cause})`;
+  }
+}
+
+function addStats(into: DecodeStats, from: DecodeStats): void {
+  for (const key of Object.keys(from) as (keyof DecodeStats)[]) {
+    if (key === 'malformed') {
+      for (const m of Object.keys(from.malformed) as (keyof DecodeStats['malformed'])[]) into.malformed[m] += from.malformed[m];
+    } else {
+      into[key] += from[key];
+    }
+  }
+}
