@@ -1,0 +1,105 @@
+// `backsoon config show|check|reference`: what an admin runs after editing /etc/config/backsoon.
+import { formatError, formatWarning, type Diagnostic } from './diagnostics';
+import { configReference } from './reference';
+import { uciShow } from './show';
+import type { Config } from './types';
+import { parseUci } from './uci';
+import { checkConfigText, DEFAULT_CONFIG_FILE, readConfigFile } from './validate';
+
+const usage = `usage: backsoon config show [FILE]
+       backsoon config check [FILE]
+       backsoon config reference
+
+  show       print FILE the way 'uci show backsoon' prints it
+  check      validate FILE; print 'ok: ...' and exit 0, or print every error and exit 2
+  reference  print the configuration reference (Markdown) generated from the schema
+
+FILE defaults to ${DEFAULT_CONFIG_FILE}. Exit codes: 0 valid, 2 invalid or unreadable.
+`;
+
+const write = (text: string) => process.stdout.write(text);
+const complain = (text: string) => process.stderr.write(text);
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** The one-line verdict of a valid file. */
+export function summary(config: Config): string {
+  const parts = [
+    plural(config.servers.length, 'server'),
+    plural(config.contacts.length, 'contact'),
+    config.mail ? `mail via ${config.mail.host}:${config.mail.port}` : 'no mail',
+  ];
+  if (config.snmp.enabled) parts.push(`traps on ${config.snmp.listen}:${config.snmp.port}`);
+  if (!config.main.enabled) parts.push('daemon disabled');
+  return `ok: ${parts.join(', ')}`;
+}
+
+function read(file: string): string | null {
+  const text = readConfigFile(file);
+  if (typeof text === 'string') return text;
+  complain(`backsoon: ${formatError(text)}\n`);
+  return null;
+}
+
+/** Errors and warnings in file order, so the output reads alongside the file. */
+function report(errors: readonly Diagnostic[], warnings: readonly Diagnostic[]): void {
+  const lines = [
+    ...errors.map((d) => ({ line: d.line, text: formatError(d) })),
+    ...warnings.map((d) => ({ line: d.line, text: formatWarning(d) })),
+  ].sort((a, b) => a.line - b.line);
+  for (const l of lines) complain(`${l.text}\n`);
+}
+
+function show(file: string): number {
+  const text = read(file);
+  if (text === null) return 2;
+  const parsed = parseUci(text, file);
+  if (parsed.errors.length > 0) {
+    report(parsed.errors, []);
+    return 2;
+  }
+  write(uciShow(parsed.pkg));
+  return 0;
+}
+
+function check(file: string): number {
+  const text = read(file);
+  if (text === null) return 2;
+  const result = checkConfigText(text, file);
+  report(result.errors, result.warnings);
+  if (!result.config) {
+    complain(`${file}: ${plural(result.errors.length, 'error')}\n`);
+    return 2;
+  }
+  write(`${summary(result.config)}\n`);
+  return 0;
+}
+
+export async function main(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === '--help' || sub === '-h' || sub === 'help' || rest.includes('--help') || rest.includes('-h')) {
+    write(usage);
+    return 0;
+  }
+  const fileArgs = rest.filter((a) => a !== '--');
+  const unknownFlag = fileArgs.find((a) => a.startsWith('-'));
+  if (unknownFlag !== undefined || fileArgs.length > 1) {
+    complain(`backsoon config: ${unknownFlag !== undefined ? `unknown option '${unknownFlag}'` : 'give at most one FILE'}\n\n${usage}`);
+    return 2;
+  }
+  const file = fileArgs[0] ?? DEFAULT_CONFIG_FILE;
+  switch (sub) {
+    case 'show':
+      return show(file);
+    case 'check':
+      return check(file);
+    case 'reference':
+      if (fileArgs.length > 0) break;
+      write(configReference());
+      return 0;
+  }
+  complain(sub === undefined ? usage : `backsoon config: unknown subcommand '${sub}'\n\n${usage}`);
+  return 2;
+}

@@ -1,0 +1,195 @@
+// Every section type and option backsoon reads from /etc/config/backsoon, in one table. The
+// validator takes kinds, defaults and ranges from here, and docs/CONFIG.md is generated from it
+// (`backsoon config reference`), so the file, the checks and the manual cannot drift apart.
+import type { Limits, ValueKind } from './values';
+
+export interface OptionSpec extends Limits {
+  readonly name: string;
+  readonly kind: ValueKind;
+  /** Read with `list NAME VALUE` (one item per line); `option NAME 'a b'` is read as two items. */
+  readonly list?: true;
+  readonly required?: true;
+  /** Never echoed in messages (keys, passwords). */
+  readonly secret?: true;
+  /** UCI text of the default; absent: unset (null in the typed config) or computed. */
+  readonly default?: string | readonly string[];
+  /** Describes a default that depends on other options. */
+  readonly defaultNote?: string;
+  readonly doc: string;
+}
+
+export interface SectionSpec {
+  readonly type: string;
+  /** How the section is written, for the reference: `config server 'NAME'`. */
+  readonly header: string;
+  readonly multiple: boolean;
+  readonly doc: string;
+  readonly options: readonly OptionSpec[];
+}
+
+const seconds = (min: number, max: number) => ({ kind: 'duration' as const, min, max });
+
+export const SCHEMA: readonly SectionSpec[] = [
+  {
+    type: 'backsoon',
+    header: "config backsoon 'main'",
+    multiple: false,
+    doc: 'The daemon itself: where it listens, how it decides a server is down, and the sizes of its tables. ' +
+      'Without this section every default below applies.',
+    options: [
+      { name: 'enabled', kind: 'bool', default: '1', doc: 'Run the daemon; 0 keeps it stopped.' },
+      { name: 'interface', kind: 'iface', list: true, default: [],
+        doc: 'Client-side network devices (Linux names as `ip link` shows them, such as br-lan, not UCI network names): ' +
+          'ICMP unreachable, SYN, SYN/ACK and RST are read here. None: nothing is watched.' },
+      { name: 'server_interface', kind: 'iface', list: true, default: [],
+        doc: 'Server-side network devices: ARP requests and replies for servers on a directly attached segment are read here. ' +
+          'None: no ARP detection; servers behind a gateway are judged by SYN silence and ICMP only.' },
+      { name: 'syn_timeout', ...seconds(1, 86400), default: '30',
+        doc: "Seconds a client's SYN may wait for the SYN/ACK before its server counts as down." },
+      { name: 'arp_retries', kind: 'uint', min: 1, max: 100, default: '3',
+        doc: 'Unanswered ARP requests for a server before it counts as down.' },
+      { name: 'icmp_code', kind: 'icmp_code', list: true, default: ['0', '1', '5', '6', '7', '11', '12'],
+        doc: 'ICMP destination-unreachable codes (type 3) that mean "server down". 2, 3 and 4 come from a live host or a working ' +
+          'path and are refused; 9, 10 and 13 to 15 are a firewall\'s refusal and draw a warning.' },
+      { name: 'max_attempt_age', ...seconds(60, 31536000), default: '86400',
+        doc: 'A client whose last attempt is older than this when the server returns is not told, and is purged.' },
+      { name: 'purge_interval', ...seconds(1, 86400), default: '300',
+        doc: 'Seconds between purges of attempts older than max_attempt_age.' },
+      { name: 'hold', ...seconds(0, 86400), default: '0',
+        doc: 'Flap damping: seconds a server must stay up before notices go out; 0 sends them at once.' },
+      { name: 'confirm', kind: 'bool', default: '0',
+        doc: 'An SNMP trap marks a server recovered only after one probe of it succeeds.' },
+      { name: 'probe_interval', ...seconds(1, 86400), default: '10',
+        doc: 'Seconds between active probes of a down server (see list probe of config server).' },
+      { name: 'max_servers', kind: 'uint', min: 1, max: 65536, default: '1024',
+        doc: 'Capacity of the table of down servers; also the most config server sections allowed.' },
+      { name: 'max_links', kind: 'uint', min: 1, max: 4194304, default: '65536',
+        doc: 'Capacity of the table of waiting clients (one entry per client and server); when full the oldest entry is evicted.' },
+      { name: 'max_links_per_server', kind: 'uint', min: 1, max: 4194304, default: '8192',
+        doc: 'Most waiting clients kept for one server, so one flooded server cannot starve the others; at most max_links.' },
+      { name: 'max_pending_syns', kind: 'uint', min: 1, max: 4194304, default: '65536',
+        doc: 'Capacity of the table of SYNs waiting for their SYN/ACK.' },
+      { name: 'max_contacts', kind: 'uint', min: 1, max: 1048576, default: '65536',
+        doc: 'Capacity of the table of client mail addresses (config contact sections and addresses left on the stand-in page).' },
+      { name: 'require_contact', kind: 'bool', default: '0',
+        doc: 'Register only clients whose mail address is known.' },
+      { name: 'state_dir', kind: 'path', default: '/etc/backsoon',
+        doc: 'Directory for the state snapshot and the outbox, kept across restarts.' },
+      { name: 'snapshot_interval', ...seconds(5, 86400), default: '60',
+        doc: 'Least seconds between two writes of the state snapshot; routers write to flash, so not below 5.' },
+      { name: 'control_socket', kind: 'path', default: '/var/run/backsoon.sock',
+        doc: 'Unix socket that `backsoon status` and the rpcd plugin talk to.' },
+      { name: 'log_level', kind: 'enum', values: ['error', 'warn', 'info', 'debug'], default: 'info',
+        doc: 'Least severity written to the log.' },
+      { name: 'policy', kind: 'path',
+        doc: 'A JavaScript policy file that decides on notices (run in a sandbox). Unset: every notice is sent.' },
+      { name: 'metrics_listen', kind: 'listen',
+        doc: 'ADDRESS:PORT of the Prometheus metrics listener, such as 127.0.0.1:9100. Unset: no listener.' },
+    ],
+  },
+  {
+    type: 'watch',
+    header: 'config watch',
+    multiple: true,
+    doc: 'Networks whose servers are watched. Several sections add up. Without any, every server a client fails to reach is watched.',
+    options: [
+      { name: 'network', kind: 'prefix', list: true, default: [],
+        doc: 'A network such as 198.51.100.0/24 (host bits zero) or a single address.' },
+    ],
+  },
+  {
+    type: 'server',
+    header: "config server 'NAME'",
+    multiple: true,
+    doc: 'A server known in advance: its name for notices, how its recovery is seen, and who sends its notices. ' +
+      'Servers not listed here are still watched, with defaults.',
+    options: [
+      { name: 'address', kind: 'ipv4', required: true, doc: "The server's IPv4 address; one section per address." },
+      { name: 'name', kind: 'text', max: 253, defaultNote: 'the section name; the address for an anonymous section',
+        doc: 'Host name shown in notices.' },
+      { name: 'agent_address', kind: 'ipv4', list: true, default: [],
+        doc: 'Further source addresses whose SNMP traps speak for this server (a management card, a hypervisor).' },
+      { name: 'notify', kind: 'enum', list: true, values: ['direct', 'server', 'nms'], default: ['direct'],
+        doc: "Who tells the clients: direct (backsoon mails them), server (a list of clients is mailed to the server's own " +
+          'notifier at mailbox), nms (the list goes to the management station, option nms of config mail).' },
+      { name: 'mailbox', kind: 'mail', doc: "Mail address of the server's own notifier; needed by notify 'server'." },
+      { name: 'probe', kind: 'probe', list: true, default: [],
+        doc: 'Active probes while the server is down, every probe_interval: arp (ARP request), neigh (let the kernel ' +
+          'probe its neighbour entry), tcp:PORT (connect). None: recovery is seen from traffic and SNMP traps only.' },
+      { name: 'standin', kind: 'bool', default: '0',
+        doc: 'While the server is down, answer its web port(s) with a page that collects mail addresses.' },
+      { name: 'standin_port', kind: 'port', list: true, default: ['80'], doc: 'TCP ports the stand-in answers.' },
+    ],
+  },
+  {
+    type: 'contact',
+    header: 'config contact',
+    multiple: true,
+    doc: 'A client whose mail address is known in advance. Give client or mac, not both.',
+    options: [
+      { name: 'client', kind: 'ipv4', doc: "The client's IPv4 address." },
+      { name: 'mac', kind: 'mac', doc: "The client's MAC address, such as 02:00:5e:10:00:01 (for clients whose IPv4 address changes)." },
+      { name: 'mail', kind: 'mail', required: true, doc: 'Where its recovery notices go.' },
+    ],
+  },
+  {
+    type: 'mail',
+    header: 'config mail',
+    multiple: false,
+    doc: 'The SMTP server that carries the notices. Without this section no mail is sent.',
+    options: [
+      { name: 'host', kind: 'host', required: true, doc: 'SMTP server host name or IPv4 address.' },
+      { name: 'port', kind: 'port', defaultNote: "25; 465 with tls 'tls'; 587 with tls 'starttls' and a user",
+        doc: 'SMTP port.' },
+      { name: 'tls', kind: 'enum', values: ['none', 'starttls', 'tls'], default: 'none',
+        doc: 'none (plain), starttls (upgrade after connecting), tls (TLS from the start).' },
+      { name: 'user', kind: 'text', doc: 'SMTP AUTH user name; give password too.' },
+      { name: 'password', kind: 'text', secret: true, doc: 'SMTP AUTH password; give user too.' },
+      { name: 'from', kind: 'mail', defaultNote: "backsoon@ followed by the router's host name",
+        doc: 'Sender address of the notices.' },
+      { name: 'helo', kind: 'host', defaultNote: "the router's host name", doc: 'Name given in HELO/EHLO.' },
+      { name: 'nms', kind: 'mail', doc: "Mailbox of the network management station, for servers with notify 'nms'." },
+    ],
+  },
+  {
+    type: 'snmp',
+    header: 'config snmp',
+    multiple: false,
+    doc: 'The SNMP trap receiver: a trap from a server (or one of its agent_address) marks it recovered. ' +
+      'Without this section no trap receiver runs.',
+    options: [
+      { name: 'enabled', kind: 'bool', default: '1', doc: 'Run the trap receiver.' },
+      { name: 'listen', kind: 'ipv4', default: '0.0.0.0', doc: 'Address to bind; 0.0.0.0 is every address.' },
+      { name: 'port', kind: 'port', default: '162', doc: 'UDP port.' },
+      { name: 'community', kind: 'text', list: true, max: 255, default: ['public'],
+        doc: 'SNMPv1/v2c communities accepted.' },
+      { name: 'recovery_trap', kind: 'oid', list: true, default: [],
+        doc: 'Numeric OIDs of further traps that mean "I am back", besides coldStart, warmStart and linkUp.' },
+    ],
+  },
+  {
+    type: 'snmp_user',
+    header: 'config snmp_user',
+    multiple: true,
+    doc: 'An SNMPv3 user whose traps are accepted. The keys required depend on level.',
+    options: [
+      { name: 'name', kind: 'text', required: true, max: 32, doc: 'USM user name.' },
+      { name: 'level', kind: 'enum', required: true, values: ['noAuthNoPriv', 'authNoPriv', 'authPriv'],
+        doc: 'noAuthNoPriv (no keys), authNoPriv (auth_key), authPriv (auth_key and priv_key).' },
+      { name: 'auth_protocol', kind: 'enum', values: ['md5', 'sha', 'sha224', 'sha256', 'sha384', 'sha512'],
+        defaultNote: 'sha when level needs a key', doc: 'Authentication hash.' },
+      { name: 'auth_key', kind: 'text', min: 8, secret: true, doc: 'Authentication pass phrase, at least 8 characters.' },
+      { name: 'priv_protocol', kind: 'enum', values: ['des', 'aes', 'aes256b', 'aes256r'],
+        defaultNote: "aes with level 'authPriv'", doc: 'Privacy (encryption) cipher.' },
+      { name: 'priv_key', kind: 'text', min: 8, secret: true, doc: 'Privacy pass phrase, at least 8 characters.' },
+    ],
+  },
+];
+
+export function sectionSpec(type: string): SectionSpec | undefined {
+  return SCHEMA.find((s) => s.type === type);
+}
+
+export function optionSpec(section: SectionSpec, name: string): OptionSpec | undefined {
+  return section.options.find((o) => o.name === name);
+}
