@@ -1,0 +1,473 @@
+# shellcheck shell=bash
+# The lab: one canonical network-namespace topology for lab tests, the fixture recorder
+# (test/fixtures/record) and `make demo`. Source it, as root:   source test/lab/lib.sh
+# Needs iproute2, nftables, ethtool and node.
+#
+#   bs-TAG-c   eth0 192.0.2.10 ──── c0 ─┐
+#   bs-TAG-c1  eth0 192.0.2.11 ──── c1 ─┼─ br0 192.0.2.1  [bs-TAG-r]  s0 198.51.100.1 ──── eth0 198.51.100.10  bs-TAG-s
+#   bs-TAG-cN  eth0 192.0.2.(10+N) ─ cN ─┘   ip_forward=1, no route but its two networks
+#   clients: default via 192.0.2.1                                   server: default via 198.51.100.1
+#
+# The router's client side is a bridge, so one capture on br0 sees every client. MACs are 02:00
+# followed by the interface's IPv4 address in hex (the server is 02:00:c6:33:64:0a), so captures
+# read the same on every run. IPv6 is off in the lab (no router solicitations or MLD reports in
+# captures); set LAB_IPV6=1 to keep it. Hosts compute their own TCP checksums (veth offload off).
+#
+# Functions (TAG: lowercase letters/digits, dash-separated; ROLE: c r s cN):
+#   lab_up TAG                 build client c, router r, server s (removing leftovers of TAG)
+#   lab_add_client TAG N       add client cN, 192.0.2.(10+N)
+#   lab_fast_neigh TAG [K=V..] shorten the router's ARP timers, print what changed
+#   lab_server_http TAG [PORT] "real server" page in the server namespace (default port 80)
+#   lab_server_gone TAG [addr|link] / lab_server_back TAG
+#   lab_server_silent TAG PORT / lab_server_answering TAG PORT
+#   lab_exec TAG ROLE CMD...   lab_spawn TAG ROLE NAME CMD...   lab_stop TAG NAME [SIG]
+#   lab_ns / lab_addr TAG ROLE    lab_log TAG NAME    lab_show TAG
+#   lab_down TAG               lab_down_all (for: trap lab_down_all EXIT)
+#
+# Nothing here touches the host's root namespace: every link is created inside the lab's
+# namespaces and the lab has no route out. State (pids of started processes, their logs) lives
+# in $LAB_STATE_ROOT/TAG.
+#
+# Rule for crashes: whoever owns a lab calls lab_down on exit (trap lab_down_all EXIT; lab.ts
+# does it on exit/SIGINT/SIGTERM/SIGHUP). A SIGKILLed owner cannot, so lab_up TAG first removes
+# what a previous lab of the same TAG left behind. Hence: one live lab per TAG at a time.
+
+LAB_STATE_ROOT=${LAB_STATE_ROOT:-/run/bs-lab}
+LAB_NODE=${LAB_NODE:-node}
+LAB_CLIENT_NET=192.0.2
+LAB_ROUTER_CLIENT_IP=192.0.2.1
+LAB_ROUTER_SERVER_IP=198.51.100.1
+LAB_SERVER_IP=198.51.100.10
+LAB_PREFIX=24
+# Neighbour settings lab_fast_neigh applies to the router's br0 and s0 unless overridden.
+# gc_stale_time is left alone: the kernel only garbage-collects above gc_thresh1 (128 entries),
+# which a lab of a few hosts never reaches, so it changes nothing here.
+LAB_FAST_NEIGH_DEFAULTS=(base_reachable_time_ms=2000 delay_first_probe_time=1 retrans_time_ms=500 ucast_solicit=3 mcast_solicit=3)
+
+# Tags brought up by this shell, for lab_down_all; sourcing the file again keeps them.
+declare -p LAB_TAGS_UP >/dev/null 2>&1 || LAB_TAGS_UP=()
+
+_lab_err() { echo "lab: $*" >&2; }
+
+_lab_check_tag() {
+  if [[ ! ${1-} =~ ^[a-z0-9]+(-[a-z0-9]+)*$ ]] || [ ${#1} -gt 20 ]; then
+    _lab_err "tag '${1-}': use 1-20 characters of lowercase letters and digits, dash-separated (e.g. fx or fx-rec); it becomes the middle of the namespace names bs-TAG-r"
+    return 2
+  fi
+}
+
+_lab_check_role() {
+  if [[ ! ${1-} =~ ^(c|r|s|c[1-9][0-9]{0,2})$ ]]; then
+    _lab_err "role '${1-}': use c (client), r (router), s (server) or cN (client N, N >= 1)"
+    return 2
+  fi
+}
+
+_lab_need_root() {
+  if [ "$(id -u)" -ne 0 ]; then
+    _lab_err "$1 needs root (it creates network namespaces); run it as root"
+    return 1
+  fi
+}
+
+_lab_state() { echo "$LAB_STATE_ROOT/$1"; }
+
+# 02:00 + the IPv4 address in hex; prefix 02:01 for the router's bridge port facing that address.
+_lab_mac() {
+  local IFS=. ; local -a o=($1)
+  printf '%s:%02x:%02x:%02x:%02x' "${2:-02:00}" "${o[0]}" "${o[1]}" "${o[2]}" "${o[3]}"
+}
+
+# Client number of a client role: c -> 0, c3 -> 3.
+_lab_client_n() { local n=${1#c}; echo "${n:-0}"; }
+
+_lab_client_ip() { echo "$LAB_CLIENT_NET.$((10 + $1))"; }
+
+# lab_ns TAG ROLE: the namespace name of ROLE.
+lab_ns() {
+  _lab_check_tag "${1-}" && _lab_check_role "${2-}" || return
+  echo "bs-$1-$2"
+}
+
+# lab_addr TAG ROLE: the lab address of ROLE (the router: its client-side address).
+lab_addr() {
+  _lab_check_tag "${1-}" && _lab_check_role "${2-}" || return
+  case $2 in
+    r) echo "$LAB_ROUTER_CLIENT_IP" ;;
+    s) echo "$LAB_SERVER_IP" ;;
+    *) _lab_client_ip "$(_lab_client_n "$2")" ;;
+  esac
+}
+
+# The namespaces of TAG that exist now, exactly bs-TAG-(r|s|c|cN): a tag never matches another
+# tag's namespaces (bs-fx-r is not a namespace of tag fx-rec, nor the reverse).
+_lab_namespaces() {
+  local re="^bs-$1-(r|s|c|c[1-9][0-9]*)\$"
+  ip netns list 2>/dev/null | awk '{print $1}' | grep -E "$re" || true
+}
+
+_lab_ns_exists() { ip netns list 2>/dev/null | awk '{print $1}' | grep -qxF "$1"; }
+
+# A fresh namespace: loopback up, IPv6 off unless LAB_IPV6=1.
+_lab_ns_add() {
+  ip netns add "$1" || return
+  ip -n "$1" link set lo up || return
+  if [ "${LAB_IPV6:-0}" != 1 ]; then
+    ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 >/dev/null || return
+  fi
+}
+
+# Hosts compute their own TCP/UDP checksums, as behind a real NIC: a veth would otherwise pass
+# packets with checksum offload pending, and captures would show partial (wrong) checksums.
+_lab_tx_csum_off() {
+  command -v ethtool >/dev/null || { _lab_err "ethtool is missing; install it (apt-get install ethtool)"; return 1; }
+  ip netns exec "$1" ethtool -K "$2" tx off >/dev/null
+}
+
+_lab_attach_client() {
+  local tag=$1 n=$2 role ns port ip
+  if [ "$n" -eq 0 ]; then role=c; else role=c$n; fi
+  ns=bs-$tag-$role port=c$n ip=$(_lab_client_ip "$n")
+  _lab_ns_add "$ns" || return
+  ip -n "bs-$tag-r" link add "$port" address "$(_lab_mac "$ip" 02:01)" type veth \
+    peer name eth0 address "$(_lab_mac "$ip")" netns "$ns" || return
+  _lab_tx_csum_off "bs-$tag-r" "$port" && _lab_tx_csum_off "$ns" eth0 || return
+  ip -n "bs-$tag-r" link set "$port" master br0 up || return
+  ip -n "$ns" addr add "$ip/$LAB_PREFIX" dev eth0 || return
+  ip -n "$ns" link set eth0 up || return
+  ip -n "$ns" route add default via "$LAB_ROUTER_CLIENT_IP" || return
+}
+
+# lab_up TAG: build the lab (client c, router r, server s). Removes leftovers of TAG first.
+lab_up() {
+  local tag=${1-}
+  _lab_check_tag "$tag" && _lab_need_root lab_up || return
+  lab_down "$tag" >/dev/null 2>&1
+  local r=bs-$tag-r s=bs-$tag-s st
+  st=$(_lab_state "$tag")
+  if ! {
+    mkdir -p "$st/pids" "$st/log" &&
+    _lab_ns_add "$r" && _lab_ns_add "$s" &&
+    # Before any link exists, so every router interface forwards.
+    ip netns exec "$r" sysctl -qw net.ipv4.ip_forward=1 >/dev/null &&
+    ip -n "$r" link add br0 address "$(_lab_mac "$LAB_ROUTER_CLIENT_IP")" type bridge forward_delay 0 stp_state 0 mcast_snooping 0 &&
+    ip -n "$r" addr add "$LAB_ROUTER_CLIENT_IP/$LAB_PREFIX" dev br0 &&
+    ip -n "$r" link set br0 up &&
+    ip -n "$r" link add s0 address "$(_lab_mac "$LAB_ROUTER_SERVER_IP")" type veth \
+      peer name eth0 address "$(_lab_mac "$LAB_SERVER_IP")" netns "$s" &&
+    _lab_tx_csum_off "$r" s0 && _lab_tx_csum_off "$s" eth0 &&
+    ip -n "$r" addr add "$LAB_ROUTER_SERVER_IP/$LAB_PREFIX" dev s0 &&
+    ip -n "$r" link set s0 up &&
+    ip -n "$s" addr add "$LAB_SERVER_IP/$LAB_PREFIX" dev eth0 &&
+    ip -n "$s" link set eth0 up &&
+    ip -n "$s" route add default via "$LAB_ROUTER_SERVER_IP" &&
+    _lab_attach_client "$tag" 0
+  }; then
+    _lab_err "lab_up $tag: building the lab failed (see the message above); removing what was built"
+    lab_down "$tag" >/dev/null 2>&1
+    return 1
+  fi
+  local t
+  for t in "${LAB_TAGS_UP[@]}"; do [ "$t" = "$tag" ] && return 0; done
+  LAB_TAGS_UP+=("$tag")
+}
+
+# lab_add_client TAG N: client bs-TAG-cN, 192.0.2.(10+N), on the router's bridge. Idempotent.
+lab_add_client() {
+  local tag=${1-} n=${2-}
+  _lab_check_tag "$tag" || return
+  if [[ ! $n =~ ^[1-9][0-9]*$ ]] || [ "$n" -gt 200 ]; then
+    _lab_err "lab_add_client $tag '$n': N must be 1..200 (the client gets 192.0.2.(10+N))"
+    return 2
+  fi
+  _lab_ns_exists "bs-$tag-r" || { _lab_err "lab_add_client $tag $n: no lab $tag; run lab_up $tag first"; return 1; }
+  _lab_ns_exists "bs-$tag-c$n" && return 0
+  if ! _lab_attach_client "$tag" "$n"; then
+    _lab_err "lab_add_client $tag $n: failed; removing the half-built client"
+    ip -n "bs-$tag-r" link del "c$n" 2>/dev/null
+    ip netns del "bs-$tag-c$n" 2>/dev/null
+    return 1
+  fi
+}
+
+# lab_fast_neigh TAG [KEY=VALUE...]: shorten the router's neighbour (ARP) timers on br0 and s0,
+# printing "NS net.ipv4.neigh.DEV.KEY OLD -> NEW" for each setting. KEY=VALUE pairs override
+# LAB_FAST_NEIGH_DEFAULTS (keys as in /proc/sys/net/ipv4/neigh/DEV/).
+lab_fast_neigh() {
+  local tag=${1-}
+  _lab_check_tag "$tag" || return
+  shift
+  local r=bs-$tag-r
+  _lab_ns_exists "$r" || { _lab_err "lab_fast_neigh $tag: no lab $tag; run lab_up $tag first"; return 1; }
+  local -A want=()
+  local kv key dev old
+  for kv in "${LAB_FAST_NEIGH_DEFAULTS[@]}" "$@"; do
+    if [[ ! $kv =~ ^[a-z_]+=[0-9]+$ ]]; then
+      _lab_err "lab_fast_neigh $tag: '$kv' is not KEY=NUMBER (e.g. retrans_time_ms=500)"
+      return 2
+    fi
+    want[${kv%%=*}]=${kv#*=}
+  done
+  for dev in br0 s0; do
+    for key in base_reachable_time_ms delay_first_probe_time gc_stale_time retrans_time_ms ucast_solicit mcast_solicit app_solicit unres_qlen; do
+      [ -n "${want[$key]+set}" ] || continue
+      old=$(ip netns exec "$r" sysctl -n "net.ipv4.neigh.$dev.$key") || return
+      ip netns exec "$r" sysctl -qw "net.ipv4.neigh.$dev.$key=${want[$key]}" >/dev/null || return
+      echo "$r net.ipv4.neigh.$dev.$key $old -> ${want[$key]}"
+    done
+  done
+  for key in "${!want[@]}"; do
+    case $key in base_reachable_time_ms|delay_first_probe_time|gc_stale_time|retrans_time_ms|ucast_solicit|mcast_solicit|app_solicit|unres_qlen) ;;
+      *) _lab_err "lab_fast_neigh $tag: unknown key '$key'; known: base_reachable_time_ms delay_first_probe_time gc_stale_time retrans_time_ms ucast_solicit mcast_solicit app_solicit unres_qlen"; return 2 ;;
+    esac
+  done
+}
+
+# lab_exec TAG ROLE CMD...: run CMD inside ROLE's namespace.
+lab_exec() {
+  local ns
+  ns=$(lab_ns "${1-}" "${2-}") || return
+  shift 2
+  ip netns exec "$ns" "$@"
+}
+
+_lab_pidfile() { echo "$(_lab_state "$1")/pids/$2.pid"; }
+
+# lab_log TAG NAME: the log file of a process started by lab_spawn (its stdout and stderr).
+lab_log() { echo "$(_lab_state "$1")/log/$2.log"; }
+
+# lab_spawn TAG ROLE NAME CMD...: start CMD in the background inside ROLE's namespace, stdin
+# from /dev/null, output to $(lab_log TAG NAME); track it for lab_stop/lab_down; print its pid.
+lab_spawn() {
+  local tag=${1-} role=${2-} name=${3-} ns log
+  ns=$(lab_ns "$tag" "$role") || return
+  [[ $name =~ ^[A-Za-z0-9._-]+$ ]] || { _lab_err "lab_spawn $tag $role '$name': NAME must be letters, digits, . _ -"; return 2; }
+  _lab_ns_exists "$ns" || { _lab_err "lab_spawn: no namespace $ns; run lab_up $tag first"; return 1; }
+  shift 3
+  [ $# -gt 0 ] || { _lab_err "lab_spawn $tag $role $name: no command given"; return 2; }
+  log=$(lab_log "$tag" "$name")
+  mkdir -p "${log%/*}" "$(_lab_state "$tag")/pids" || return
+  ip netns exec "$ns" "$@" </dev/null >"$log" 2>&1 &
+  local pid=$!
+  echo "$pid" >"$(_lab_pidfile "$tag" "$name")"
+  echo "$pid"
+}
+
+# Alive and not a zombie: a zombie has exited, only its parent has not reaped it yet.
+_lab_alive() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }
+  [ "${stat%% *}" != Z ]
+}
+
+# Signals PIDS, waits up to 3 s for them to exit, then SIGKILLs what is left.
+_lab_terminate() {
+  local sig=$1 pid i left
+  shift
+  [ $# -gt 0 ] || return 0
+  kill -s "$sig" "$@" 2>/dev/null || true
+  for ((i = 0; i < 30; i++)); do
+    left=()
+    for pid in "$@"; do _lab_alive "$pid" && left+=("$pid"); done
+    [ ${#left[@]} -eq 0 ] && break
+    sleep 0.1
+  done
+  if [ ${#left[@]} -gt 0 ]; then
+    kill -s KILL "${left[@]}" 2>/dev/null || true
+    for ((i = 0; i < 20; i++)); do
+      left=()
+      for pid in "$@"; do _lab_alive "$pid" && left+=("$pid"); done
+      [ ${#left[@]} -eq 0 ] && break
+      sleep 0.1
+    done
+  fi
+  # Reap the ones that are children of this shell; for the others wait fails at once.
+  for pid in "$@"; do wait "$pid" 2>/dev/null || true; done
+  return 0
+}
+
+# Is PID running inside one of TAG's namespaces? Guards against killing a recycled pid.
+_lab_pid_in_lab() {
+  local ns
+  ns=$(ip netns identify "$2" 2>/dev/null) || return 1
+  [[ $ns =~ ^bs-$1-(r|s|c|c[1-9][0-9]*)$ ]]
+}
+
+# lab_stop TAG NAME [SIGNAL]: stop a process started by lab_spawn (default SIGTERM) and wait.
+lab_stop() {
+  local tag=${1-} name=${2-} sig=${3:-TERM} f pid
+  _lab_check_tag "$tag" || return
+  f=$(_lab_pidfile "$tag" "$name")
+  [ -f "$f" ] || return 0
+  pid=$(<"$f")
+  if _lab_pid_in_lab "$tag" "$pid"; then _lab_terminate "$sig" "$pid"; fi
+  rm -f "$f"
+}
+
+# lab_server_http TAG [PORT]: a tiny HTTP server in the server namespace answering every
+# request with a "real server" page. Waits until it listens. Default port 80.
+lab_server_http() {
+  local tag=${1-} port=${2:-80} s
+  _lab_check_tag "$tag" || return
+  [[ $port =~ ^[0-9]+$ ]] && [ "$port" -ge 1 ] && [ "$port" -le 65535 ] ||
+    { _lab_err "lab_server_http $tag '$port': PORT must be 1..65535"; return 2; }
+  s=bs-$tag-s
+  lab_stop "$tag" "http-$port"
+  # shellcheck disable=SC2016 # JavaScript, not shell
+  local js='
+const http = require("http");
+const port = Number(process.argv[1]);
+http.createServer((req, res) => {
+  const body = "<!doctype html><title>real server</title><h1>real server</h1><p>" +
+    req.socket.localAddress + " port " + port + " answered " + req.method + " " + req.url + " from " + req.socket.remoteAddress + "</p>\n";
+  res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "connection": "close" });
+  res.end(body);
+}).listen(port, "0.0.0.0", () => console.log("listening on port " + port));
+'
+  local pid i
+  pid=$(lab_spawn "$tag" s "http-$port" "$LAB_NODE" -e "$js" "$port") || return
+  # Wait by asking the server's own socket table: no packet leaves, so no ARP cache is touched.
+  for ((i = 0; i < 100; i++)); do
+    if ip netns exec "$s" ss -Hltn "sport = :$port" 2>/dev/null | grep -q .; then return 0; fi
+    _lab_alive "$pid" || break
+    sleep 0.05
+  done
+  _lab_err "lab_server_http $tag $port: the server did not start listening; its log $(lab_log "$tag" "http-$port"):"
+  sed 's/^/  /' "$(lab_log "$tag" "http-$port")" >&2
+  lab_stop "$tag" "http-$port" KILL
+  return 1
+}
+
+# lab_server_gone TAG [addr|link]: the server disappears so the router's ARP for it fails.
+#   addr (default): its address is removed, its link stays up: like a crashed host behind a
+#     switch. Frames to its old MAC still arrive and are dropped; ARP requests go unanswered.
+#   link: its interface goes down; the router's s0 loses carrier (and flushes its entries).
+lab_server_gone() {
+  local tag=${1-} mode=${2:-addr} s
+  _lab_check_tag "$tag" || return
+  s=bs-$tag-s
+  _lab_ns_exists "$s" || { _lab_err "lab_server_gone $tag: no lab $tag; run lab_up $tag first"; return 1; }
+  case $mode in
+    addr) ip -n "$s" addr flush dev eth0 ;;
+    link) ip -n "$s" link set eth0 down ;;
+    *) _lab_err "lab_server_gone $tag '$mode': mode must be addr or link"; return 2 ;;
+  esac
+}
+
+# lab_server_back TAG: undo lab_server_gone (either mode). The server announces nothing
+# (no gratuitous ARP): as with a real host, only traffic towards it finds it again.
+lab_server_back() {
+  local tag=${1-} s
+  _lab_check_tag "$tag" || return
+  s=bs-$tag-s
+  _lab_ns_exists "$s" || { _lab_err "lab_server_back $tag: no lab $tag; run lab_up $tag first"; return 1; }
+  ip -n "$s" link set eth0 up &&
+    ip -n "$s" addr replace "$LAB_SERVER_IP/$LAB_PREFIX" dev eth0 &&
+    ip -n "$s" route replace default via "$LAB_ROUTER_SERVER_IP"
+}
+
+# lab_server_silent TAG PORT: the server drops incoming TCP to PORT (nftables in its own
+# namespace): SYNs go unanswered while ARP still works. lab_server_answering TAG PORT undoes it.
+lab_server_silent() {
+  local tag=${1-} port=${2-} s
+  _lab_check_tag "$tag" || return
+  [[ $port =~ ^[0-9]+$ ]] && [ "$port" -ge 1 ] && [ "$port" -le 65535 ] ||
+    { _lab_err "lab_server_silent $tag '$port': PORT must be 1..65535"; return 2; }
+  s=bs-$tag-s
+  _lab_ns_exists "$s" || { _lab_err "lab_server_silent $tag: no lab $tag; run lab_up $tag first"; return 1; }
+  if ! ip netns exec "$s" nft list table inet bs_lab >/dev/null 2>&1; then
+    ip netns exec "$s" nft -f - <<'EOF' || return
+table inet bs_lab {
+  set silent_tcp { type inet_service; }
+  chain input {
+    type filter hook input priority 0; policy accept;
+    tcp dport @silent_tcp drop
+  }
+}
+EOF
+  fi
+  ip netns exec "$s" nft add element inet bs_lab silent_tcp "{ $port }"
+}
+
+lab_server_answering() {
+  local tag=${1-} port=${2-} s
+  _lab_check_tag "$tag" || return
+  [[ $port =~ ^[0-9]+$ ]] || { _lab_err "lab_server_answering $tag '$port': PORT must be a number"; return 2; }
+  s=bs-$tag-s
+  _lab_ns_exists "$s" || return 0
+  ip netns exec "$s" nft list table inet bs_lab >/dev/null 2>&1 || return 0
+  if ip netns exec "$s" nft get element inet bs_lab silent_tcp "{ $port }" >/dev/null 2>&1; then
+    ip netns exec "$s" nft delete element inet bs_lab silent_tcp "{ $port }"
+  fi
+}
+
+# lab_show TAG: one line per interface of the lab's hosts that exist now:
+#   ROLE NAMESPACE IFNAME ADDRESS/PREFIX MAC
+lab_show() {
+  local tag=${1-} ns role ip have
+  _lab_check_tag "$tag" || return
+  have=$(_lab_namespaces "$tag")
+  # Router, server, then clients in number order.
+  for role in r s c $(sed -n "s/^bs-$tag-c\([0-9][0-9]*\)\$/\1/p" <<<"$have" | sort -n | sed 's/^/c/'); do
+    ns=bs-$tag-$role
+    grep -qxF "$ns" <<<"$have" || continue
+    case $role in
+      r) echo "r $ns br0 $LAB_ROUTER_CLIENT_IP/$LAB_PREFIX $(_lab_mac "$LAB_ROUTER_CLIENT_IP")"
+         echo "r $ns s0 $LAB_ROUTER_SERVER_IP/$LAB_PREFIX $(_lab_mac "$LAB_ROUTER_SERVER_IP")" ;;
+      s) echo "s $ns eth0 $LAB_SERVER_IP/$LAB_PREFIX $(_lab_mac "$LAB_SERVER_IP")" ;;
+      *) ip=$(_lab_client_ip "$(_lab_client_n "$role")")
+         echo "$role $ns eth0 $ip/$LAB_PREFIX $(_lab_mac "$ip")" ;;
+    esac
+  done
+}
+
+# lab_down TAG: stop every process of the lab (tracked ones first, so e.g. tcpdump flushes
+# its file, then whatever else runs in its namespaces), delete the namespaces and the state.
+# Idempotent; never fails, so it is safe in an EXIT trap under set -e.
+lab_down() {
+  # Cleanup must run to the end even where the caller set -e (an EXIT trap of a failing script).
+  local errexit=0
+  [[ $- == *e* ]] && errexit=1
+  set +e
+  _lab_down "$@"
+  [ $errexit = 1 ] && set -e
+  return 0
+}
+
+
+_lab_down() {
+  local tag=${1-} st f pid ns
+  _lab_check_tag "$tag" || return 0
+  st=$(_lab_state "$tag")
+  local -a pids=()
+  for f in "$st"/pids/*.pid; do
+    [ -f "$f" ] || continue
+    pid=$(<"$f")
+    _lab_pid_in_lab "$tag" "$pid" && pids+=("$pid")
+  done
+  _lab_terminate TERM "${pids[@]}"
+  pids=()
+  local -a spaces
+  mapfile -t spaces < <(_lab_namespaces "$tag")
+  for ns in "${spaces[@]}"; do
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do
+      # A shell that entered the lab to call lab_down must not kill itself.
+      [ "$pid" != $$ ] && [ "$pid" != "$BASHPID" ] && pids+=("$pid")
+    done
+  done
+  _lab_terminate TERM "${pids[@]}"
+  for ns in "${spaces[@]}"; do ip netns del "$ns" 2>/dev/null || _lab_err "lab_down $tag: could not delete namespace $ns"; done
+  rm -rf "$st"
+  local -a keep=()
+  for f in "${LAB_TAGS_UP[@]}"; do [ "$f" != "$tag" ] && keep+=("$f"); done
+  LAB_TAGS_UP=("${keep[@]}")
+  return 0
+}
+
+# lab_down_all: lab_down for every tag this shell brought up. For `trap lab_down_all EXIT`.
+lab_down_all() {
+  local tag
+  for tag in "${LAB_TAGS_UP[@]}"; do lab_down "$tag"; done
+  return 0
+}
