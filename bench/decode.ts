@@ -1,0 +1,370 @@
+// Decoder throughput: FrameDecoder against node-pcap's own decoder on the same 1 M-packet
+// synthetic capture, in one run. Run: `npx tsx bench/decode.ts [packets]`.
+// Others can time decode + engine by importing buildSyntheticCapture and timeDecoder.
+//
+// The decoder is timed as it ships: bundled by esbuild into one scope. Under tsx every
+// imported name is read through a chain of CommonJS export getters, which made the same
+// decoder ~14x slower here; loadBundled gives benchmarks the shipped form of any module.
+import { buildSync } from 'esbuild';
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Observations } from '../src/engine/observations';
+import { NullObservations } from '../src/engine/observations';
+import { FrameDecoder as FrameDecoderUnbundled, type DecodeStats } from '../src/packet/dispatch';
+import type { forEachPacket as ForEachPacket } from '../src/packet/pcapfile';
+import { LINKTYPE_ETHERNET } from '../src/packet/linktype';
+import { ETHERTYPE_ARP, ETHERTYPE_IPV4 } from '../src/packet/ethernet';
+import { PCAP_FILE_HEADER_LEN, PCAP_MAGIC_MICRO, PCAP_RECORD_HEADER_LEN } from '../src/packet/pcapformat';
+import * as g from '../src/packet/generate';
+import { TCP_ACK, TCP_FIN, TCP_PSH } from '../src/packet/tcp';
+
+/** Share of each kind of frame; normalised, so any positive weights will do. */
+export interface TrafficMix {
+  syn: number;
+  synAck: number;
+  reset: number;
+  icmpUnreachable: number;
+  arpRequest: number;
+  arpReply: number;
+  /** Established TCP: ACKs and data (decoded, then ignored). */
+  tcpData: number;
+  /** UDP datagrams (decoded, then ignored). */
+  udp: number;
+}
+
+export const DEFAULT_MIX: TrafficMix = {
+  syn: 0.10, synAck: 0.06, reset: 0.02, icmpUnreachable: 0.02,
+  arpRequest: 0.04, arpReply: 0.02, tcpData: 0.54, udp: 0.20,
+};
+
+export interface SyntheticCaptureOptions {
+  packets?: number;
+  seed?: number;
+  mix?: Partial<TrafficMix>;
+  /** Share of frames carrying an 802.1Q tag (default 0.1). */
+  vlanShare?: number;
+  /** First timestamp, Unix seconds; frames are 1 us apart on average. */
+  start?: number;
+  /** Frames are cut to this many bytes, as the daemon captures (DESIGN: snap_length 256). */
+  snaplen?: number;
+}
+
+export interface SyntheticCapture {
+  linktype: number;
+  /** The whole capture as a classic little-endian microsecond pcap file. */
+  file: Uint8Array;
+  /** Where each frame starts in `file` (its 16-byte record header is just before). */
+  offsets: Uint32Array;
+  lengths: Uint32Array;
+  times: Float64Array;
+  /** What a correct decoder must count, by construction. */
+  expected: { syn: number; synAck: number; reset: number; icmpUnreachable: number; arp: number; ignored: number };
+}
+
+// Client 192.0.2.x, servers 198.51.100.x, router 203.0.113.1: documentation ranges only.
+const CLIENT_NET = 0xc0000200;
+const SERVER_NET = 0xc6336400;
+const ROUTER = 0xcb007101;
+const ROUTER_MAC = 0x02000000fe01;
+
+/** Builds the capture in memory; same options, same bytes. */
+export function buildSyntheticCapture(opts: SyntheticCaptureOptions = {}): SyntheticCapture {
+  const count = opts.packets ?? 1_000_000;
+  const random = g.seededRandom(opts.seed ?? 1);
+  const mix = { ...DEFAULT_MIX, ...opts.mix };
+  const kinds = Object.keys(mix) as (keyof TrafficMix)[];
+  const weights = kinds.map((k) => Math.max(0, mix[k]));
+  const totalWeight = weights.reduce((a, b) => a + b, 0);
+  const vlanShare = opts.vlanShare ?? 0.1;
+  const start = opts.start ?? 1_700_000_000;
+  const snaplen = opts.snaplen ?? 256;
+  const expected = { syn: 0, synAck: 0, reset: 0, icmpUnreachable: 0, arp: 0, ignored: 0 };
+  const pick = (n: number) => Math.floor(random() * n);
+  const data = new Uint8Array(512);
+  for (let i = 0; i < data.length; i++) data[i] = i & 0xff;
+
+  const frames: Uint8Array[] = new Array(count);
+  let fileSize = PCAP_FILE_HEADER_LEN;
+  for (let i = 0; i < count; i++) {
+    let r = random() * totalWeight;
+    let kind = kinds[kinds.length - 1];
+    for (let k = 0; k < kinds.length; k++) {
+      r -= weights[k];
+      if (r < 0) { kind = kinds[k]; break; }
+    }
+    const client = CLIENT_NET + 1 + pick(254);
+    const server = SERVER_NET + 1 + pick(254);
+    const clientMac = 0x020000000000 + client;
+    const serverMac = 0x020000000000 + server;
+    const h = { client, server, cport: 32768 + pick(28000), sport: [80, 443, 22, 25][pick(4)], seq: Math.floor(random() * 2 ** 32) };
+    const link: g.EthernetSpec = random() < vlanShare ? { vlans: [{ vid: 1 + pick(4094) }] } : {};
+    let frame: Uint8Array;
+    switch (kind) {
+      case 'syn':
+        frame = g.ethernet({ ...link, src: clientMac, dst: ROUTER_MAC }, ETHERTYPE_IPV4, g.tcpSyn(h));
+        expected.syn++;
+        break;
+      case 'synAck':
+        frame = g.ethernet({ ...link, src: ROUTER_MAC, dst: clientMac }, ETHERTYPE_IPV4, g.tcpSynAck(h));
+        expected.synAck++;
+        break;
+      case 'reset':
+        frame = g.ethernet({ ...link, src: ROUTER_MAC, dst: clientMac }, ETHERTYPE_IPV4, g.tcpRst(h));
+        expected.reset++;
+        break;
+      case 'icmpUnreachable':
+        frame = g.ethernet({ ...link, src: ROUTER_MAC, dst: clientMac }, ETHERTYPE_IPV4,
+          g.icmpUnreachable({ reporter: ROUTER, original: g.tcpSyn(h), code: 1 }));
+        expected.icmpUnreachable++;
+        break;
+      case 'arpRequest':
+        frame = g.ethernet({ ...link, src: ROUTER_MAC, dst: g.BROADCAST_MAC }, ETHERTYPE_ARP,
+          g.arpPacket({ op: 1, senderMac: ROUTER_MAC, senderIp: SERVER_NET + 1, targetIp: server }));
+        if (server === SERVER_NET + 1) expected.ignored++; // asks for itself: gratuitous
+        else expected.arp++;
+        break;
+      case 'arpReply':
+        frame = g.ethernet({ ...link, src: serverMac, dst: ROUTER_MAC }, ETHERTYPE_ARP,
+          g.arpPacket({ op: 2, senderMac: serverMac, senderIp: server, targetMac: ROUTER_MAC, targetIp: SERVER_NET + 1 }));
+        expected.arp++;
+        break;
+      case 'tcpData': {
+        const toServer = random() < 0.5;
+        const flags = TCP_ACK | (random() < 0.5 ? TCP_PSH : 0) | (random() < 0.02 ? TCP_FIN : 0);
+        frame = g.ethernet({ ...link, src: toServer ? clientMac : ROUTER_MAC, dst: toServer ? ROUTER_MAC : clientMac }, ETHERTYPE_IPV4, g.tcpData({
+          src: toServer ? client : server, dst: toServer ? server : client,
+          sport: toServer ? h.cport : h.sport, dport: toServer ? h.sport : h.cport,
+          seq: h.seq, ack: (h.seq + 7919) >>> 0, flags, data: data.subarray(0, (flags & TCP_PSH) ? pick(data.length) : 0),
+        }));
+        expected.ignored++;
+        break;
+      }
+      case 'udp':
+        // Not port 53: node-pcap would parse DNS, which is not what is being compared.
+        frame = g.ethernet({ ...link, src: clientMac, dst: ROUTER_MAC }, ETHERTYPE_IPV4, g.udpPacket({
+          src: client, dst: server, sport: h.cport, dport: [123, 443, 500, 4500][pick(4)], data: data.subarray(0, 20 + pick(200)),
+        }));
+        expected.ignored++;
+        break;
+    }
+    frames[i] = frame;
+    fileSize += PCAP_RECORD_HEADER_LEN + Math.min(frame.length, snaplen);
+  }
+
+  const file = new Uint8Array(fileSize);
+  const view = new DataView(file.buffer);
+  view.setUint32(0, PCAP_MAGIC_MICRO, true);
+  view.setUint16(4, 2, true);
+  view.setUint16(6, 4, true);
+  view.setUint32(16, snaplen, true);
+  view.setUint32(20, LINKTYPE_ETHERNET, true);
+  const offsets = new Uint32Array(count);
+  const lengths = new Uint32Array(count);
+  const times = new Float64Array(count);
+  let pos = PCAP_FILE_HEADER_LEN;
+  let usec = 0;
+  for (let i = 0; i < count; i++) {
+    const frame = frames[i];
+    const caplen = Math.min(frame.length, snaplen);
+    usec += pick(3);
+    const sec = Math.floor(start) + Math.floor(usec / 1e6);
+    view.setUint32(pos, sec, true);
+    view.setUint32(pos + 4, usec % 1e6, true);
+    view.setUint32(pos + 8, caplen, true);
+    view.setUint32(pos + 12, frame.length, true);
+    file.set(frame.subarray(0, caplen), pos + PCAP_RECORD_HEADER_LEN);
+    offsets[i] = pos + PCAP_RECORD_HEADER_LEN;
+    lengths[i] = caplen;
+    times[i] = sec + (usec % 1e6) / 1e6;
+    pos += PCAP_RECORD_HEADER_LEN + caplen;
+  }
+  return { linktype: LINKTYPE_ETHERNET, file, offsets, lengths, times, expected };
+}
+
+/**
+ * Bundles `contents` (TypeScript, imports relative to the repository root) with esbuild as
+ * `make build` does and returns its exports. For timing code in its shipped form.
+ */
+export function loadBundled<T>(contents: string): T {
+  const root = resolve(__dirname, '..');
+  const out = buildSync({
+    stdin: { contents, resolveDir: root, loader: 'ts', sourcefile: 'bench-entry.ts' },
+    bundle: true, platform: 'node', target: 'node20', format: 'cjs', write: false, logLevel: 'warning',
+  });
+  const module = { exports: {} as T };
+  // Evaluated like a CommonJS module; the code is our own source, just bundled.
+  new Function('module', 'exports', 'require', out.outputFiles[0].text)(module, module.exports, createRequire(__filename));
+  return module.exports;
+}
+
+export interface BundledPacketCode {
+  FrameDecoder: typeof FrameDecoderUnbundled;
+  forEachPacket: typeof ForEachPacket;
+}
+
+let bundled: BundledPacketCode | null = null;
+
+/** FrameDecoder and forEachPacket as shipped (bundled once, then cached). */
+export function bundledPacketCode(): BundledPacketCode {
+  bundled ??= loadBundled<BundledPacketCode>(
+    "export { FrameDecoder } from './src/packet/dispatch'; export { forEachPacket } from './src/packet/pcapfile';",
+  );
+  return bundled;
+}
+
+export interface Timing {
+  name: string;
+  packets: number;
+  seconds: number;
+  packetsPerSecond: number;
+  nsPerPacket: number;
+}
+
+function timing(name: string, packets: number, seconds: number): Timing {
+  return { name, packets, seconds, packetsPerSecond: packets / seconds, nsPerPacket: (seconds * 1e9) / packets };
+}
+
+/**
+ * Feeds every frame of the capture through a fresh FrameDecoder into `sink`, `rounds` times,
+ * and returns the best round (the others absorb JIT warm-up and GC). The decoder's stats of
+ * the last round come back too, so callers can check what was seen.
+ */
+export function timeDecoder(
+  capture: SyntheticCapture, sink: Observations, rounds = 3, name = 'FrameDecoder',
+  Decoder: typeof FrameDecoderUnbundled = bundledPacketCode().FrameDecoder,
+): Timing & { stats: DecodeStats } {
+  let best = Infinity;
+  let stats: DecodeStats | null = null;
+  const { file, offsets, lengths, times, linktype } = capture;
+  const n = offsets.length;
+  for (let round = 0; round < rounds; round++) {
+    const decoder = new Decoder(sink);
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) decoder.frame(linktype, file, offsets[i], lengths[i], times[i]);
+    const elapsed = (performance.now() - t0) / 1000;
+    if (elapsed < best) best = elapsed;
+    stats = decoder.stats;
+  }
+  return { ...timing(name, n, best), stats: stats as DecodeStats };
+}
+
+/** Reading the pcap file with forEachPacket and decoding each packet, best of `rounds`. */
+export function timeFileDecode(capture: SyntheticCapture, sink: Observations, rounds = 3): Timing & { stats: DecodeStats } {
+  const { FrameDecoder, forEachPacket } = bundledPacketCode();
+  let best = Infinity;
+  let stats: DecodeStats | null = null;
+  for (let round = 0; round < rounds; round++) {
+    const decoder = new FrameDecoder(sink);
+    const t0 = performance.now();
+    forEachPacket(capture.file, (lt, data, off, len, t) => decoder.frame(lt, data, off, len, t));
+    const elapsed = (performance.now() - t0) / 1000;
+    if (elapsed < best) best = elapsed;
+    stats = decoder.stats;
+  }
+  return { ...timing('forEachPacket + FrameDecoder', capture.offsets.length, best), stats: stats as DecodeStats };
+}
+
+/**
+ * Reads three header bytes of every frame and decodes nothing: the cost of bringing a
+ * capture this size through the caches, which every decoder above pays too.
+ */
+export function timeMemoryFloor(capture: SyntheticCapture, rounds = 3): Timing & { checksum: number } {
+  const { file, offsets, lengths } = capture;
+  let best = Infinity;
+  let checksum = 0;
+  for (let round = 0; round < rounds; round++) {
+    let acc = 0;
+    const t0 = performance.now();
+    for (let i = 0; i < offsets.length; i++) {
+      const off = offsets[i];
+      acc += file[off + 12] + file[off + 23] + file[off + 26] + lengths[i];
+    }
+    const elapsed = (performance.now() - t0) / 1000;
+    if (elapsed < best) best = elapsed;
+    checksum = acc;
+  }
+  return { ...timing('touch 3 header bytes (memory floor)', offsets.length, best), checksum };
+}
+
+interface NodePcapPacket { link_type: string; header: Buffer; buf: Buffer }
+
+/**
+ * node-pcap's `decode.packet` on the same frames. It wants what its live session hands out:
+ * the link type's name, the 16-byte little-endian record header (sec, usec, caplen, len),
+ * which is exactly the pcap record header in our file, and the frame. The Buffer views are
+ * made before timing, so only decoding is timed.
+ */
+export function timeNodePcap(capture: SyntheticCapture, rounds = 1, limit = capture.offsets.length): Timing {
+  // node-pcap is untyped (its .d.ts says `any`).
+  const pcap = createRequire(__filename)('pcap') as { decode: { packet: (p: NodePcapPacket) => unknown } };
+  const n = Math.min(limit, capture.offsets.length);
+  const whole = Buffer.from(capture.file.buffer, capture.file.byteOffset, capture.file.byteLength);
+  const packets: NodePcapPacket[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const off = capture.offsets[i];
+    packets[i] = {
+      link_type: 'LINKTYPE_ETHERNET',
+      header: whole.subarray(off - PCAP_RECORD_HEADER_LEN, off),
+      buf: whole.subarray(off, off + capture.lengths[i]),
+    };
+  }
+  const decode = pcap.decode.packet;
+  for (let i = 0; i < Math.min(n, 50_000); i++) decode(packets[i]); // warm-up
+  let best = Infinity;
+  let sink: unknown = null;
+  for (let round = 0; round < rounds; round++) {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) sink = decode(packets[i]);
+    const elapsed = (performance.now() - t0) / 1000;
+    if (elapsed < best) best = elapsed;
+  }
+  if (sink === null) throw new Error('node-pcap decoded nothing');
+  return timing('node-pcap decode.packet', n, best);
+}
+
+function formatTable(rows: Timing[], reference: Timing): string {
+  const head = ['decoder', 'packets', 'packets/s', 'ns/packet', 'x node-pcap'];
+  const body = rows.map((r) => [
+    r.name, String(r.packets), Math.round(r.packetsPerSecond).toLocaleString('en-US'),
+    r.nsPerPacket.toFixed(1), (r.packetsPerSecond / reference.packetsPerSecond).toFixed(1),
+  ]);
+  const widths = head.map((h, c) => Math.max(h.length, ...body.map((row) => row[c].length)));
+  const line = (cells: string[]) => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
+  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+}
+
+function checkCounts(stats: DecodeStats, capture: SyntheticCapture): void {
+  const e = capture.expected;
+  const got = { syn: stats.syn, synAck: stats.synAck, reset: stats.reset, icmpUnreachable: stats.icmpUnreachable, arp: stats.arp, ignored: stats.ignored };
+  for (const key of Object.keys(e) as (keyof typeof e)[]) {
+    if (got[key] !== e[key]) throw new Error(`decoder counted ${key}=${got[key]}, capture holds ${e[key]}: the benchmark would time a broken decoder`);
+  }
+}
+
+function main(): void {
+  const packets = Number(process.argv[2] ?? 1_000_000);
+  if (!(Number.isInteger(packets) && packets > 0)) throw new Error(`packet count '${process.argv[2]}': must be a positive integer`);
+  const t0 = performance.now();
+  const capture = buildSyntheticCapture({ packets });
+  const built = (performance.now() - t0) / 1000;
+  const mb = capture.file.length / 1e6;
+  process.stdout.write(`synthetic capture: ${packets} frames, ${mb.toFixed(1)} MB, built in ${built.toFixed(1)} s\n`);
+  process.stdout.write(`mix: ${JSON.stringify(capture.expected)}\n\n`);
+
+  const sink = new NullObservations();
+  const floor = timeMemoryFloor(capture);
+  const decoder = timeDecoder(capture, sink, 5);
+  checkCounts(decoder.stats, capture);
+  const file = timeFileDecode(capture, sink, 3);
+  checkCounts(file.stats, capture);
+  const unbundled = timeDecoder(capture, sink, 1, 'FrameDecoder under tsx (not shipped)', FrameDecoderUnbundled);
+  const nodePcap = timeNodePcap(capture, 1);
+  process.stdout.write(formatTable([decoder, file, unbundled, nodePcap, floor], nodePcap) + '\n');
+
+  const ratio = decoder.packetsPerSecond / nodePcap.packetsPerSecond;
+  process.stdout.write(`\ntargets: >= 10x node-pcap: ${ratio >= 10 ? 'met' : 'MISSED'} (${ratio.toFixed(1)}x); ` +
+    `>= 3 M packets/s: ${decoder.packetsPerSecond >= 3e6 ? 'met' : 'MISSED'} (${(decoder.packetsPerSecond / 1e6).toFixed(2)} M)\n`);
+}
+
+if (require.main === module) main();
