@@ -45,11 +45,12 @@ export class FrameDecoder {
     const stats = this.stats;
     if (linktype === LINKTYPE_LINUX_SLL) {
       if (end - off < sll.SLL_HEADER_LEN) { stats.malformed.truncatedLinkHeader++; return; }
-      const macOff = sll.addressLength(bytes, off) === 6 ? sll.addressOffset(off) : NO_MAC;
+      // An outgoing frame carries our own address, not the client's.
+      const macOff = sll.addressLength(bytes, off) === 6 && sll.packetType(bytes, off) !== sll.SLL_OUTGOING ? sll.addressOffset(off) : NO_MAC;
       this.network(sll.protocol(bytes, off), bytes, off + sll.SLL_HEADER_LEN, end, t, macOff);
     } else if (linktype === LINKTYPE_LINUX_SLL2) {
       if (end - off < sll2.SLL2_HEADER_LEN) { stats.malformed.truncatedLinkHeader++; return; }
-      const macOff = sll2.addressLength(bytes, off) === 6 ? sll2.addressOffset(off) : NO_MAC;
+      const macOff = sll2.addressLength(bytes, off) === 6 && sll2.packetType(bytes, off) !== sll.SLL_OUTGOING ? sll2.addressOffset(off) : NO_MAC;
       this.network(sll2.protocol(bytes, off), bytes, off + sll2.SLL2_HEADER_LEN, end, t, macOff);
     } else if (isRawIp(linktype)) {
       if (end - off < 1) { stats.malformed.truncatedIp++; return; }
@@ -178,10 +179,11 @@ export class FrameDecoder {
     if (sender === 0) { stats.ignored++; return; }
     if (op === arp.ARP_OP_REQUEST) {
       const target = arp.targetIp(bytes, off);
-      // A gratuitous request announces the sender; it asks for nobody.
-      if (target === sender) { stats.ignored++; return; }
       stats.arp++;
-      this.sink.arpRequest(t, sender, target);
+      // A gratuitous request asks for nobody: it announces the sender, as a host coming back
+      // up does, so it says what a reply says.
+      if (target === sender) this.sink.arpReply(t, sender, readMac(bytes, arp.senderMacOffset(off)));
+      else this.sink.arpRequest(t, sender, target);
     } else if (op === arp.ARP_OP_REPLY) {
       stats.arp++;
       this.sink.arpReply(t, sender, readMac(bytes, arp.senderMacOffset(off)));

@@ -114,7 +114,7 @@ test('ICMP unreachable quoting UDP, ICMP, options, a fragment, or no transport b
   assert.equal(one(g.tcpSyn(hs), 24), [ip(CLIENT), ip(SERVER), IPPROTO_TCP, 40000, 80], 'ports need 4 bytes');
 });
 
-test('ARP: request and reply reported; probes and gratuitous requests ignored', () => {
+test('ARP: request and reply reported; probes ignored; a gratuitous request announces its sender like a reply', () => {
   const req = decodeOne(1, g.arpRequestFrame('02:00:00:00:00:01', ROUTER, SERVER), T);
   assert.equal(req.seen, [{ kind: 'arpRequest', t: T, sender: ip(ROUTER), target: ip(SERVER) }]);
   assert.equal(countedAs(req.stats), ['arp']);
@@ -123,7 +123,8 @@ test('ARP: request and reply reported; probes and gratuitous requests ignored', 
   const probe = decodeOne(1, g.arpRequestFrame('02:00:00:00:00:14', '0.0.0.0', SERVER));
   assert.equal([probe.seen, countedAs(probe.stats)], [[], ['ignored']], 'probe');
   const gratuitous = decodeOne(1, g.arpRequestFrame('02:00:00:00:00:14', SERVER, SERVER));
-  assert.equal([gratuitous.seen, countedAs(gratuitous.stats)], [[], ['ignored']], 'gratuitous request');
+  assert.equal(gratuitous.seen.map((o) => o.kind), ['arpReply'], 'gratuitous request');
+  assert.equal(countedAs(gratuitous.stats), ['arp']);
   // A gratuitous reply still says the sender is on the wire.
   const announce = decodeOne(1, g.arpReplyFrame('02:00:00:00:00:14', SERVER, g.BROADCAST_MAC, SERVER));
   assert.equal(announce.seen.map((o) => o.kind), ['arpReply']);
@@ -289,9 +290,13 @@ test('a mixed batch: every frame counted exactly once, one observation per inter
   assert.equal(sink.seen.map((o) => [o.kind, o.t]), [['syn', 0], ['synAck', 1], ['reset', 2], ['icmpUnreachable', 3], ['arpRequest', 4], ['arpReply', 5]]);
 });
 
-test('an outgoing SLL frame still names its link-layer source', () => {
-  const { seen } = decodeOne(113, g.sll({ packetType: SLL_OUTGOING, addr: '02:00:00:00:00:ff' }, 0x0800, g.tcpSyn(hs)));
-  assert.is(seen[0].kind === 'syn' && seen[0].clientMac, mac('02:00:00:00:00:ff'));
+test('an outgoing SLL/SLL2 frame names our own interface, so it gives no client MAC; an incoming one does', () => {
+  const out1 = decodeOne(113, g.sll({ packetType: SLL_OUTGOING, addr: '02:00:00:00:00:ff' }, 0x0800, g.tcpSyn(hs)));
+  assert.is(out1.seen[0].kind === 'syn' && out1.seen[0].clientMac, 0);
+  const out2 = decodeOne(276, g.sll2({ packetType: SLL_OUTGOING, addr: '02:00:00:00:00:ff' }, 0x0800, g.tcpSyn(hs)));
+  assert.is(out2.seen[0].kind === 'syn' && out2.seen[0].clientMac, 0);
+  const in1 = decodeOne(113, g.sll({ addr: '02:00:00:00:00:ee' }, 0x0800, g.tcpSyn(hs)));
+  assert.is(in1.seen[0].kind === 'syn' && in1.seen[0].clientMac, mac('02:00:00:00:00:ee'));
 });
 
 test.run();

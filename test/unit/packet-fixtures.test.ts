@@ -74,7 +74,7 @@ for (const name of CAPTURES) {
       switch (o.kind) {
         case 'syn':
           assert.ok(prefixContains(CLIENTS, o.client) && prefixContains(SERVERS, o.server), `${name}: SYN ${formatIPv4(o.client)} -> ${formatIPv4(o.server)}`);
-          assert.ok([labMac(o.client), labMac(ROUTER_CLIENT_SIDE), labMac(ROUTER_SERVER_SIDE)].includes(o.clientMac),
+          assert.ok([0, labMac(o.client), labMac(ROUTER_CLIENT_SIDE), labMac(ROUTER_SERVER_SIDE)].includes(o.clientMac),
             `${name}: SYN from ${formatIPv4(o.client)} with link source ${formatMac(o.clientMac)}`);
           synSeqs.add(o.seq);
           break;
