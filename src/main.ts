@@ -8,6 +8,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   status: { summary: 'show down servers, waiting clients, outbox, counters', load: async () => (await import('./control/status-cli')).main },
   replay: { summary: 'run the detectors over a pcap/pcapng capture and print decisions', load: async () => (await import('./capture/replay')).main },
   config: { summary: 'show | check the UCI configuration', load: async () => (await import('./config/cli')).main },
+  policy: { summary: 'test the operator policy file on sample data', load: async () => (await import('./policy/cli')).main },
 };
 
 const usage = `usage: backsoon <command> [options]

@@ -1,0 +1,112 @@
+// `backsoon policy test FILE [--sample] [--timeout MS]`: runs every hook the file defines on
+// sample data, in the same sandbox the daemon uses, and prints each result or the failure
+// with its line.
+import { describeFailure, guestOutage, Policy, PolicyLoadError } from './policy';
+import { sampleClients, sampleNotices, sampleOutages } from './samples';
+import type { HookName } from './types';
+
+const usage = `usage: backsoon policy test FILE [--sample] [--timeout MS]
+
+Loads FILE in the sandbox the daemon uses and runs every hook it defines (contactFor,
+shouldNotify, render) on sample data (--sample, the default): clients with and without a DHCP
+host name, a short daytime outage and a long one ending at night, a recovery mail and a
+stand-in page. Prints each result, or the failure with its line in FILE.
+--timeout MS sets the per-call deadline (default 50, as in the daemon).
+
+Exit status: 0 every defined hook ran and returned a usable result; 1 the file does not load
+or a hook failed; 2 usage error. See docs/POLICY.md for the hook contract.
+`;
+
+export async function main(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(usage);
+    return 0;
+  }
+  const [sub, ...rest] = args;
+  if (sub !== 'test') {
+    process.stderr.write(`backsoon policy: ${sub === undefined ? 'missing subcommand' : `unknown subcommand '${sub}'`}\n\n${usage}`);
+    return 2;
+  }
+  let file: string | undefined;
+  let timeoutMs: number | undefined;
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    if (arg === '--sample') continue;
+    if (arg === '--timeout') {
+      const value = Number(rest[++i]);
+      if (!Number.isFinite(value) || value <= 0) return usageError(`--timeout needs a number of milliseconds > 0, not '${rest[i] ?? ''}'`);
+      timeoutMs = value;
+    } else if (arg.startsWith('-')) {
+      return usageError(`unknown option '${arg}'`);
+    } else if (file === undefined) {
+      file = arg;
+    } else {
+      return usageError(`one FILE only ('${file}' and '${arg}' given)`);
+    }
+  }
+  if (file === undefined) return usageError('missing FILE');
+  return testFile(file, timeoutMs);
+}
+
+function usageError(problem: string): number {
+  process.stderr.write(`backsoon policy test: ${problem}\n\n${usage}`);
+  return 2;
+}
+
+async function testFile(file: string, timeoutMs: number | undefined): Promise<number> {
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  const started = performance.now();
+  let policy: Policy;
+  try {
+    policy = await Policy.load(file, {
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      // Hook failures are printed below; only trouble with the sandbox itself goes to stderr.
+      log: (level, message) => { if (level === 'error') process.stderr.write(`${message}\n`); },
+    });
+  } catch (err) {
+    const message = err instanceof PolicyLoadError ? err.message : (err as Error).message;
+    process.stderr.write(`backsoon policy: ${message}\n`);
+    return 1;
+  }
+  try {
+    out(`policy ${file}: loaded in ${(performance.now() - started).toFixed(1)} ms; defines ${policy.hooks.join(', ')}`);
+    let calls = 0;
+    let failed = 0;
+    const report = (hook: HookName, input: string, result: () => unknown, shown: (value: unknown) => string) => {
+      if (!policy.has(hook)) return;
+      calls++;
+      out('');
+      out(`${hook}${input}`);
+      const value = result();
+      const failure = policy.lastFailure();
+      if (failure === null) {
+        out(`  -> ${shown(value)}`);
+      } else {
+        failed++;
+        out(`  !! ${describeFailure(failure)}`);
+      }
+    };
+    for (const client of sampleClients) {
+      report('contactFor', `(${JSON.stringify(client)})`, () => policy.contactFor(client),
+        (v) => (v === null ? 'null (no address from the policy)' : JSON.stringify(v)));
+    }
+    for (const outage of sampleOutages) {
+      for (const client of sampleClients.slice(0, 2)) {
+        report('shouldNotify', `(${JSON.stringify(guestOutage(outage))},\n    ${JSON.stringify(client)})`,
+          () => policy.shouldNotify(outage, client), (v) => String(v));
+      }
+    }
+    for (const notice of sampleNotices) {
+      report('render', `(${JSON.stringify({ ...notice, outage: guestOutage(notice.outage) })})`, () => policy.render(notice),
+        (v) => (JSON.stringify(v) === '{}' ? "{} (backsoon's own texts)" : JSON.stringify(v)));
+    }
+    for (const hook of ['contactFor', 'shouldNotify', 'render'] as const) {
+      if (!policy.has(hook)) out(`\n${hook}: not defined; the daemon uses its default`);
+    }
+    out('');
+    out(`${calls} calls, ${calls - failed} ran, ${failed} failed`);
+    return failed === 0 ? 0 : 1;
+  } finally {
+    policy.dispose();
+  }
+}

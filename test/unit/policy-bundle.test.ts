@@ -1,0 +1,60 @@
+// The policy code bundled as the Makefile bundles src/main.ts (esbuild, CJS, import.meta.url
+// defined), run from a folder with no node_modules: the engine must come from quickjs.wasm
+// beside the bundle, which the build copies there.
+import { execFile } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+
+const root = join(__dirname, '..', '..');
+const dir = mkdtempSync(join(tmpdir(), 'bs-policy-bundle-'));
+const cleanup = () => rmSync(dir, { recursive: true, force: true });
+process.on('exit', cleanup);
+test.after(cleanup);
+
+const env = { ...process.env };
+delete env.FORCE_COLOR;
+
+function run(script: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [script, ...args], { cwd: dir, env, timeout: 30_000 }, (err, stdout, stderr) => {
+      resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : -1, stdout, stderr });
+    });
+  });
+}
+
+test('the bundle finds quickjs.wasm beside itself, and says what is missing without it', async () => {
+  const dist = join(dir, 'dist');
+  mkdirSync(dist);
+  const bundle = join(dist, 'backsoon.js');
+  // The flags of the Makefile's dist/backsoon.js rule; the entry is the policy command alone
+  // so the test does not depend on the rest of the tree.
+  await build({
+    stdin: {
+      contents: "import { main } from './src/policy/cli'; main(process.argv.slice(2)).then((code) => { process.exitCode = code; });",
+      resolveDir: root,
+      loader: 'ts',
+    },
+    bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: bundle, logLevel: 'warning',
+    loader: { '.node': 'copy' },
+    define: { 'import.meta.url': '__backsoon_import_meta_url' },
+    banner: { js: "const __backsoon_import_meta_url = require('url').pathToFileURL(__filename).href;" },
+  });
+  const policy = join(dir, 'policy.js');
+  writeFileSync(policy, 'function contactFor(client) { return client.hostname ? client.hostname + "@example.com" : null; }\n');
+
+  const without = await run(bundle, ['test', policy, '--sample']);
+  assert.is(without.code, 1);
+  assert.match(without.stderr, /quickjs\.wasm was not found \(looked at .*dist\/quickjs\.wasm\)/);
+
+  copyFileSync(join(root, 'node_modules/@jitl/quickjs-wasmfile-release-sync/dist/emscripten-module.wasm'), join(dist, 'quickjs.wasm'));
+  const withEngine = await run(bundle, ['test', policy, '--sample']);
+  assert.is(withEngine.code, 0, withEngine.stdout + withEngine.stderr);
+  assert.match(withEngine.stdout, /-> "anna-laptop@example\.com"/);
+  assert.match(withEngine.stdout, /3 calls, 3 ran, 0 failed/);
+});
+
+test.run();
