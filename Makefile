@@ -32,6 +32,7 @@ dist/backsoon.js: node_modules/.installed $(SOURCES)
 	  --outfile=dist/backsoon.js --loader:.node=copy --log-level=warning \
 	  --define:import.meta.url=__backsoon_import_meta_url \
 	  --banner:js="const __backsoon_import_meta_url = require('url').pathToFileURL(__filename).href;"
+	cp node_modules/@jitl/quickjs-wasmfile-release-sync/dist/emscripten-module.wasm dist/quickjs.wasm
 	@chmod +x dist/backsoon.js
 
 typecheck: node_modules/.installed

@@ -59,13 +59,13 @@ export function readMac(bytes: Uint8Array, off: number): number {
   );
 }
 
+const HEX_PAIRS: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 export function formatMac(mac: number): string {
-  let out = '';
-  for (let shift = 40; shift >= 0; shift -= 8) {
-    const octet = Math.floor(mac / 2 ** shift) % 256;
-    out += (shift === 40 ? '' : ':') + octet.toString(16).padStart(2, '0');
-  }
-  return out;
+  const high = Math.floor(mac / 0x1000000);
+  const low = mac % 0x1000000;
+  return `${HEX_PAIRS[(high >>> 16) & 255]}:${HEX_PAIRS[(high >>> 8) & 255]}:${HEX_PAIRS[high & 255]}:` +
+    `${HEX_PAIRS[(low >>> 16) & 255]}:${HEX_PAIRS[(low >>> 8) & 255]}:${HEX_PAIRS[low & 255]}`;
 }
 
 export function parseMac(text: string): number | null {

@@ -18,6 +18,11 @@ export class SynTracker {
   private readonly mac: Float64Array;
   private readonly live: Uint8Array;
   private readonly index: KeyIndex;
+  // Each server's pending SYNs also form a circular list, oldest first, so that a server
+  // going down takes its waiting clients without scanning the whole ring.
+  private readonly byServer: KeyIndex;
+  private readonly serverNext: Int32Array;
+  private readonly serverPrev: Int32Array;
   private head = 0;
   private length = 0;
   /** SYNs dropped because the ring was full of older, still pending ones. */
@@ -33,6 +38,9 @@ export class SynTracker {
     this.mac = new Float64Array(capacity);
     this.live = new Uint8Array(capacity);
     this.index = new KeyIndex(capacity);
+    this.byServer = new KeyIndex(capacity);
+    this.serverNext = new Int32Array(capacity);
+    this.serverPrev = new Int32Array(capacity);
   }
 
   get pending(): number {
@@ -73,6 +81,18 @@ export class SynTracker {
     this.mac[slot] = mac;
     this.live[slot] = 1;
     this.index.set(client, server, ports, slot);
+    const first = this.byServer.get(server);
+    if (first < 0) {
+      this.serverNext[slot] = slot;
+      this.serverPrev[slot] = slot;
+      this.byServer.set(server, 0, 0, slot);
+    } else {
+      const last = this.serverPrev[first];
+      this.serverNext[last] = slot;
+      this.serverPrev[slot] = last;
+      this.serverNext[slot] = first;
+      this.serverPrev[first] = slot;
+    }
     this.length++;
   }
 
@@ -92,21 +112,15 @@ export class SynTracker {
 
   /** When the oldest SYN still pending for `server` was seen, or Infinity. */
   earliestFor(server: number): number {
-    for (let i = 0; i < this.length; i++) {
-      const slot = (this.head + i) % this.capacity;
-      if (this.live[slot] && this.server[slot] === server >>> 0) return this.time[slot];
-    }
-    return Infinity;
+    const first = this.byServer.get(server);
+    return first < 0 ? Infinity : this.time[first];
   }
 
   /** Removes every SYN pending for `server`, handing each to `take` (oldest first). */
   takeServer(server: number, take: (sent: number, client: number, mac: number) => void): void {
-    for (let i = 0; i < this.length; i++) {
-      const slot = (this.head + i) % this.capacity;
-      if (this.live[slot] && this.server[slot] === server >>> 0) {
-        this.drop(slot);
-        take(this.time[slot], this.client[slot], this.mac[slot]);
-      }
+    for (let slot = this.byServer.get(server); slot >= 0; slot = this.byServer.get(server)) {
+      this.drop(slot);
+      take(this.time[slot], this.client[slot], this.mac[slot]);
     }
   }
 
@@ -129,6 +143,15 @@ export class SynTracker {
     if (!this.live[slot]) return;
     this.live[slot] = 0;
     this.index.delete(this.client[slot], this.server[slot], this.ports[slot]);
+    const next = this.serverNext[slot];
+    if (next === slot) {
+      this.byServer.delete(this.server[slot]);
+    } else {
+      const prev = this.serverPrev[slot];
+      this.serverNext[prev] = next;
+      this.serverPrev[next] = prev;
+      if (this.byServer.get(this.server[slot]) === slot) this.byServer.set(this.server[slot], 0, 0, next);
+    }
   }
 
   private skipAnswered(): void {
