@@ -1,0 +1,64 @@
+// One line of `ip -4 monitor neigh` (iproute2) as data. Recorded forms (iproute2 6.1):
+//   198.51.100.10 dev s0 lladdr 02:00:c6:33:64:0a REACHABLE
+//   198.51.100.10 dev s0 FAILED
+//   Deleted 198.51.100.10 dev s0 lladdr 02:00:c6:33:64:0a STALE
+//   miss 198.51.100.10 dev s0 INCOMPLETE                      (app_solicit requests)
+//   198.51.100.20 dev s0 lladdr 02:00:00:00:00:20 router NOARP
+//   198.51.100.22 dev s0 lladdr 02:00:00:00:00:22 STALE proto static
+// Flags (router, proxy, managed, extern_learn, ...) and "proto X" may appear anywhere after the
+// address; states are the upper-case NUD names, several when several bits are set.
+import { parseIPv4, parseMac } from '../engine/addr';
+
+export type NeighbourKind = 'update' | 'deleted' | 'miss';
+
+export const NUD_STATES = [
+  'INCOMPLETE', 'REACHABLE', 'STALE', 'DELAY', 'PROBE', 'FAILED', 'NOARP', 'PERMANENT', 'NONE',
+] as const;
+export type NudState = (typeof NUD_STATES)[number];
+
+export interface NeighbourLine {
+  readonly kind: NeighbourKind;
+  /** IPv4 as an unsigned 32-bit number. */
+  readonly addr: number;
+  readonly dev: string;
+  /** 48-bit MAC, 0 when the line has no lladdr. */
+  readonly lladdr: number;
+  readonly states: readonly NudState[];
+}
+
+const stateSet: ReadonlySet<string> = new Set(NUD_STATES);
+/** Words that take the next word as their value. */
+const VALUED = new Set(['dev', 'lladdr', 'proto', 'protocol', 'used', 'probes', 'vrf']);
+
+/** Parses one line; null when it is not a neighbour line of the forms above. */
+export function parseNeighbourLine(line: string): NeighbourLine | null {
+  const words = line.trim().split(/\s+/);
+  let i = 0;
+  let kind: NeighbourKind = 'update';
+  if (words[0] === 'Deleted') { kind = 'deleted'; i++; }
+  else if (words[0] === 'miss') { kind = 'miss'; i++; }
+  const addr = parseIPv4(words[i] ?? '');
+  if (addr === null) return null;
+  let dev = '';
+  let lladdr = 0;
+  const states: NudState[] = [];
+  for (i++; i < words.length; i++) {
+    const word = words[i];
+    if (stateSet.has(word)) { states.push(word as NudState); continue; }
+    if (!VALUED.has(word)) {
+      // A flag such as router or managed: lower-case letters and underscores only.
+      if (!/^[a-z_]+$/.test(word)) return null;
+      continue;
+    }
+    const value = words[++i];
+    if (value === undefined) return null;
+    if (word === 'dev') dev = value;
+    else if (word === 'lladdr') {
+      const mac = parseMac(value);
+      if (mac === null) return null;
+      lladdr = mac;
+    }
+  }
+  if (dev === '' || states.length === 0) return null;
+  return { kind, addr, dev, lladdr, states };
+}

@@ -1,0 +1,73 @@
+// Which probes a down server gets, and through which interface. Pure: the prober supplies the
+// server's configuration, the outage's cause and the server-side interfaces' addresses.
+//
+// arp and neigh prove that the host answers ARP, not that its service runs. They are planned
+// only for outages of the host (icmp-unreachable, arp-silence, neigh-failed); a server down by
+// syn-timeout (its host may well answer ARP) gets its tcp probes only.
+import { prefixContains, prefixMask } from '../engine/addr';
+import type { Cause } from '../engine/decisions';
+import type { ProbeMethod, ProbeSpec } from '../config/types';
+
+export interface InterfaceAddress {
+  readonly name: string;
+  /** IPv4 of the interface, its prefix length, and its MAC (48-bit number). */
+  readonly address: number;
+  readonly prefix: number;
+  readonly mac: number;
+}
+
+export interface PlannedProbe {
+  readonly method: ProbeMethod;
+  /** TCP port for 'tcp', 0 otherwise. */
+  readonly port: number;
+  /** The server-side interface for 'arp' and 'neigh'; null for 'tcp'. */
+  readonly iface: InterfaceAddress | null;
+}
+
+export interface ProbePlan {
+  readonly probes: readonly PlannedProbe[];
+  /** Configured probes that cannot run, each with why (for a one-time log line). */
+  readonly unusable: readonly string[];
+}
+
+const HOST_LEVEL: ReadonlySet<Cause> = new Set(['icmp-unreachable', 'arp-silence', 'neigh-failed']);
+
+/**
+ * `configured` is the server's `list probe` (undefined or empty: none configured, then 'neigh'
+ * when the server sits on a server-side interface's subnet, else nothing).
+ */
+export function planProbes(
+  server: number,
+  cause: Cause,
+  configured: readonly ProbeSpec[] | undefined,
+  serverSide: readonly InterfaceAddress[],
+): ProbePlan {
+  const hostLevel = HOST_LEVEL.has(cause);
+  const iface = connectedInterface(server, serverSide);
+  const specs: readonly ProbeSpec[] = configured && configured.length > 0
+    ? configured
+    : iface ? [{ method: 'neigh', port: 0 }] : [];
+  const probes: PlannedProbe[] = [];
+  const unusable: string[] = [];
+  for (const spec of specs) {
+    if (spec.method === 'tcp') {
+      probes.push({ method: 'tcp', port: spec.port, iface: null });
+    } else if (!hostLevel) {
+      continue; // see the note at the top: the host answering ARP says nothing of its service
+    } else if (iface === null) {
+      unusable.push(`probe ${spec.method} needs the server on the subnet of a server_interface, and none has it`);
+    } else {
+      probes.push({ method: spec.method, port: 0, iface });
+    }
+  }
+  return { probes, unusable };
+}
+
+/** The first server-side interface whose subnet holds `server` (not the interface's own address). */
+export function connectedInterface(server: number, serverSide: readonly InterfaceAddress[]): InterfaceAddress | null {
+  for (const i of serverSide) {
+    if (i.address === server >>> 0) continue;
+    if (prefixContains({ network: (i.address & prefixMask(i.prefix)) >>> 0, length: i.prefix }, server)) return i;
+  }
+  return null;
+}
