@@ -29,7 +29,8 @@ build: dist/backsoon.js
 dist/backsoon.js: node_modules/.installed $(SOURCES)
 	@mkdir -p dist
 	$(ESBUILD) src/main.ts --bundle --platform=node --target=node20 --format=cjs \
-	  --outfile=dist/backsoon.js --loader:.node=copy --log-level=warning \
+	  --outfile=dist/backsoon.js --loader:.node=copy --asset-names=[name] \
+	  --resolve-extensions=.ts,.js,.mjs,.cjs,.json,.node --log-level=warning \
 	  --define:import.meta.url=__backsoon_import_meta_url \
 	  --banner:js="const __backsoon_import_meta_url = require('url').pathToFileURL(__filename).href;"
 	cp node_modules/@jitl/quickjs-wasmfile-release-sync/dist/emscripten-module.wasm dist/quickjs.wasm
@@ -45,7 +46,7 @@ test-unit: node_modules/.installed
 	bash test/run unit
 
 demo: build
-	bash test/lab/demo
+	node --import tsx test/lab/demo.ts
 
 bench: node_modules/.installed
 	bash bench/run

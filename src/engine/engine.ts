@@ -50,6 +50,8 @@ const downCauses: readonly DownCause[] = ['icmp-unreachable', 'syn-timeout', 'ar
 /** Seconds between two ARP requests for them to count as two tries (the kernel waits ~1 s). */
 const ARP_RETRANSMIT_MIN = 0.5;
 const recoveryCauses: readonly RecoveryCause[] = ['arp-reply', 'syn-ack', 'reset', 'neigh-reachable', 'trap', 'probe'];
+/** Signs of life that speak for the service, not just the host. */
+const serviceLevel = new Set<RecoveryCause>(['syn-ack', 'trap', 'probe']);
 /** Causes that say the host itself is gone, so any sign of life from it ends the outage. */
 const hostLevel = new Set<DownCause>(['icmp-unreachable', 'arp-silence', 'neigh-failed']);
 
@@ -341,6 +343,8 @@ export class Engine implements Observations {
     const o = this.outages;
     const slot = o.findServer(server);
     if (slot === NIL || o.serverState[slot] !== ServerState.Down) return;
+    // A host that answers ARP says nothing of a service that stopped answering SYNs.
+    if (!serviceLevel.has(cause) && !hostLevel.has(downCauses[o.downCause[slot]])) return;
     this.counters.recoveries[cause]++;
     if (this.options.hold > 0) {
       o.serverState[slot] = ServerState.Holding;

@@ -144,6 +144,17 @@ test('a RST ends a host-level outage but not a silent service (syn-timeout)', ()
   assert.equal(events().slice(-2), ['recovered 198.51.100.20 reset', 'notify 198.51.100.20 192.0.2.11']);
 });
 
+test('a silent service (syn-timeout) is not ended by ARP or neighbour signs of the host, only by SYN/ACK, trap or probe', () => {
+  const { engine, events } = setup();
+  engine.syn(0, ALICE, SERVER, 40000, 80, 1, 0);
+  engine.tick(31);
+  engine.arpReply(32, SERVER, 1);
+  engine.neighbour(33, SERVER, 'REACHABLE');
+  assert.ok(engine.isDown(SERVER));
+  engine.recoverySignal(34, SERVER, 'probe');
+  assert.equal(events().slice(2), ['recovered 198.51.100.10 probe', 'notify 198.51.100.10 192.0.2.10']);
+});
+
 test('P7: a trap or a probe recovers a down server; a signal for a server that is up does nothing', () => {
   const { engine, events } = setup();
   engine.recoverySignal(10, SERVER, 'trap');

@@ -1,0 +1,157 @@
+// A lab with backsoon itself running on the router: the namespaces of lab.ts, exim as the MTA
+// inside the router's namespace, and the built daemon (dist/backsoon.js) with a UCI file made
+// for the lab. Used by the daemon tests and by `make demo`.
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Exim } from './exim';
+import { Lab } from './lab';
+
+export const BUNDLE = resolve(__dirname, '../../dist/backsoon.js');
+
+export interface DaemonLabOptions {
+  /** Extra clients besides 192.0.2.10 (192.0.2.11, ...). */
+  clients?: number;
+  /** UCI text appended to the lab's base configuration. */
+  extraConfig?: string;
+  /** Options of the main section, as UCI lines. */
+  mainOptions?: Record<string, string>;
+  /** Server section options beyond address and name. */
+  serverOptions?: string;
+  fastNeigh?: boolean;
+  /** Capture on the server side (s0) too; default true. Without it only ICMP/SYN tell. */
+  serverSide?: boolean;
+}
+
+export class DaemonLab {
+  readonly dir: string;
+  readonly configFile: string;
+  readonly socket: string;
+  daemon: ChildProcess | null = null;
+  log = '';
+  private constructor(readonly lab: Lab, readonly exim: Exim) {
+    this.dir = mkdtempSync(join(tmpdir(), 'bs-daemon-'));
+    this.configFile = join(this.dir, 'backsoon.conf');
+    this.socket = join(this.dir, 'backsoon.sock');
+  }
+
+  static async up(tag: string, opts: DaemonLabOptions = {}): Promise<DaemonLab> {
+    if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run 'make build' first`);
+    const lab = await Lab.up(tag, { clients: opts.clients ?? 1, http: true, fastNeigh: opts.fastNeigh ?? true });
+    let exim: Exim | null = null;
+    try {
+      exim = await Exim.start({ netns: lab.ns('r') });
+      const dl = new DaemonLab(lab, exim);
+      dl.writeConfig(opts);
+      return dl;
+    } catch (err) {
+      await exim?.dispose();
+      await lab.down();
+      throw err;
+    }
+  }
+
+  writeConfig(opts: DaemonLabOptions): void {
+    const main: Record<string, string> = {
+      state_dir: join(this.dir, 'state'),
+      control_socket: this.socket,
+      snapshot_interval: '5',
+      probe_interval: '2',
+      syn_timeout: '10',
+      log_level: 'debug',
+      ...opts.mainOptions,
+    };
+    writeFileSync(this.configFile, `# written by test/lab/daemon-lab.ts for the namespace lab
+config backsoon 'main'
+	list interface 'br0'
+${opts.serverSide === false ? '' : "\tlist server_interface 's0'"}
+${Object.entries(main).map(([k, v]) => `\toption ${k} '${v}'`).join('\n')}
+
+config server 'web'
+	option address '198.51.100.10'
+	option name 'www.example.test'
+${opts.serverOptions ?? ''}
+
+config contact
+	option client '192.0.2.10'
+	option mail 'alice@example.test'
+
+config contact
+	option client '192.0.2.11'
+	option mail 'bob@example.test'
+
+config mail
+	option host '127.0.0.1'
+	option port '${this.exim.port}'
+	option from 'backsoon@router.example.test'
+
+config snmp
+	option port '162'
+	list community 'public'
+${opts.extraConfig ?? ''}
+`);
+  }
+
+  /** Starts the daemon in the router's namespace; resolves at its "backsoon ready" line. */
+  async start(timeoutMs = 15_000): Promise<void> {
+    const child = this.lab.spawn('r', [process.execPath, BUNDLE, 'run', '--config', this.configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.daemon = child;
+    const mark = this.log.length;
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => { this.log += d; });
+    await this.waitForLog(/backsoon ready/, timeoutMs, mark).catch((err: Error) => {
+      throw new Error(`${err.message}\nexit: ${child.exitCode}`);
+    });
+  }
+
+  /** Waits for a line matching `re` in the daemon's log written after `from`. */
+  async waitForLog(re: RegExp, timeoutMs: number, from = 0): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const m = this.log.slice(from).match(re);
+      if (m) return m[0];
+      if (Date.now() > deadline) throw new Error(`no log line ${re} within ${timeoutMs} ms; the daemon said:\n${this.log.slice(from)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** `backsoon status --json` run in the router's namespace. */
+  async status(): Promise<any> { // the report's shape is src/control/status.ts; tests read fields loosely
+    const r = await this.lab.exec('r', [process.execPath, BUNDLE, 'status', '--json', '--socket', this.socket]);
+    if (r.code !== 0) throw new Error(`backsoon status failed: ${r.stderr}`);
+    return JSON.parse(r.stdout);
+  }
+
+  async statusText(): Promise<string> {
+    const r = await this.lab.exec('r', [process.execPath, BUNDLE, 'status', '--socket', this.socket]);
+    return r.stdout + r.stderr;
+  }
+
+  /** A client's HTTP request to the server; returns curl's exit code and output. */
+  curl(role: 'c' | `c${number}`, seconds = 8) {
+    return this.lab.exec(role, ['curl', '-sS', '--connect-timeout', String(seconds), '-m', String(seconds + 2), 'http://198.51.100.10/'], { timeoutMs: (seconds + 5) * 1000 });
+  }
+
+  /** Net-SNMP's snmptrap from the server to the router (P7). */
+  trap(args: string[] = ['-v', '2c', '-c', 'public', '198.51.100.1', '', '1.3.6.1.6.3.1.1.5.1']) {
+    return this.lab.exec('s', ['env', `SNMP_PERSISTENT_DIR=${this.dir}/snmp`, 'snmptrap', '-M', '', '-m', '', ...args]);
+  }
+
+  async stopDaemon(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const child = this.daemon;
+    if (child === null || child.exitCode !== null) return;
+    await new Promise<void>((res) => {
+      child.once('exit', () => res());
+      child.kill(signal);
+      setTimeout(() => { child.kill('SIGKILL'); }, 5000).unref();
+    });
+    this.daemon = null;
+  }
+
+  async down(): Promise<void> {
+    await this.stopDaemon('SIGKILL').catch(() => undefined);
+    await this.exim.dispose().catch(() => undefined);
+    await this.lab.down().catch(() => undefined);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
