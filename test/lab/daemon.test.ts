@@ -1,0 +1,184 @@
+// backsoon itself on a namespace router: what an admin and the clients would see.
+// The router's neighbour timers are shortened (lab_fast_neigh: reachable 2 s, first probe after
+// 1 s, probes 500 ms apart) so that detection takes seconds; syn_timeout is 10 s here.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { DaemonLab } from './daemon-lab';
+
+async function withLab(tag: string, opts: Parameters<typeof DaemonLab.up>[1], body: (lab: DaemonLab) => Promise<void>) {
+  const lab = await DaemonLab.up(tag, opts);
+  try {
+    await body(lab);
+  } catch (err) {
+    (err as Error).message += `\n--- daemon log ---\n${lab.log.slice(-4000)}`;
+    throw err;
+  } finally {
+    await lab.down();
+  }
+}
+
+const SERVER = '198.51.100.10';
+
+test('ICMP host unreachable on the client side (MAC not cached) names server and client; a trap brings the mail', async () => {
+  await withLab('dt-icmp', { serverSide: false, mainOptions: { probe_interval: '600' } }, async (lab) => {
+    await lab.lab.serverGone('addr');
+    await lab.start();
+    const r = await lab.curl('c', 6);
+    assert.is(r.code, 7, 'curl fails: no route to host');
+    await lab.waitForLog(/server 198\.51\.100\.10 is down \(icmp-unreachable\)/, 10_000);
+    const s = await lab.status();
+    assert.equal(s.outages.map((o: any) => [o.server, o.cause, o.clients.map((c: any) => c.client)]), [[SERVER, 'icmp-unreachable', ['192.0.2.10']]]);
+    await lab.lab.serverBack();
+    await lab.trap();
+    const mails = await lab.exim.waitFor(1, 20_000);
+    assert.is(mails[0].recipient, 'alice@example.test');
+    assert.is(mails[0].subject, 'Server failure recovery notice: www.example.test (198.51.100.10)');
+    assert.match(mails[0].body, /Server: +www\.example\.test \(198\.51\.100\.10\)/);
+    assert.match(mails[0].body, /Your address: +192\.0\.2\.10/);
+  });
+});
+
+test('ICMP with the MAC cached: detected once the kernel gives up on the stale entry', async () => {
+  await withLab('dt-cached', { serverSide: false, mainOptions: { probe_interval: '600' } }, async (lab) => {
+    await lab.start();
+    assert.is((await lab.curl('c')).code, 0, 'the page loads while the server is up');
+    await lab.lab.serverGone('addr');
+    const r = await lab.curl('c', 12);
+    assert.is.not(r.code, 0);
+    // The kernel's own verdict (neighbour FAILED) and its ICMP come within milliseconds of each
+    // other here; either may be first.
+    await lab.waitForLog(/server 198\.51\.100\.10 is down \((icmp-unreachable|neigh-failed)\)/, 15_000);
+    await lab.waitForLog(/client 192\.0\.2\.10 tried/, 5_000);
+    const s = await lab.status();
+    assert.is(s.waitingClients, 1);
+    assert.ok(s.packets.icmpUnreachable >= 1, 'the router\'s ICMP host unreachable was seen');
+  });
+});
+
+test('a silent service (SYNs dropped by nft, ARP fine) is down after syn_timeout; SYN/ACK ends it', async () => {
+  await withLab('dt-syn', { mainOptions: { probe_interval: '600' } }, async (lab) => {
+    await lab.start();
+    await lab.lab.serverSilent(80);
+    const r = await lab.curl('c', 12);
+    assert.is(r.code, 28, 'curl times out');
+    await lab.waitForLog(/server 198\.51\.100\.10 is down \(syn-timeout\)/, 5_000);
+    await lab.lab.serverAnswering(80);
+    assert.is((await lab.curl('c')).code, 0);
+    await lab.waitForLog(/server 198\.51\.100\.10 is back \(syn-ack\)/, 5_000);
+    assert.is((await lab.exim.waitFor(1, 20_000))[0].recipient, 'alice@example.test');
+  });
+});
+
+test('ARP silence on the server side; recovery found by probing with no client traffic at all', async () => {
+  await withLab('dt-probe', { serverOptions: "\tlist probe 'tcp:80'", mainOptions: { probe_interval: '1' } }, async (lab) => {
+    await lab.start();
+    await lab.lab.serverGone('addr');
+    await lab.curl('c', 5);
+    await lab.waitForLog(/is down \(arp-silence\)/, 10_000);
+    const mark = lab.log.length;
+    await lab.lab.serverBack();
+    const back = await lab.waitForLog(/server 198\.51\.100\.10 is back \(([a-z-]+)\)/, 15_000, mark);
+    assert.match(back, /\((probe|neigh-reachable|arp-reply)\)/);
+    await lab.exim.waitFor(1, 20_000);
+  });
+});
+
+test('traps: a forged one (wrong community, or from a client) is ignored and counted; SNMPv3 authPriv from the server counts', async () => {
+  const v3 = `
+config snmp_user
+	option name 'agent'
+	option level 'authPriv'
+	option auth_protocol 'sha'
+	option auth_key 'authpass123'
+	option priv_protocol 'aes'
+	option priv_key 'privpass123'
+`;
+  await withLab('dt-trap', { serverSide: false, extraConfig: v3, mainOptions: { probe_interval: '600' } }, async (lab) => {
+    await lab.lab.serverGone('addr');
+    await lab.start();
+    await lab.curl('c', 5);
+    await lab.waitForLog(/is down/, 10_000);
+    await lab.lab.serverBack();
+    await lab.lab.exec('s', ['ip', 'neigh', 'replace', '198.51.100.1', 'lladdr', lab.lab.mac('r', 's0'), 'dev', 'eth0', 'nud', 'permanent']);
+    await lab.trap(['-v', '2c', '-c', 'wrong', '198.51.100.1', '', '1.3.6.1.6.3.1.1.5.1']);
+    await lab.lab.exec('c', ['env', `SNMP_PERSISTENT_DIR=${lab.dir}/snmp-c`, 'snmptrap', '-M', '', '-m', '', '-v', '2c', '-c', 'public', '192.0.2.1', '', '1.3.6.1.6.3.1.1.5.1']);
+    await new Promise((r) => setTimeout(r, 1000));
+    let s = await lab.status();
+    assert.is(s.extra.traps.badCommunity, 1);
+    assert.is(s.extra.traps.unknownSource, 1);
+    assert.is(s.outages.length, 1, 'still down');
+    await lab.trap(['-v', '3', '-u', 'agent', '-l', 'authPriv', '-a', 'SHA', '-A', 'authpass123', '-x', 'AES', '-X', 'privpass123', '198.51.100.1', '', '1.3.6.1.6.3.1.1.5.1']);
+    await lab.waitForLog(/is back \(trap\)/, 5_000);
+    s = await lab.status();
+    assert.is(s.extra.traps.accepted, 1);
+    assert.is(s.outages.length, 0);
+  });
+});
+
+test('the MTA is down when the server comes back: the notice waits in the outbox and arrives once when it returns', async () => {
+  await withLab('dt-mta', { serverSide: false, mainOptions: { probe_interval: '600' } }, async (lab) => {
+    await lab.lab.serverGone('addr');
+    await lab.start();
+    await lab.curl('c', 5);
+    await lab.waitForLog(/is down/, 10_000);
+    await lab.exim.stop();
+    await lab.lab.serverBack();
+    await lab.trap();
+    await lab.waitForLog(/is back/, 10_000);
+    await new Promise((r) => setTimeout(r, 1500));
+    const s = await lab.status();
+    assert.is(s.outbox.queued + s.outbox.sending, 1, 'the notice waits');
+    assert.is((await lab.exim.messages()).length, 0);
+    await lab.exim.start();
+    // The first retry comes after the backoff (30 s +- jitter); SIGHUP does not hurry it, so wait.
+    const mails = await lab.exim.waitFor(1, 60_000);
+    assert.is(mails.length, 1);
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.is((await lab.exim.messages()).length, 1, 'exactly once');
+  });
+});
+
+test('kill -9 between registration and recovery: after a restart the waiting client is still told, once', async () => {
+  await withLab('dt-kill', { serverSide: false, mainOptions: { probe_interval: '600', snapshot_interval: '5' } }, async (lab) => {
+    await lab.lab.serverGone('addr');
+    await lab.start();
+    await lab.curl('c', 5);
+    await lab.waitForLog(/client 192\.0\.2\.10 tried/, 10_000);
+    await new Promise((r) => setTimeout(r, 6000)); // one snapshot interval: the state is on disk
+    await lab.stopDaemon('SIGKILL');
+    await lab.start();
+    const s = await lab.status();
+    assert.equal(s.outages.map((o: any) => o.clients.map((c: any) => c.client)), [['192.0.2.10']], 'restored');
+    await lab.lab.serverBack();
+    await lab.trap();
+    await lab.exim.waitFor(1, 20_000);
+    // Killed again right after sending; a restart must not send it again.
+    await lab.stopDaemon('SIGKILL');
+    await lab.start();
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.is((await lab.exim.messages()).length, 1);
+  });
+});
+
+test('SIGHUP reloads the configuration keeping state; a bad file is refused and the old one stays', async () => {
+  await withLab('dt-hup', { serverSide: false, mainOptions: { probe_interval: '600' } }, async (lab) => {
+    await lab.lab.serverGone('addr');
+    await lab.start();
+    await lab.curl('c', 5);
+    await lab.waitForLog(/client 192\.0\.2\.10 tried/, 10_000);
+    const { writeFileSync, readFileSync } = await import('node:fs');
+    const good = readFileSync(lab.configFile, 'utf8');
+    writeFileSync(lab.configFile, good.replace("option syn_timeout '10'", "option syn_timeout '0'"));
+    let mark = lab.log.length;
+    lab.daemon!.kill('SIGHUP');
+    await lab.waitForLog(/reload refused[\s\S]*syn_timeout/, 5_000, mark);
+    writeFileSync(lab.configFile, good.replace("option syn_timeout '10'", "option syn_timeout '20'"));
+    mark = lab.log.length;
+    lab.daemon!.kill('SIGHUP');
+    await lab.waitForLog(/configuration reloaded .* 1 outages kept/, 5_000, mark);
+    const s = await lab.status();
+    assert.is(s.waitingClients, 1);
+  });
+});
+
+test.run();
