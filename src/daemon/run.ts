@@ -42,16 +42,11 @@ export async function main(args: string[]): Promise<number> {
   const live = new LiveInput();
   daemon.addInputs(live);
   daemon.addInputs(new TrapInput((server) => live.probeOnce(daemon, server)));
-  try {
-    await daemon.start();
-  } catch (err) {
-    log('error', (err as Error).message);
-    // Whatever did start (sockets, captures) goes with the process.
-    process.exit(2);
-  }
-
   let stopping = false;
-  process.on('SIGHUP', () => {
+  let started = false;
+  let reloadWaiting = false;
+  const reload = () => {
+    if (!started) { reloadWaiting = true; return; } // a HUP during startup is done after it
     let next: Config;
     try {
       next = loadConfig(file);
@@ -60,7 +55,8 @@ export async function main(args: string[]): Promise<number> {
       return;
     }
     daemon.reload(next).catch((err: unknown) => log('error', `reload: ${(err as Error).message}`));
-  });
+  };
+  process.on('SIGHUP', reload);
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
@@ -75,5 +71,15 @@ export async function main(args: string[]): Promise<number> {
   process.on('uncaughtException', (err) => {
     log('error', `unexpected: ${err.stack ?? err.message}`);
   });
+  try {
+    await daemon.start();
+  } catch (err) {
+    log('error', (err as Error).message);
+    // Whatever did start (sockets, captures) goes with the process.
+    process.exit(2);
+  }
+  started = true;
+  if (reloadWaiting) reload();
+
   return new Promise<number>(() => { /* runs until a signal */ });
 }
