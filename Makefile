@@ -24,7 +24,13 @@ node_modules/.installed: package.json package-lock.json .apt-installed
 	npm ci --no-audit --no-fund
 	@touch $@
 
-build: dist/backsoon.js
+build: dist/backsoon.js dist/backsoon-core.js
+
+# The core alone, for engines without Node (QuickJS): no Node API may be reachable from it.
+dist/backsoon-core.js: node_modules/.installed $(SOURCES)
+	@mkdir -p dist
+	$(ESBUILD) src/core.ts --bundle --platform=neutral --format=iife --global-name=backsoonCore \
+	  --target=es2020 --outfile=dist/backsoon-core.js --log-level=warning
 
 dist/backsoon.js: node_modules/.installed $(SOURCES)
 	@mkdir -p dist
