@@ -8,7 +8,9 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   status: { summary: 'show down servers, waiting clients, outbox, counters', load: async () => (await import('./control/status-cli')).main },
   replay: { summary: 'run the detectors over a pcap/pcapng capture and print decisions', load: async () => (await import('./capture/replay')).main },
   config: { summary: 'show | check the UCI configuration', load: async () => (await import('./config/cli')).main },
+  metrics: { summary: 'print the running daemon\'s counters for Prometheus', load: async () => (await import('./control/metrics-cli')).main },
   policy: { summary: 'test the operator policy file on sample data', load: async () => (await import('./policy/cli')).main },
+  agent: { summary: 'delegated notifier: read targets mails by POP3, mail the clients (P13, P14)', load: async () => (await import('./agent/cli')).main },
 };
 
 const usage = `usage: backsoon <command> [options]

@@ -18,6 +18,10 @@ import { createMailTransport, mailChannel, MAIL_CHANNEL, type MailTransport } fr
 import { noticeFromDecision } from '../notify/notice';
 import { Outbox } from '../notify/outbox';
 import { queueRecoveryMail } from '../notify/recovery-mail';
+import { renderMetrics } from '../control/metrics';
+import { metricsFromStatus } from '../control/metrics-from-status';
+import { startMetricsListener } from '../control/metrics-listener';
+import type { Server } from 'node:http';
 import type { Logger } from './log';
 
 export const VERSION = '0.1.0';
@@ -44,6 +48,9 @@ export class Daemon {
   private outbox: Outbox | null = null;
   private mail: MailTransport | null = null;
   private control: ControlServer | null = null;
+  private metrics: Server | null = null;
+  /** Outbox outcomes by "channel:result" (sent, retry, given-up). */
+  private readonly outboxEvents: Record<string, number> = {};
   private ticker: NodeJS.Timeout | null = null;
   private readonly inputs: Inputs[] = [];
   private readonly decisionListeners: ((d: Decision) => void)[] = [];
@@ -87,11 +94,19 @@ export class Daemon {
     this.outbox = await Outbox.open({
       dir: join(m.stateDir, 'outbox'),
       log: (level, line) => this.log(level, line),
+      onEvent: (event) => {
+        if (event.type === 'queued') return;
+        const key = `${event.message.channel}:${event.type}`;
+        this.outboxEvents[key] = (this.outboxEvents[key] ?? 0) + 1;
+      },
     });
     this.attachMail();
     this.control = new ControlServer(m.controlSocket, (req) => this.answer(req), (msg) => this.log('warn', msg));
     await this.control.start();
     for (const inputs of this.inputs) await inputs.start(this);
+    if (m.metricsListen !== null) {
+      this.metrics = await startMetricsListener(m.metricsListen, () => renderMetrics(metricsFromStatus(this.status())));
+    }
     this.ticker = setInterval(() => this.engine.tick(Daemon.now()), 1000);
     this.log('info', `backsoon ready: watching ${this.describeWatch()}; ${this.engine.outages.serverCount} servers down from saved state`);
   }
@@ -119,6 +134,7 @@ export class Daemon {
     }
     this.snapshot.flush();
     this.control?.stop();
+    this.metrics?.close();
     if (this.outbox !== null) {
       const { left } = await this.outbox.drain(3000);
       if (left > 0) this.log('info', `${left} notices stay in the outbox for the next start`);
@@ -136,6 +152,7 @@ export class Daemon {
       notices: { ...this.notices },
       state: { writes: this.snapshot.writes, failures: this.snapshot.failures },
       control: { badRequests: this.control?.badRequests ?? 0 },
+      outboxEvents: { ...this.outboxEvents },
     };
     for (const inputs of this.inputs) {
       const s = inputs.stats();

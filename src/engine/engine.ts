@@ -62,6 +62,8 @@ export interface EngineCounters {
   notices: number;
   noContact: number;
   expired: number;
+  /** Registrations dropped without a notice, by why. */
+  dropped: { 'table-full': number; 'server-cap': number; 'max-attempt-age': number; 'stale-at-recovery': number };
   evictions: { 'table-full': number; 'server-cap': number };
   serversFull: number;
   flaps: number;
@@ -117,6 +119,7 @@ export class Engine implements Observations {
       notices: 0,
       noContact: 0,
       expired: 0,
+      dropped: { 'table-full': 0, 'server-cap': 0, 'max-attempt-age': 0, 'stale-at-recovery': 0 },
       evictions: { 'table-full': 0, 'server-cap': 0 },
       serversFull: 0,
       flaps: 0,
@@ -379,6 +382,7 @@ export class Engine implements Observations {
       const mac = o.linkMac[link];
       if (o.lastAttempt[link] < oldest) {
         this.counters.expired++;
+        this.counters.dropped['stale-at-recovery']++;
         this.emitDecision({ t, event: 'expired', server, client: formatIPv4(client), cause: 'stale-at-recovery' });
         continue;
       }
@@ -404,6 +408,7 @@ export class Engine implements Observations {
       if (o.lastAttempt[link] < oldest) {
         const slot = o.linkServer[link];
         this.counters.expired++;
+        this.counters.dropped['max-attempt-age']++;
         this.emitDecision({
           t, event: 'expired', server: formatIPv4(o.serverAddr[slot]),
           client: formatIPv4(o.linkClient[link]), cause: 'max-attempt-age',
@@ -431,6 +436,7 @@ export class Engine implements Observations {
   private flushEvictions(t: number): void {
     for (const e of this.evicted) {
       this.counters.evictions[e.reason]++;
+      this.counters.dropped[e.reason]++;
       this.counters.expired++;
       this.emitDecision({ t, event: 'expired', server: formatIPv4(e.server), client: formatIPv4(e.client), cause: e.reason });
     }

@@ -3,7 +3,8 @@
 // 1 s, probes 500 ms apart) so that detection takes seconds; syn_timeout is 10 s here.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DaemonLab } from './daemon-lab';
+import { parseExposition } from '../unit/metrics-exposition';
+import { BUNDLE, DaemonLab } from './daemon-lab';
 
 async function withLab(tag: string, opts: Parameters<typeof DaemonLab.up>[1], body: (lab: DaemonLab) => Promise<void>) {
   const lab = await DaemonLab.up(tag, opts);
@@ -35,6 +36,17 @@ test('ICMP host unreachable on the client side (MAC not cached) names server and
     assert.is(mails[0].subject, 'Server failure recovery notice: www.example.test (198.51.100.10)');
     assert.match(mails[0].body, /Server: +www\.example\.test \(198\.51\.100\.10\)/);
     assert.match(mails[0].body, /Your address: +192\.0\.2\.10/);
+    // What Prometheus would scrape, read by a strict exposition-format parser.
+    await new Promise((r) => setTimeout(r, 500));
+    const m = await lab.lab.exec('r', [process.execPath, BUNDLE, 'metrics', '--socket', lab.socket]);
+    assert.is(m.code, 0, m.stderr);
+    const families = parseExposition(m.stdout);
+    const value = (family: string, labels: Record<string, string>) =>
+      families.get(family)?.samples.find((x) => Object.entries(labels).every(([k, v]) => x.labels[k] === v))?.value;
+    assert.is(value('backsoon_detections_total', { cause: 'icmp-unreachable' }), 1);
+    assert.is(value('backsoon_recoveries_total', { cause: 'trap' }), 1);
+    assert.is(value('backsoon_notices_total', { channel: 'mail', result: 'sent' }), 1);
+    assert.is(value('backsoon_servers_down', {}), 0);
   });
 });
 
