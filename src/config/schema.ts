@@ -184,6 +184,131 @@ export const SCHEMA: readonly SectionSpec[] = [
       { name: 'priv_key', kind: 'text', min: 8, secret: true, doc: 'Privacy pass phrase, at least 8 characters.' },
     ],
   },
+  // ---- delegation and outbound notifications (docs/DELEGATION.md, docs/WEBHOOKS.md, docs/MIB.md) ----
+  {
+    type: 'webhook',
+    header: 'config webhook',
+    multiple: true,
+    doc: 'An HTTP endpoint that receives a signed JSON POST on the events listed (docs/WEBHOOKS.md). ' +
+      'Failed POSTs are retried through the outbox.',
+    options: [
+      { name: 'url', kind: 'text', required: true, max: 2048,
+        doc: 'http:// or https:// URL the events are POSTed to; one section per URL.' },
+      { name: 'secret', kind: 'text', secret: true, min: 16, max: 1024,
+        doc: 'Key of the X-Backsoon-Signature HMAC-SHA256, at least 16 characters. Unset: requests are not signed.' },
+      { name: 'event', kind: 'enum', list: true, values: ['down', 'recovered', 'notify'], default: ['down', 'recovered'],
+        doc: 'Events posted: down (a server went down), recovered (it is back, with the waiting clients), ' +
+          'notify (one POST per waiting client told).' },
+      { name: 'timeout', ...seconds(1, 300), default: '10',
+        doc: 'Seconds one POST may take; a slower answer counts as a failed attempt and is retried.' },
+    ],
+  },
+  {
+    type: 'snmp_out',
+    header: 'config snmp_out',
+    multiple: false,
+    doc: "Settings of the traps backsoon sends to the config trap_target sections (BACKSOON-MIB, docs/MIB.md).",
+    options: [
+      { name: 'enterprise_oid', kind: 'oid', default: '1.3.6.1.4.1.32473',
+        doc: 'OID of the BACKSOON-MIB module; every trap and object hangs under it. The default uses 32473, the ' +
+          'enterprise number reserved for documentation (RFC 5612): a deployment should put its own enterprise ' +
+          'number here and in the MODULE-IDENTITY line of BACKSOON-MIB.txt.' },
+      { name: 'engine_id', kind: 'text', min: 10, max: 64,
+        defaultNote: 'derived from enterprise_oid and the router\'s host name',
+        doc: 'snmpEngineID of SNMPv3 traps, in hex (5 to 32 octets); the receiver needs it for createUser -e.' },
+      { name: 'inform_timeout', ...seconds(1, 60), default: '5',
+        doc: 'Seconds an inform waits for its acknowledgement before the attempt counts as failed (and is retried).' },
+    ],
+  },
+  {
+    type: 'trap_target',
+    header: 'config trap_target',
+    multiple: true,
+    doc: 'A management station that receives a trap or inform when a server goes down and when it is back.',
+    options: [
+      { name: 'address', kind: 'host', required: true, doc: 'Host name or IPv4 address of the receiver.' },
+      { name: 'port', kind: 'port', default: '162', doc: 'UDP port of the receiver.' },
+      { name: 'version', kind: 'enum', values: ['2c', '3'], default: '2c', doc: 'SNMP version.' },
+      { name: 'community', kind: 'text', max: 255, default: 'public', doc: 'SNMPv2c community.' },
+      { name: 'inform', kind: 'bool', default: '0',
+        doc: 'Send informs (acknowledged, retried while the receiver does not answer) instead of traps.' },
+      { name: 'event', kind: 'enum', list: true, values: ['down', 'recovered'], default: ['down', 'recovered'],
+        doc: 'Events sent.' },
+      { name: 'user', kind: 'text', max: 32, doc: 'SNMPv3 USM user name; required with version 3.' },
+      { name: 'level', kind: 'enum', values: ['noAuthNoPriv', 'authNoPriv', 'authPriv'], default: 'authPriv',
+        doc: 'SNMPv3 security level.' },
+      { name: 'auth_protocol', kind: 'enum', values: ['md5', 'sha', 'sha224', 'sha256', 'sha384', 'sha512'],
+        defaultNote: 'sha when level needs a key', doc: 'SNMPv3 authentication hash.' },
+      { name: 'auth_key', kind: 'text', min: 8, secret: true, doc: 'SNMPv3 authentication pass phrase, at least 8 characters.' },
+      { name: 'priv_protocol', kind: 'enum', values: ['des', 'aes', 'aes256b', 'aes256r'],
+        defaultNote: "aes with level 'authPriv'", doc: 'SNMPv3 privacy (encryption) cipher.' },
+      { name: 'priv_key', kind: 'text', min: 8, secret: true, doc: 'SNMPv3 privacy pass phrase, at least 8 characters.' },
+    ],
+  },
+  {
+    type: 'agent',
+    header: 'config agent',
+    multiple: false,
+    doc: '`backsoon agent` (on a recovered server, P13, or a management station, P14): the POP3 mailbox it reads ' +
+      'the router\'s lists of clients from. It mails the notices through config mail and finds addresses in the ' +
+      'config contact sections and map_file (docs/DELEGATION.md).',
+    options: [
+      { name: 'pop3_host', kind: 'host', required: true, doc: 'POP3 server host name or IPv4 address.' },
+      { name: 'pop3_port', kind: 'port', defaultNote: "110; 995 with pop3_tls 'tls'", doc: 'POP3 port.' },
+      { name: 'pop3_tls', kind: 'enum', values: ['none', 'starttls', 'tls'], default: 'starttls',
+        doc: 'none (plain), starttls (STLS after connecting), tls (TLS from the start).' },
+      { name: 'pop3_user', kind: 'text', required: true, max: 255, doc: 'POP3 user name.' },
+      { name: 'pop3_password', kind: 'text', required: true, secret: true, max: 255, doc: 'POP3 password.' },
+      { name: 'pop3_ca', kind: 'path',
+        doc: "PEM file of the CA that signed the POP3 server's certificate (a private CA). Unset: the system's CAs." },
+      { name: 'poll_interval', ...seconds(5, 86400), default: '60', doc: 'Seconds between two looks into the mailbox.' },
+      { name: 'state_dir', kind: 'path', default: '/var/lib/backsoon-agent',
+        doc: "Directory of the agent's outbox (notices waiting to be sent), kept across restarts." },
+      { name: 'map_file', kind: 'path',
+        doc: 'A file of `ADDRESS MAIL` lines (# starts a comment), read besides the config contact sections.' },
+      { name: 'resolve_names', kind: 'bool', default: '1',
+        doc: "Look up the server's host name by reverse DNS for the notices; when that fails, the name the router " +
+          'sent, else the address.' },
+      { name: 'dns_server', kind: 'text', list: true, default: [], max: 21,
+        doc: 'DNS servers for the reverse lookups, ADDRESS or ADDRESS:PORT. None: the system\'s.' },
+    ],
+  },
+  // ---- the stand-in for down servers (read by standin/config.ts; docs/STANDIN.md) ----
+  {
+    type: 'standin',
+    header: 'config standin',
+    multiple: false,
+    doc: "The page that answers for a down server with option standin '1' (P11, P12): new connections to its " +
+      'standin_port are redirected by the nftables table inet backsoon to a listener on the router, one listener port ' +
+      'per down server. Without this section every default below applies.',
+    options: [
+      { name: 'listen', kind: 'ipv4', default: '0.0.0.0',
+        doc: 'Address the page listeners bind. Redirected connections arrive at the address of the interface they came in on; ' +
+          'the table admits only redirected connections to the listener ports.' },
+      { name: 'listen_port', kind: 'port', default: '8480', doc: 'First port of the listener range.' },
+      { name: 'listen_ports', kind: 'uint', min: 1, max: 1024, default: '64',
+        doc: 'Ports in the listener range: the most servers stood in for at once. A server that finds none free is not stood in for (counted).' },
+      { name: 'reset_https', kind: 'bool', default: '1',
+        doc: 'Answer new connections to the reset_port ports of a stood-in server with a TCP reset, so browsers fail at once ' +
+          'instead of waiting; HTTPS cannot be stood in for without the server\'s certificate.' },
+      { name: 'reset_port', kind: 'port', list: true, default: ['443'], doc: 'Ports reset while reset_https is 1.' },
+      { name: 'reask_after', ...seconds(0, 315360000), default: '2592000',
+        doc: 'A mail address left on the page longer ago than this is asked for again (P11); 0 asks every time. ' +
+          'Addresses from config contact are never asked for again.' },
+      { name: 'max_body', kind: 'uint', min: 256, max: 65536, default: '4096', doc: 'Largest form post in bytes; larger ones get 413.' },
+      { name: 'max_connections', kind: 'uint', min: 1, max: 65535, default: '512', doc: 'Open connections over all listeners.' },
+      { name: 'max_client_connections', kind: 'uint', min: 1, max: 65535, default: '32', doc: 'Open connections from one client address.' },
+      { name: 'header_timeout', ...seconds(1, 300), default: '10',
+        doc: 'Seconds a client may take to send its request headers (slow clients are cut off); at most request_timeout.' },
+      { name: 'request_timeout', ...seconds(1, 600), default: '20', doc: 'Seconds a client may take to send its whole request.' },
+      { name: 'client_posts', kind: 'uint', min: 1, max: 100000, default: '10',
+        doc: 'Form posts one client address may make in 10 minutes; more get 429.' },
+      { name: 'address_registrations', kind: 'uint', min: 1, max: 100000, default: '3',
+        doc: 'Registrations of one mail address (from any client) in 24 hours; more get 429, so the form cannot be used to flood someone\'s mailbox.' },
+      { name: 'languages_dir', kind: 'path',
+        doc: 'Directory of further page languages as LANG.json message catalogs (docs/STANDIN.md). Unset: English and Japanese only.' },
+    ],
+  },
 ];
 
 export function sectionSpec(type: string): SectionSpec | undefined {

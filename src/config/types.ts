@@ -105,4 +105,83 @@ export interface Config {
   readonly contacts: readonly ContactConfig[];
   readonly mail: MailConfig | null;     // null: no mail section, direct notices are not sent
   readonly snmp: SnmpConfig;
+  readonly webhooks: readonly WebhookConfig[];
+  readonly snmpOut: SnmpOutConfig;
+}
+
+// ---- Delegation and outbound notifications (read by notify/webhook-config.ts,
+// notify/trap-out-config.ts and agent/config.ts; see docs/DELEGATION.md) ----
+
+export type WebhookEvent = 'down' | 'recovered' | 'notify';
+
+/** config webhook: a JSON POST per event, signed with HMAC-SHA256 (docs/WEBHOOKS.md). */
+export interface WebhookConfig {
+  /** http:// or https://; also the webhook's identity in the outbox. */
+  readonly url: string;
+  readonly secret: string | null;
+  readonly events: readonly WebhookEvent[];
+  /** Seconds one POST may take, connect to last byte. */
+  readonly timeout: number;
+}
+
+export type TrapOutEvent = 'down' | 'recovered';
+
+/** config trap_target: a management station that receives backsoon's own traps (BACKSOON-MIB). */
+export interface TrapTargetConfig {
+  readonly address: string;             // host name or IPv4; with port, the target's identity
+  readonly port: number;                // default 162
+  readonly version: '2c' | '3';
+  readonly community: string;           // v2c
+  readonly inform: boolean;             // acknowledged; retried until the receiver answers
+  readonly user: SnmpUser | null;       // v3
+  readonly events: readonly TrapOutEvent[];
+}
+
+/** config snmp_out with every config trap_target. */
+export interface SnmpOutConfig {
+  /** OID of the BACKSOON-MIB module identity (the arc everything hangs under). */
+  readonly enterpriseOid: string;
+  /** Hex, the local snmpEngineID of v3 traps; stable across restarts (createUser -e on the receiver). */
+  readonly engineId: string;
+  /** Seconds an inform waits for its acknowledgement before the attempt counts as failed. */
+  readonly informTimeout: number;
+  readonly targets: readonly TrapTargetConfig[];
+}
+
+/** config agent: `backsoon agent` on a recovered server or a management station (P13, P14). */
+export interface AgentConfig {
+  readonly pop3Host: string;
+  readonly pop3Port: number;            // default 110; 995 with pop3_tls 'tls'
+  readonly pop3Tls: TlsMode;
+  readonly pop3User: string;
+  readonly pop3Password: string;
+  /** PEM file of the CA(s) that signed the POP3 server's certificate; null: the system's. */
+  readonly pop3Ca: string | null;
+  readonly pollInterval: number;
+  readonly stateDir: string;
+  /** File of `ADDRESS MAIL` lines, read besides the config contact sections. */
+  readonly mapFile: string | null;
+  /** Reverse DNS for the server's name (P14); off: the name in the targets mail, else the address. */
+  readonly resolveNames: boolean;
+  /** DNS servers for the reverse lookups, "ADDRESS" or "ADDRESS:PORT"; empty: the system's. */
+  readonly dnsServers: readonly string[];
+}
+
+// ---- The stand-in (read by standin/config.ts; see docs/STANDIN.md) ----
+
+/** config standin: the page that answers for down servers with option standin '1'. */
+export interface StandinConfig {
+  readonly listen: string;              // dotted quad, default 0.0.0.0
+  readonly listenPort: number;          // first listener port, default 8480
+  readonly listenPorts: number;         // ports in the range, default 64
+  readonly resetPorts: readonly number[];     // [] when reset_https is 0; default [443]
+  readonly reaskAfter: number;          // seconds, default 30 days
+  readonly maxBody: number;             // bytes, default 4096
+  readonly maxConnections: number;
+  readonly maxClientConnections: number;
+  readonly headerTimeout: number;       // seconds
+  readonly requestTimeout: number;      // seconds
+  readonly clientPosts: number;         // per client address per 10 minutes
+  readonly addressRegistrations: number;// per mail address per 24 hours
+  readonly languagesDir: string | null;
 }

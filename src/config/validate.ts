@@ -12,6 +12,7 @@ import type {
 } from './types';
 import { parseUci, type UciPackage, type UciSection } from './uci';
 import { isHostName } from './values';
+import { readOutbound } from '../notify/targets-config';
 
 export { ConfigError } from './diagnostics';
 export { configReference } from './reference';
@@ -88,12 +89,13 @@ export function validateUci(pkg: UciPackage, options: ValidateOptions = {}): Con
   const servers = readServers(readers('server'), main, watch, mailFacts);
   const contacts = readContacts(readers('contact'), main, mail);
   const snmp = readSnmp(single('snmp'), readers('snmp_user'));
+  const { webhooks, snmpOut } = readOutbound(readers, single, options.hostname ?? osHostname());
 
   const byLine = (a: Diagnostic, b: Diagnostic) => a.line - b.line;
   const errors = [...findings.errors].sort(byLine);
   const warnings = [...findings.warnings].sort(byLine);
   if (errors.length > 0) return { config: null, errors, warnings };
-  return { config: { file: pkg.file, main, watch, servers, contacts, mail, snmp }, errors, warnings };
+  return { config: { file: pkg.file, main, watch, servers, contacts, mail, snmp, webhooks, snmpOut }, errors, warnings };
 }
 
 /** Sections by type; warns about unknown types and rejects a second copy of a single section. */

@@ -18,6 +18,7 @@ import { createMailTransport, mailChannel, MAIL_CHANNEL, type MailTransport } fr
 import { noticeFromDecision } from '../notify/notice';
 import { Outbox } from '../notify/outbox';
 import { queueRecoveryMail } from '../notify/recovery-mail';
+import { OutageDispatcher } from '../notify/targets-dispatch';
 import { renderMetrics } from '../control/metrics';
 import { metricsFromStatus } from '../control/metrics-from-status';
 import { startMetricsListener } from '../control/metrics-listener';
@@ -53,6 +54,13 @@ export class Daemon {
   private readonly outboxEvents: Record<string, number> = {};
   private ticker: NodeJS.Timeout | null = null;
   private readonly inputs: Inputs[] = [];
+  /** Traps, webhooks and the targets mails of P13/P14, per outage edge. */
+  private readonly outbound = new OutageDispatcher({
+    outbox: () => this.outbox,
+    config: () => ({ servers: this.config.servers, mail: this.config.mail, webhooks: this.config.webhooks, snmpOut: this.config.snmpOut }),
+    log: (level, msg) => this.log(level, msg),
+    userAgent: `backsoon/${VERSION}`,
+  });
   private readonly decisionListeners: ((d: Decision) => void)[] = [];
   readonly notices = { queued: 0, duplicate: 0, noContact: 0, notDirect: 0, failedToQueue: 0 };
 
@@ -101,6 +109,7 @@ export class Daemon {
       },
     });
     this.attachMail();
+    this.outbound.attach(this.outbox);
     this.control = new ControlServer(m.controlSocket, (req) => this.answer(req), (msg) => this.log('warn', msg));
     await this.control.start();
     for (const inputs of this.inputs) await inputs.start(this);
@@ -136,6 +145,7 @@ export class Daemon {
     this.control?.stop();
     this.metrics?.close();
     if (this.outbox !== null) {
+      await this.outbound.settle();
       const { left } = await this.outbox.drain(3000);
       if (left > 0) this.log('info', `${left} notices stay in the outbox for the next start`);
       await this.outbox.close();
@@ -153,6 +163,7 @@ export class Daemon {
       state: { writes: this.snapshot.writes, failures: this.snapshot.failures },
       control: { badRequests: this.control?.badRequests ?? 0 },
       outboxEvents: { ...this.outboxEvents },
+      outbound: { ...this.outbound.counters },
     };
     for (const inputs of this.inputs) {
       const s = inputs.stats();
@@ -231,6 +242,7 @@ export class Daemon {
     this.log(level, describeDecision(d));
     this.snapshot.markDirty();
     if (d.event === 'notify') this.notify(d);
+    this.outbound.push(d);
     for (const listener of this.decisionListeners) {
       try { listener(d); } catch (err) { this.log('error', `decision listener: ${(err as Error).message}`); }
     }

@@ -1,0 +1,125 @@
+// The mail transport: nodemailer's SMTP pool, configured from `config mail`, sending messages
+// already rendered (render-mail.ts) and saying of each failure whether a retry can help.
+import { hostname } from 'node:os';
+import type { ConnectionOptions } from 'node:tls';
+import nodemailer from 'nodemailer';
+import type { MailConfig } from '../config/types';
+import type { ChannelHandler, Delivery } from './outbox';
+
+export const MAIL_CHANNEL = 'mail';
+
+/** What the outbox stores for a mail: the SMTP envelope and the finished message. */
+export interface MailPayload {
+  readonly from: string;
+  readonly to: string;
+  readonly raw: string;
+}
+
+export interface MailTransportOptions {
+  /** SMTP connections kept open at once (default 5). */
+  readonly maxConnections?: number;
+  /** Messages sent over one connection before it is renewed (default 100). */
+  readonly maxMessagesPerConnection?: number;
+  /** ms to open the TCP connection, to get the 220 greeting, and of silence mid-session. */
+  readonly connectionTimeoutMs?: number;
+  readonly greetingTimeoutMs?: number;
+  readonly socketTimeoutMs?: number;
+  /** Extra TLS settings (a private CA, for instance). Certificates are verified by default. */
+  readonly tls?: ConnectionOptions;
+}
+
+export interface MailTransport {
+  send(mail: MailPayload): Promise<Delivery>;
+  /** Closes the pooled connections; a send after close fails. */
+  close(): void;
+}
+
+export function createMailTransport(config: MailConfig, options: MailTransportOptions = {}): MailTransport {
+  const transporter = nodemailer.createTransport({
+    pool: true,
+    host: config.host,
+    port: config.port,
+    secure: config.tls === 'tls',
+    requireTLS: config.tls === 'starttls',
+    ignoreTLS: config.tls === 'none',
+    ...(config.user !== null ? { auth: { user: config.user, pass: config.password ?? '' } } : {}),
+    name: config.heloName ?? hostname(),
+    maxConnections: options.maxConnections ?? 5,
+    maxMessages: options.maxMessagesPerConnection ?? 100,
+    // The outbox owns retries: a message whose connection drops fails at once instead of
+    // being re-sent inside nodemailer, where a lost 250 would become an unseen duplicate.
+    maxRequeues: 0,
+    connectionTimeout: options.connectionTimeoutMs ?? 10_000,
+    greetingTimeout: options.greetingTimeoutMs ?? 10_000,
+    socketTimeout: options.socketTimeoutMs ?? 60_000,
+    dnsTimeout: options.connectionTimeoutMs ?? 10_000,
+    ...(options.tls !== undefined ? { tls: options.tls } : {}),
+    logger: false,
+  });
+  let closed = false;
+  return {
+    async send(mail) {
+      if (closed) return { status: 'temporary', detail: 'mail transport closed' };
+      const problem = payloadProblem(mail);
+      if (problem !== null) return { status: 'permanent', detail: problem };
+      try {
+        const info = await transporter.sendMail({ envelope: { from: mail.from, to: [mail.to] }, raw: mail.raw });
+        if (info.rejected.length > 0) return { status: 'permanent', detail: `recipient rejected: ${info.response}` };
+        return { status: 'sent', detail: info.response };
+      } catch (err) {
+        return classifyMailError(err);
+      }
+    },
+    close() {
+      closed = true;
+      transporter.close();
+    },
+  };
+}
+
+/** Failures that say the mail section of the configuration is wrong, not the message. */
+const CONFIGURATION = new Set(['EAUTH', 'ENOAUTH', 'ETLS', 'EREQUIRETLS', 'ECONFIG', 'EOAUTH2']);
+
+/**
+ * Temporary or permanent, from nodemailer's error: an SMTP 5xx reply (but 503, a session out
+ * of step) is permanent, 4xx is temporary; so is any network error (refused, timed out,
+ * dropped). Configuration errors (authentication, TLS) are temporary: the messages wait,
+ * within their max age, for the operator to fix the mail section.
+ */
+export function classifyMailError(err: unknown): Delivery {
+  const e = (typeof err === 'object' && err !== null ? err : {}) as {
+    code?: unknown; responseCode?: unknown; message?: unknown; originalCode?: unknown;
+  };
+  const code = typeof e.code === 'string' ? e.code : '';
+  const cause = typeof e.originalCode === 'string' ? ` (${e.originalCode})` : '';
+  const message = typeof e.message === 'string' ? e.message : String(err);
+  const detail = `${code === '' ? '' : `${code}${cause}: `}${message}`.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+  if (CONFIGURATION.has(code)) {
+    return { status: 'temporary', detail: `${detail}; check the mail section of the configuration` };
+  }
+  if (typeof e.responseCode === 'number') {
+    const permanent = e.responseCode >= 500 && e.responseCode < 600 && e.responseCode !== 503;
+    return { status: permanent ? 'permanent' : 'temporary', detail };
+  }
+  // Refused by nodemailer itself before any server saw it: a bad address or message.
+  if (code === 'EENVELOPE' || code === 'EMESSAGE' || code === 'EMAXRECIPIENTS') return { status: 'permanent', detail };
+  return { status: 'temporary', detail };
+}
+
+function payloadProblem(mail: unknown): string | null {
+  const m = mail as Partial<MailPayload> | null;
+  if (typeof m !== 'object' || m === null) return 'outbox payload is not a mail';
+  if (typeof m.from !== 'string' || typeof m.to !== 'string' || typeof m.raw !== 'string') {
+    return 'outbox payload is not a mail (from, to and raw must be strings)';
+  }
+  return null;
+}
+
+/** The outbox channel for mail. Concurrency above the pool size keeps every connection busy. */
+export function mailChannel(transport: MailTransport, concurrency = 10): ChannelHandler<MailPayload> {
+  return {
+    concurrency,
+    send: (payload) => transport.send(payload),
+    describe: (payload) => `mail to ${typeof payload?.to === 'string' ? payload.to : '?'}`,
+  };
+}

@@ -1,0 +1,101 @@
+// The recovery mail of the patent's Fig. 8 ("Server failure recovery notice": recovered
+// server's name and address, recovery time), plus what a reader asks next: when it went down,
+// for how long, and why this mail came to them. Rendered once, when the notice is queued, so
+// every retry sends the same bytes and the same Message-ID.
+import { createHash } from 'node:crypto';
+import { mailAddressProblem, parseMailbox, printable } from './mail-address';
+import { cleanText, encodeUnstructured, formatMailbox, headerField } from './mail-header';
+import type { RecoveryNotice } from './notice';
+import { formatDuration, formatIsoLocal, formatMailDate, systemUtcOffset, type UtcOffset } from './time-format';
+
+export interface MailRenderOptions {
+  /** The configured sender (MailConfig.from): "addr" or "Name <addr>". */
+  readonly from: string;
+  /** Unix seconds for the Date header: when the notice was composed. */
+  readonly date: number;
+  /** The router's UTC offset; defaults to the process's time zone. */
+  readonly utcOffset?: UtcOffset;
+}
+
+export interface RenderedMail {
+  /** SMTP envelope. */
+  readonly envelopeFrom: string;
+  readonly to: string;
+  /** The subject and body as a reader sees them (body lines end in LF). */
+  readonly subject: string;
+  readonly text: string;
+  /** "<...@domain>", derived from the recipient and the outage, so it is stable. */
+  readonly messageId: string;
+  /** The whole RFC 5322 message, CRLF line ends, ready for SMTP DATA. */
+  readonly raw: string;
+}
+
+export const NOTICE_TITLE = 'Server failure recovery notice';
+
+/** Longest server name shown; UCI allows any length, a subject line should not. */
+const MAX_NAME = 100;
+
+/** Throws when the recipient or the sender is not a plain mail address (see mail-address.ts). */
+export function renderRecoveryMail(notice: RecoveryNotice, options: MailRenderOptions): RenderedMail {
+  const toProblem = mailAddressProblem(notice.to);
+  if (toProblem !== null) {
+    throw new Error(
+      `recovery notice for client ${printable(notice.client)}: mail address '${printable(notice.to)}' ${toProblem}; ` +
+      'fix the contact (config contact, or the address entered on the stand-in page)',
+    );
+  }
+  const sender = parseMailbox(options.from, "config mail option 'from'");
+  const offset = options.utcOffset ?? systemUtcOffset;
+
+  const address = cleanText(notice.server.address, 45);
+  const name = cleanText(notice.server.name, MAX_NAME);
+  const server = name === '' || name === address ? address : `${name} (${address})`;
+  const subject = `${NOTICE_TITLE}: ${server}`;
+  const client = cleanText(notice.client, 45);
+  const text = [
+    NOTICE_TITLE,
+    '',
+    'The server you tried to reach while it was down is available again.',
+    '',
+    `  Server:          ${server}`,
+    `  Recovered at:    ${formatIsoLocal(notice.recoveredAt, offset)}`,
+    `  Down since:      ${formatIsoLocal(notice.outageStart, offset)}`,
+    `  Outage duration: ${formatDuration(notice.recoveredAt - notice.outageStart)}`,
+    `  Your first try:  ${formatIsoLocal(notice.firstAttempt, offset)}`,
+    `  Your address:    ${client}`,
+    '',
+    `You receive this notice because the device at ${client} tried to reach`,
+    'this server during the outage. Your router sent it once, automatically;',
+    'there is no need to reply.',
+    '',
+  ].join('\n');
+
+  const domain = sender.address.slice(sender.address.lastIndexOf('@') + 1);
+  const digest = createHash('sha256').update(`${notice.to.toLowerCase()}\n${notice.outage}`).digest('hex');
+  const messageId = `<recovery.${digest.slice(0, 32)}@${domain}>`;
+  const ascii = /^[\u0000-\u007f]*$/.test(text);
+  const headers = [
+    headerField('From', formatMailbox(sender)),
+    headerField('To', notice.to),
+    headerField('Subject', encodeUnstructured(subject, MAX_NAME + 80)),
+    headerField('Date', formatMailDate(options.date, offset)),
+    headerField('Message-ID', messageId),
+    headerField('MIME-Version', '1.0'),
+    headerField('Content-Type', 'text/plain; charset=utf-8'),
+    headerField('Content-Transfer-Encoding', ascii ? '7bit' : 'base64'),
+    // RFC 3834: keeps vacation responders from answering the router.
+    headerField('Auto-Submitted', 'auto-generated'),
+    headerField('X-Backsoon-Outage', cleanText(notice.outage, 80).replace(/[^A-Za-z0-9.:@_-]/g, '_')),
+  ];
+  const body = ascii
+    ? text.replace(/\n/g, '\r\n')
+    : (Buffer.from(text, 'utf8').toString('base64').match(/.{1,76}/g) ?? []).join('\r\n') + '\r\n';
+  return {
+    envelopeFrom: sender.address,
+    to: notice.to,
+    subject: cleanText(subject, MAX_NAME + 80),
+    text,
+    messageId,
+    raw: `${headers.join('\r\n')}\r\n\r\n${body}`,
+  };
+}

@@ -1,0 +1,54 @@
+// Times as a reader of a notice sees them: ISO 8601 with the router's own UTC offset, RFC 5322
+// dates for the Date header, and durations in words ("12 min 3 s"). Times are Unix seconds.
+
+/** Minutes east of UTC in force at Unix time `t` (seconds). DST moves it, so it is a function. */
+export type UtcOffset = (t: number) => number;
+
+/** The offset of the process's local time zone (TZ), the one the router's clock shows. */
+export const systemUtcOffset: UtcOffset = (t) => -new Date(t * 1000).getTimezoneOffset();
+
+export const fixedUtcOffset = (minutes: number): UtcOffset => () => minutes;
+
+const two = (n: number): string => String(n).padStart(2, '0');
+
+/** Shifts `t` by the offset and reads the shifted instant's UTC fields, so no host TZ leaks in. */
+function localFields(t: number, offset: number): Date {
+  return new Date((Math.floor(t) + offset * 60) * 1000);
+}
+
+function offsetText(offset: number, separator: string): string {
+  const sign = offset < 0 ? '-' : '+';
+  const abs = Math.abs(offset);
+  return `${sign}${two(Math.floor(abs / 60))}${separator}${two(abs % 60)}`;
+}
+
+/** "2026-11-25T22:43:13+09:00" (whole seconds). */
+export function formatIsoLocal(t: number, utcOffset: UtcOffset): string {
+  const offset = utcOffset(t);
+  const d = localFields(t, offset);
+  return `${d.getUTCFullYear()}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())}` +
+    `T${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}${offsetText(offset, ':')}`;
+}
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** RFC 5322 date-time: "Wed, 25 Nov 2026 22:43:13 +0900". */
+export function formatMailDate(t: number, utcOffset: UtcOffset): string {
+  const offset = utcOffset(t);
+  const d = localFields(t, offset);
+  return `${DAYS[d.getUTCDay()]}, ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ` +
+    `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} ${offsetText(offset, '')}`;
+}
+
+/**
+ * "45 s", "12 min 3 s", "3 h 12 min", "2 d 3 h": the two largest units, whole seconds.
+ * Negative durations (clock stepped back) read as "0 s".
+ */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+  return `${Math.floor(s / 86400)} d ${Math.floor((s % 86400) / 3600)} h`;
+}
