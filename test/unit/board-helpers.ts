@@ -60,6 +60,7 @@ const engine: EngineCounters = {
   attempts: 4,
   notices: 3,
   noContact: 1,
+  dropped: { 'table-full': 0, 'server-cap': 0, 'max-attempt-age': 0, 'stale-at-recovery': 0 },
   expired: 0,
   evictions: { 'table-full': 0, 'server-cap': 0 },
   serversFull: 0,

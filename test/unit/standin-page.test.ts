@@ -1,0 +1,238 @@
+// The page a client sees instead of a down server, served by a real StandIn on 127.0.0.1 and
+// fed by a real Engine: what it says, in which language, what the form does to the engine's
+// tables, and how open pages learn that the server is back.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createServer, type AddressInfo } from 'node:net';
+import { formatIPv4, parseIPv4 } from '../../src/engine/addr';
+import {
+  eventStream, fetchPage, form, FORM_HEADERS, register, SERVER, SERVER_NAME, tokenOf, up, type Harness,
+} from './standin-harness';
+
+async function withHarness(fn: (h: Harness) => Promise<void>, opts: Parameters<typeof up>[0] = {}): Promise<void> {
+  const h = await up(opts);
+  try {
+    await fn(h);
+  } finally {
+    await h.close();
+  }
+}
+
+const visible = (html: string) => html.replace(/<style>.*?<\/style>|<script>.*?<\/script>/gs, '').replace(/<[^>]+>/g, '');
+
+test('any path and method gets the page: 503, Retry-After, Connection: close, no-store', () => withHarness(async (h) => {
+  for (const [method, path] of [['GET', '/'], ['GET', '/deep/path/index.html?q=1'], ['POST', '/login'], ['PUT', '/x'], ['DELETE', '/'], ['OPTIONS', '*'], ['HEAD', '/']]) {
+    const r = await fetchPage(h.port(), { method, path });
+    assert.is(r.status, 503, `${method} ${path}`);
+    assert.is(r.headers['retry-after'], '30');
+    assert.is(r.headers.connection, 'close');
+    assert.is(r.headers['cache-control'], 'no-store');
+    assert.match(String(r.headers['content-security-policy']), "default-src 'none'");
+    if (method !== 'HEAD') assert.match(visible(r.body), `${SERVER_NAME} is not reachable right now`, `${method} ${path}`);
+  }
+}));
+
+test('the page names the server from the tables, says since when, and that the attempt was noticed', () => withHarness(async (h) => {
+  const r = await fetchPage(h.port(), { path: '/', headers: { host: 'evil.example', 'user-agent': 'UA-MARKER' }, from: '127.0.0.7' });
+  const text = visible(r.body);
+  assert.match(text, `The server ${SERVER_NAME} (198.51.100.10) has not been answering since 2027-01-15 16:55 (UTC+09:00) (for 5 min).`);
+  assert.match(text, 'Your attempt to reach it from 127.0.0.7 was noticed.');
+  assert.not.match(r.body, 'evil.example');
+  assert.not.match(r.body, 'UA-MARKER');
+  assert.match(text, 'Would you like a mail when it is back?');
+  assert.match(r.body, /<form method="post" action="\/\.backsoon\/register">/);
+  const outage = h.engine.outageList()[0];
+  assert.equal(outage.clients.map((c) => c.client), ['127.0.0.7'], 'the page view registered the attempt in the engine');
+}));
+
+test('Japanese for Accept-Language ja, English otherwise, and the language links switch', () => withHarness(async (h) => {
+  const ja = await fetchPage(h.port(), { headers: { 'accept-language': 'ja-JP,ja;q=0.9,en;q=0.8' } });
+  assert.match(ja.body, '<html lang="ja"');
+  assert.match(visible(ja.body), `${SERVER_NAME} は現在応答していません`);
+  assert.match(visible(ja.body), '復旧したときにメールでお知らせしましょうか？');
+  const en = await fetchPage(h.port(), { headers: { 'accept-language': 'de-DE,en;q=0.5' } });
+  assert.match(en.body, '<html lang="en"');
+  const switched = await fetchPage(h.port(), { path: '/?lang=ja', headers: { 'accept-language': 'en' } });
+  assert.match(switched.body, '<html lang="ja"');
+  assert.match(en.body, '<a lang="ja" href="?lang=ja">日本語</a>');
+}));
+
+test('the form registers: address stored with client and time, client linked, confirmation shows it', () => withHarness(async (h) => {
+  const r = await register(h.port(), { mail: 'alice@example.org', choice: 'yes', return: '/shop' }, '127.0.0.9');
+  assert.is(r.status, 200);
+  assert.is(r.headers.connection, 'close');
+  assert.match(visible(r.body), 'When www.example.test is back, a notice goes to:');
+  assert.match(r.body, '<p class="mail">alice@example.org</p>');
+  assert.match(r.body, 'data-return="/shop"', 'the page goes back to what the user wanted');
+  assert.equal(h.registrations.map((x) => [formatIPv4(x.server), formatIPv4(x.client), x.mail]), [['198.51.100.10', '127.0.0.9', 'alice@example.org']]);
+  const contact = h.engine.contacts.lookup(parseIPv4('127.0.0.9')!, 0);
+  assert.equal(contact, { mail: 'alice@example.org', registeredAt: h.clock.t, source: 'page' });
+  assert.equal(h.engine.outageList()[0].clients.map((c) => c.client), ['127.0.0.9']);
+  assert.is(h.standin.stats().registrations, 1);
+}));
+
+test('a known address is shown masked with an offer to change it; an old one is asked for again', () => withHarness(async (h) => {
+  await register(h.port(), { mail: 'alice@example.org', choice: 'yes' });
+  const known = await fetchPage(h.port());
+  assert.match(visible(known.body), 'We will tell you at a***@example.org when it is back.');
+  assert.not.match(known.body, 'alice@example.org', 'the full address is not shown to whoever uses this client next');
+  assert.match(known.body, '<summary>Use another address</summary>');
+  h.clock.t += 3601;
+  const stale = await fetchPage(h.port());
+  assert.match(visible(stale.body), 'The address we have for you (a***@example.org) was given on 2027-01-15 17:00 (UTC+09:00).');
+  assert.match(stale.body, /<input type="email"[^>]* required value="">/);
+}, { settings: { reaskAfter: 3600 } }));
+
+test('an address from the configuration is never asked for again', () => withHarness(async (h) => {
+  h.engine.contacts.set({ client: parseIPv4('127.0.0.1')! }, { mail: 'office@example.org', registeredAt: 0, source: 'config' });
+  const r = await fetchPage(h.port());
+  assert.match(visible(r.body), 'We will tell you at o***@example.org when it is back.');
+}));
+
+test('"no thanks" is remembered for this outage only and stores nothing', () => withHarness(async (h) => {
+  const no = await register(h.port(), { choice: 'no', mail: 'ignored@example.org' });
+  assert.is(no.status, 200);
+  assert.match(visible(no.body), 'You will not be told when www.example.test is back.');
+  assert.is(h.registrations.length, 0);
+  assert.is(h.engine.contacts.lookup(parseIPv4('127.0.0.1')!, 0), undefined);
+  const again = await fetchPage(h.port());
+  assert.match(visible(again.body), 'You chose not to be told about this outage');
+  assert.match(again.body, '<details><summary>Changed your mind?</summary>');
+  // The outage ends and a new one begins: the client is asked again.
+  h.engine.recoverySignal(h.clock.t, SERVER, 'probe');
+  await h.standin.sync();
+  h.clock.t += 60;
+  h.engine.markDown(h.clock.t, SERVER, 'neigh-failed');
+  await h.standin.sync();
+  const next = await fetchPage(h.port());
+  assert.match(visible(next.body), 'Would you like a mail when it is back?');
+  assert.is(h.standin.stats().declined, 1);
+}));
+
+test('open pages are told the server is back only after its redirect is gone', async () => {
+  let release: () => void = () => undefined;
+  let held = 0;
+  const scripts: string[] = [];
+  // nft cannot run without root: this mock records scripts and holds back the second (the removal).
+  const nftHoldingMock = (script: string) => {
+    scripts.push(script);
+    if (scripts.length === 2) { held++; return new Promise<void>((r) => { release = r; }); }
+    return Promise.resolve();
+  };
+  const h = await up({ nft: nftHoldingMock });
+  try {
+    const port = h.port();
+    assert.match(scripts[0], '198.51.100.10 . 80 : ' + port);
+    const stream = eventStream(port);
+    const opened = await stream.opened;
+    assert.is(opened.status, 200);
+    assert.is(opened.headers['content-type'], 'text/event-stream; charset=utf-8');
+    assert.is(h.standin.stats().eventStreams, 1);
+    let ended = false;
+    void stream.ended.then(() => { ended = true; });
+    h.engine.recoverySignal(h.clock.t, SERVER, 'probe');
+    while (held === 0) await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setTimeout(r, 50));
+    assert.not.ok(ended, 'no page is told while the redirect is still in place');
+    release();
+    const body = await stream.ended;
+    assert.match(body, 'event: back\ndata: {}\n\n');
+    assert.not.match(scripts[1], 'elements', 'the server\'s redirect and reset are gone');
+    await h.standin.sync();
+    assert.equal(h.standin.stats().active, []);
+    assert.is(h.standin.stats().backEvents, 1);
+  } finally {
+    release();
+    await h.close();
+  }
+});
+
+test('a page that opens its stream after recovery is told at once', () => withHarness(async (h) => {
+  const port = h.port();
+  // The engine says the server is back, but no decision has reached the stand-in yet.
+  h.forward.decisions = false;
+  h.engine.recoverySignal(h.clock.t, SERVER, 'probe');
+  const body = await eventStream(port).ended;
+  assert.match(body, 'event: back');
+}));
+
+test('a post after recovery stores nothing and links back', () => withHarness(async (h) => {
+  const port = h.port();
+  const page = await fetchPage(port);
+  // Keep the listener: recover in the engine only.
+  h.forward.decisions = false;
+  h.engine.recoverySignal(h.clock.t, SERVER, 'probe');
+  const r = await fetchPage(port, { method: 'POST', path: '/.backsoon/register', headers: FORM_HEADERS,
+    body: form({ csrf: tokenOf(page.body), mail: 'late@example.org', choice: 'yes', return: '/a' }) });
+  assert.is(r.status, 503);
+  assert.match(visible(r.body), 'is reachable again');
+  assert.match(r.body, '<a href="/a">');
+  assert.is(h.engine.contacts.size, 0);
+}));
+
+test('the operator\'s page text appears, escaped', () => withHarness(async (h) => {
+  const r = await fetchPage(h.port());
+  assert.match(r.body, '<p>Maintenance until 18:00 &lt;b&gt;sorry&lt;/b&gt;</p>');
+}, { callbacks: { pageText: () => 'Maintenance until 18:00 <b>sorry</b>' } }));
+
+test('servers not configured for the stand-in, or not down, get no listener', () => withHarness(async (h) => {
+  const other = parseIPv4('198.51.100.99')!;
+  h.engine.markDown(h.clock.t, other, 'neigh-failed');
+  await h.standin.onDown(other);
+  assert.is(h.standin.listenPort(other), null);
+  await h.standin.onDown(SERVER);
+  assert.is(h.standin.stats().active.length, 1, 'a repeated down changes nothing');
+  assert.ok(h.standin.intercepts(SERVER, 80));
+  assert.ok(h.standin.intercepts(SERVER, 443));
+  assert.not.ok(h.standin.intercepts(SERVER, 22));
+  assert.not.ok(h.standin.intercepts(other, 80));
+}));
+
+test('a server going down: listener, then redirect, then waiting connections sent to it', async () => {
+  const h = await up({ down: false });
+  try {
+    h.engine.markDown(h.clock.t, SERVER, 'neigh-failed');
+    await h.standin.sync();
+    assert.equal(h.kernel, ['nft', 'nft', 'conntrack 198.51.100.10:80'], 'start (empty table), down (redirect), then the flush');
+    assert.match(h.nftScripts[1], `198.51.100.10 . 80 : ${h.port()}`);
+    assert.is(h.standin.stats().takenOver, 1);
+  } finally {
+    await h.close();
+  }
+});
+
+test('start stands in for servers already down; stop removes the table', async () => {
+  const h = await up();
+  assert.is(h.nftScripts.length, 1);
+  assert.match(h.nftScripts[0], 'elements = { 198.51.100.10 . 80 : ');
+  await h.close();
+  assert.is(h.nftScripts[1], 'table inet backsoon\ndelete table inet backsoon\n');
+  const quiet = await up({ down: false });
+  try {
+    assert.not.match(quiet.nftScripts[0], 'elements', 'nothing down: an empty table replaces any leftover');
+    assert.is(quiet.standin.listenPort(SERVER), null);
+  } finally {
+    await quiet.close();
+  }
+});
+
+test('a port held by another process is skipped; when the range is used up the server is counted, not stood in for', async () => {
+  const holder = createServer();
+  await new Promise<void>((r) => holder.listen(0, '127.0.0.1', () => r()));
+  const held = (holder.address() as AddressInfo).port;
+  try {
+    const h = await up({ settings: { portBase: held, portCount: 1 } });
+    try {
+      assert.is(h.standin.listenPort(SERVER), null);
+      assert.is(h.standin.stats().portBusy, 1);
+      assert.is(h.standin.stats().noPort, 1);
+      assert.match(h.logs.join('\n'), /no free listener port for 198\.51\.100\.10.*raise listen_ports/);
+    } finally {
+      await h.close();
+    }
+  } finally {
+    holder.close();
+  }
+});
+
+test.run();
