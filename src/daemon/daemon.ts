@@ -19,6 +19,10 @@ import { noticeFromDecision } from '../notify/notice';
 import { Outbox } from '../notify/outbox';
 import { queueRecoveryMail } from '../notify/recovery-mail';
 import { OutageDispatcher } from '../notify/targets-dispatch';
+import { renderRecoveryMail } from '../notify/render-mail';
+import type { Policy } from '../policy/policy';
+import type { PolicyClient, PolicyOutage } from '../policy/types';
+import { DhcpLeases } from './dhcp-leases';
 import { renderMetrics } from '../control/metrics';
 import { metricsFromStatus } from '../control/metrics-from-status';
 import { startMetricsListener } from '../control/metrics-listener';
@@ -62,7 +66,10 @@ export class Daemon {
     userAgent: `backsoon/${VERSION}`,
   });
   private readonly decisionListeners: ((d: Decision) => void)[] = [];
-  readonly notices = { queued: 0, duplicate: 0, noContact: 0, notDirect: 0, failedToQueue: 0 };
+  readonly notices = { queued: 0, duplicate: 0, noContact: 0, notDirect: 0, failedToQueue: 0, policyDeclined: 0, policyContact: 0 };
+  /** The operator's hooks (option policy), loaded only when configured. */
+  private policy: Policy | null = null;
+  private readonly leases = new DhcpLeases('/tmp/dhcp.leases');
 
   constructor(config: Config, log: Logger) {
     this.config = config;
@@ -98,6 +105,7 @@ export class Daemon {
 
   async start(): Promise<void> {
     const m = this.config.main;
+    await this.loadPolicy();
     this.restoreState();
     this.outbox = await Outbox.open({
       dir: join(m.stateDir, 'outbox'),
@@ -130,6 +138,7 @@ export class Daemon {
     this.snapshot.flush();
     this.snapshot = this.buildSnapshot(next);
     this.attachMail();
+    await this.loadPolicy();
     for (const inputs of this.inputs) await inputs.reconfigure(this);
     this.log('info', `configuration reloaded from ${next.file}; ${restored} outages kept`);
     this.snapshot.markDirty();
@@ -164,6 +173,7 @@ export class Daemon {
       control: { badRequests: this.control?.badRequests ?? 0 },
       outboxEvents: { ...this.outboxEvents },
       outbound: { ...this.outbound.counters },
+      ...(this.policy !== null ? { policy: policyCounters(this.policy) } : {}),
     };
     for (const inputs of this.inputs) {
       const s = inputs.stats();
@@ -248,13 +258,33 @@ export class Daemon {
     }
   }
 
-  /** P9: a recovery mail for one waiting client, through the outbox. */
+  /** P9: a recovery mail for one waiting client, through the outbox; the policy may steer it. */
   private notify(d: Decision): void {
     const server = parseIPv4(d.server);
     const conf = server === null ? undefined : this.serverConfig(server);
     const channels = conf?.notify ?? ['direct'];
     if (!channels.includes('direct')) { this.notices.notDirect++; return; }
-    const notice = noticeFromDecision(d, conf?.name ?? d.server, d.t);
+    const name = conf?.name ?? d.server;
+    let contact = d.contact;
+    const client: PolicyClient = {
+      address: d.client ?? '',
+      ...(d.mac !== undefined ? { mac: d.mac } : {}),
+      ...(contact !== undefined ? { contact } : {}),
+      ...(this.policy !== null && d.client !== undefined && this.leases.hostname(d.client) !== undefined
+        ? { hostname: this.leases.hostname(d.client) } : {}),
+    };
+    const outage: PolicyOutage = { server: d.server, name, since: d.since ?? d.t, until: d.t, now: Daemon.now() };
+    if (this.policy !== null) {
+      if (contact === undefined) {
+        const found = this.policy.contactFor(client);
+        if (found !== null) { contact = found; this.notices.policyContact++; }
+      }
+      if (!this.policy.shouldNotify(outage, { ...client, ...(contact !== undefined ? { contact } : {}) })) {
+        this.notices.policyDeclined++;
+        return;
+      }
+    }
+    const notice = noticeFromDecision({ ...d, ...(contact !== undefined ? { contact } : {}) }, name, d.t);
     if (notice === null) {
       this.notices.noContact++;
       this.log('info', `client ${d.client} waited for ${d.server} but has no known mail address; not told`);
@@ -265,11 +295,34 @@ export class Daemon {
       this.log('warn', `no 'config mail' section: cannot tell ${notice.to} that ${d.server} is back`);
       return;
     }
-    const outbox = this.outbox;
-    queueRecoveryMail(outbox, notice, { from: this.config.mail.from, date: Daemon.now() }).then(
+    const options = { from: this.config.mail.from, date: Daemon.now() };
+    let texts: { subject?: string; text?: string } = {};
+    if (this.policy !== null && this.policy.has('render')) {
+      try {
+        const defaults = renderRecoveryMail(notice, options);
+        const r = this.policy.render({ kind: 'recovery', outage, client, to: notice.to, defaults: { subject: defaults.subject, body: defaults.text } });
+        texts = { ...(r.subject !== undefined ? { subject: r.subject } : {}), ...(r.body !== undefined ? { text: r.body } : {}) };
+      } catch { /* the address problem is reported by the queueing below */ }
+    }
+    queueRecoveryMail(this.outbox, notice, { ...options, ...texts }).then(
       (r) => { if (r.status === 'queued') this.notices.queued++; else this.notices.duplicate++; },
       (err: unknown) => { this.notices.failedToQueue++; this.log('error', `cannot queue the notice to ${notice.to}: ${(err as Error).message}`); },
     );
+  }
+
+  /** Loads (or reloads) the operator's policy; a broken file is logged and the defaults apply. */
+  private async loadPolicy(): Promise<void> {
+    const file = this.config.main.policy;
+    this.policy?.dispose();
+    this.policy = null;
+    if (file === null) return;
+    try {
+      const { Policy } = await import('../policy/policy'); // no cost when no policy is set
+      this.policy = await Policy.load(file, { log: (level, msg) => this.log(level, msg) });
+      this.log('info', `policy ${file}: hooks ${this.policy.hooks.join(', ') || '(none)'}`);
+    } catch (err) {
+      this.log('error', `policy not used, backsoon's defaults apply: ${(err as Error).message}`);
+    }
   }
 
   private describeWatch(): string {
@@ -291,6 +344,16 @@ export function describeDecision(d: Decision): string {
     case 'notify': return `telling ${d.client}${d.contact ? ` <${d.contact}>` : ''} that ${d.server} is back`;
     case 'expired': return `client ${d.client} no longer waits for ${d.server} (${d.cause})`;
   }
+}
+
+function policyCounters(policy: Policy): Record<string, number> {
+  const s = policy.stats();
+  const out: Record<string, number> = {};
+  for (const [hook, h] of Object.entries(s.perHook)) {
+    out[`calls:${hook}`] = h.calls;
+    out[`errors:${hook}`] = h.errors;
+  }
+  return out;
 }
 
 function addStats(into: DecodeStats, from: DecodeStats): void {

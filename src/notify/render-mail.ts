@@ -15,6 +15,9 @@ export interface MailRenderOptions {
   readonly date: number;
   /** The router's UTC offset; defaults to the process's time zone. */
   readonly utcOffset?: UtcOffset;
+  /** The operator policy's texts (src/policy render hook), in place of backsoon's own. */
+  readonly subject?: string;
+  readonly text?: string;
 }
 
 export interface RenderedMail {
@@ -50,9 +53,13 @@ export function renderRecoveryMail(notice: RecoveryNotice, options: MailRenderOp
   const address = cleanText(notice.server.address, 45);
   const name = cleanText(notice.server.name, MAX_NAME);
   const server = name === '' || name === address ? address : `${name} (${address})`;
-  const subject = `${NOTICE_TITLE}: ${server}`;
+  const subject = options.subject !== undefined && cleanText(options.subject, MAX_NAME + 80) !== ''
+    ? cleanText(options.subject, MAX_NAME + 80)
+    : `${NOTICE_TITLE}: ${server}`;
   const client = cleanText(notice.client, 45);
-  const text = [
+  const text = options.text !== undefined && options.text.trim() !== ''
+    ? options.text.replace(/\r\n?/g, '\n').replace(/\n?$/, '\n')
+    : [
     NOTICE_TITLE,
     '',
     'The server you tried to reach while it was down is available again.',

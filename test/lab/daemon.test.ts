@@ -193,4 +193,41 @@ test('SIGHUP reloads the configuration keeping state; a bad file is refused and 
   });
 });
 
+test('an operator policy steers the notices: a custom subject, one client left out; a broken policy leaves the defaults', async () => {
+  const { writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const policy = join(tmpdir(), `bs-policy-${process.pid}.js`);
+  writeFileSync(policy, `
+function shouldNotify(outage, client) { return client.address !== '192.0.2.11'; }
+function render(notice) { return { subject: 'Back: ' + notice.outage.name + ' after ' + Math.round(notice.outage.durationSeconds) + ' s' }; }
+`);
+  try {
+    await withLab('dt-pol', { clients: 1, serverSide: false, mainOptions: { probe_interval: '600', policy } }, async (lab) => {
+      await lab.lab.serverGone('addr');
+      await lab.start();
+      assert.match(lab.log, /policy .*: hooks shouldNotify, render/);
+      await lab.curl('c', 5);
+      await lab.curl('c1', 5);
+      await lab.waitForLog(/client 192\.0\.2\.11 tried/, 10_000);
+      await lab.lab.serverBack();
+      await lab.trap();
+      const mails = await lab.exim.waitFor(1, 20_000);
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal((await lab.exim.messages()).map((m) => m.recipient), ['alice@example.test'], 'bob was left out by the policy');
+      assert.match(mails[0].subject, /^Back: www\.example\.test after \d+ s$/);
+      const s = await lab.status();
+      assert.is(s.extra.notices.policyDeclined, 1);
+      // A policy that does not parse: reload keeps running with the defaults.
+      writeFileSync(policy, 'function render( {');
+      const mark = lab.log.length;
+      lab.daemon!.kill('SIGHUP');
+      await lab.waitForLog(/policy not used, backsoon's defaults apply: .*:1/, 5_000, mark);
+      assert.ok((await lab.status()).pid > 0, 'still running');
+    });
+  } finally {
+    (await import('node:fs')).rmSync(policy, { force: true });
+  }
+});
+
 test.run();
