@@ -23,7 +23,7 @@ function contactFor(client) {
     case 'null-deref': return client.missing.field;
     case 'recurse': return deep(0);
     case 'repeat': return 'x'.repeat(1e9);
-    case 'arrays': { const a = []; for (;;) a.push(new Array(1000).fill(7)); }
+    case 'arrays': { const a = []; for (;;) a.push(new Array(100000).fill(7)); }
     case 'kept': for (;;) kept.push('y'.repeat(1e6) + kept.length);
     case 'nested-json': return JSON.parse('['.repeat(200000) + ']'.repeat(200000));
     case 'async': return (async () => 'late@example.com')();
