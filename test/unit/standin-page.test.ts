@@ -201,6 +201,19 @@ test('a server going down: listener, then redirect, then waiting connections sen
   }
 });
 
+test('a failing callback is logged and counted; it does not reject into the engine\'s sink', async () => {
+  let broken = false;
+  const h = await up({ down: false, callbacks: { isDown: () => { if (broken) throw new Error('engine exploded'); return false; } } });
+  try {
+    broken = true;
+    await h.standin.onDown(SERVER); // would reject (and end the process from a `void` call) if passed on
+    assert.is(h.standin.stats().internalErrors, 1);
+    assert.match(h.logs.join('\n'), 'engine exploded');
+  } finally {
+    await h.close();
+  }
+});
+
 test('start stands in for servers already down; stop removes the table', async () => {
   const h = await up();
   assert.is(h.nftScripts.length, 1);

@@ -1,0 +1,45 @@
+// The stand-in's callbacks answered from the engine's own tables: down servers (71a),
+// waiting clients (71b), contacts (73/74). The daemon may wrap these (to save state after a
+// registration, to add the policy's page text); tests and the lab driver use them as they are.
+import { formatIPv4 } from '../engine/addr';
+import type { Engine } from '../engine/engine';
+import { NIL } from '../engine/outages';
+import type { ServerView } from './page';
+import type { KnownContact, LogLevel, RegisterOutcome, StandInCallbacks } from './types';
+
+export interface EngineCallbackOptions {
+  /** The configured host name of a server; its address when none is configured. */
+  readonly serverName: (server: number) => string;
+  /** Unix seconds. */
+  readonly now: () => number;
+  readonly log: (level: LogLevel, message: string) => void;
+  /** Called after a registration or a "no thanks" changed the engine's state (to save it). */
+  readonly changed?: () => void;
+}
+
+export function engineCallbacks(engine: Engine, o: EngineCallbackOptions): StandInCallbacks {
+  return {
+    isDown: (server) => engine.isDown(server),
+    serverInfo(server): ServerView | null {
+      const slot = engine.outages.findServer(server);
+      if (slot === NIL) return null;
+      return { name: o.serverName(server), address: formatIPv4(server), since: engine.outages.downSince[slot] };
+    },
+    register(server, client, mac, mail, t): RegisterOutcome {
+      if (!engine.isDown(server)) return 'not-down';
+      if (!engine.contacts.set({ client }, { mail, registeredAt: t, source: 'page' })) return 'full';
+      // The contact is stored first, so require_contact lets the client in.
+      const linked = engine.registerAttempt(t, server, client, mac);
+      o.changed?.();
+      return linked ? 'registered' : 'not-down';
+    },
+    lookupContact(client): KnownContact | null {
+      return engine.contacts.lookup(client, 0) ?? null;
+    },
+    noticeAttempt(server, client, t) {
+      engine.registerAttempt(t, server, client, 0);
+    },
+    now: o.now,
+    log: o.log,
+  };
+}

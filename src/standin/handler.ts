@@ -1,0 +1,266 @@
+// Answers one request on the listener of one down server: any path and method gets the page
+// (503 with Retry-After), except the form post and the event stream. Nothing from the request
+// is shown but the path the page returns to (made safe, escaped) and the typed address
+// (escaped); the server's name and address come from backsoon's tables.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { formatIPv4, parseIPv4 } from '../engine/addr';
+import { normalizeMailAddress } from '../notify/mail-address';
+import type { UtcOffset } from '../notify/time-format';
+import type { CsrfTokens } from './csrf';
+import type { DeclinedClients } from './declined';
+import { safeReturnPath } from './escape';
+import type { EventStreams } from './events';
+import { mailInputProblem, parseFormPost, type FormPost } from './form';
+import { chooseCatalog, type Catalog } from './i18n';
+import { macFromArpTable } from './neighbour';
+import {
+  CONTENT_SECURITY_POLICY, EVENTS_PATH, REGISTER_PATH, renderBack, renderConfirmation, renderDeclined, renderDownPage,
+  renderProblem, type Offer, type PageContext, type Problem, type ServerView,
+} from './page';
+import type { WindowLimiter } from './rate-limit';
+import type { StandInSettings } from './settings';
+import type { StandInCallbacks, StandInCounters } from './types';
+
+export interface HandlerDeps {
+  readonly settings: StandInSettings;
+  readonly catalogs: readonly Catalog[];
+  readonly csrf: CsrfTokens;
+  readonly callbacks: StandInCallbacks;
+  readonly clientPosts: WindowLimiter;
+  readonly addressRegistrations: WindowLimiter;
+  readonly events: EventStreams;
+  readonly declined: DeclinedClients;
+  readonly counters: StandInCounters;
+  readonly utcOffset: UtcOffset;
+}
+
+/** Seconds a browser should wait before trying the down server again. */
+const RETRY_AFTER = '30';
+
+const PAGE_HEADERS = {
+  'content-type': 'text/html; charset=utf-8',
+  'cache-control': 'no-store',
+  connection: 'close',
+  'content-security-policy': CONTENT_SECURITY_POLICY,
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+};
+
+function send(res: ServerResponse, status: number, html: string, extra: Record<string, string> = {}): void {
+  if (res.headersSent) { res.destroy(); return; }
+  const body = Buffer.from(html, 'utf8');
+  res.writeHead(status, { ...PAGE_HEADERS, 'content-length': String(body.length), ...extra });
+  res.end(body);
+}
+
+/** The client's IPv4 address as the socket shows it ("::ffff:" removed for dual-stack binds). */
+function clientOf(req: IncomingMessage): string {
+  const raw = req.socket.remoteAddress ?? '';
+  return raw.startsWith('::ffff:') ? raw.slice(7) : raw;
+}
+
+function queryLang(url: string): string | null {
+  const q = url.indexOf('?');
+  if (q < 0) return null;
+  const m = /(?:^|&)lang=([A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)(?:&|$)/.exec(url.slice(q + 1));
+  return m ? m[1] : null;
+}
+
+export function handleRequest(d: HandlerDeps, server: number, req: IncomingMessage, res: ServerResponse): void {
+  req.on('error', () => res.destroy());
+  try {
+    const url = req.url ?? '/';
+    const path = url.split('?')[0];
+    if (path === EVENTS_PATH && req.method === 'GET') eventStream(d, server, req, res);
+    else if (path === REGISTER_PATH && req.method === 'POST') formPost(d, server, req, res).catch((err) => failed(d, res, err));
+    else downPage(d, server, req, res, url);
+  } catch (err) {
+    failed(d, res, err);
+  }
+}
+
+function failed(d: HandlerDeps, res: ServerResponse, err: unknown): void {
+  d.counters.internalErrors++;
+  d.callbacks.log('error', `stand-in: answering a request failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+  if (!res.headersSent) {
+    res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', connection: 'close' });
+    res.end('internal error\n');
+  } else {
+    res.destroy();
+  }
+}
+
+function context(d: HandlerDeps, server: number, view: ServerView, client: string, catalog: Catalog, returnPath: string): PageContext {
+  const now = d.callbacks.now();
+  const clientNum = parseIPv4(client);
+  return {
+    catalog,
+    catalogs: d.catalogs,
+    server: view,
+    client,
+    now,
+    utcOffset: d.utcOffset,
+    returnPath,
+    token: d.csrf.issue(client, formatIPv4(server), now),
+    extraText: clientNum === null ? null : limitText(d.callbacks.pageText?.(server, clientNum, catalog.tag) ?? null),
+  };
+}
+
+function limitText(text: string | null): string | null {
+  if (typeof text !== 'string' || text.length === 0) return null;
+  return text.length > 2000 ? `${text.slice(0, 2000)}...` : text;
+}
+
+/** A return path that is not one of the stand-in's own. */
+function returnPathOf(url: string): string {
+  const path = safeReturnPath(url);
+  return path.startsWith('/.backsoon/') ? '/' : path;
+}
+
+function offerFor(d: HandlerDeps, server: number, client: string, clientNum: number | null, now: number): Offer {
+  if (d.declined.has(server, client)) return { kind: 'declined' };
+  const known = clientNum === null ? null : d.callbacks.lookupContact(clientNum);
+  if (known === null) return { kind: 'ask' };
+  if (known.source === 'config' || now - known.registeredAt < d.settings.reaskAfter) return { kind: 'known', mail: known.mail };
+  return { kind: 'stale', mail: known.mail, registeredAt: known.registeredAt };
+}
+
+function downPage(d: HandlerDeps, server: number, req: IncomingMessage, res: ServerResponse, url: string): void {
+  const catalog = chooseCatalog(d.catalogs, req.headers['accept-language'], queryLang(url));
+  const returnPath = returnPathOf(url);
+  const view = d.callbacks.serverInfo(server);
+  if (view === null) {
+    send(res, 503, renderBack(catalog, formatIPv4(server), returnPath), { 'retry-after': '1' });
+    return;
+  }
+  const client = clientOf(req);
+  const clientNum = parseIPv4(client);
+  const now = d.callbacks.now();
+  if (clientNum !== null) d.callbacks.noticeAttempt?.(server, clientNum, now);
+  d.counters.pages++;
+  const c = context(d, server, view, client, catalog, returnPath);
+  send(res, 503, renderDownPage(c, offerFor(d, server, client, clientNum, now)), { 'retry-after': RETRY_AFTER });
+}
+
+function eventStream(d: HandlerDeps, server: number, req: IncomingMessage, res: ServerResponse): void {
+  d.events.attach(server, clientOf(req), res, d.callbacks.serverInfo(server) === null);
+}
+
+/** Reads the body up to max_body; null (after answering 413) when it is larger. */
+function readBody(d: HandlerDeps, req: IncomingMessage, res: ServerResponse, catalog: Catalog): Promise<string | null> {
+  const tooLarge = () => {
+    d.counters.tooLarge++;
+    send(res, 413, renderProblem(catalog, 'tooLarge'));
+    // Nothing more of this body is read; the connection closes once the answer is out.
+    res.on('finish', () => req.socket.destroy());
+  };
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > d.settings.maxBody) {
+    tooLarge();
+    return Promise.resolve(null);
+  }
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    req.on('data', (chunk: Buffer) => {
+      if (done) return;
+      size += chunk.length;
+      if (size > d.settings.maxBody) {
+        done = true;
+        req.pause();
+        tooLarge();
+        resolve(null);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => { if (!done) { done = true; resolve(Buffer.concat(chunks).toString('utf8')); } });
+    req.on('close', () => { if (!done) { done = true; resolve(null); } });
+  });
+}
+
+async function formPost(d: HandlerDeps, server: number, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = req.url ?? '/';
+  let catalog = chooseCatalog(d.catalogs, req.headers['accept-language'], queryLang(url));
+  const client = clientOf(req);
+  const clientNum = parseIPv4(client);
+  // Every post counts, valid or not, so a flood is cut before any work is done for it.
+  const verdict = d.clientPosts.take(client, d.callbacks.now());
+  if (!verdict.allowed) {
+    d.counters.refused.clientRate++;
+    problem(res, 429, catalog, 'tooManyClient', { minutes: String(Math.ceil(verdict.retryAfter / 60)) }, verdict.retryAfter);
+    res.on('finish', () => req.socket.destroy());
+    return;
+  }
+  const body = await readBody(d, req, res, catalog);
+  if (body === null) return;
+  const form = parseFormPost(body, req.headers['content-type']);
+  if (!form.ok || clientNum === null) {
+    d.counters.refused.badForm++;
+    problem(res, 400, catalog, 'badRequest');
+    return;
+  }
+  const post = form.post;
+  if (post.lang) catalog = chooseCatalog(d.catalogs, undefined, post.lang);
+  const view = d.callbacks.serverInfo(server);
+  if (view === null) {
+    d.counters.refused.notDown++;
+    send(res, 503, renderBack(catalog, formatIPv4(server), post.returnPath), { 'retry-after': '1' });
+    return;
+  }
+  const now = d.callbacks.now();
+  const c = context(d, server, view, client, catalog, post.returnPath);
+  if (!d.csrf.check(post.token, client, formatIPv4(server), now)) {
+    d.counters.refused.csrf++;
+    send(res, 403, renderDownPage(c, { kind: 'ask', error: 'expired', typed: printableTyped(post) }));
+    return;
+  }
+  if (post.choice === 'no') {
+    d.declined.add(server, client);
+    d.counters.declined++;
+    d.callbacks.declined?.(server, clientNum, now);
+    send(res, 200, renderDeclined(c));
+    return;
+  }
+  const why = mailInputProblem(post.mail);
+  if (why !== null) {
+    d.counters.refused.badMail++;
+    d.callbacks.log('debug', `stand-in: ${client} gave an unusable address for ${formatIPv4(server)}: ${why}`);
+    send(res, 400, renderDownPage(c, { kind: 'ask', error: 'badMail', typed: printableTyped(post) }));
+    return;
+  }
+  const address = d.addressRegistrations.take(normalizeMailAddress(post.mail), now);
+  if (!address.allowed) {
+    d.counters.refused.addressRate++;
+    problem(res, 429, catalog, 'tooManyAddress', { hours: String(Math.ceil(address.retryAfter / 3600)) }, address.retryAfter, post.returnPath);
+    return;
+  }
+  const mac = d.callbacks.macOf ? d.callbacks.macOf(clientNum) : macFromArpTable(client);
+  const outcome = d.callbacks.register(server, clientNum, mac, post.mail, now);
+  if (outcome === 'not-down') {
+    d.counters.refused.notDown++;
+    send(res, 503, renderBack(catalog, view.name, post.returnPath), { 'retry-after': '1' });
+    return;
+  }
+  if (outcome === 'full') {
+    d.counters.refused.tableFull++;
+    problem(res, 503, catalog, 'full', {}, 60, post.returnPath);
+    return;
+  }
+  d.declined.remove(server, client);
+  d.counters.registrations++;
+  d.callbacks.log('info', `stand-in: ${client} registered for the return of ${view.name} (${formatIPv4(server)})`);
+  send(res, 200, renderConfirmation(c, post.mail));
+}
+
+/** The typed address shown again for correction, unless it holds control characters. */
+function printableTyped(post: FormPost): string {
+  return /[\u0000-\u001f\u007f]/.test(post.mail) ? '' : post.mail.slice(0, 254);
+}
+
+function problem(res: ServerResponse, status: number, catalog: Catalog, what: Problem, vals: Record<string, string> = {},
+  retryAfter?: number, returnPath: string | null = null): void {
+  send(res, status, renderProblem(catalog, what, vals, returnPath), retryAfter !== undefined ? { 'retry-after': String(Math.ceil(retryAfter)) } : {});
+}
