@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
 # Debian packages the build, the tests and the demo use. Installed only when missing.
-APT_PACKAGES := libpcap-dev tcpdump nftables iproute2 ethtool curl snmp snmptrapd exim4-daemon-light shellcheck busybox dovecot-pop3d dnsmasq-base smitools openssl
+APT_PACKAGES := libpcap-dev tcpdump nftables iproute2 ethtool curl snmp snmptrapd exim4-daemon-light shellcheck busybox dovecot-pop3d dnsmasq-base smitools openssl chromium fonts-noto-cjk conntrack nginx-light wrk
 
 ESBUILD := node_modules/.bin/esbuild
 SOURCES := $(shell find src -name '*.ts' 2>/dev/null)

@@ -107,6 +107,7 @@ export interface Config {
   readonly snmp: SnmpConfig;
   readonly webhooks: readonly WebhookConfig[];
   readonly snmpOut: SnmpOutConfig;
+  readonly standin: StandinConfig;
 }
 
 // ---- Delegation and outbound notifications (read by notify/webhook-config.ts,

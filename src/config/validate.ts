@@ -13,6 +13,7 @@ import type {
 import { parseUci, type UciPackage, type UciSection } from './uci';
 import { isHostName } from './values';
 import { readOutbound } from '../notify/targets-config';
+import { readStandin, standInWarnings } from '../standin/config';
 
 export { ConfigError } from './diagnostics';
 export { configReference } from './reference';
@@ -90,12 +91,14 @@ export function validateUci(pkg: UciPackage, options: ValidateOptions = {}): Con
   const contacts = readContacts(readers('contact'), main, mail);
   const snmp = readSnmp(single('snmp'), readers('snmp_user'));
   const { webhooks, snmpOut } = readOutbound(readers, single, options.hostname ?? osHostname());
+  const standin = readStandin(single('standin'));
+  for (const warning of standInWarnings(servers, snmp.enabled)) findings.warnings.push({ file: pkg.file, line: 0, message: warning });
 
   const byLine = (a: Diagnostic, b: Diagnostic) => a.line - b.line;
   const errors = [...findings.errors].sort(byLine);
   const warnings = [...findings.warnings].sort(byLine);
   if (errors.length > 0) return { config: null, errors, warnings };
-  return { config: { file: pkg.file, main, watch, servers, contacts, mail, snmp, webhooks, snmpOut }, errors, warnings };
+  return { config: { file: pkg.file, main, watch, servers, contacts, mail, snmp, webhooks, snmpOut, standin }, errors, warnings };
 }
 
 /** Sections by type; warns about unknown types and rejects a second copy of a single section. */

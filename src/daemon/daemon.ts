@@ -48,6 +48,8 @@ export class Daemon {
   readonly startedAt = Date.now() / 1000;
   /** Forwards observations to the current engine (a reload replaces it). */
   readonly sink: Observations;
+  /** Packets backsoon itself sent in a server's name (the stand-in's replies): not evidence. */
+  isOwnTraffic: ((server: number, port: number) => boolean) | null = null;
   private serversByAddress = new Map<number, ServerConfig>();
   private snapshot: SnapshotStore;
   private outbox: Outbox | null = null;
@@ -78,8 +80,14 @@ export class Daemon {
     const daemon = this;
     this.sink = {
       syn: (...a) => daemon.engine.syn(...a),
-      synAck: (...a) => daemon.engine.synAck(...a),
-      reset: (...a) => daemon.engine.reset(...a),
+      synAck: (t, server, client, sport, dport, ack) => {
+        if (daemon.isOwnTraffic?.(server, sport)) return;
+        daemon.engine.synAck(t, server, client, sport, dport, ack);
+      },
+      reset: (t, server, client, sport, dport) => {
+        if (daemon.isOwnTraffic?.(server, sport)) return;
+        daemon.engine.reset(t, server, client, sport, dport);
+      },
       icmpUnreachable: (...a) => daemon.engine.icmpUnreachable(...a),
       arpRequest: (...a) => daemon.engine.arpRequest(...a),
       arpReply: (...a) => daemon.engine.arpReply(...a),
@@ -97,6 +105,11 @@ export class Daemon {
 
   onDecision(listener: (d: Decision) => void): void {
     this.decisionListeners.push(listener);
+  }
+
+  /** Something outside the engine's own decisions changed its state (a page registration). */
+  stateChanged(): void {
+    this.snapshot.markDirty();
   }
 
   serverConfig(addr: number): ServerConfig | undefined {

@@ -4,6 +4,7 @@ import type { Config } from '../config/types';
 import { Daemon } from './daemon';
 import { createLogger } from './log';
 import { LiveInput } from './live-input';
+import { StandInInput } from './standin-input';
 import { TrapInput } from './trap-input';
 
 const usage = `usage: backsoon run [--config FILE]
@@ -42,6 +43,7 @@ export async function main(args: string[]): Promise<number> {
   const live = new LiveInput();
   daemon.addInputs(live);
   daemon.addInputs(new TrapInput((server) => live.probeOnce(daemon, server)));
+  daemon.addInputs(new StandInInput());
   let stopping = false;
   let started = false;
   let reloadWaiting = false;

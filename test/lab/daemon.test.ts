@@ -193,6 +193,38 @@ test('SIGHUP reloads the configuration keeping state; a bad file is refused and 
   });
 });
 
+test('stand-in: a client reaching the down server gets the page at its address, registers an address, and is told', async () => {
+  await withLab('dt-stand', { serverSide: false, serverOptions: "\toption standin '1'\n\tlist probe 'tcp:80'", mainOptions: { probe_interval: '600' } }, async (lab) => {
+    await lab.lab.serverGone('addr');
+    await lab.start();
+    await lab.curl('c', 5); // the first attempt shows the outage
+    await lab.waitForLog(/is down/, 10_000);
+    await new Promise((r) => setTimeout(r, 500));
+    // 192.0.2.11 has a configured contact; take the stand-in's form with a new address instead.
+    const jar = `${lab.dir}/cookies`;
+    const page = await lab.lab.exec('c1', ['curl', '-sS', '-c', jar, '-b', jar, '-H', 'Accept-Language: en', '-m', '10', 'http://198.51.100.10/']);
+    assert.match(page.stdout, /www\.example\.test/, 'the page names the server from backsoon\'s tables');
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page.stdout)?.[1];
+    assert.ok(csrf, page.stdout.slice(0, 400));
+    const post = await lab.lab.exec('c1', ['curl', '-sS', '-c', jar, '-b', jar, '-m', '10',
+      '--data-urlencode', `csrf=${csrf}`, '--data-urlencode', 'mail=carol@example.test', '--data-urlencode', 'choice=yes',
+      '--data-urlencode', 'return=/', '--data-urlencode', 'lang=en', 'http://198.51.100.10/.backsoon/register']);
+    assert.match(post.stdout, /carol@example\.test/, 'the confirmation shows the registered address');
+    const s = await lab.status();
+    assert.ok(s.extra.standin, 'stand-in counters in status');
+    await lab.lab.serverBack();
+    await lab.trap();
+    const mails = await lab.exim.waitFor(2, 20_000);
+    assert.equal(mails.map((m) => m.recipient).sort(), ['alice@example.test', 'carol@example.test']);
+    // The rules are gone with the outage: the real server answers again.
+    const real = await lab.curl('c1', 5);
+    assert.match(real.stdout, /real server/);
+    await lab.stopDaemon('SIGTERM');
+    const nft = await lab.lab.exec('r', ['nft', 'list', 'tables']);
+    assert.not.match(nft.stdout, /backsoon/, 'the table is removed on exit');
+  });
+});
+
 test('an operator policy steers the notices: a custom subject, one client left out; a broken policy leaves the defaults', async () => {
   const { writeFileSync } = await import('node:fs');
   const { join } = await import('node:path');

@@ -43,7 +43,8 @@ const MAIN = "config backsoon 'main'\n\tlist interface 'br-lan'\n";
 test('an empty file gives every default', () => {
   const check = checkConfigText('', FILE, opts);
   assert.equal(check.errors, []);
-  const { webhooks, snmpOut, ...rest } = check.config!;
+  const { webhooks, snmpOut, standin, ...rest } = check.config!;
+  assert.is(standin.listenPort, 8480);
   assert.equal(webhooks, []);
   assert.equal(snmpOut.targets, []);
   assert.is(snmpOut.enterpriseOid, '1.3.6.1.4.1.32473');

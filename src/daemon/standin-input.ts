@@ -1,0 +1,60 @@
+// The stand-in (P11, P12): while a watched server with option standin '1' is down, its web
+// port is answered by backsoon's page. It follows the engine's decisions, and its own replies
+// (SYN/ACKs and resets sent in the server's name) are kept from the engine.
+import { formatIPv4 } from '../engine/addr';
+import { engineCallbacks } from '../standin/engine-callbacks';
+import { standInServersFrom, standInSettingsFrom } from '../standin/config';
+import { StandIn } from '../standin/standin';
+import type { Daemon, Inputs } from './daemon';
+
+export class StandInInput implements Inputs {
+  private standin: StandIn | null = null;
+  private listening = false;
+
+  async start(daemon: Daemon): Promise<void> {
+    if (!this.listening) {
+      daemon.onDecision((d) => { void this.standin?.onDecision(d); });
+      this.listening = true;
+    }
+    const servers = standInServersFrom(daemon.config.servers);
+    if (servers.length === 0) { daemon.isOwnTraffic = null; return; }
+    const standin = new StandIn({
+      servers,
+      settings: standInSettingsFrom(daemon.config.standin),
+      callbacks: engineCallbacks(daemon.engine, {
+        serverName: (server) => daemon.serverConfig(server)?.name ?? formatIPv4(server),
+        now: () => Date.now() / 1000,
+        log: (level, msg) => daemon.log(level, msg),
+        changed: () => daemon.stateChanged(),
+      }),
+    });
+    await standin.start();
+    this.standin = standin;
+    daemon.isOwnTraffic = (server, port) => standin.intercepts(server, port);
+  }
+
+  async reconfigure(daemon: Daemon): Promise<void> {
+    // The engine was replaced: the callbacks must follow it; the table is rebuilt from state.
+    await this.stop();
+    await this.start(daemon);
+  }
+
+  async stop(): Promise<void> {
+    await this.standin?.stop();
+    this.standin = null;
+  }
+
+  stats() {
+    const extra: Record<string, Record<string, number>> = {};
+    if (this.standin) extra.standin = flatten(this.standin.stats());
+    return { captures: [], packets: [], extra };
+  }
+}
+
+function flatten(value: object, prefix = '', out: Record<string, number> = {}): Record<string, number> {
+  for (const [k, v] of Object.entries(value)) {
+    if (typeof v === 'number') out[prefix + k] = v;
+    else if (v !== null && typeof v === 'object') flatten(v, `${prefix}${k}.`, out);
+  }
+  return out;
+}
