@@ -139,7 +139,15 @@ export class Outbox {
     this.backoff = options.backoff ?? defaultBackoff;
     this.maxAgeMs = options.maxAgeMs ?? DEFAULT_MAX_AGE_MS;
     this.log = options.log ?? ((level, line) => process.stderr.write(`backsoon: ${level}: ${line}\n`));
-    this.onEvent = options.onEvent ?? (() => {});
+    const onEvent = options.onEvent ?? (() => {});
+    // A listener's bug must not become an unhandled rejection inside an attempt.
+    this.onEvent = (event) => {
+      try {
+        onEvent(event);
+      } catch (err) {
+        this.log('error', `outbox: event listener failed on ${event.type}: ${errorText(err)}`);
+      }
+    };
   }
 
   /**
@@ -150,8 +158,10 @@ export class Outbox {
   static async open(options: OutboxOptions): Promise<Outbox> {
     const now = options.now ?? systemNow;
     const store = new OutboxStore(options.dir);
-    await store.open();
+    // The lock first: store.open() empties tmp/, which would break a live holder's writes.
+    await fs.mkdir(options.dir, { recursive: true, mode: 0o700 });
     await takeLock(options.dir);
+    await store.open();
     const { ledger, unreadable } = await Ledger.open(join(options.dir, 'ledger'), join(store.tmpDir, 'ledger'), {
       maxEntries: options.ledgerMaxEntries ?? 20_000,
       maxAgeMs: options.ledgerMaxAgeMs ?? 7 * 86_400_000,
@@ -332,6 +342,13 @@ export class Outbox {
           ch.due.pop(); // superseded by a newer entry
           continue;
         }
+        if (top.at > at + this.backoff.maxMs) {
+          // No delay is ever longer than maxMs: the clock was stepped back (NTP at boot).
+          ch.due.pop();
+          m.nextAttemptAt = at;
+          ch.due.push(at, m);
+          continue;
+        }
         if (top.at > at) {
           next = Math.min(next, top.at);
           break;
@@ -366,7 +383,9 @@ export class Outbox {
   private park(name: string, ch: Channel, m: Pending, at: number): void {
     const deadline = m.stored.createdAt + this.maxAgeMs;
     if (at >= deadline) {
-      void this.finish(m, 'given-up', `no transport is configured for channel '${name}'`);
+      const detail = `no transport is configured for channel '${name}'`;
+      this.log('warn', `outbox: gave up ${m.stored.channel} message ${m.stored.key} at max age: ${detail}`);
+      void this.finish(m, 'given-up', detail);
       return;
     }
     m.nextAttemptAt = Math.min(at + this.backoff.maxMs, deadline);
@@ -470,13 +489,16 @@ const LOCK = 'lock';
 async function takeLock(dir: string): Promise<void> {
   const file = join(dir, LOCK);
   try {
-    const holder = Number((await fs.readFile(file, 'utf8')).trim());
-    if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && processAlive(holder)) {
-      throw new Error(`outbox ${dir} is in use by process ${holder}; stop it, or give this instance its own state_dir`);
-    }
+    await fs.writeFile(file, `${process.pid}\n`, { mode: 0o600, flag: 'wx' });
+    return;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
+  const holder = Number((await fs.readFile(file, 'utf8')).trim());
+  if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && processAlive(holder)) {
+    throw new Error(`outbox ${dir} is in use by process ${holder}; stop it, or give this instance its own state_dir`);
+  }
+  // left by a process that is gone (or by this one): take it over
   await fs.writeFile(file, `${process.pid}\n`, { mode: 0o600 });
 }
 

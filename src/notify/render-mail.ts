@@ -80,7 +80,9 @@ export function renderRecoveryMail(notice: RecoveryNotice, options: MailRenderOp
   const domain = sender.address.slice(sender.address.lastIndexOf('@') + 1);
   const digest = createHash('sha256').update(`${notice.to.toLowerCase()}\n${notice.outage}`).digest('hex');
   const messageId = `<recovery.${digest.slice(0, 32)}@${domain}>`;
-  const ascii = /^[\u0000-\u007f]*$/.test(text);
+  // 7bit only for what it may carry: printable ASCII, TAB, lines of at most 998 octets. An
+  // operator's text with a NUL, a stray CR or a very long line goes as base64 instead.
+  const ascii = /^[\t\n\u0020-\u007e]*$/.test(text) && text.split('\n').every((line) => line.length <= 998);
   const headers = [
     headerField('From', formatMailbox(sender)),
     headerField('To', notice.to),

@@ -27,6 +27,12 @@ export interface EximOptions {
   /** Listening address (default 127.0.0.1) and port (default: a free high port). */
   readonly address?: string;
   readonly port?: number;
+  /**
+   * Only queue what arrives, and let queue runners (one a second, up to five at once)
+   * deliver it. For thousands of messages: exim then does not start one delivery process per
+   * message while they arrive, which on a small machine slows the SMTP side down.
+   */
+  readonly queueOnly?: boolean;
 }
 
 export interface MaildirMessage {
@@ -57,11 +63,13 @@ export class Exim {
   private stderr = '';
   private readonly conf: string;
   private readonly maildir: string;
+  private readonly queueInterval: string;
 
   private constructor(readonly port: number, options: EximOptions) {
     this.domain = options.domain ?? 'example.test';
     this.address = options.address ?? '127.0.0.1';
     this.netns = options.netns ?? null;
+    this.queueInterval = options.queueOnly === true ? '-q1s' : '-q5s';
     this.dir = mkdtempSync(join(tmpdir(), 'bs-exim-'));
     this.conf = join(this.dir, 'exim.conf');
     this.maildir = join(this.dir, 'Maildir');
@@ -93,7 +101,7 @@ export class Exim {
   async start(): Promise<void> {
     if (this.child !== null) return;
     const logBefore = this.mainlogSync();
-    const args = ['-C', this.conf, '-bdf', '-q5s', '-oX', `${this.address}.${this.port}`];
+    const args = ['-C', this.conf, '-bdf', this.queueInterval, '-oX', `${this.address}.${this.port}`];
     const child = this.netns === null
       ? spawn(EXIM, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true })
       : spawn('ip', ['netns', 'exec', this.netns, EXIM, ...args], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
@@ -272,8 +280,9 @@ acl_smtp_rcpt = acl_rcpt
 host_lookup =
 rfc1413_hosts =
 tls_advertise_hosts =
-# deliver every message at once, however many arrive over one connection
+# deliver every message at once, however many arrive over one connection (unless queueOnly)
 smtp_accept_queue_per_connection = 0
+queue_only = ${options.queueOnly === true ? 'true' : 'false'}
 smtp_accept_max = 100
 smtp_accept_max_per_connection = 0
 message_size_limit = 10M

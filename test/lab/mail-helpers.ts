@@ -10,9 +10,10 @@ import type { Exim } from './exim';
 
 export const FROM = 'backsoon <backsoon@router.example.test>';
 
-export function mailConfig(exim: Exim): MailConfig {
+/** `config mail` for an MTA listening at `mta` (an Exim, or just its address and port). */
+export function mailConfig(mta: { readonly address: string; readonly port: number }): MailConfig {
   return {
-    host: exim.address, port: exim.port, tls: 'none', user: null, password: null,
+    host: mta.address, port: mta.port, tls: 'none', user: null, password: null,
     from: FROM, heloName: 'router.example.test', nms: null,
   };
 }

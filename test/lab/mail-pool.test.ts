@@ -1,7 +1,8 @@
 // Many waiting clients at once: notices for 1, 100 and 10,000 clients of one outage through
 // the outbox and the SMTP pool into exim. Prints the time from "queue them" to the MTA's last
 // 250 (the daemon's part of trap -> MTA 250) and to the last Maildir delivery; asserts only
-// that every notice arrived exactly once.
+// that every notice arrived exactly once. exim only queues what arrives and delivers it with
+// queue runners, so its local deliveries do not compete with the SMTP side for the CPU.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { queueRecoveryMail } from '../../src/notify/recovery-mail';
@@ -11,7 +12,7 @@ import { FROM, notice, wire } from './mail-helpers';
 let exim: Exim;
 
 test.before(async () => {
-  exim = await Exim.start();
+  exim = await Exim.start({ queueOnly: true });
 });
 test.after(async () => {
   await exim?.dispose();
@@ -26,16 +27,11 @@ for (const count of [1, 100, 10_000]) {
     try {
       const render = { from: FROM, date: 1_795_000_724 };
       const t0 = performance.now();
-      let firstSent = 0;
       const results = await Promise.all(Array.from({ length: count }, (_, i) => queueRecoveryMail(w.outbox, notice(i, outage), render)));
       const queuedAt = performance.now();
       assert.ok(results.every((r) => r.status === 'queued'));
-      const poll = setInterval(() => { if (firstSent === 0 && w.outbox.stats().sent > 0) firstSent = performance.now(); }, 1);
       await w.outbox.settled();
-      clearInterval(poll);
       const lastSent = performance.now();
-      const before = (await exim.messages()).length;
-      await exim.waitFor(before, 1000);
       await exim.settle(300_000);
       const delivered = performance.now();
       const mine = (await exim.messages()).filter((m) => m.headers['x-backsoon-outage'] === outage);

@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { appendFile, readdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Outbox, type ChannelHandler, type Delivery, type MessageView, type OutboxEvent, type OutboxOptions } from '../../src/notify/outbox';
@@ -14,28 +14,36 @@ import type { Scheduler } from '../../src/notify/scheduler';
 
 const START = 1_800_000_000_000;
 
+/** Wall clock for now(), and timers that, like setTimeout, count elapsed time, not the wall clock. */
 class ManualClock {
   t = START;
+  private elapsed = 0;
   private timers: { at: number; run: () => void }[] = [];
   readonly now = () => this.t;
   readonly scheduler: Scheduler = {
     after: (ms, run) => {
-      const timer = { at: this.t + ms, run };
+      const timer = { at: this.elapsed + ms, run };
       this.timers.push(timer);
       return () => { this.timers = this.timers.filter((x) => x !== timer); };
     },
   };
-  /** Moves time forward, firing due timers in time order. */
+  /** Lets time pass, firing due timers in order. */
   advance(ms: number): void {
-    const end = this.t + ms;
+    const end = this.elapsed + ms;
     for (;;) {
       const due = this.timers.filter((x) => x.at <= end).sort((a, b) => a.at - b.at)[0];
       if (due === undefined) break;
       this.timers = this.timers.filter((x) => x !== due);
-      this.t = Math.max(this.t, due.at);
+      this.t += Math.max(0, due.at - this.elapsed);
+      this.elapsed = Math.max(this.elapsed, due.at);
       due.run();
     }
-    this.t = end;
+    this.t += end - this.elapsed;
+    this.elapsed = end;
+  }
+  /** Sets the wall clock, as NTP does; timers are not affected. */
+  step(ms: number): void {
+    this.t += ms;
   }
 }
 
@@ -381,12 +389,41 @@ test('drain sends what is due, waits for attempts in flight up to its limit, the
 test('a live process holding the directory keeps a second one out; a stale lock is taken over', async () => {
   const dir = tempDir();
   await writeFile(join(dir, 'lock'), `${process.ppid}\n`);
+  await mkdir(join(dir, 'tmp'));
+  await writeFile(join(dir, 'tmp', 'being-written.json'), '{');
   await rejects(() => setup(dir).open(), (err: Error) => err.message.includes(`in use by process ${process.ppid}`));
+  assert.ok(existsSync(join(dir, 'tmp', 'being-written.json')), "the holder's writes in progress are left alone");
   await writeFile(join(dir, 'lock'), '4194303\n'); // above pid_max's default: no such process
   const outbox = await setup(dir).open();
   assert.is((await readFile(join(dir, 'lock'), 'utf8')).trim(), String(process.pid));
   await outbox.close();
   assert.not.ok(existsSync(join(dir, 'lock')));
+});
+
+test('a clock stepped back (NTP at boot) does not postpone a retry by the size of the step', async () => {
+  const s = setup();
+  const outbox = await s.open();
+  let attempts = 0;
+  outbox.registerChannel('mail', mockTransport(() => (++attempts === 1 ? temporary : sent)).handler);
+  await outbox.enqueue('mail', 'k', {});
+  await s.events.until('retry', () => s.events.count('retry') === 1);
+  s.clock.step(-86_400_000); // one day back
+  s.clock.advance(30_000);
+  await s.events.until('sent', () => s.events.count('sent') === 1);
+  assert.is(attempts, 2);
+  await outbox.close();
+});
+
+test('an event listener that throws is logged and does not stop the sending', async () => {
+  const s = setup(tempDir(), { onEvent: () => { throw new Error('listener bug'); } });
+  const outbox = await s.open();
+  const t = mockTransport(() => sent);
+  outbox.registerChannel('mail', t.handler);
+  await outbox.enqueue('mail', 'k', {});
+  await outbox.settled();
+  assert.is(outbox.stats().sent, 1);
+  assert.ok(s.logs.some((l) => l.startsWith('error: outbox: event listener failed on sent: listener bug')));
+  await outbox.close();
 });
 
 test.run();

@@ -136,4 +136,15 @@ test('the dedup key is address (any case) plus outage', () => {
   assert.is.not(recoveryMailKey(notice({ outage: 'x' })), recoveryMailKey(notice()));
 });
 
+test("an operator's body that 7bit cannot carry (NUL, a 2000-character line) goes as base64 and decodes back", () => {
+  const text = `Hello\u0000there\n${'x'.repeat(2000)}\n`;
+  const mail = renderRecoveryMail(notice(), { from: 'backsoon@router.example.test', date: T0, utcOffset: JST, text });
+  const { headers, body } = splitMessage(mail.raw);
+  assert.is(headers.get('content-transfer-encoding'), 'base64');
+  assert.ok(mail.raw.split('\r\n').every((l) => l.length <= 998));
+  assert.is(Buffer.from(body.replace(/\r\n/g, ''), 'base64').toString('utf8'), text);
+  const plain = renderRecoveryMail(notice(), { from: 'backsoon@router.example.test', date: T0, utcOffset: JST, text: 'Back.\n' });
+  assert.is(splitMessage(plain.raw).headers.get('content-transfer-encoding'), '7bit');
+});
+
 test.run();
