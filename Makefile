@@ -3,12 +3,12 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
 # Debian packages the build, the tests and the demo use. Installed only when missing.
-APT_PACKAGES := libpcap-dev tcpdump nftables iproute2 ethtool curl snmp snmptrapd exim4-daemon-light shellcheck busybox dovecot-pop3d dnsmasq-base smitools openssl chromium fonts-noto-cjk conntrack nginx-light wrk
+APT_PACKAGES := qemu-system-x86 kmod iputils-ping binutils busybox-static libpcap-dev tcpdump nftables iproute2 ethtool curl snmp snmptrapd exim4-daemon-light shellcheck busybox dovecot-pop3d dnsmasq-base smitools openssl chromium fonts-noto-cjk conntrack nginx-light wrk
 
 ESBUILD := node_modules/.bin/esbuild
 SOURCES := $(shell find src -name '*.ts' 2>/dev/null)
 
-.PHONY: deps build test test-unit demo bench typecheck clean
+.PHONY: deps build test test-unit demo bench typecheck clean image qemu-test
 
 deps: node_modules/.installed
 
@@ -57,5 +57,14 @@ demo: build
 bench: node_modules/.installed
 	bash bench/run
 
+# The emulated router (docs/IMAGE.md); downloads are cached in build/image-cache.
+image: build/image/initramfs.cpio
+
+build/image/initramfs.cpio: dist/backsoon.js image/build image/modules.list $(shell find image/rootfs -type f 2>/dev/null) board/openwrt/files/etc/config/backsoon
+	image/build
+
+qemu-test: build image
+	bash test/run qemu
+
 clean:
-	rm -rf dist .apt-installed
+	rm -rf dist build/image .apt-installed

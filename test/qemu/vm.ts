@@ -1,0 +1,340 @@
+// The QEMU router for uvu tests: boots the image (image/build) with image/run-vm, which also builds
+// the client and server namespaces around it, and drives the VM through its control channel (a
+// shell on a virtio-serial port). Everything is torn down by stop(), and also when the test process
+// exits or gets SIGINT/SIGTERM/SIGHUP; a SIGKILLed test leaves the lab to the next run-vm, which
+// removes it first.
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { constants as osConstants } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const RUN_VM = join(REPO, 'image', 'run-vm');
+export const IMAGE_BUILD = join(REPO, 'image', 'build');
+export const IMAGE_DIR = join(REPO, 'build', 'image');
+
+/** The lab's addresses (image/run-vm, /init of the image). */
+export const ADDR = {
+  client: '192.0.2.10',
+  routerClientSide: '192.0.2.1',
+  routerServerSide: '198.51.100.1',
+  server: '198.51.100.10',
+} as const;
+
+export type Side = 'client' | 'server';
+
+export interface VmOptions {
+  /** Namespace prefix: PREFIX-lab, PREFIX-client, PREFIX-server (default bs-qm). */
+  prefix?: string;
+  /** auto (KVM only when a probe boot proves it works), kvm or tcg. */
+  accel?: 'auto' | 'kvm' | 'tcg';
+  /** How long to wait for the supervisor to start backsoon (default 150 s: a cold TCG boot on a busy host). */
+  bootTimeoutMs?: number;
+}
+
+export interface CommandResult {
+  /** Exit status of the command in the VM. */
+  status: number;
+  /** Its stdout and stderr, interleaved as written. */
+  output: string;
+}
+
+export interface ExecResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Boot measurements, for the report (not for assertions). */
+export interface BootTimes {
+  /** From spawning image/run-vm (lab set-up and KVM probe included) to the supervisor starting backsoon. */
+  wallMs: number;
+  /** The guest's uptime printed with that line. */
+  guestUptimeS: number;
+}
+
+// Printed by the image's supervisor when it starts the daemon. Not anchored: the console prompt
+// ("Please press Enter ...") may precede it on the same line.
+const STARTED = /backsoon started \(pid (\d+), uptime ([\d.]+)s\)/;
+// Logged by the daemon once it watches its interfaces (src/daemon/daemon.ts).
+export const DAEMON_READY = /backsoon ready: .*/;
+const live = new Set<RouterVm>();
+let exitHooksInstalled = false;
+
+function cleanupAllSync(): void {
+  for (const vm of live) vm.killSync();
+  live.clear();
+}
+
+function installExitHooks(): void {
+  if (exitHooksInstalled) return;
+  exitHooksInstalled = true;
+  process.on('exit', cleanupAllSync);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(sig, () => {
+      cleanupAllSync();
+      process.exit(128 + osConstants.signals[sig]);
+    });
+  }
+}
+
+function quoteForShell(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Newest modification time of `path`, or of any file under it (0 when it does not exist). */
+function newestMtime(path: string): number {
+  if (!existsSync(path)) return 0;
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  return readdirSync(path).reduce((newest, name) => Math.max(newest, newestMtime(join(path, name))), st.mtimeMs);
+}
+
+/**
+ * Builds the image when it is missing or older than what goes into it: the bundle (dist/, made
+ * by `make build`), image/build, image/modules.list, image/rootfs/ and the UCI defaults.
+ * image/build itself says what to do when dist/ is missing.
+ */
+export function ensureImage(): void {
+  const cpio = join(IMAGE_DIR, 'initramfs.cpio');
+  const inputs = [
+    join(REPO, 'dist'),
+    join(REPO, 'image', 'build'),
+    join(REPO, 'image', 'modules.list'),
+    join(REPO, 'image', 'rootfs'),
+    join(REPO, 'board', 'openwrt', 'files', 'etc', 'config'),
+  ];
+  if (existsSync(cpio) && Math.max(...inputs.map(newestMtime)) <= statSync(cpio).mtimeMs) return;
+  try {
+    execFileSync('bash', [IMAGE_BUILD], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 300_000 });
+  } catch (err) {
+    const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim();
+    throw new Error(`image/build failed: ${stderr || (err as Error).message}`);
+  }
+}
+
+/**
+ * One command at a time over the VM's virtio-serial port "control"; each command's output ends
+ * with a marker line carrying its exit status.
+ */
+class ControlChannel {
+  private buffer = '';
+  private seq = 0;
+  private readonly token = randomBytes(4).toString('hex');
+  private busy: Promise<unknown> = Promise.resolve();
+  private waiter: (() => void) | null = null;
+
+  private constructor(private readonly socket: Socket) {
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      this.buffer += chunk;
+      this.waiter?.();
+    });
+    socket.on('error', () => undefined); // a closed channel shows up as a command timeout, with context
+  }
+
+  static async open(path: string, deadline: number): Promise<ControlChannel> {
+    for (;;) {
+      try {
+        const socket = await new Promise<Socket>((resolve, reject) => {
+          const s = connect(path);
+          s.once('connect', () => resolve(s));
+          s.once('error', reject);
+        });
+        return new ControlChannel(socket);
+      } catch (err) {
+        if (Date.now() > deadline) throw new Error(`control channel ${path}: cannot connect: ${(err as Error).message}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+  }
+
+  run(command: string, timeoutMs: number): Promise<CommandResult> {
+    const next = this.busy.then(() => this.runNow(command, timeoutMs));
+    this.busy = next.catch(() => undefined);
+    return next;
+  }
+
+  private async runNow(command: string, timeoutMs: number): Promise<CommandResult> {
+    const id = ++this.seq;
+    const marker = new RegExp(`@@end-${this.token}-${id} (\\d+)\\n`);
+    // $? is expanded before printf runs, so it is the command's status. The leading newline ends
+    // an unterminated last line; printf assembles the marker, so the line sent never matches it.
+    this.socket.write(`sh -c ${quoteForShell(command)} </dev/null 2>&1; printf '\\n@@end-%s-%s %s\\n' ${this.token} ${id} $?\n`);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const m = marker.exec(this.buffer);
+      if (m) {
+        const output = this.buffer.slice(0, m.index).replace(/\n$/, '');
+        this.buffer = this.buffer.slice(m.index + m[0].length);
+        return { status: Number(m[1]), output };
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new Error(`VM command timed out after ${timeoutMs} ms: ${command}\noutput so far: ${this.buffer.slice(-2000)}`);
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiter = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.waiter = null;
+    }
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+export class RouterVm {
+  private serial = '';
+  private control: ControlChannel | null = null;
+  private readonly lab: ChildProcess;
+  private readonly exited: Promise<number | null>;
+  private hasExited = false;
+  private readonly helpers = new Set<ChildProcess>();
+  readonly prefix: string;
+  bootTimes: BootTimes = { wallMs: 0, guestUptimeS: 0 };
+  /** Milliseconds from spawning image/run-vm to the daemon's first "backsoon ready" line, once seen. */
+  daemonReadyMs: number | null = null;
+  private readonly spawnedAt = Date.now();
+
+  private constructor(opts: VmOptions) {
+    this.prefix = opts.prefix ?? 'bs-qm';
+    this.lab = spawn('bash', [RUN_VM, '--prefix', this.prefix, '--accel', opts.accel ?? 'auto'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const collect = (chunk: Buffer) => {
+      this.serial += chunk.toString('utf8');
+      if (this.daemonReadyMs === null && DAEMON_READY.test(this.serial)) this.daemonReadyMs = Date.now() - this.spawnedAt;
+    };
+    this.lab.stdout?.on('data', collect);
+    this.lab.stderr?.on('data', collect);
+    this.exited = new Promise((resolve) => {
+      this.lab.once('exit', (code) => {
+        this.hasExited = true;
+        resolve(code);
+      });
+    });
+  }
+
+  /** Boots the VM and its lab, and waits for the ready marker and the control channel. Needs root. */
+  static async boot(opts: VmOptions = {}): Promise<RouterVm> {
+    installExitHooks();
+    const started = Date.now();
+    const vm = new RouterVm(opts);
+    live.add(vm);
+    try {
+      const deadline = started + (opts.bootTimeoutMs ?? 150_000);
+      const m = await vm.waitForConsole(STARTED, deadline - Date.now());
+      vm.bootTimes = { wallMs: Date.now() - started, guestUptimeS: Number(m[2]) };
+      vm.control = await ControlChannel.open(`/run/${vm.prefix}-vm/control.sock`, deadline);
+      await vm.run('true', Math.max(deadline - Date.now(), 30_000));
+      return vm;
+    } catch (err) {
+      await vm.stop();
+      throw err;
+    }
+  }
+
+  /** What the VM's serial console (and run-vm) printed so far. */
+  get console(): string {
+    return this.serial;
+  }
+
+  /** How much the console has printed so far: a starting point for waitForConsole. */
+  get consoleLength(): number {
+    return this.serial.length;
+  }
+
+  /**
+   * Waits until the console, from offset `from` on, matches `pattern`; fails early when the VM
+   * is gone. Pass `consoleLength` taken before an action to wait for what the action causes.
+   */
+  async waitForConsole(pattern: RegExp, timeoutMs: number, from = 0): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const m = pattern.exec(this.serial.slice(from));
+      if (m) return m;
+      if (this.hasExited) throw new Error(`the VM exited before printing ${pattern}; console:\n${this.serial.slice(-4000)}`);
+      if (Date.now() > deadline) throw new Error(`no ${pattern} on the VM console after ${timeoutMs} ms; console:\n${this.serial.slice(-4000)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Runs `command` as shell in the VM (stdin /dev/null) and returns its status and output. */
+  run(command: string, timeoutMs = 60_000): Promise<CommandResult> {
+    if (!this.control) return Promise.reject(new Error('the VM has no control channel (not booted)'));
+    return this.control.run(command, timeoutMs);
+  }
+
+  /** Runs `argv` in the client or server namespace; SIGKILLed after `timeoutMs`. */
+  exec(side: Side, argv: string[], timeoutMs = 20_000): Promise<ExecResult> {
+    return new Promise((resolve) => {
+      execFile('ip', ['netns', 'exec', `${this.prefix}-${side}`, ...argv], { timeout: timeoutMs, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
+        resolve({ code, stdout, stderr });
+      });
+    });
+  }
+
+  /**
+   * Starts a long-running process in a namespace and resolves once its stdout matches `ready`.
+   * It is killed by stop() (and run-vm kills whatever is left in the lab's namespaces).
+   */
+  async startIn(side: Side, argv: string[], ready: RegExp, timeoutMs = 20_000): Promise<ChildProcess> {
+    const child = spawn('ip', ['netns', 'exec', `${this.prefix}-${side}`, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.helpers.add(child);
+    child.once('exit', () => this.helpers.delete(child));
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${argv.join(' ')} in ${side}: no ${ready} after ${timeoutMs} ms; output: ${out}`)), timeoutMs);
+      const onData = (chunk: Buffer) => {
+        out += chunk.toString();
+        if (ready.test(out)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child.stdout?.on('data', onData);
+      child.stderr?.on('data', onData);
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`${argv.join(' ')} in ${side} exited (${code}) before ${ready}; output: ${out}`));
+      });
+    });
+    return child;
+  }
+
+  /** Stops the VM and removes its lab (run-vm's own clean-up), then makes sure of it. */
+  async stop(): Promise<void> {
+    this.control?.close();
+    this.control = null;
+    for (const child of this.helpers) child.kill('SIGKILL');
+    if (!this.hasExited) {
+      this.lab.kill('SIGTERM');
+      const timer = setTimeout(() => this.lab.kill('SIGKILL'), 20_000);
+      await this.exited;
+      clearTimeout(timer);
+    }
+    this.killSync();
+    live.delete(this);
+  }
+
+  /** Synchronous last resort (exit handlers): kill run-vm and remove the lab by prefix. */
+  killSync(): void {
+    for (const child of this.helpers) child.kill('SIGKILL');
+    if (!this.hasExited) this.lab.kill('SIGKILL');
+    try {
+      execFileSync('bash', [RUN_VM, '--cleanup', '--prefix', this.prefix], { stdio: 'ignore', timeout: 20_000 });
+    } catch {
+      // Nowhere to report at exit; the next run-vm removes leftovers of this prefix first.
+    }
+  }
+}
