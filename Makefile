@@ -54,7 +54,7 @@ test-unit: node_modules/.installed
 demo: build
 	node --import tsx test/lab/demo.ts
 
-bench: node_modules/.installed
+bench: build
 	bash bench/run
 
 # The emulated router (docs/IMAGE.md); downloads are cached in build/image-cache.

@@ -1,0 +1,337 @@
+// Recovery to mail: from the server's SNMP trap arriving at the router to the MTA's 250 for
+// every recovery notice, with 1, 100, 1,000 and 10,000 clients waiting. Needs root and
+// `make build`. Figures and how to read them: docs/PERFORMANCE.md.
+//
+// The waiting clients come from a state file written before the daemon starts (the daemon
+// restores STATE_DIR/state.json, src/engine/state.ts): one outage of 198.51.100.10 (cause
+// syn-timeout, so only a service-level sign ends it, and no probe or ARP does it before the
+// trap) with N clients, and N contacts (source 'page'). The client addresses are taken from
+// 198.18.0.0/15 (RFC 2544's benchmarking range): 10,000 do not fit the documentation /24s, and
+// they exist only in the state file and the mails; no packet carries them.
+//
+// Then `snmptrap` in the server namespace (Net-SNMP, coldStart, v2c), as test/lab/daemon.test.ts
+// does. Times: the trap's arrival is its timestamp in a tcpdump on the router's s0; a notice's
+// 250 is when the daemon recorded it in its outbox ledger (ms, right after nodemailer returned
+// the 250); the Maildir files' mtimes (exim writes each right after its 250) are the check.
+// Mail goes out as the daemon ships it: nodemailer pool of 5 connections, 10 messages in flight
+// (src/notify/mail.ts), to exim in the router.
+//
+// The outbox stores each notice as a file with fsync before the first attempt. To see what that
+// costs, the 1,000 case runs twice: state_dir on the disk (ext4) and on tmpfs (/dev/shm), where
+// fsync returns at once.
+//
+// The peer, in the same run and against the same exim: bench/lab-recovery-peer.ts sends 1,000
+// of the same mails through the daemon's own SMTP transport (same pool, 10 in flight) with no
+// engine, outbox or disk in between: the MTA's own pace.
+//
+// Env: BENCH_RECOVERY_COUNTS (default 1,100,1000,10000), BENCH_RECOVERY_TMPFS (default 1000:
+// these counts also run with state_dir on tmpfs; "" for none), BENCH_RECOVERY_PEER (default
+// 1000 mails; 0 for none), BENCH_RECOVERY_STRACE=1 (diagnosis only, slows everything: each run
+// under `strace -f -c -w`, its syscall summary printed; the figures of such a run are not the
+// daemon's).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { formatIPv4, parseIPv4 } from '../src/engine/addr';
+import type { EngineState } from '../src/engine/state';
+import { DaemonLab } from '../test/lab/daemon-lab';
+import { daemonStatus, machineLine, procCpuSeconds, procMemory, sleep, table } from './lab-proc';
+
+const TAG = 'bn-recovery';
+const SERVER = '198.51.100.10';
+const CLIENT_BASE = parseIPv4('198.18.0.0')!;
+const DEADLINE_MS = 170_000;
+/** The whole wait for one run's mail: generous, the machine is shared. */
+const WAIT_MS = (n: number) => 20_000 + n * 8;
+
+const counts = (process.env.BENCH_RECOVERY_COUNTS ?? '1,100,1000,10000').split(',').map(Number);
+const tmpfsCounts = new Set((process.env.BENCH_RECOVERY_TMPFS ?? '1000').split(',').filter((c) => c !== '').map(Number));
+const peerCount = Number(process.env.BENCH_RECOVERY_PEER ?? 1000);
+const PEER = resolve(__dirname, 'lab-recovery-peer.ts');
+const ROOT = resolve(__dirname, '..');
+
+interface PeerResult {
+  count: number;
+  failed: number;
+  renderMs: number;
+  firstMs: number;
+  lastMs: number;
+  cpuSeconds: number;
+}
+
+/** The peer in the router namespace, sending `count` mails to the lab's exim. */
+async function runPeer(lab: DaemonLab, count: number): Promise<PeerResult> {
+  await lab.stopDaemon();
+  const before = maildirNames(lab).size;
+  // cwd: `--import tsx` is resolved from the working directory's node_modules.
+  const child = lab.lab.spawn('r', [process.execPath, '--import', 'tsx', PEER, String(lab.exim.port), String(count)],
+    { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
+  let out = '';
+  let err = '';
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => { out += d; });
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => { err += d; });
+  const timer = setTimeout(() => child.kill('SIGKILL'), WAIT_MS(count));
+  const code = await new Promise<number | null>((res) => child.once('close', (c) => res(c)));
+  clearTimeout(timer);
+  if (code !== 0) throw new Error(`bench/lab-recovery-peer.ts failed (exit ${code}): ${err}`);
+  const result = JSON.parse(out.trim().split('\n').pop() ?? '{}') as PeerResult;
+  if (result.failed !== 0) throw new Error(`peer: ${result.failed} of ${count} mails not accepted`);
+  await lab.exim.waitFor(before + count, 10_000);
+  return result;
+}
+
+interface Run {
+  n: number;
+  fs: 'ext4' | 'tmpfs';
+}
+
+interface RunResult extends Run {
+  /** From the daemon's outbox ledger: when it recorded the first and the last 250. */
+  firstMs: number;
+  lastMs: number;
+  /** The last notice's file in the Maildir. */
+  maildirMs: number;
+  queuedMs: number;
+  sentMs: number;
+  cpuSeconds: number;
+  rssBeforeKiB: number;
+  rssAfterKiB: number;
+  hwmKiB: number;
+}
+
+/** The state file of an outage with `n` waiting clients, each with a mail address. */
+function stateWith(n: number, now: number): EngineState {
+  const clients = [];
+  const contacts = [];
+  for (let i = 0; i < n; i++) {
+    const client = formatIPv4((CLIENT_BASE + 1 + i) >>> 0);
+    clients.push({ client, firstAttempt: now - 120, lastAttempt: now - 60 });
+    contacts.push({ client, mail: `c${i + 1}@example.test`, registeredAt: now - 600, source: 'page' as const });
+  }
+  return {
+    version: 1,
+    savedAt: now - 30,
+    outages: [{ server: SERVER, state: 'down', since: now - 300, cause: 'syn-timeout', clients }],
+    contacts,
+  };
+}
+
+/**
+ * The outbox ledger (STATE_DIR/outbox/ledger, JSON lines {t, s, k}) has the time in ms at which
+ * the daemon recorded each outcome, right after nodemailer returned the MTA's 250.
+ */
+function ledgerTimes(stateDir: string): { first: number; last: number; sent: number } {
+  let first = Infinity;
+  let last = -Infinity;
+  let sent = 0;
+  for (const line of readFileSync(join(stateDir, 'outbox', 'ledger'), 'utf8').split('\n')) {
+    if (line === '') continue;
+    const e = JSON.parse(line) as { t: number; s: string };
+    if (e.s !== 'sent') continue;
+    sent++;
+    first = Math.min(first, e.t);
+    last = Math.max(last, e.t);
+  }
+  return { first, last, sent };
+}
+
+function maildirNames(lab: DaemonLab): Set<string> {
+  const dir = join(lab.exim.dir, 'Maildir', 'new');
+  try {
+    return new Set(readdirSync(dir));
+  } catch {
+    return new Set(); // exim creates it at the first delivery
+  }
+}
+
+/** The trap's arrival on the router's s0: a tcpdump there, printing epoch timestamps. */
+async function watchTrap(lab: DaemonLab): Promise<{ child: ChildProcess; arrival: () => Promise<number> }> {
+  const child = lab.lab.spawn('r', ['tcpdump', '-i', 's0', '-n', '-tt', '-l', '-c', '1', 'udp', 'dst', 'port', '162'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => { out += d; });
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => { err += d; });
+  const deadline = Date.now() + 10_000;
+  while (!/listening on s0/.test(err)) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`tcpdump on s0 did not start: ${err}`);
+    await sleep(20);
+  }
+  return {
+    child,
+    arrival: async () => {
+      const until = Date.now() + 10_000;
+      for (;;) {
+        const m = /^(\d+\.\d+) IP /m.exec(out);
+        if (m) return Number(m[1]) * 1000;
+        if (Date.now() > until) throw new Error(`tcpdump on s0 saw no trap:\n${out}\n${err}`);
+        await sleep(20);
+      }
+    },
+  };
+}
+
+/** strace -c on the daemon and its threads; the returned function stops it and gives the summary. */
+async function attachStrace(pid: number): Promise<() => Promise<string>> {
+  const child = spawn('strace', ['-f', '-c', '-w', '-p', String(pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const killOnExit = () => { child.kill('SIGKILL'); };
+  process.on('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
+  let err = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
+  const deadline = Date.now() + 10_000;
+  while (!/attached/.test(err)) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`strace -p ${pid} did not attach: ${err}`);
+    await sleep(20);
+  }
+  await sleep(500);
+  return async () => {
+    const exited = new Promise<void>((res) => child.once('exit', () => res()));
+    child.kill('SIGINT');
+    await Promise.race([exited, sleep(5000)]);
+    return err.split('\n').filter((l) => !/attached|detached/.test(l)).slice(0, 16).join('\n');
+  };
+}
+
+async function runOnce(lab: DaemonLab, run: Run, stateDir: string): Promise<RunResult> {
+  await lab.stopDaemon();
+  rmSync(stateDir, { recursive: true, force: true });
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  writeFileSync(join(stateDir, 'state.json'), JSON.stringify(stateWith(run.n, Date.now() / 1000)));
+  lab.writeConfig({
+    mainOptions: {
+      state_dir: stateDir, log_level: 'info', probe_interval: '600',
+      max_links_per_server: '16384', max_contacts: '65536',
+    },
+  });
+  await lab.start(30_000);
+  const before = await daemonStatus(lab.socket, 30_000);
+  if (before.waitingClients !== run.n) throw new Error(`the daemon restored ${before.waitingClients} waiting clients, not ${run.n}:\n${lab.log.slice(-2000)}`);
+  const pid = before.pid;
+  const rssBeforeKiB = procMemory(pid).rssKiB;
+  const strace = process.env.BENCH_RECOVERY_STRACE === '1' ? await attachStrace(pid) : null;
+  const trapWatch = await watchTrap(lab);
+  const mailBefore = maildirNames(lab);
+  const sentBefore = before.outbox.sent;
+  const cpuBefore = procCpuSeconds(pid);
+
+  const trap = await lab.trap();
+  if (trap.code !== 0) throw new Error(`snmptrap failed: ${trap.stderr}`);
+  const trapAt = await trapWatch.arrival();
+
+  // The daemon's own view, polled: every notice on disk (queued), every 250 received (sent).
+  let queuedAt = NaN;
+  let sentAt = NaN;
+  let cpuSeconds = NaN;
+  const deadline = Date.now() + WAIT_MS(run.n);
+  let nextProgress = run.n > 1000 ? Date.now() + 5000 : Infinity;
+  while (Number.isNaN(sentAt)) {
+    if (Date.now() > deadline) {
+      const s = await daemonStatus(lab.socket);
+      throw new Error(`${run.n} clients: only ${s.outbox.sent - sentBefore} notices sent within ${WAIT_MS(run.n)} ms (outbox ${JSON.stringify(s.outbox)})`);
+    }
+    const s = await daemonStatus(lab.socket);
+    const now = Date.now();
+    if (now >= nextProgress) {
+      nextProgress = now + 5000;
+      process.stderr.write(`  ${run.n} clients (${run.fs}), ${((now - trapAt) / 1000).toFixed(1)} s after the trap: ` +
+        `${s.extra.notices.queued} queued, ${s.outbox.sent - sentBefore} sent, ${s.outbox.sending} sending, ` +
+        `daemon CPU ${(procCpuSeconds(pid) - cpuBefore).toFixed(1)} s\n`);
+    }
+    if (Number.isNaN(queuedAt) && s.extra.notices.queued >= run.n) queuedAt = now;
+    if (s.outbox.sent - sentBefore >= run.n) {
+      sentAt = now;
+      cpuSeconds = procCpuSeconds(pid) - cpuBefore;
+    }
+    await sleep(run.n > 1000 ? 100 : 20);
+  }
+  // exim's delivery of the last message may trail its 250 by a moment.
+  await lab.exim.waitFor(mailBefore.size + run.n, 10_000);
+  const fresh = [...maildirNames(lab)].filter((f) => !mailBefore.has(f));
+  if (fresh.length !== run.n) throw new Error(`${fresh.length} new mails in the Maildir, expected ${run.n}`);
+  let delivered = -Infinity;
+  for (const f of fresh) delivered = Math.max(delivered, statSync(join(lab.exim.dir, 'Maildir', 'new', f)).mtimeMs);
+  const { first, last, sent } = ledgerTimes(stateDir);
+  if (sent !== run.n) throw new Error(`the outbox ledger records ${sent} sent notices, expected ${run.n}`);
+  const { rssKiB: rssAfterKiB, hwmKiB } = procMemory(pid);
+  trapWatch.child.kill('SIGKILL');
+  if (strace !== null) process.stderr.write(`strace -f -c -w of the daemon, ${run.n} clients (${run.fs}):\n${await strace()}\n`);
+  return {
+    ...run, firstMs: first - trapAt, lastMs: last - trapAt, maildirMs: delivered - trapAt, queuedMs: queuedAt - trapAt, sentMs: sentAt - trapAt,
+    cpuSeconds, rssBeforeKiB, rssAfterKiB, hwmKiB,
+  };
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const machine = machineLine();
+  const lab = await DaemonLab.up(TAG, { serverSide: false });
+  // DaemonLab.down() removes its temp dir; an exit by deadline or signal must too.
+  process.on('exit', () => {
+    try { rmSync(lab.dir, { recursive: true, force: true, maxRetries: 3 }); } catch { /* exiting: nowhere to report */ }
+  });
+  const shm = mkdtempSync('/dev/shm/bs-bn-recovery-');
+  const removeShm = () => {
+    try { rmSync(shm, { recursive: true, force: true, maxRetries: 3 }); } catch { /* exiting: nowhere to report */ }
+  };
+  process.on('exit', removeShm);
+  const runs: Run[] = [];
+  for (const n of counts) {
+    runs.push({ n, fs: 'ext4' });
+    if (tmpfsCounts.has(n)) runs.push({ n, fs: 'tmpfs' });
+  }
+  const results: RunResult[] = [];
+  const skipped: Run[] = [];
+  let peer: PeerResult | null = null;
+  try {
+    if (peerCount > 0) peer = await runPeer(lab, peerCount);
+    for (const run of runs) {
+      // A run that could not finish before the deadline is left out and named, not cut short.
+      if (Date.now() - started + WAIT_MS(run.n) + 10_000 > DEADLINE_MS) { skipped.push(run); continue; }
+      const dir = run.fs === 'tmpfs' ? join(shm, `state-${run.n}`) : join(lab.dir, `state-${run.n}`);
+      results.push(await runOnce(lab, run, dir));
+    }
+  } catch (err) {
+    (err as Error).message += `\n--- daemon log (tail) ---\n${lab.log.slice(-3000)}`;
+    throw err;
+  } finally {
+    await lab.down();
+    removeShm();
+  }
+
+  console.log('Recovery to mail: SNMP trap at the router -> 250 from the MTA for every notice (exim in the router namespace)');
+  console.log(`machine: ${machine}`);
+  console.log('mail: nodemailer pool, 5 connections, 10 in flight; state_dir on ext4 (virtio disk) or tmpfs');
+  console.log('');
+  const ms = (v: number) => (Number.isFinite(v) ? Math.round(v) : 'n/a');
+  console.log(table(
+    ['clients', 'state_dir', 'trap -> first 250 ms', 'trap -> last 250 ms', 'last in Maildir ms', 'notices/s', 'ms/notice', 'all on disk ms', 'daemon CPU s', 'CPU ms/notice', 'daemon CPU %', 'RSS MiB before -> after (peak)'],
+    results.map((r) => [
+      r.n, r.fs, ms(r.firstMs), ms(r.lastMs), ms(r.maildirMs), Math.round(r.n / (r.lastMs / 1000)), (r.lastMs / r.n).toFixed(2),
+      r.queuedMs >= 200 ? ms(r.queuedMs) : '< poll',
+      r.cpuSeconds.toFixed(2), ((r.cpuSeconds * 1000) / r.n).toFixed(2), Math.round((r.cpuSeconds / (r.sentMs / 1000)) * 100),
+      `${(r.rssBeforeKiB / 1024).toFixed(1)} -> ${(r.rssAfterKiB / 1024).toFixed(1)} (${(r.hwmKiB / 1024).toFixed(1)})`,
+    ]),
+  ));
+  if (peer !== null) {
+    console.log('');
+    console.log(table(['peer: the same SMTP transport, no engine/outbox/disk', 'mails', 'first 250 ms', 'last 250 ms', 'mails/s', 'ms/mail', 'CPU ms/mail'], [[
+      'bench/lab-recovery-peer.ts -> same exim', peer.count, Math.round(peer.firstMs), Math.round(peer.lastMs),
+      Math.round(peer.count / (peer.lastMs / 1000)), (peer.lastMs / peer.count).toFixed(2), ((peer.cpuSeconds * 1000) / peer.count).toFixed(2),
+    ]]));
+  }
+  console.log('');
+  console.log('(250 times: the daemon\'s outbox ledger, recorded as nodemailer returns the 250; trap: its arrival on s0 (tcpdump -tt);');
+  console.log(' "all on disk": every notice written and fsynced to the outbox, polled over the control socket every 20-100 ms;');
+  console.log(' daemon CPU: user+system from /proc/PID/stat between the trap and the last 250 the daemon counted)');
+  for (const r of skipped) console.log(`skipped: ${r.n} clients (${r.fs}), not enough time left before the ${DEADLINE_MS / 1000} s limit`);
+  console.log(`(${Math.round((Date.now() - started) / 1000)} s)`);
+}
+
+const deadline = setTimeout(() => {
+  console.error(`bench/lab-recovery.ts: still running after ${DEADLINE_MS / 1000} s; stopping (the lab is removed on exit)`);
+  process.exit(1);
+}, DEADLINE_MS);
+main().then(() => { clearTimeout(deadline); }, (err: unknown) => {
+  console.error(`bench/lab-recovery.ts: ${(err as Error).stack ?? String(err)}`);
+  process.exit(1);
+});
