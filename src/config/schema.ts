@@ -69,6 +69,8 @@ export const SCHEMA: readonly SectionSpec[] = [
         doc: 'Most waiting clients kept for one server, so one flooded server cannot starve the others; at most max_links.' },
       { name: 'max_pending_syns', kind: 'uint', min: 1, max: 4194304, default: '65536',
         doc: 'Capacity of the table of SYNs waiting for their SYN/ACK.' },
+      { name: 'capture_buffer', kind: 'uint', min: 256, max: 262144, default: '4096',
+        doc: 'Kernel capture buffer per interface, in KiB; a larger one rides out longer bursts without pcap drops (1 MiB dropped at 200k SYN/s in the lab, 4 MiB did not).' },
       { name: 'max_contacts', kind: 'uint', min: 1, max: 1048576, default: '65536',
         doc: 'Capacity of the table of client mail addresses (config contact sections and addresses left on the stand-in page).' },
       { name: 'require_contact', kind: 'bool', default: '0',

@@ -147,6 +147,7 @@ function readMain(r: SectionReader): MainConfig {
     maxLinksPerServer: r.value('max_links_per_server', 'uint'),
     maxPendingSyns: r.value('max_pending_syns', 'uint'),
     maxContacts: r.value('max_contacts', 'uint'),
+    captureBuffer: r.value('capture_buffer', 'uint') * 1024,
     requireContact: r.value('require_contact', 'bool'),
     stateDir: r.value('state_dir', 'path'),
     snapshotInterval: r.value('snapshot_interval', 'duration'),

@@ -39,7 +39,8 @@ export function metricsFromStatus(r: StatusReport): MetricsSnapshot {
     detections: { ...e.downs },
     recoveries: { ...e.recoveries },
     notices,
-    evictions: { ...e.dropped },
+    // A pending SYN pushed out of a full table is a registration that can no longer happen.
+    evictions: { ...e.dropped, 'pending-syn-overflow': r.tables.synOverflows ?? 0 },
     packets: { syn: p.syn, 'syn-ack': p.synAck, reset: p.reset, 'icmp-unreachable': p.icmpUnreachable, arp: p.arp, ignored: p.ignored, fragment: p.fragments },
     malformedPackets: malformed,
     captures,

@@ -62,7 +62,7 @@ export function formatStatus(r: StatusReport): string {
   lines.push(`Recoveries: ${Object.entries(e.recoveries).map(([k, v]) => `${v} ${k}`).join(', ')}`);
   lines.push(`Clients: ${e.attempts} registered, ${e.notices} to notify (${e.noContact} without address), ${e.expired} expired; evictions ${e.evictions['table-full']} table-full, ${e.evictions['server-cap']} server-cap`);
   const t = r.tables;
-  lines.push(`Tables: servers ${t.servers}/${t.serverCapacity}, links ${t.links}/${t.linkCapacity}, pending SYNs ${t.pendingSyns}/${t.synCapacity}, contacts ${r.contacts}`);
+  lines.push(`Tables: servers ${t.servers}/${t.serverCapacity}, links ${t.links}/${t.linkCapacity}, pending SYNs ${t.pendingSyns}/${t.synCapacity} (${t.synOverflows} pushed out when full), contacts ${r.contacts}`);
   for (const [name, counters] of Object.entries(r.extra)) {
     lines.push(`${name}: ${Object.entries(counters).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   }

@@ -33,5 +33,5 @@ export interface StatusReport {
   engine: EngineCounters;
   /** Other parts' counters by name (traps, probes, stand-in, policy...). */
   extra: Record<string, Record<string, number>>;
-  tables: { servers: number; serverCapacity: number; links: number; linkCapacity: number; pendingSyns: number; synCapacity: number };
+  tables: { servers: number; serverCapacity: number; links: number; linkCapacity: number; pendingSyns: number; synCapacity: number; synOverflows: number };
 }

@@ -22,6 +22,7 @@ export class LiveInput implements Inputs {
       serverInterfaces: m.serverInterfaces,
       scope: { servers: daemon.config.servers.map((s) => s.address), networks: daemon.config.watch.networks },
       log: (level, msg) => daemon.log(level, msg),
+      bufferSize: m.captureBuffer,
     });
     this.capture.watchDrops(60);
     this.openedWith = captureKey(daemon.config);

@@ -102,6 +102,6 @@ export function sampleReport(): StatusReport {
     packets: createDecodeStats(),
     engine,
     extra: {},
-    tables: { servers: 2, serverCapacity: 1024, links: 3, linkCapacity: 65536, pendingSyns: 9, synCapacity: 65536 },
+    tables: { servers: 2, serverCapacity: 1024, links: 3, linkCapacity: 65536, pendingSyns: 9, synCapacity: 65536, synOverflows: 0 },
   };
 }

@@ -184,6 +184,8 @@ function renderMain(m) {
 		_('Connection attempts waiting for their answer.'), 1, 4194304, '65536');
 	number(s, 'tables', 'max_contacts', _('Contacts'),
 		_('Client mail addresses: contacts below and addresses left on the stand-in page.'), 1, 1048576, '65536');
+	number(s, 'tables', 'capture_buffer', _('Capture buffer (KiB)'),
+		_('Kernel buffer per captured interface; larger rides out longer bursts without drops.'), 256, 262144, '4096');
 
 	o = s.taboption('storage', form.Value, 'state_dir', _('State directory'),
 		_('Where the state snapshot and the outbox are kept across restarts.'));
