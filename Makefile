@@ -48,7 +48,7 @@ typecheck: node_modules/.installed
 test: build
 	bash test/run
 
-test-unit: node_modules/.installed
+test-unit: build
 	bash test/run unit
 
 demo: build

@@ -21,7 +21,7 @@ async function withLab(tag: string, opts: Parameters<typeof DaemonLab.up>[1], bo
 const SERVER = '198.51.100.10';
 
 test('ICMP host unreachable on the client side (MAC not cached) names server and client; a trap brings the mail', async () => {
-  await withLab('dt-icmp', { serverSide: false, mainOptions: { probe_interval: '600' } }, async (lab) => {
+  await withLab('dt-icmp', { serverSide: false, mainOptions: { probe_interval: '600', metrics_listen: '127.0.0.1:9309' } }, async (lab) => {
     await lab.lab.serverGone('addr');
     await lab.start();
     const r = await lab.curl('c', 6);
@@ -47,6 +47,12 @@ test('ICMP host unreachable on the client side (MAC not cached) names server and
     assert.is(value('backsoon_recoveries_total', { cause: 'trap' }), 1);
     assert.is(value('backsoon_notices_total', { channel: 'mail', result: 'sent' }), 1);
     assert.is(value('backsoon_servers_down', {}), 0);
+    // The same numbers from the optional listener, as Prometheus scrapes them.
+    const scrape = await lab.lab.exec('r', ['curl', '-sS', '-i', 'http://127.0.0.1:9309/metrics']);
+    assert.match(scrape.stdout, /^HTTP\/1\.1 200/);
+    assert.match(scrape.stdout, /content-type: text\/plain; version=0\.0\.4/i);
+    const body = scrape.stdout.slice(scrape.stdout.indexOf('\r\n\r\n') + 4);
+    assert.is(parseExposition(body).get('backsoon_detections_total')?.samples.find((x) => x.labels.cause === 'icmp-unreachable')?.value, 1);
   });
 });
 

@@ -1,0 +1,60 @@
+// The shipped form: dist/ as `make build` leaves it, copied to a folder without node_modules,
+// must run on its own (the pcap addon and quickjs.wasm beside the bundle).
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+
+const DIST = join(__dirname, '..', '..', 'dist');
+const FIXTURE = join(__dirname, '..', 'fixtures', 'outage-client-side.pcap');
+let dir = '';
+
+test.before(() => {
+  assert.ok(existsSync(join(DIST, 'backsoon.js')), "dist/backsoon.js is missing: 'make test' builds it first");
+  dir = mkdtempSync(join(tmpdir(), 'bs-bundle-'));
+  cpSync(DIST, dir, { recursive: true });
+});
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+const run = (...args: string[]) => spawnSync(process.execPath, [join(dir, 'backsoon.js'), ...args], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
+
+test('the bundle and its two companions are all there is to ship', () => {
+  for (const f of ['backsoon.js', 'pcap_binding.node', 'quickjs.wasm', 'backsoon-core.js']) assert.ok(existsSync(join(dir, f)), f);
+});
+
+test('--help lists the commands; an unknown command says so and exits 2', () => {
+  const help = run('--help');
+  assert.is(help.status, 0);
+  for (const c of ['run', 'status', 'replay', 'config', 'metrics', 'policy', 'agent']) assert.match(help.stdout, new RegExp(`\\n  ${c} `));
+  const bad = run('frobnicate');
+  assert.is(bad.status, 2);
+  assert.match(bad.stderr, /unknown command 'frobnicate'/);
+});
+
+test('replay works from the bundle alone', () => {
+  const r = run('replay', FIXTURE);
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, /"event":"notify"/);
+});
+
+test('run: a missing interface is one clear message and exit code 2', () => {
+  const conf = join(dir, 'bad.conf');
+  writeFileSync(conf, `config backsoon 'main'\n\tlist interface 'bs-nosuch0'\n\toption state_dir '${dir}/state'\n\toption control_socket '${dir}/s.sock'\n`);
+  const r = run('run', '--config', conf);
+  assert.is(r.status, 2, r.stderr);
+  assert.match(r.stderr, /bs-nosuch0/);
+  assert.ok(r.stderr.trim().split('\n').filter((l) => l.startsWith('error:')).length === 1, r.stderr);
+});
+
+test('run: a config with errors is refused with every error and exit code 2', () => {
+  const conf = join(dir, 'worse.conf');
+  writeFileSync(conf, "config backsoon 'main'\n\toption syn_timeout '0'\n\toption arp_retries 'x'\n");
+  const r = run('run', '--config', conf);
+  assert.is(r.status, 2);
+  assert.match(r.stderr, /worse\.conf:2: .*syn_timeout/);
+  assert.match(r.stderr, /worse\.conf:3: .*arp_retries/);
+});
+
+test.run();
