@@ -20,7 +20,7 @@ deps: node_modules/.installed
 	fi
 	@touch $@
 
-node_modules/.installed: package.json package-lock.json .apt-installed
+node_modules/.installed: package.json package-lock.json | .apt-installed
 	npm ci --no-audit --no-fund
 	@touch $@
 

@@ -324,6 +324,8 @@ step('the server returns and sends a coldStart trap: alice and carol get their n
     ADDR.routerServerSide, '', '1.3.6.1.6.3.1.1.5.1']);
   assert.is(trap.code, 0, trap.stderr);
   await m.waitForConsole(/server 198\.51\.100\.10 is back \(trap\)/, 30_000, from);
+  // log_level 'debug' from the reload: the daemon now names each client it tells.
+  await m.waitForConsole(new RegExp(`debug: telling ${WALK_IN.replace(/\./g, '\\.')} <carol@example\\.test> that`), 30_000, from);
   const mails = await mta().waitFor(2, 60_000);
   note('snmptrap -> both notices in exim\'s Maildir', Date.now() - t0);
   assert.equal(mails.map((x) => x.recipient).sort(), ['alice@example.test', 'carol@example.test']);
