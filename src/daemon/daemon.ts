@@ -15,18 +15,13 @@ import { ControlServer } from '../control/socket';
 import { SnapshotStore } from '../control/snapshot';
 import type { StatusReport } from '../control/status';
 import { createMailTransport, mailChannel, MAIL_CHANNEL, type MailTransport } from '../notify/mail';
-import { noticeFromDecision } from '../notify/notice';
 import { Outbox } from '../notify/outbox';
-import { queueRecoveryMail } from '../notify/recovery-mail';
 import { OutageDispatcher } from '../notify/targets-dispatch';
-import { renderRecoveryMail } from '../notify/render-mail';
-import type { Policy } from '../policy/policy';
-import type { PolicyClient, PolicyOutage } from '../policy/types';
-import { DhcpLeases } from './dhcp-leases';
 import { renderMetrics } from '../control/metrics';
 import { metricsFromStatus } from '../control/metrics-from-status';
 import { startMetricsListener } from '../control/metrics-listener';
 import type { Server } from 'node:http';
+import { DirectNotices } from './direct-notices';
 import type { Logger } from './log';
 
 export const VERSION = '0.1.0';
@@ -68,16 +63,13 @@ export class Daemon {
     userAgent: `backsoon/${VERSION}`,
   });
   private readonly decisionListeners: ((d: Decision) => void)[] = [];
-  readonly notices = { queued: 0, duplicate: 0, noContact: 0, notDirect: 0, failedToQueue: 0, policyDeclined: 0, policyContact: 0 };
-  /** The operator's hooks (option policy), loaded only when configured. */
-  private policy: Policy | null = null;
-  private readonly leases = new DhcpLeases('/tmp/dhcp.leases');
-  /**
-   * A recovery with thousands of waiting clients would otherwise render and write every mail
-   * at once (measured: +224 MiB for 10,000); a few at a time keeps memory flat and lets the
-   * first mail leave while the rest are still being written.
-   */
-  private readonly queueing = new Limiter(32);
+  /** P9: the recovery mails to the waiting clients themselves (notify 'direct'). */
+  private readonly direct = new DirectNotices({
+    config: () => this.config,
+    serverConfig: (addr) => this.serverConfig(addr),
+    outbox: () => this.outbox,
+    log: (level, msg) => this.log(level, msg),
+  });
 
   constructor(config: Config, log: Logger) {
     this.config = config;
@@ -124,7 +116,7 @@ export class Daemon {
 
   async start(): Promise<void> {
     const m = this.config.main;
-    await this.loadPolicy();
+    await this.direct.loadPolicy(m.policy);
     this.restoreState();
     this.outbox = await Outbox.open({
       dir: join(m.stateDir, 'outbox'),
@@ -157,7 +149,7 @@ export class Daemon {
     this.snapshot.flush();
     this.snapshot = this.buildSnapshot(next);
     this.attachMail();
-    await this.loadPolicy();
+    await this.direct.loadPolicy(next.main.policy);
     for (const inputs of this.inputs) await inputs.reconfigure(this);
     this.log('info', `configuration reloaded from ${next.file}; ${restored} outages kept`);
     this.snapshot.markDirty();
@@ -187,12 +179,12 @@ export class Daemon {
     const captures: StatusReport['captures'] = [];
     const packets = createDecodeStats();
     const extra: StatusReport['extra'] = {
-      notices: { ...this.notices },
+      notices: { ...this.direct.counters },
       state: { writes: this.snapshot.writes, failures: this.snapshot.failures },
       control: { badRequests: this.control?.badRequests ?? 0 },
       outboxEvents: { ...this.outboxEvents },
       outbound: { ...this.outbound.counters },
-      ...(this.policy !== null ? { policy: policyCounters(this.policy) } : {}),
+      ...this.direct.policyStats(),
     };
     for (const inputs of this.inputs) {
       const s = inputs.stats();
@@ -270,78 +262,10 @@ export class Daemon {
     const level = d.event === 'down' || d.event === 'recovered' ? 'info' : 'debug';
     this.log(level, describeDecision(d));
     this.snapshot.markDirty();
-    if (d.event === 'notify') this.notify(d);
+    if (d.event === 'notify') this.direct.notify(d);
     this.outbound.push(d);
     for (const listener of this.decisionListeners) {
       try { listener(d); } catch (err) { this.log('error', `decision listener: ${(err as Error).message}`); }
-    }
-  }
-
-  /** P9: a recovery mail for one waiting client, through the outbox; the policy may steer it. */
-  private notify(d: Decision): void {
-    const server = parseIPv4(d.server);
-    const conf = server === null ? undefined : this.serverConfig(server);
-    const channels = conf?.notify ?? ['direct'];
-    if (!channels.includes('direct')) { this.notices.notDirect++; return; }
-    const name = conf?.name ?? d.server;
-    let contact = d.contact;
-    const client: PolicyClient = {
-      address: d.client ?? '',
-      ...(d.mac !== undefined ? { mac: d.mac } : {}),
-      ...(contact !== undefined ? { contact } : {}),
-      ...(this.policy !== null && d.client !== undefined && this.leases.hostname(d.client) !== undefined
-        ? { hostname: this.leases.hostname(d.client) } : {}),
-    };
-    const outage: PolicyOutage = { server: d.server, name, since: d.since ?? d.t, until: d.t, now: Daemon.now() };
-    if (this.policy !== null) {
-      if (contact === undefined) {
-        const found = this.policy.contactFor(client);
-        if (found !== null) { contact = found; this.notices.policyContact++; }
-      }
-      if (!this.policy.shouldNotify(outage, { ...client, ...(contact !== undefined ? { contact } : {}) })) {
-        this.notices.policyDeclined++;
-        return;
-      }
-    }
-    const notice = noticeFromDecision({ ...d, ...(contact !== undefined ? { contact } : {}) }, name, d.t);
-    if (notice === null) {
-      this.notices.noContact++;
-      this.log('info', `client ${d.client} waited for ${d.server} but has no known mail address; not told`);
-      return;
-    }
-    if (this.outbox === null || this.config.mail === null) {
-      this.notices.failedToQueue++;
-      this.log('warn', `no 'config mail' section: cannot tell ${notice.to} that ${d.server} is back`);
-      return;
-    }
-    const options = { from: this.config.mail.from, date: Daemon.now() };
-    let texts: { subject?: string; text?: string } = {};
-    if (this.policy !== null && this.policy.has('render')) {
-      try {
-        const defaults = renderRecoveryMail(notice, options);
-        const r = this.policy.render({ kind: 'recovery', outage, client, to: notice.to, defaults: { subject: defaults.subject, body: defaults.text } });
-        texts = { ...(r.subject !== undefined ? { subject: r.subject } : {}), ...(r.body !== undefined ? { text: r.body } : {}) };
-      } catch { /* the address problem is reported by the queueing below */ }
-    }
-    const outbox = this.outbox;
-    this.queueing.run(() => queueRecoveryMail(outbox, notice, { ...options, ...texts }).then(
-      (r) => { if (r.status === 'queued') this.notices.queued++; else this.notices.duplicate++; },
-      (err: unknown) => { this.notices.failedToQueue++; this.log('error', `cannot queue the notice to ${notice.to}: ${(err as Error).message}`); },
-    ));
-  }
-
-  /** Loads (or reloads) the operator's policy; a broken file is logged and the defaults apply. */
-  private async loadPolicy(): Promise<void> {
-    const file = this.config.main.policy;
-    this.policy?.dispose();
-    this.policy = null;
-    if (file === null) return;
-    try {
-      const { Policy } = await import('../policy/policy'); // no cost when no policy is set
-      this.policy = await Policy.load(file, { log: (level, msg) => this.log(level, msg) });
-      this.log('info', `policy ${file}: hooks ${this.policy.hooks.join(', ') || '(none)'}`);
-    } catch (err) {
-      this.log('error', `policy not used, backsoon's defaults apply: ${(err as Error).message}`);
     }
   }
 
@@ -364,36 +288,6 @@ export function describeDecision(d: Decision): string {
     case 'notify': return `telling ${d.client}${d.contact ? ` <${d.contact}>` : ''} that ${d.server} is back`;
     case 'expired': return `client ${d.client} no longer waits for ${d.server} (${d.cause})`;
   }
-}
-
-/** Runs at most `width` tasks at once; the rest wait their turn in order. */
-class Limiter {
-  private running = 0;
-  private readonly waiting: (() => Promise<void>)[] = [];
-  constructor(private readonly width: number) {}
-
-  run(task: () => Promise<void>): void {
-    this.waiting.push(task);
-    this.next();
-  }
-
-  private next(): void {
-    while (this.running < this.width && this.waiting.length > 0) {
-      const task = this.waiting.shift()!;
-      this.running++;
-      task().finally(() => { this.running--; this.next(); });
-    }
-  }
-}
-
-function policyCounters(policy: Policy): Record<string, number> {
-  const s = policy.stats();
-  const out: Record<string, number> = {};
-  for (const [hook, h] of Object.entries(s.perHook)) {
-    out[`calls:${hook}`] = h.calls;
-    out[`errors:${hook}`] = h.errors;
-  }
-  return out;
 }
 
 function addStats(into: DecodeStats, from: DecodeStats): void {

@@ -1,0 +1,139 @@
+// P9 on the router: one recovery mail per waiting client with a known address, through the
+// durable outbox. The operator's policy (option policy) may name the address, leave a client
+// out, or write the texts.
+import type { Config, ServerConfig } from '../config/types';
+import { parseIPv4 } from '../engine/addr';
+import type { Decision } from '../engine/decisions';
+import { noticeFromDecision } from '../notify/notice';
+import type { Outbox } from '../notify/outbox';
+import { queueRecoveryMail } from '../notify/recovery-mail';
+import { renderRecoveryMail } from '../notify/render-mail';
+import type { Policy } from '../policy/policy';
+import type { PolicyClient, PolicyOutage } from '../policy/types';
+import { DhcpLeases } from './dhcp-leases';
+import type { LogLevel } from './log';
+
+export interface DirectNoticesContext {
+  config(): Config;
+  serverConfig(addr: number): ServerConfig | undefined;
+  outbox(): Outbox | null;
+  log(level: LogLevel, message: string): void;
+}
+
+export class DirectNotices {
+  readonly counters = { queued: 0, duplicate: 0, noContact: 0, notDirect: 0, failedToQueue: 0, policyDeclined: 0, policyContact: 0 };
+  /** The operator's hooks, loaded only when configured. */
+  private policy: Policy | null = null;
+  private readonly leases = new DhcpLeases('/tmp/dhcp.leases');
+  /**
+   * A recovery with thousands of waiting clients would otherwise render and write every mail
+   * at once (measured: +224 MiB for 10,000); a few at a time keeps memory flat and lets the
+   * first mail leave while the rest are still being written.
+   */
+  private readonly queueing = new Limiter(32);
+
+  constructor(private readonly ctx: DirectNoticesContext) {}
+
+  /** The policy's counters for status and metrics, when a policy is loaded. */
+  policyStats(): { policy?: Record<string, number> } {
+    return this.policy !== null ? { policy: policyCounters(this.policy) } : {};
+  }
+
+  /** P9: a recovery mail for one waiting client, through the outbox; the policy may steer it. */
+  notify(d: Decision): void {
+    const server = parseIPv4(d.server);
+    const conf = server === null ? undefined : this.ctx.serverConfig(server);
+    const channels = conf?.notify ?? ['direct'];
+    if (!channels.includes('direct')) { this.counters.notDirect++; return; }
+    const name = conf?.name ?? d.server;
+    let contact = d.contact;
+    const hostname = this.policy !== null && d.client !== undefined ? this.leases.hostname(d.client) : undefined;
+    const client: PolicyClient = {
+      address: d.client ?? '',
+      ...(d.mac !== undefined ? { mac: d.mac } : {}),
+      ...(contact !== undefined ? { contact } : {}),
+      ...(hostname !== undefined ? { hostname } : {}),
+    };
+    const outage: PolicyOutage = { server: d.server, name, since: d.since ?? d.t, until: d.t, now: Date.now() / 1000 };
+    if (this.policy !== null) {
+      if (contact === undefined) {
+        const found = this.policy.contactFor(client);
+        if (found !== null) { contact = found; this.counters.policyContact++; }
+      }
+      if (!this.policy.shouldNotify(outage, { ...client, ...(contact !== undefined ? { contact } : {}) })) {
+        this.counters.policyDeclined++;
+        return;
+      }
+    }
+    const outbox = this.ctx.outbox();
+    const mail = this.ctx.config().mail;
+    const notice = noticeFromDecision({ ...d, ...(contact !== undefined ? { contact } : {}) }, name, d.t);
+    if (notice === null) {
+      this.counters.noContact++;
+      this.ctx.log('info', `client ${d.client} waited for ${d.server} but has no known mail address; not told`);
+      return;
+    }
+    if (outbox === null || mail === null) {
+      this.counters.failedToQueue++;
+      this.ctx.log('warn', `no 'config mail' section: cannot tell ${notice.to} that ${d.server} is back`);
+      return;
+    }
+    const options = { from: mail.from, date: Date.now() / 1000 };
+    let texts: { subject?: string; text?: string } = {};
+    if (this.policy !== null && this.policy.has('render')) {
+      try {
+        const defaults = renderRecoveryMail(notice, options);
+        const r = this.policy.render({ kind: 'recovery', outage, client, to: notice.to, defaults: { subject: defaults.subject, body: defaults.text } });
+        texts = { ...(r.subject !== undefined ? { subject: r.subject } : {}), ...(r.body !== undefined ? { text: r.body } : {}) };
+      } catch { /* the address problem is reported by the queueing below */ }
+    }
+    this.queueing.run(() => queueRecoveryMail(outbox, notice, { ...options, ...texts }).then(
+      (r) => { if (r.status === 'queued') this.counters.queued++; else this.counters.duplicate++; },
+      (err: unknown) => { this.counters.failedToQueue++; this.ctx.log('error', `cannot queue the notice to ${notice.to}: ${(err as Error).message}`); },
+    ));
+  }
+
+  /** Loads (or reloads) the operator's policy; a broken file is logged and the defaults apply. */
+  async loadPolicy(file: string | null): Promise<void> {
+    this.policy?.dispose();
+    this.policy = null;
+    if (file === null) return;
+    try {
+      const { Policy } = await import('../policy/policy'); // no cost when no policy is set
+      this.policy = await Policy.load(file, { log: (level, msg) => this.ctx.log(level, msg) });
+      this.ctx.log('info', `policy ${file}: hooks ${this.policy.hooks.join(', ') || '(none)'}`);
+    } catch (err) {
+      this.ctx.log('error', `policy not used, backsoon's defaults apply: ${(err as Error).message}`);
+    }
+  }
+}
+
+/** Runs at most `width` tasks at once; the rest wait their turn in order. */
+class Limiter {
+  private running = 0;
+  private readonly waiting: (() => Promise<void>)[] = [];
+  constructor(private readonly width: number) {}
+
+  run(task: () => Promise<void>): void {
+    this.waiting.push(task);
+    this.next();
+  }
+
+  private next(): void {
+    while (this.running < this.width && this.waiting.length > 0) {
+      const task = this.waiting.shift()!;
+      this.running++;
+      task().finally(() => { this.running--; this.next(); });
+    }
+  }
+}
+
+function policyCounters(policy: Policy): Record<string, number> {
+  const s = policy.stats();
+  const out: Record<string, number> = {};
+  for (const [hook, h] of Object.entries(s.perHook)) {
+    out[`calls:${hook}`] = h.calls;
+    out[`errors:${hook}`] = h.errors;
+  }
+  return out;
+}
