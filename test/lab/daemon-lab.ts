@@ -5,6 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { atExit } from '../at-exit';
 import { Exim } from './exim';
 import { Lab } from './lab';
 
@@ -34,7 +35,12 @@ export class DaemonLab {
     this.dir = mkdtempSync(join(tmpdir(), 'bs-daemon-'));
     this.configFile = join(this.dir, 'backsoon.conf');
     this.socket = join(this.dir, 'backsoon.sock');
+    this.forget = atExit(() => {
+      this.daemon?.kill('SIGKILL');
+      rmSync(this.dir, { recursive: true, force: true });
+    });
   }
+  private readonly forget: () => void;
 
   static async up(tag: string, opts: DaemonLabOptions = {}): Promise<DaemonLab> {
     if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run 'make build' first`);
@@ -153,5 +159,6 @@ ${opts.extraConfig ?? ''}
     await this.exim.dispose().catch(() => undefined);
     await this.lab.down().catch(() => undefined);
     rmSync(this.dir, { recursive: true, force: true });
+    this.forget();
   }
 }

@@ -6,6 +6,7 @@
 // Maildir) belongs to Debian-exim; the configuration file itself stays root's. No exim process
 // and no temp dir outlive the test process (exit and signal handlers), and nothing here touches
 // a system exim that may be running on port 25.
+import { atExit } from '../at-exit';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
@@ -419,12 +420,4 @@ function decodeQuotedPrintable(text: string): string {
   return bytes.toString('utf8');
 }
 
-process.on('exit', () => {
-  for (const exim of live) exim.killSync();
-});
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.once(signal, () => {
-    for (const exim of live) exim.killSync();
-    process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1));
-  });
-}
+atExit(() => { for (const exim of live) exim.killSync(); });

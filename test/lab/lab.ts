@@ -2,8 +2,8 @@
 // (names, addresses, MACs). Every lab and every process started through it is torn down by
 // down(), and also when the test process exits or is stopped by SIGINT/SIGTERM/SIGHUP. A
 // SIGKILLed test cannot clean up; the next Lab.up of the same tag removes its leftovers.
+import { atExit } from '../at-exit';
 import { execFile, execFileSync, spawn as spawnProcess, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { constants as osConstants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -45,7 +45,6 @@ export interface ExecOptions {
 }
 
 const live = new Map<string, Lab>();
-let exitHooksInstalled = false;
 
 function runLib(fn: string, args: string[], timeoutMs = 30_000): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -76,18 +75,6 @@ function cleanupAllSync(): void {
   live.clear();
 }
 
-function installExitHooks(): void {
-  if (exitHooksInstalled) return;
-  exitHooksInstalled = true;
-  process.on('exit', cleanupAllSync);
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(sig, () => {
-      cleanupAllSync();
-      process.exit(128 + osConstants.signals[sig]);
-    });
-  }
-}
-
 function parseShow(text: string): LabInterface[] {
   const out: LabInterface[] = [];
   for (const line of text.split('\n')) {
@@ -111,7 +98,7 @@ export class Lab {
 
   /** Builds the lab bs-TAG-{c,r,s} (removing leftovers of the same tag first). Needs root. */
   static async up(tag: string, opts: LabOptions = {}): Promise<Lab> {
-    installExitHooks();
+    atExit(cleanupAllSync);
     const lab = new Lab(tag);
     live.set(tag, lab);
     try {

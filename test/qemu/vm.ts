@@ -3,11 +3,11 @@
 // shell on a virtio-serial port). Everything is torn down by stop(), and also when the test process
 // exits or gets SIGINT/SIGTERM/SIGHUP; a SIGKILLed test leaves the lab to the next run-vm, which
 // removes it first.
+import { atExit } from '../at-exit';
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { constants as osConstants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -62,23 +62,10 @@ const STARTED = /backsoon started \(pid (\d+), uptime ([\d.]+)s\)/;
 // Logged by the daemon once it watches its interfaces (src/daemon/daemon.ts).
 export const DAEMON_READY = /backsoon ready: .*/;
 const live = new Set<RouterVm>();
-let exitHooksInstalled = false;
 
 function cleanupAllSync(): void {
   for (const vm of live) vm.killSync();
   live.clear();
-}
-
-function installExitHooks(): void {
-  if (exitHooksInstalled) return;
-  exitHooksInstalled = true;
-  process.on('exit', cleanupAllSync);
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(sig, () => {
-      cleanupAllSync();
-      process.exit(128 + osConstants.signals[sig]);
-    });
-  }
 }
 
 function quoteForShell(text: string): string {
@@ -226,7 +213,7 @@ export class RouterVm {
 
   /** Boots the VM and its lab, and waits for the ready marker and the control channel. Needs root. */
   static async boot(opts: VmOptions = {}): Promise<RouterVm> {
-    installExitHooks();
+    atExit(cleanupAllSync);
     const started = Date.now();
     const vm = new RouterVm(opts);
     live.add(vm);
