@@ -138,7 +138,7 @@ export class DelegationAgent {
       const notice = noticeFor(targets, client, to, server.name);
       let payload: MailPayload;
       try {
-        const mail = renderRecoveryMail(notice, { from: this.deps.from, date: Math.floor(this.now()) });
+        const mail = renderRecoveryMail(notice, { from: this.deps.from, date: Math.floor(this.now()), sentBy: 'agent' });
         payload = { from: mail.envelopeFrom, to: mail.to, raw: mail.raw };
       } catch (err) {
         // a wrong address will not get better by waiting: tell the admin, do not hold the mail

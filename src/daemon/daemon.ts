@@ -110,6 +110,17 @@ export class Daemon {
     this.snapshot.markDirty();
   }
 
+  /** The operator policy's text for the stand-in page (render hook, kind 'standin'). */
+  pageText(server: number, client: number): string | null {
+    const slot = this.engine.outages.findServer(server);
+    if (slot < 0) return null;
+    const address = formatIPv4(server);
+    return this.direct.pageText(
+      { server: address, name: this.serverConfig(server)?.name ?? address, since: this.engine.outages.downSince[slot], now: Daemon.now() },
+      { address: formatIPv4(client) },
+    );
+  }
+
   serverConfig(addr: number): ServerConfig | undefined {
     return this.serversByAddress.get(addr >>> 0);
   }

@@ -93,6 +93,12 @@ export class DirectNotices {
     ));
   }
 
+  /** The policy's text for the stand-in page shown to `client` for `outage`, if it writes one. */
+  pageText(outage: PolicyOutage, client: PolicyClient): string | null {
+    if (this.policy === null || !this.policy.has('render')) return null;
+    return this.policy.render({ kind: 'standin', outage, client, defaults: {} }).pageText ?? null;
+  }
+
   /** Loads (or reloads) the operator's policy; a broken file is logged and the defaults apply. */
   async loadPolicy(file: string | null): Promise<void> {
     this.policy?.dispose();

@@ -21,12 +21,15 @@ export class StandInInput implements Inputs {
     const standin = new StandIn({
       servers,
       settings: standInSettingsFrom(daemon.config.standin),
-      callbacks: engineCallbacks(daemon.engine, {
-        serverName: (server) => daemon.serverConfig(server)?.name ?? formatIPv4(server),
-        now: () => Date.now() / 1000,
-        log: (level, msg) => daemon.log(level, msg),
-        changed: () => daemon.stateChanged(),
-      }),
+      callbacks: {
+        ...engineCallbacks(daemon.engine, {
+          serverName: (server) => daemon.serverConfig(server)?.name ?? formatIPv4(server),
+          now: () => Date.now() / 1000,
+          log: (level, msg) => daemon.log(level, msg),
+          changed: () => daemon.stateChanged(),
+        }),
+        pageText: (server, client) => daemon.pageText(server, client),
+      },
     });
     await standin.start();
     this.standin = standin;

@@ -18,6 +18,8 @@ export interface MailRenderOptions {
   /** The operator policy's texts (src/policy render hook), in place of backsoon's own. */
   readonly subject?: string;
   readonly text?: string;
+  /** Who sends it, for the closing line: the router itself (default) or a delegated agent. */
+  readonly sentBy?: 'router' | 'agent';
 }
 
 export interface RenderedMail {
@@ -72,7 +74,9 @@ export function renderRecoveryMail(notice: RecoveryNotice, options: MailRenderOp
     `  Your address:    ${client}`,
     '',
     `You receive this notice because the device at ${client} tried to reach`,
-    'this server during the outage. Your router sent it once, automatically;',
+    options.sentBy === 'agent'
+      ? 'this server during the outage. A notice service sent it once, automatically;'
+      : 'this server during the outage. Your router sent it once, automatically;',
     'there is no need to reply.',
     '',
   ].join('\n');

@@ -200,7 +200,12 @@ test('SIGHUP reloads the configuration keeping state; a bad file is refused and 
 });
 
 test('stand-in: a client reaching the down server gets the page at its address, registers an address, and is told', async () => {
-  await withLab('dt-stand', { serverSide: false, serverOptions: "\toption standin '1'\n\tlist probe 'tcp:80'", mainOptions: { probe_interval: '600' } }, async (lab) => {
+  const { writeFileSync, rmSync } = await import('node:fs');
+  const policy = `/tmp/bs-standin-policy-${process.pid}.js`;
+  // The operator's own words on the page; the page escapes them.
+  writeFileSync(policy, "function render(n) { return n.kind === 'standin' ? { pageText: 'Maintenance until 18:00 <b>CET</b>' } : {}; }\n");
+  try {
+  await withLab('dt-stand', { serverSide: false, serverOptions: "\toption standin '1'\n\tlist probe 'tcp:80'", mainOptions: { probe_interval: '600', policy } }, async (lab) => {
     await lab.lab.serverGone('addr');
     await lab.start();
     await lab.curl('c', 5); // the first attempt shows the outage
@@ -210,6 +215,7 @@ test('stand-in: a client reaching the down server gets the page at its address, 
     const jar = `${lab.dir}/cookies`;
     const page = await lab.lab.exec('c1', ['curl', '-sS', '-c', jar, '-b', jar, '-H', 'Accept-Language: en', '-m', '10', 'http://198.51.100.10/']);
     assert.match(page.stdout, /www\.example\.test/, 'the page names the server from backsoon\'s tables');
+    assert.match(page.stdout, /Maintenance until 18:00 &lt;b&gt;CET&lt;\/b&gt;/, 'the policy\'s text, escaped');
     const csrf = /name="csrf" value="([^"]+)"/.exec(page.stdout)?.[1];
     assert.ok(csrf, page.stdout.slice(0, 400));
     const post = await lab.lab.exec('c1', ['curl', '-sS', '-c', jar, '-b', jar, '-m', '10',
@@ -229,6 +235,9 @@ test('stand-in: a client reaching the down server gets the page at its address, 
     const nft = await lab.lab.exec('r', ['nft', 'list', 'tables']);
     assert.not.match(nft.stdout, /backsoon/, 'the table is removed on exit');
   });
+  } finally {
+    rmSync(policy, { force: true });
+  }
 });
 
 test('an operator policy steers the notices: a custom subject, one client left out; a broken policy leaves the defaults', async () => {

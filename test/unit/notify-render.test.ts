@@ -97,6 +97,23 @@ test('the mail says what Fig. 8 says, and when, for how long and why', () => {
   assert.is(mail.to, 'sato@example.test');
 });
 
+test('who sent it: the router by default, a notice service when a delegated agent sends it', () => {
+  const byRouter = renderRecoveryMail(notice(), { from: 'backsoon@router.example.test', date: T0 });
+  assert.match(byRouter.text, /Your router sent it once, automatically;/);
+  const byAgent = renderRecoveryMail(notice(), { from: 'agent@server.example.test', date: T0, sentBy: 'agent' });
+  assert.not.match(byAgent.text, /router/);
+  assert.match(byAgent.text, /A notice service sent it once, automatically;/);
+});
+
+test('the policy\'s subject and text replace backsoon\'s own; control characters never reach a header', () => {
+  const mail = renderRecoveryMail(notice(), { from: 'backsoon@router.example.test', date: T0, subject: 'Back\r\nBcc: x@evil.test', text: 'It is back.\n.\nBye' });
+  const { headers, body } = splitMessage(mail.raw);
+  assert.is(headers.get('subject'), 'Back Bcc: x@evil.test');
+  assert.not.ok(headers.has('bcc'));
+  assert.is(mail.text, 'It is back.\n.\nBye\n');
+  assert.is(body, 'It is back.\r\n.\r\nBye\r\n');
+});
+
 test('the Message-ID is the same for every rendering of one notice and differs between notices', () => {
   const opts = { from: 'backsoon@router.example.test', utcOffset: JST };
   const a = renderRecoveryMail(notice(), { ...opts, date: T0 });
