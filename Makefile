@@ -21,6 +21,8 @@ deps: node_modules/.installed
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json | .apt-installed
+	@node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' 2>/dev/null || \
+	  { echo "backsoon needs Node.js >= 20 with npm (found: $$(node --version 2>/dev/null || echo none)); Debian bookworm's nodejs is 18: install Node.js 20 or later first" >&2; exit 1; }
 	npm ci --no-audit --no-fund
 	@touch $@
 

@@ -136,7 +136,8 @@ export class LiveCapture {
       if (!plausibleCaptureTime(t, clock)) { t = clock; open.clockFallbacks++; }
       decoder.frame(linktype, internals.buf, 0, pcapHeaderCaplen(header, littleEndian), t);
     });
-    this.options.log('info', `capture on ${iface} (${roles.join('+')} side, ${linktypeName(linktype)}): ${filter}`);
+    this.options.log('info', `capture on ${iface} (${roles.join('+')} side, ${linktypeName(linktype)})`);
+    this.options.log('debug', `capture filter on ${iface}: ${filter}`);
     return open;
   }
 
