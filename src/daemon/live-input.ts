@@ -59,14 +59,15 @@ export class LiveInput implements Inputs {
   }
 
   stats() {
-    const captures = (this.capture?.stats() ?? []).map((s) => ({
+    const sessions = this.capture?.stats() ?? [];
+    const captures = sessions.map((s) => ({
       interface: s.iface,
       role: s.roles.includes('client') ? 'client' as const : 'server' as const,
       received: s.received,
       dropped: s.dropped,
       ifDropped: s.ifDropped,
     }));
-    const packets = (this.capture?.stats() ?? []).map((s) => s.decode);
+    const packets = sessions.map((s) => s.decode);
     const extra: Record<string, Record<string, number>> = {};
     if (this.neighbours) {
       const n = this.neighbours.stats();
