@@ -2,7 +2,7 @@
 // OpenWrt's functions.sh, procd.sh and rc.common (board-fixtures/fake-procd.sh) that records
 // what the script asks procd for, and this tree's real `backsoon config check`.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -93,6 +93,20 @@ test('start with a valid file: one instance running the bundle under procd, with
   assert.equal(logged(o, 'err'), []);
   assert.equal(named(o, 'start_service_returned'), [{ name: 'start_service_returned', args: ['0'] }]);
   assert.is(readFileSync(captureKeyFile, 'utf8'), `device lo ${loIfindex}\nserver 198.51.100.10\nwatch 198.51.100.0/24\n`);
+});
+
+test('the router\'s zone name (config system) reaches the daemon as TZ; without uci, none is set', () => {
+  const before = params(initScript('start', VALID));
+  assert.is(before.get('env'), undefined);
+  const uci = join(bin, 'uci');
+  writeFileSync(uci, "#!/bin/sh\n[ \"$3\" = 'system.@system[0].zonename' ] && echo 'Asia/Tokyo'\n");
+  chmodSync(uci, 0o755);
+  try {
+    const o = initScript('start', VALID);
+    assert.equal(params(o).get('env'), ['TZ=Asia/Tokyo'], show(o));
+  } finally {
+    rmSync(uci, { force: true });
+  }
 });
 
 test('triggers: reload on a commit of backsoon, and when the network of a watched device comes up', () => {
