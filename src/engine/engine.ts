@@ -216,7 +216,7 @@ export class Engine implements Observations {
     this.alive(t, server, cause);
   }
 
-  /** Marks a server down on the operator's or an outside word (also used when restoring state). */
+  /** Marks a server down on an outside word (tools, tests, a stand-in driver). */
   markDown(t: number, server: number, cause: DownCause): void {
     this.advance(t);
     this.down(t, server, cause);
