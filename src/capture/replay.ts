@@ -5,8 +5,9 @@ import { readFileSync } from 'node:fs';
 import { Engine, defaultEngineOptions, type EngineOptions } from '../engine/engine';
 import { engineOptionsFrom } from '../engine/from-config';
 import type { Decision } from '../engine/decisions';
-import { FrameDecoder } from '../packet/dispatch';
-import { CaptureFormatError, forEachPacket } from '../packet/pcapfile';
+import { CaptureFormatError } from '../packet/pcapfile';
+import type { DecodeStats } from '../packet/stats';
+import { runCapture } from '../core';
 import { malformedTotal, MALFORMED_REASONS } from '../packet/stats';
 import { ConfigError, loadConfig } from '../config/validate';
 import { seedContacts } from '../engine/state';
@@ -76,14 +77,9 @@ export async function main(args: string[]): Promise<number> {
     if (out.length >= 256) flush(out);
   });
   seedContacts(engine, contacts, 0);
-  const decoder = new FrameDecoder(engine);
-  let last = 0;
+  let s: DecodeStats;
   try {
-    forEachPacket(bytes, (linktype, data, off, len, t) => {
-      engine.tick(t);
-      decoder.frame(linktype, data, off, len, t);
-      if (t > last) last = t;
-    });
+    s = runCapture(bytes, engine);
   } catch (err) {
     flush(out);
     if (err instanceof CaptureFormatError) {
@@ -94,7 +90,6 @@ export async function main(args: string[]): Promise<number> {
   }
   flush(out);
 
-  const s = decoder.stats;
   const lines = [
     `${file}: ${s.frames} packets; ${s.syn} SYN, ${s.synAck} SYN/ACK, ${s.reset} RST, ${s.icmpUnreachable} ICMP unreachable, ${s.arp} ARP, ${s.ignored} other, ${s.fragments} fragments, ${malformedTotal(s)} malformed`,
   ];

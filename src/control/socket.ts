@@ -3,6 +3,7 @@
 
 import { chmodSync, unlinkSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import type { StatusReport } from './status';
 
 export type ControlHandler = (request: { cmd: string; [k: string]: unknown }) => unknown;
 
@@ -63,6 +64,18 @@ export class ControlServer {
       return { error: (err as Error).message };
     }
   }
+}
+
+/** Where the CLI finds the daemon: $BACKSOON_SOCKET, else the default of option control_socket. */
+export function defaultSocketPath(): string {
+  return process.env.BACKSOON_SOCKET ?? '/var/run/backsoon.sock';
+}
+
+/** The daemon's status report; throws with the daemon's own words when it answers an error. */
+export async function requestStatus(path: string): Promise<StatusReport> {
+  const answer = await controlRequest(path, { cmd: 'status' });
+  if (typeof answer === 'object' && answer !== null && 'error' in answer) throw new Error(String((answer as { error: unknown }).error));
+  return answer as StatusReport;
 }
 
 /** Sends one request and returns the answer (for the CLI). */

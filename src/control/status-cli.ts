@@ -1,8 +1,6 @@
 // `backsoon status [--json] [--socket PATH]`
-import { controlRequest } from './socket';
+import { defaultSocketPath, requestStatus } from './socket';
 import type { StatusReport } from './status';
-
-const DEFAULT_SOCKET = '/var/run/backsoon.sock';
 
 const usage = `usage: backsoon status [--json] [--socket PATH]
 
@@ -12,7 +10,7 @@ running daemon. --json prints the daemon's report as it is (for scripts and rpcd
 
 export async function main(args: string[]): Promise<number> {
   let json = false;
-  let socket = process.env.BACKSOON_SOCKET ?? DEFAULT_SOCKET;
+  let socket = defaultSocketPath();
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--json') json = true;
     else if (args[i] === '--socket' && args[i + 1] !== undefined) socket = args[++i];
@@ -21,9 +19,7 @@ export async function main(args: string[]): Promise<number> {
   }
   let report: StatusReport;
   try {
-    const answer = await controlRequest(socket, { cmd: 'status' });
-    if (typeof answer === 'object' && answer !== null && 'error' in answer) throw new Error(String((answer as { error: unknown }).error));
-    report = answer as StatusReport;
+    report = await requestStatus(socket);
   } catch (err) {
     process.stderr.write(`backsoon status: ${(err as Error).message}\n`);
     return 1;

@@ -6,8 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Decision } from '../../src/engine/decisions';
 import { Engine, defaultEngineOptions, type EngineOptions } from '../../src/engine/engine';
-import { FrameDecoder } from '../../src/packet/dispatch';
-import { forEachPacket } from '../../src/packet/pcapfile';
+import { runCapture } from '../../src/core';
 import { malformedTotal } from '../../src/packet/stats';
 
 const SERVER = '198.51.100.10';
@@ -15,13 +14,8 @@ const SERVER = '198.51.100.10';
 function replay(name: string, options: Partial<EngineOptions> = {}) {
   const decisions: Decision[] = [];
   const engine = new Engine({ ...defaultEngineOptions, ...options }, (d) => decisions.push(d));
-  const decoder = new FrameDecoder(engine);
-  forEachPacket(readFileSync(`test/fixtures/${name}`), (linktype, data, off, len, t) => {
-    engine.tick(t);
-    decoder.frame(linktype, data, off, len, t);
-  });
-  assert.is(malformedTotal(decoder.stats), 0, `${name}: no malformed frames`);
-  const stats = decoder.stats;
+  const stats = runCapture(readFileSync(`test/fixtures/${name}`), engine);
+  assert.is(malformedTotal(stats), 0, `${name}: no malformed frames`);
   const summary = decisions.map((d) => `${d.event} ${d.server}${d.client ? ' ' + d.client : ''}${d.cause ? ' ' + d.cause : ''}`);
   return { decisions, summary, engine, stats };
 }
