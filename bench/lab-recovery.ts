@@ -32,7 +32,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { formatIPv4, parseIPv4 } from '../src/engine/addr';
+import { formatIPv4, parseIPv4 } from '../src/net/ipv4';
 import type { EngineState } from '../src/engine/state';
 import { DaemonLab } from '../test/lab/daemon-lab';
 import { daemonStatus, machineLine, procCpuSeconds, procMemory, sleep, table } from './lab-proc';

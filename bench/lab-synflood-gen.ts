@@ -12,7 +12,7 @@
 // EXCLUDE: source addresses not to use (the router's own: its SYNs are not clients').
 import { execFileSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { formatIPv4, parseIPv4 } from '../src/engine/addr';
+import { formatIPv4, parseIPv4 } from '../src/net/ipv4';
 import { ETHERTYPE_IPV4 } from '../src/packet/ethernet';
 import * as g from '../src/packet/generate';
 

@@ -9,7 +9,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseIPv4 } from '../src/engine/addr';
+import { parseIPv4 } from '../src/net/ipv4';
 import { defaultEngineOptions, Engine } from '../src/engine/engine';
 import { engineCallbacks } from '../src/standin/engine-callbacks';
 import { StandIn } from '../src/standin/standin';

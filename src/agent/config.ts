@@ -9,7 +9,7 @@ import { SectionReader, type Findings } from '../config/section-reader';
 import type { AgentConfig, ContactConfig, MailConfig, TlsMode } from '../config/types';
 import { parseUci } from '../config/uci';
 import { readConfigFile, validateUci } from '../config/validate';
-import { parseIPv4 } from '../engine/addr';
+import { parseIPv4 } from '../net/ipv4';
 
 export const DEFAULT_AGENT_CONFIG_FILE = '/etc/config/backsoon';
 

@@ -3,7 +3,8 @@
 // optional plain file of "ADDRESS MAIL" lines, ADDRESS being an IPv4 or a MAC address.
 import { readFileSync } from 'node:fs';
 import type { ContactConfig } from '../config/types';
-import { formatIPv4, formatMac, parseIPv4, parseMac } from '../engine/addr';
+import { formatIPv4, parseIPv4 } from '../net/ipv4';
+import { formatMac, parseMac } from '../net/mac';
 import { mailAddressProblem } from '../notify/mail-address';
 
 export class MapFileError extends Error {

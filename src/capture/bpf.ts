@@ -5,7 +5,7 @@
 // With watched servers configured, TCP and ARP are narrowed to them, and ICMP to messages whose
 // quoted header was addressed to them (the server is inside the ICMP payload, not in the outer
 // header, whose source is the router and destination the client).
-import { formatIPv4, formatPrefix, prefixContains, prefixMask, type Prefix } from '../engine/addr';
+import { formatIPv4, formatPrefix, prefixContains, prefixMask, type Prefix } from '../net/ipv4';
 
 export type InterfaceRole = 'client' | 'server';
 

@@ -13,8 +13,8 @@
 // daemon exits the process instead; stop() only stops decoding.
 import { existsSync } from 'node:fs';
 import { endianness, networkInterfaces } from 'node:os';
-import type { Observations } from '../engine/observations';
-import { parseIPv4 } from '../engine/addr';
+import type { Observations } from '../net/observations';
+import { parseIPv4 } from '../net/ipv4';
 import { FrameDecoder, type DecodeStats } from '../packet/dispatch';
 import { isSupportedLinktype, linktypeName } from '../packet/linktype';
 import { captureFilter, type FilterScope, type InterfaceRole } from './bpf';

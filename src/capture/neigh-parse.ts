@@ -7,7 +7,8 @@
 //   198.51.100.22 dev s0 lladdr 02:00:00:00:00:22 STALE proto static
 // Flags (router, proxy, managed, extern_learn, ...) and "proto X" may appear anywhere after the
 // address; states are the upper-case NUD names, several when several bits are set.
-import { parseIPv4, parseMac } from '../engine/addr';
+import { parseIPv4 } from '../net/ipv4';
+import { parseMac } from '../net/mac';
 
 export type NeighbourKind = 'update' | 'deleted' | 'miss';
 

@@ -2,7 +2,7 @@
 // interface, from the interface's own MAC and address, as the kernel itself would ask. The
 // reply comes back through the capture like any other (engine: arp-reply); ArpReplyWatch lets
 // the prober learn that it came.
-import type { Observations } from '../engine/observations';
+import { ForwardingObservations, type Observations } from '../net/observations';
 import { putMac, putU16, putU32 } from '../packet/bytes';
 import { ETHERTYPE_ARP } from '../packet/ethernet';
 import { ARP_HTYPE_ETHERNET, ARP_OP_REQUEST, ARP_PTYPE_IPV4 } from '../packet/arp';
@@ -33,37 +33,19 @@ export function arpRequestFrame(senderMac: number, senderIp: number, target: num
  * Sits between the capture and the engine: passes every observation on unchanged and, after an
  * ARP reply has reached the engine, wakes the probes waiting for that sender.
  */
-export class ArpReplyWatch implements Observations {
+export class ArpReplyWatch extends ForwardingObservations {
   private readonly waiters = new AddressWaiters();
 
-  constructor(private readonly target: Observations) {}
+  constructor(target: Observations) {
+    super(() => target);
+  }
 
   waitReply(addr: number, timeoutMs: number): Promise<boolean> {
     return this.waiters.wait(addr, timeoutMs);
   }
 
-  syn(t: number, client: number, server: number, sport: number, dport: number, seq: number, clientMac: number): void {
-    this.target.syn(t, client, server, sport, dport, seq, clientMac);
-  }
-
-  synAck(t: number, server: number, client: number, sport: number, dport: number, ack: number): void {
-    this.target.synAck(t, server, client, sport, dport, ack);
-  }
-
-  reset(t: number, server: number, client: number, sport: number, dport: number): void {
-    this.target.reset(t, server, client, sport, dport);
-  }
-
-  icmpUnreachable(t: number, reporter: number, client: number, server: number, code: number, proto: number, sport: number, dport: number): void {
-    this.target.icmpUnreachable(t, reporter, client, server, code, proto, sport, dport);
-  }
-
-  arpRequest(t: number, sender: number, target: number): void {
-    this.target.arpRequest(t, sender, target);
-  }
-
-  arpReply(t: number, sender: number, senderMac: number): void {
-    this.target.arpReply(t, sender, senderMac);
+  override arpReply(t: number, sender: number, senderMac: number): void {
+    super.arpReply(t, sender, senderMac);
     if (this.waiters.size > 0) this.waiters.seen(sender);
   }
 }

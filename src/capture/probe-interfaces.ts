@@ -1,7 +1,8 @@
 // The IPv4 addresses and MACs of the server-side interfaces, read when needed (DHCP or an
 // operator may change them while the daemon runs).
 import { networkInterfaces } from 'node:os';
-import { parseIPv4, parseMac } from '../engine/addr';
+import { parseIPv4 } from '../net/ipv4';
+import { parseMac } from '../net/mac';
 import type { InterfaceAddress } from './probe-plan';
 
 /** One entry per IPv4 address of each named interface that has one, in the given order. */

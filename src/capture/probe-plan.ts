@@ -4,7 +4,7 @@
 // arp and neigh prove that the host answers ARP, not that its service runs. They are planned
 // only for outages of the host (icmp-unreachable, arp-silence, neigh-failed); a server down by
 // syn-timeout (its host may well answer ARP) gets its tcp probes only.
-import { prefixContains, prefixMask } from '../engine/addr';
+import { prefixContains, prefixMask } from '../net/ipv4';
 import type { Cause } from '../engine/decisions';
 import type { ProbeMethod, ProbeSpec } from '../config/types';
 

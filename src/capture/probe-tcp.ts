@@ -1,7 +1,7 @@
 // The 'tcp:PORT' probe: one connect with a deadline. A refusal (RST) comes from a live host;
 // whether that is enough depends on the outage (see Prober).
 import { connect } from 'node:net';
-import { formatIPv4 } from '../engine/addr';
+import { formatIPv4 } from '../net/ipv4';
 
 export type TcpProbeResult = 'connected' | 'refused' | 'unreachable' | 'timeout' | 'error';
 

@@ -10,7 +10,7 @@
 // traffic (or an operator) did not name first.
 import { execFile } from 'node:child_process';
 import type { ProbeMethod, ServerConfig } from '../config/types';
-import { formatIPv4, parseIPv4 } from '../engine/addr';
+import { formatIPv4, parseIPv4 } from '../net/ipv4';
 import type { Cause } from '../engine/decisions';
 import type { OutageView } from '../engine/engine';
 import { parseNeighbourLine } from './neigh-parse';

@@ -1,6 +1,6 @@
 // Decides whether a notification net-snmp accepted is a recovery signal (P7): the trap must be a
 // recovery trap, and its source (UDP source address, or an SNMPv1 agent-addr) must name a server.
-import { formatIPv4, parseIPv4 } from '../engine/addr';
+import { formatIPv4, parseIPv4 } from '../net/ipv4';
 import type { NetSnmpPdu } from './trap-netsnmp';
 import { SNMP_TRAP_OID, trapName, v1TrapOid, normalizeOid } from './trap-oids';
 

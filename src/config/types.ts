@@ -1,6 +1,6 @@
 // The typed configuration every other module reads. Produced by validate.ts from the UCI file;
 // durations are seconds, addresses are parsed (see engine/addr.ts).
-import type { Prefix } from '../engine/addr';
+import type { Prefix } from '../net/ipv4';
 
 export type TlsMode = 'none' | 'starttls' | 'tls';
 export type NotifyChannel = 'direct' | 'server' | 'nms';

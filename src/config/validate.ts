@@ -2,7 +2,8 @@
 // applied, and collects every problem (not just the first) with its file and line.
 import { readFileSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
-import { formatIPv4, formatMac, prefixContains, type Prefix } from '../engine/addr';
+import { formatIPv4, prefixContains, type Prefix } from '../net/ipv4';
+import { formatMac } from '../net/mac';
 import { ConfigError, formatWarning, type Diagnostic } from './diagnostics';
 import { SCHEMA, sectionSpec } from './schema';
 import { SectionReader, sectionLabel, type Findings } from './section-reader';

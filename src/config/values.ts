@@ -1,6 +1,7 @@
 // Parsers for the kinds of values the schema names. Each turns the UCI text into the typed value
 // or says, in words an admin can act on, what the value must look like.
-import { parseIPv4, parsePrefix, formatPrefix, prefixMask, parseMac, type Prefix } from '../engine/addr';
+import { parseIPv4, parsePrefix, formatPrefix, prefixMask, type Prefix } from '../net/ipv4';
+import { parseMac } from '../net/mac';
 import type { ProbeSpec } from './types';
 
 /** The typed value each kind produces. */

@@ -4,11 +4,11 @@
 
 import { join } from 'node:path';
 import type { Config, ServerConfig } from '../config/types';
-import { formatIPv4, parseIPv4 } from '../engine/addr';
+import { formatIPv4, parseIPv4 } from '../net/ipv4';
 import type { Decision } from '../engine/decisions';
 import { Engine } from '../engine/engine';
 import { engineOptionsFrom } from '../engine/from-config';
-import type { Observations } from '../engine/observations';
+import { ForwardingObservations, type Observations } from '../net/observations';
 import { exportState, importState, seedContacts } from '../engine/state';
 import { createDecodeStats, type DecodeStats } from '../packet/stats';
 import { ControlServer } from '../control/socket';
@@ -75,21 +75,7 @@ export class Daemon {
     this.config = config;
     this.log = log;
     this.engine = this.buildEngine(config);
-    const daemon = this;
-    this.sink = {
-      syn: (...a) => daemon.engine.syn(...a),
-      synAck: (t, server, client, sport, dport, ack) => {
-        if (daemon.isOwnTraffic?.(server, sport)) return;
-        daemon.engine.synAck(t, server, client, sport, dport, ack);
-      },
-      reset: (t, server, client, sport, dport) => {
-        if (daemon.isOwnTraffic?.(server, sport)) return;
-        daemon.engine.reset(t, server, client, sport, dport);
-      },
-      icmpUnreachable: (...a) => daemon.engine.icmpUnreachable(...a),
-      arpRequest: (...a) => daemon.engine.arpRequest(...a),
-      arpReply: (...a) => daemon.engine.arpReply(...a),
-    };
+    this.sink = new OwnTrafficFilter(() => this.engine, (server, port) => this.isOwnTraffic?.(server, port) ?? false);
     this.snapshot = this.buildSnapshot(config);
   }
 
@@ -308,5 +294,20 @@ function addStats(into: DecodeStats, from: DecodeStats): void {
     } else {
       into[key] += from[key];
     }
+  }
+}
+
+/** Keeps the stand-in's own replies (SYN/ACK, RST in a down server's name) from the engine. */
+class OwnTrafficFilter extends ForwardingObservations {
+  constructor(engine: () => Observations, private readonly isOwn: (server: number, port: number) => boolean) {
+    super(engine);
+  }
+
+  override synAck(t: number, server: number, client: number, sport: number, dport: number, ack: number): void {
+    if (!this.isOwn(server, sport)) super.synAck(t, server, client, sport, dport, ack);
+  }
+
+  override reset(t: number, server: number, client: number, sport: number, dport: number): void {
+    if (!this.isOwn(server, sport)) super.reset(t, server, client, sport, dport);
   }
 }

@@ -2,7 +2,7 @@
 // durable outbox. The operator's policy (option policy) may name the address, leave a client
 // out, or write the texts.
 import type { Config, ServerConfig } from '../config/types';
-import { parseIPv4 } from '../engine/addr';
+import { parseIPv4 } from '../net/ipv4';
 import type { Decision } from '../engine/decisions';
 import { noticeFromDecision } from '../notify/notice';
 import type { Outbox } from '../notify/outbox';

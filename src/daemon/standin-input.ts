@@ -1,7 +1,7 @@
 // The stand-in (P11, P12): while a watched server with option standin '1' is down, its web
 // port is answered by backsoon's page. It follows the engine's decisions, and its own replies
 // (SYN/ACKs and resets sent in the server's name) are kept from the engine.
-import { formatIPv4 } from '../engine/addr';
+import { formatIPv4 } from '../net/ipv4';
 import { engineCallbacks } from '../standin/engine-callbacks';
 import { standInServersFrom, standInSettingsFrom } from '../standin/config';
 import { StandIn } from '../standin/standin';

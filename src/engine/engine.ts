@@ -1,10 +1,11 @@
 // The rules of the method (P1-P10), free of I/O: observations and signals come in with their
 // time, decisions go out through a sink. The same input always gives the same decisions.
 
-import { formatIPv4, formatMac, prefixContains, type Prefix } from './addr';
+import { formatIPv4, prefixContains, type Prefix } from '../net/ipv4';
+import { formatMac } from '../net/mac';
 import { Contacts } from './contacts';
 import type { Cause, Decision, DecisionSink } from './decisions';
-import type { Observations } from './observations';
+import type { Observations } from '../net/observations';
 import { NIL, OutageTable, ServerState, type Evicted } from './outages';
 import { SynTracker } from './syn-tracker';
 
@@ -70,6 +71,8 @@ export interface EngineCounters {
   icmpOtherCode: number;
   unwatched: number;
   refusedNoContact: number;
+  /** IPv6 observations, not yet acted on. */
+  ipv6Undecided: number;
 }
 
 /** A server in the outage table, as `backsoon status` and snapshots see it. */
@@ -126,6 +129,7 @@ export class Engine implements Observations {
       icmpOtherCode: 0,
       unwatched: 0,
       refusedNoContact: 0,
+      ipv6Undecided: 0,
     };
   }
 
@@ -167,7 +171,7 @@ export class Engine implements Observations {
     if (slot !== NIL && hostLevel.has(downCauses[this.outages.downCause[slot]])) this.alive(t, server, 'reset');
   }
 
-  icmpUnreachable(t: number, _reporter: number, client: number, server: number, code: number, _proto: number, sport: number, dport: number): void {
+  icmpUnreachable(t: number, _reporter: number, _reporterMac: number, client: number, server: number, code: number, _proto: number, sport: number, dport: number): void {
     this.advance(t);
     if (!this.watches(server)) { this.counters.unwatched++; return; }
     if (!this.icmpDown[code & 255]) { this.counters.icmpOtherCode++; return; }
@@ -200,6 +204,19 @@ export class Engine implements Observations {
     this.advance(t);
     this.arpAsked.delete(sender);
     this.alive(t, sender, 'arp-reply'); // P8
+  }
+
+  // IPv6 observations are decoded but decide nothing yet: they are counted.
+  syn6(t: number): void { this.ipv6(t); }
+  synAck6(t: number): void { this.ipv6(t); }
+  reset6(t: number): void { this.ipv6(t); }
+  icmp6Unreachable(t: number): void { this.ipv6(t); }
+  neighbourSolicit(t: number): void { this.ipv6(t); }
+  neighbourAdvert(t: number): void { this.ipv6(t); }
+
+  private ipv6(t: number): void {
+    this.advance(t);
+    this.counters.ipv6Undecided++;
   }
 
   // ---- Other signals (kernel neighbour table, SNMP traps, probes) ----

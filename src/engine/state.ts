@@ -1,7 +1,8 @@
 // The engine's durable state as plain JSON: outages with their waiting clients, and the
 // contacts registered at run time. Pending SYNs are not kept: they live seconds, not restarts.
 
-import { formatIPv4, formatMac, parseIPv4, parseMac } from './addr';
+import { formatIPv4, parseIPv4 } from '../net/ipv4';
+import { formatMac, parseMac } from '../net/mac';
 import type { ContactSource } from './contacts';
 import type { Cause } from './decisions';
 import type { Engine, OutageView } from './engine';

@@ -3,7 +3,7 @@
 // SNMP notifications, and webhooks. The daemon feeds it every engine decision; it groups them
 // into edges (targets-collect.ts) and queues each edge's messages in the durable outbox.
 import type { MailConfig, ServerConfig, SnmpOutConfig, WebhookConfig } from '../config/types';
-import { formatIPv4 } from '../engine/addr';
+import { formatIPv4 } from '../net/ipv4';
 import type { Decision } from '../engine/decisions';
 import type { Outbox } from './outbox';
 import { OutageEventCollector, type OutageEvent } from './targets-collect';

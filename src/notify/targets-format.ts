@@ -13,7 +13,7 @@
 //   -----END BACKSOON TARGETS-----
 //
 // Pure: no Node APIs, so the format can be checked anywhere the engine runs.
-import { parseIPv4 } from '../engine/addr';
+import { parseIPv4 } from '../net/ipv4';
 
 export const TARGETS_FORMAT_VERSION = 1;
 export const TARGETS_BEGIN = '-----BEGIN BACKSOON TARGETS-----';

@@ -1,8 +1,8 @@
 // Classifies one captured frame and tells the engine what it saw: exactly one call on the
 // Observations sink per interesting frame, one counter per frame, nothing allocated.
 // A short or malformed frame is counted under its reason and dropped; it never throws.
-import type { Observations } from '../engine/observations';
-import { readMac } from '../engine/addr';
+import type { Observations } from '../net/observations';
+import { readMac } from '../net/mac';
 import { u16 } from './bytes';
 import { LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, isRawIp } from './linktype';
 import { ETHERNET_HEADER_LEN, ETHERTYPE_ARP, ETHERTYPE_IPV4, isVlanTpid, skipVlanTags } from './ethernet';
@@ -89,7 +89,7 @@ export class FrameDecoder {
       // -1: the datagram's length is unknown (BIG TCP), so the data offset cannot be checked.
       this.tcp(bytes, off, off + headerLen, ipEnd, total === 0 ? -1 : total - headerLen, t, macOff);
     } else if (proto === ipv4.IPPROTO_ICMP) {
-      this.icmp(bytes, off, off + headerLen, ipEnd, t);
+      this.icmp(bytes, off, off + headerLen, ipEnd, t, macOff);
     } else {
       stats.ignored++;
     }
@@ -130,7 +130,7 @@ export class FrameDecoder {
     }
   }
 
-  private icmp(bytes: Uint8Array, ipOff: number, off: number, end: number, t: number): void {
+  private icmp(bytes: Uint8Array, ipOff: number, off: number, end: number, t: number, macOff: number): void {
     const stats = this.stats;
     // One byte tells the type; only destination-unreachable needs more.
     if (end - off < 1 || icmp.type(bytes, off) !== icmp.ICMP_DEST_UNREACHABLE) {
@@ -159,7 +159,7 @@ export class FrameDecoder {
     }
     stats.icmpUnreachable++;
     this.sink.icmpUnreachable(
-      t, ipv4.src(bytes, ipOff), ipv4.src(bytes, quoted), ipv4.dst(bytes, quoted),
+      t, ipv4.src(bytes, ipOff), macOff === NO_MAC ? 0 : readMac(bytes, macOff), ipv4.src(bytes, quoted), ipv4.dst(bytes, quoted),
       icmp.code(bytes, off), proto, sport, dport,
     );
   }

@@ -1,7 +1,8 @@
 // Builders of well-formed test traffic: link wrappers, IPv4, TCP, UDP, ICMP errors and ARP,
 // with correct checksums, so that tcpdump and the kernel would accept them. For tests, the
 // benchmark and fixtures; they allocate freely.
-import { formatIPv4, parseIPv4, parseMac } from '../engine/addr';
+import { formatIPv4, parseIPv4 } from '../net/ipv4';
+import { parseMac } from '../net/mac';
 import { putMac, putU16, putU32 } from './bytes';
 import { internetChecksum, pseudoHeaderSum } from './checksum';
 import { ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_VLAN } from './ethernet';

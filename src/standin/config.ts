@@ -1,6 +1,6 @@
 // Reads config standin (schema in config/schema.ts) into StandinConfig, with the checks the
 // schema cannot express, and turns it and the config server sections into what StandIn takes.
-import { formatIPv4 } from '../engine/addr';
+import { formatIPv4 } from '../net/ipv4';
 import type { SectionReader } from '../config/section-reader';
 import type { ServerConfig, StandinConfig } from '../config/types';
 import type { StandInServer, StandInSettings } from './settings';

@@ -1,7 +1,7 @@
 // The stand-in's callbacks answered from the engine's own tables: down servers (71a),
 // waiting clients (71b), contacts (73/74). The daemon may wrap these (to save state after a
 // registration, to add the policy's page text); tests and the lab driver use them as they are.
-import { formatIPv4 } from '../engine/addr';
+import { formatIPv4 } from '../net/ipv4';
 import type { Engine } from '../engine/engine';
 import { NIL } from '../engine/outages';
 import type { ServerView } from './page';

@@ -3,7 +3,7 @@
 // is shown but the path the page returns to (made safe, escaped) and the typed address
 // (escaped); the server's name and address come from backsoon's tables.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { formatIPv4, parseIPv4 } from '../engine/addr';
+import { formatIPv4, parseIPv4 } from '../net/ipv4';
 import { normalizeMailAddress } from '../notify/mail-address';
 import type { UtcOffset } from '../notify/time-format';
 import type { CsrfTokens } from './csrf';

@@ -1,7 +1,7 @@
 // The MAC of a client on the router's own segment, from the kernel's ARP table, for the
 // registration (a client's IPv4 address may change, its MAC less often). 0 when not known.
 import { readFileSync } from 'node:fs';
-import { parseMac } from '../engine/addr';
+import { parseMac } from '../net/mac';
 
 /** Reads /proc/net/arp: "IP HWtype Flags HWaddress Mask Device"; flags 0x2 = complete. */
 export function macFromArpTable(client: string, file = '/proc/net/arp'): number {

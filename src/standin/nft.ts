@@ -8,7 +8,7 @@
 //   forward (filter):  (down server, reset port) gets a TCP reset: HTTPS cannot be stood in for.
 //   input (filter):    the listener ports take only redirected connections (and loopback).
 import { spawn } from 'node:child_process';
-import { formatIPv4 } from '../engine/addr';
+import { formatIPv4 } from '../net/ipv4';
 
 export const TABLE = 'inet backsoon';
 

@@ -8,7 +8,7 @@
 // 'down' and 'recovered' decisions (onDecision), and calls stop() on exit. Changes are applied
 // one at a time, in order.
 import type { Server } from 'node:http';
-import { formatIPv4, parseIPv4 } from '../engine/addr';
+import { formatIPv4, parseIPv4 } from '../net/ipv4';
 import type { Decision } from '../engine/decisions';
 import { systemUtcOffset, type UtcOffset } from '../notify/time-format';
 import { ConntrackMissing, flushUnanswered, type ConntrackFlusher } from './conntrack';

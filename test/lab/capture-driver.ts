@@ -9,9 +9,9 @@
 //   in:  {"cmd":"stats"}  {"cmd":"probeOnce","server":"198.51.100.10"}
 import { createInterface } from 'node:readline';
 import type { ProbeSpec, ServerConfig } from '../../src/config/types';
-import { formatIPv4, parseIPv4, parsePrefix, type Prefix } from '../../src/engine/addr';
+import { formatIPv4, parseIPv4, parsePrefix, type Prefix } from '../../src/net/ipv4';
 import { defaultEngineOptions, Engine } from '../../src/engine/engine';
-import type { Observations } from '../../src/engine/observations';
+import { ForwardingObservations } from '../../src/net/observations';
 import { LiveCapture } from '../../src/capture/live';
 import { NeighbourMonitor } from '../../src/capture/neighbours';
 import { ArpReplyWatch } from '../../src/capture/probe-arp';
@@ -36,21 +36,13 @@ export interface DriverConfig {
 const out = (o: object): void => { process.stdout.write(`${JSON.stringify(o)}\n`); };
 
 /** Reports the first SYN of each connection (not its retransmissions), and passes every observation on. */
-class FirstSynReport implements Observations {
+class FirstSynReport extends ForwardingObservations {
   private readonly seen = new Set<string>();
-  constructor(private readonly next: Observations) {}
-  syn(t: number, client: number, server: number, sport: number, dport: number, seq: number, mac: number): void {
+  override syn(t: number, client: number, server: number, sport: number, dport: number, seq: number, mac: number): void {
     const key = `${client}:${sport}>${server}:${dport}`;
     if (!this.seen.has(key)) { this.seen.add(key); out({ event: 'syn-seen', t, client: formatIPv4(client), server: formatIPv4(server), sport, dport }); }
-    this.next.syn(t, client, server, sport, dport, seq, mac);
+    super.syn(t, client, server, sport, dport, seq, mac);
   }
-  synAck(t: number, server: number, client: number, sport: number, dport: number, ack: number): void { this.next.synAck(t, server, client, sport, dport, ack); }
-  reset(t: number, server: number, client: number, sport: number, dport: number): void { this.next.reset(t, server, client, sport, dport); }
-  icmpUnreachable(t: number, reporter: number, client: number, server: number, code: number, proto: number, sport: number, dport: number): void {
-    this.next.icmpUnreachable(t, reporter, client, server, code, proto, sport, dport);
-  }
-  arpRequest(t: number, sender: number, target: number): void { this.next.arpRequest(t, sender, target); }
-  arpReply(t: number, sender: number, mac: number): void { this.next.arpReply(t, sender, mac); }
 }
 
 function main(): void {
@@ -72,7 +64,7 @@ function main(): void {
   const log = (level: string, message: string): void => { if (level !== 'debug') out({ event: 'log', level, message }); };
 
   const tap = new ArpReplyWatch(engine);
-  const sink = new FirstSynReport(tap);
+  const sink = new FirstSynReport(() => tap);
 
   let capture: LiveCapture | null = null;
   try {

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Pop3Client } from '../../src/agent/pop3-client';
 import type { MailConfig, ServerConfig } from '../../src/config/types';
-import { parseIPv4 } from '../../src/engine/addr';
+import { parseIPv4 } from '../../src/net/ipv4';
 import { defaultEngineOptions, Engine } from '../../src/engine/engine';
 import { createMailTransport } from '../../src/notify/mail';
 import { OutageEventCollector, type ServerRecoveredEvent } from '../../src/notify/targets-collect';

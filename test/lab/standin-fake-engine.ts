@@ -8,7 +8,8 @@
 //   ip netns exec bs-st-r node --import tsx test/lab/standin-fake-engine.ts STATE_FILE SETTINGS_JSON
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { formatIPv4, formatMac, parseIPv4 } from '../../src/engine/addr';
+import { formatIPv4, parseIPv4 } from '../../src/net/ipv4';
+import { formatMac } from '../../src/net/mac';
 import type { Decision } from '../../src/engine/decisions';
 import { defaultEngineOptions, Engine } from '../../src/engine/engine';
 import { exportState, importState } from '../../src/engine/state';

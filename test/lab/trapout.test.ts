@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SnmpOutConfig, SnmpUser, TrapTargetConfig } from '../../src/config/types';
-import { parseIPv4 } from '../../src/engine/addr';
+import { parseIPv4 } from '../../src/net/ipv4';
 import { defaultEngineOptions, Engine } from '../../src/engine/engine';
 import { Outbox, type OutboxEvent } from '../../src/notify/outbox';
 import { OutageEventCollector, type OutageEvent } from '../../src/notify/targets-collect';

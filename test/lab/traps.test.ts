@@ -9,7 +9,7 @@ import dgram from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseIPv4 } from '../../src/engine/addr';
+import { parseIPv4 } from '../../src/net/ipv4';
 import { TrapReceiver, type TrapStats } from '../../src/capture/traps';
 import { IGNORE_REASONS } from '../../src/capture/trap-filter';
 

@@ -14,7 +14,7 @@ import { Outbox, type OutboxEvent } from '../../src/notify/outbox';
 import type { OutageEvent } from '../../src/notify/targets-collect';
 import { queueWebhooks, WEBHOOK_CHANNEL, webhookChannel } from '../../src/notify/webhook';
 import { OutageDispatcher, type DispatchConfig } from '../../src/notify/targets-dispatch';
-import { parseIPv4 } from '../../src/engine/addr';
+import { parseIPv4 } from '../../src/net/ipv4';
 import { defaultEngineOptions, Engine } from '../../src/engine/engine';
 
 const SECRET = 'a long random shared secret';
@@ -200,7 +200,7 @@ test('as the daemon wires it: engine decisions -> OutageDispatcher -> attached w
   try {
     dispatcher.attach(outbox);
     const engine = new Engine({ ...defaultEngineOptions }, (d) => dispatcher.push(d));
-    engine.icmpUnreachable(T0, parseIPv4('192.0.2.1')!, parseIPv4('192.0.2.7')!, parseIPv4('198.51.100.10')!, 1, 6, 40000, 80);
+    engine.icmpUnreachable(T0, parseIPv4('192.0.2.1')!, 0, parseIPv4('192.0.2.7')!, parseIPv4('198.51.100.10')!, 1, 6, 40000, 80);
     engine.recoverySignal(T0 + 60, parseIPv4('198.51.100.10')!, 'trap');
     await dispatcher.settle();
     await outbox.settled();

@@ -68,6 +68,7 @@ const engine: EngineCounters = {
   icmpOtherCode: 0,
   unwatched: 0,
   refusedNoContact: 0,
+  ipv6Undecided: 0,
 };
 
 /** Two down servers (one holding), three waiting clients, counters that differ from each other. */

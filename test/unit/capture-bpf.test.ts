@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parsePrefix, parseIPv4, type Prefix } from '../../src/engine/addr';
+import { parsePrefix, parseIPv4, type Prefix } from '../../src/net/ipv4';
 import { captureFilter, clientSideFilter, MAX_FILTER_TARGETS, serverSideFilter, type FilterScope } from '../../src/capture/bpf';
 import {
   arpReplyFrame, arpRequestFrame, ethernet, icmpEcho, icmpUnreachable, tcpData, tcpRst, tcpSyn, tcpSynAck, udpPacket,

@@ -2,7 +2,7 @@
 // header, the sessions' roles per interface, and the errors a misconfigured capture gives.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { NullObservations } from '../../src/engine/observations';
+import { NullObservations } from '../../src/net/observations';
 import { interfaceRoles, LiveCapture, openErrorMessage } from '../../src/capture/live';
 import { linktypeFromPcap, pcapHeaderCaplen, pcapHeaderTime, plausibleCaptureTime } from '../../src/capture/live-pcap';
 import { isSupportedLinktype, LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_RAW } from '../../src/packet/linktype';

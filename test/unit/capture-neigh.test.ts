@@ -2,7 +2,7 @@
 // itself feeding a real Engine (the process side with real child processes printing lines).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseIPv4 } from '../../src/engine/addr';
+import { parseIPv4 } from '../../src/net/ipv4';
 import type { Decision } from '../../src/engine/decisions';
 import { defaultEngineOptions, Engine } from '../../src/engine/engine';
 import { parseNeighbourLine } from '../../src/capture/neigh-parse';

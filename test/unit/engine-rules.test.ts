@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseIPv4, parsePrefix } from '../../src/engine/addr';
+import { parseIPv4, parsePrefix } from '../../src/net/ipv4';
 import type { Decision } from '../../src/engine/decisions';
 import { Engine, defaultEngineOptions, type EngineOptions } from '../../src/engine/engine';
 
@@ -20,7 +20,7 @@ function setup(options: Partial<EngineOptions> = {}) {
 
 test('P3: ICMP host unreachable names the server and the client', () => {
   const { engine, events, decisions } = setup();
-  engine.icmpUnreachable(100, ROUTER, ALICE, SERVER, 1, 6, 40000, 80);
+  engine.icmpUnreachable(100, ROUTER, 0, ALICE, SERVER, 1, 6, 40000, 80);
   assert.equal(events(), ['down 198.51.100.10 icmp-unreachable', 'attempt 198.51.100.10 192.0.2.10']);
   assert.is(decisions[0].t, 100);
   assert.ok(engine.isDown(SERVER));
@@ -28,9 +28,9 @@ test('P3: ICMP host unreachable names the server and the client', () => {
 
 test('P5: a client already waiting is not added twice', () => {
   const { engine, events } = setup();
-  engine.icmpUnreachable(100, ROUTER, ALICE, SERVER, 1, 6, 40000, 80);
-  engine.icmpUnreachable(101, ROUTER, ALICE, SERVER, 1, 6, 40001, 80);
-  engine.icmpUnreachable(102, ROUTER, BOB, SERVER, 1, 6, 40000, 80);
+  engine.icmpUnreachable(100, ROUTER, 0, ALICE, SERVER, 1, 6, 40000, 80);
+  engine.icmpUnreachable(101, ROUTER, 0, ALICE, SERVER, 1, 6, 40001, 80);
+  engine.icmpUnreachable(102, ROUTER, 0, BOB, SERVER, 1, 6, 40000, 80);
   assert.equal(events(), [
     'down 198.51.100.10 icmp-unreachable',
     'attempt 198.51.100.10 192.0.2.10',
@@ -42,8 +42,8 @@ test('P5: a client already waiting is not added twice', () => {
 
 test('ICMP codes that come from a live host (port unreachable) or a filter do not mean down', () => {
   const { engine, events } = setup();
-  engine.icmpUnreachable(100, SERVER, ALICE, SERVER, 3, 17, 5000, 53);
-  engine.icmpUnreachable(100, ROUTER, ALICE, SERVER, 13, 6, 5000, 80);
+  engine.icmpUnreachable(100, SERVER, 0, ALICE, SERVER, 3, 17, 5000, 53);
+  engine.icmpUnreachable(100, ROUTER, 0, ALICE, SERVER, 13, 6, 5000, 80);
   assert.equal(events(), []);
   assert.is(engine.counters.icmpOtherCode, 2);
 });
@@ -102,9 +102,9 @@ test('ARP silence: arp_retries unanswered requests mark the server down; a reply
 test('P8 + P9: an ARP reply from a down server recovers it and notifies every waiting client once', () => {
   const { engine, events, decisions } = setup();
   engine.contacts.set({ client: ALICE }, { mail: 'alice@example.org', registeredAt: 0, source: 'config' });
-  engine.icmpUnreachable(100, ROUTER, ALICE, SERVER, 1, 6, 40000, 80);
-  engine.icmpUnreachable(110, ROUTER, BOB, SERVER, 1, 6, 40000, 80);
-  engine.icmpUnreachable(111, ROUTER, BOB, OTHER_SERVER, 1, 6, 40000, 80);
+  engine.icmpUnreachable(100, ROUTER, 0, ALICE, SERVER, 1, 6, 40000, 80);
+  engine.icmpUnreachable(110, ROUTER, 0, BOB, SERVER, 1, 6, 40000, 80);
+  engine.icmpUnreachable(111, ROUTER, 0, BOB, OTHER_SERVER, 1, 6, 40000, 80);
   engine.arpReply(200, SERVER, 0x020000000002);
   assert.equal(events().slice(5), [
     'recovered 198.51.100.10 arp-reply',
@@ -128,7 +128,7 @@ test('P8 + P9: an ARP reply from a down server recovers it and notifies every wa
 
 test('P8: a SYN/ACK from a down server recovers it', () => {
   const { engine, events } = setup();
-  engine.icmpUnreachable(100, ROUTER, ALICE, SERVER, 1, 6, 40000, 80);
+  engine.icmpUnreachable(100, ROUTER, 0, ALICE, SERVER, 1, 6, 40000, 80);
   engine.synAck(150, SERVER, ALICE, 80, 40001, 1234);
   assert.equal(events().slice(2), ['recovered 198.51.100.10 syn-ack', 'notify 198.51.100.10 192.0.2.10']);
 });
@@ -139,7 +139,7 @@ test('a RST ends a host-level outage but not a silent service (syn-timeout)', ()
   engine.tick(31);
   engine.reset(32, SERVER, BOB, 80, 40000);
   assert.equal(events(), ['down 198.51.100.10 syn-timeout', 'attempt 198.51.100.10 192.0.2.10']);
-  engine.icmpUnreachable(40, ROUTER, BOB, OTHER_SERVER, 1, 6, 40000, 80);
+  engine.icmpUnreachable(40, ROUTER, 0, BOB, OTHER_SERVER, 1, 6, 40000, 80);
   engine.reset(41, OTHER_SERVER, BOB, 80, 40000);
   assert.equal(events().slice(-2), ['recovered 198.51.100.20 reset', 'notify 198.51.100.20 192.0.2.11']);
 });
@@ -159,15 +159,15 @@ test('P7: a trap or a probe recovers a down server; a signal for a server that i
   const { engine, events } = setup();
   engine.recoverySignal(10, SERVER, 'trap');
   assert.equal(events(), []);
-  engine.icmpUnreachable(100, ROUTER, ALICE, SERVER, 1, 6, 40000, 80);
+  engine.icmpUnreachable(100, ROUTER, 0, ALICE, SERVER, 1, 6, 40000, 80);
   engine.recoverySignal(120, SERVER, 'trap');
   assert.equal(events().slice(2), ['recovered 198.51.100.10 trap', 'notify 198.51.100.10 192.0.2.10']);
 });
 
 test('P10: an attempt much older than the recovery is skipped', () => {
   const { engine, events } = setup({ maxAttemptAge: 3600, purgeInterval: 1e9 });
-  engine.icmpUnreachable(0, ROUTER, ALICE, SERVER, 1, 6, 40000, 80);
-  engine.icmpUnreachable(3000, ROUTER, BOB, SERVER, 1, 6, 40000, 80);
+  engine.icmpUnreachable(0, ROUTER, 0, ALICE, SERVER, 1, 6, 40000, 80);
+  engine.icmpUnreachable(3000, ROUTER, 0, BOB, SERVER, 1, 6, 40000, 80);
   engine.recoverySignal(5000, SERVER, 'trap');
   assert.equal(events().slice(3), [
     'recovered 198.51.100.10 trap',
@@ -179,8 +179,8 @@ test('P10: an attempt much older than the recovery is skipped', () => {
 test('P10: the periodic purge drops registrations older than max_attempt_age', () => {
   const { engine, events } = setup({ maxAttemptAge: 100, purgeInterval: 10 });
   engine.tick(0);
-  engine.icmpUnreachable(1, ROUTER, ALICE, SERVER, 1, 6, 40000, 80);
-  engine.icmpUnreachable(50, ROUTER, BOB, SERVER, 1, 6, 40000, 80);
+  engine.icmpUnreachable(1, ROUTER, 0, ALICE, SERVER, 1, 6, 40000, 80);
+  engine.icmpUnreachable(50, ROUTER, 0, BOB, SERVER, 1, 6, 40000, 80);
   engine.tick(105);
   assert.equal(events().slice(3), ['expired 198.51.100.10 192.0.2.10 max-attempt-age']);
   assert.is(engine.outages.linkCount, 1);
@@ -189,11 +189,11 @@ test('P10: the periodic purge drops registrations older than max_attempt_age', (
 
 test('hold: notices wait until the server has stayed up for the hold time; a flap cancels them', () => {
   const { engine, events } = setup({ hold: 60 });
-  engine.icmpUnreachable(0, ROUTER, ALICE, SERVER, 1, 6, 40000, 80);
+  engine.icmpUnreachable(0, ROUTER, 0, ALICE, SERVER, 1, 6, 40000, 80);
   engine.arpReply(10, SERVER, 1);
   engine.tick(50);
   assert.equal(events().length, 2);
-  engine.icmpUnreachable(55, ROUTER, BOB, SERVER, 1, 6, 40000, 80); // down again inside the hold
+  engine.icmpUnreachable(55, ROUTER, 0, BOB, SERVER, 1, 6, 40000, 80); // down again inside the hold
   assert.equal(events().slice(2), ['down 198.51.100.10 flap', 'attempt 198.51.100.10 192.0.2.11']);
   engine.arpReply(100, SERVER, 1);
   engine.tick(159);
@@ -205,9 +205,9 @@ test('hold: notices wait until the server has stayed up for the hold time; a fla
 
 test('only configured servers and networks are watched', () => {
   const { engine, events } = setup({ servers: [SERVER], networks: [parsePrefix('203.0.113.0/24')!] });
-  engine.icmpUnreachable(1, ROUTER, ALICE, OTHER_SERVER, 1, 6, 40000, 80);
-  engine.icmpUnreachable(1, ROUTER, ALICE, ip('203.0.113.5'), 1, 6, 40000, 80);
-  engine.icmpUnreachable(1, ROUTER, ALICE, SERVER, 1, 6, 40000, 80);
+  engine.icmpUnreachable(1, ROUTER, 0, ALICE, OTHER_SERVER, 1, 6, 40000, 80);
+  engine.icmpUnreachable(1, ROUTER, 0, ALICE, ip('203.0.113.5'), 1, 6, 40000, 80);
+  engine.icmpUnreachable(1, ROUTER, 0, ALICE, SERVER, 1, 6, 40000, 80);
   assert.equal(events().filter((e) => e.startsWith('down')), ['down 203.0.113.5 icmp-unreachable', 'down 198.51.100.10 icmp-unreachable']);
   assert.is(engine.counters.unwatched, 1);
 });
@@ -224,10 +224,10 @@ test('require_contact: only clients with a known address are registered (P5 vari
 
 test('a full pool evicts the oldest registration and says so; a server cap protects the others', () => {
   const { engine, events } = setup({ maxLinks: 4, maxLinksPerServer: 3 });
-  for (let i = 0; i < 4; i++) engine.icmpUnreachable(i, ROUTER, ALICE + i, SERVER, 1, 6, 1, 80);
+  for (let i = 0; i < 4; i++) engine.icmpUnreachable(i, ROUTER, 0, ALICE + i, SERVER, 1, 6, 1, 80);
   assert.ok(events().includes('expired 198.51.100.10 192.0.2.10 server-cap'));
-  engine.icmpUnreachable(10, ROUTER, BOB + 10, OTHER_SERVER, 1, 6, 1, 80);
-  engine.icmpUnreachable(11, ROUTER, BOB + 11, OTHER_SERVER, 1, 6, 1, 80);
+  engine.icmpUnreachable(10, ROUTER, 0, BOB + 10, OTHER_SERVER, 1, 6, 1, 80);
+  engine.icmpUnreachable(11, ROUTER, 0, BOB + 11, OTHER_SERVER, 1, 6, 1, 80);
   assert.ok(events().includes('expired 198.51.100.10 192.0.2.11 table-full'));
   assert.is(engine.outages.linkCount, 4);
   assert.equal(engine.outages.checkInvariants(), []);
@@ -238,10 +238,10 @@ test('a full pool evicts the oldest registration and says so; a server cap prote
 test('a full server table makes room by dropping a server nobody waits for', () => {
   const { engine } = setup({ maxServers: 2, arpRetries: 1 });
   engine.arpRequest(1, ROUTER, ip('198.51.100.1'));
-  engine.icmpUnreachable(2, ROUTER, ALICE, SERVER, 1, 6, 1, 80);
-  engine.icmpUnreachable(3, ROUTER, ALICE, OTHER_SERVER, 1, 6, 1, 80);
+  engine.icmpUnreachable(2, ROUTER, 0, ALICE, SERVER, 1, 6, 1, 80);
+  engine.icmpUnreachable(3, ROUTER, 0, ALICE, OTHER_SERVER, 1, 6, 1, 80);
   assert.equal(engine.outageList().map((o) => o.server), ['198.51.100.10', '198.51.100.20']);
-  engine.icmpUnreachable(4, ROUTER, ALICE, ip('198.51.100.30'), 1, 6, 1, 80);
+  engine.icmpUnreachable(4, ROUTER, 0, ALICE, ip('198.51.100.30'), 1, 6, 1, 80);
   assert.is(engine.counters.serversFull, 1);
 });
 
@@ -255,7 +255,7 @@ test('the same input gives the same decisions', () => {
       const server = SERVER + Math.floor(rnd() * 3);
       const r = rnd();
       if (r < 0.5) engine.syn(t, client, server, 1000, 80, 1, 0);
-      else if (r < 0.6) engine.icmpUnreachable(t, ROUTER, client, server, 1, 6, 1000, 80);
+      else if (r < 0.6) engine.icmpUnreachable(t, ROUTER, 0, client, server, 1, 6, 1000, 80);
       else if (r < 0.62) engine.arpReply(t, server, 1);
       else engine.tick(t);
     }

@@ -2,7 +2,8 @@
 // one counter per frame, and malformed input counted under its reason, never thrown.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseIPv4, parseMac } from '../../src/engine/addr';
+import { parseIPv4 } from '../../src/net/ipv4';
+import { parseMac } from '../../src/net/mac';
 import * as g from '../../src/packet/generate';
 import { FrameDecoder } from '../../src/packet/dispatch';
 import { decodeOutcomes, malformedTotal } from '../../src/packet/stats';
@@ -83,12 +84,13 @@ test('other traffic is ignored and counted: data, FIN, UDP, echo, IPv6, 802.3, L
   }
 });
 
-test('ICMP unreachable: reporter, client and server from the quoted header, code, proto, ports', () => {
+test('ICMP unreachable: reporter and its MAC, client and server from the quoted header, code, proto, ports', () => {
   const syn = g.tcpSyn(hs);
+  const ROUTER_MAC = '02:01:c0:00:02:01';
   for (let code = 0; code <= 15; code++) {
-    const { seen, stats } = decodeOne(1, eth(g.icmpUnreachable({ reporter: ROUTER, original: syn, code })), T);
+    const { seen, stats } = decodeOne(1, eth(g.icmpUnreachable({ reporter: ROUTER, original: syn, code }), { src: ROUTER_MAC }), T);
     assert.equal(seen, [{
-      kind: 'icmpUnreachable', t: T, reporter: ip(ROUTER), client: ip(CLIENT), server: ip(SERVER),
+      kind: 'icmpUnreachable', t: T, reporter: ip(ROUTER), reporterMac: mac(ROUTER_MAC), client: ip(CLIENT), server: ip(SERVER),
       code, proto: IPPROTO_TCP, sport: 40000, dport: 80,
     }], `code ${code}`);
     assert.equal(countedAs(stats), ['icmpUnreachable']);

@@ -2,7 +2,8 @@
 // checksums verify (a correct checksum sums to 0xffff over the covered bytes).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseIPv4, parseMac, readMac } from '../../src/engine/addr';
+import { parseIPv4 } from '../../src/net/ipv4';
+import { parseMac, readMac } from '../../src/net/mac';
 import * as g from '../../src/packet/generate';
 import * as ethernet from '../../src/packet/ethernet';
 import * as sll from '../../src/packet/sll';

@@ -1,5 +1,5 @@
 // Shared by the packet-*.test.ts suites: a sink that records what the decoder reported.
-import type { Observations } from '../../src/engine/observations';
+import { NullObservations } from '../../src/net/observations';
 import { FrameDecoder } from '../../src/packet/dispatch';
 import { decodeOutcomes } from '../../src/packet/stats';
 
@@ -7,28 +7,29 @@ export type Observation =
   | { kind: 'syn'; t: number; client: number; server: number; sport: number; dport: number; seq: number; clientMac: number }
   | { kind: 'synAck'; t: number; server: number; client: number; sport: number; dport: number; ack: number }
   | { kind: 'reset'; t: number; server: number; client: number; sport: number; dport: number }
-  | { kind: 'icmpUnreachable'; t: number; reporter: number; client: number; server: number; code: number; proto: number; sport: number; dport: number }
+  | { kind: 'icmpUnreachable'; t: number; reporter: number; reporterMac: number; client: number; server: number; code: number; proto: number; sport: number; dport: number }
   | { kind: 'arpRequest'; t: number; sender: number; target: number }
   | { kind: 'arpReply'; t: number; sender: number; senderMac: number };
 
-export class RecordingObservations implements Observations {
+/** Records the IPv4 observations (IPv6 ones are dropped until their decoders exist). */
+export class RecordingObservations extends NullObservations {
   readonly seen: Observation[] = [];
-  syn(t: number, client: number, server: number, sport: number, dport: number, seq: number, clientMac: number): void {
+  override syn(t: number, client: number, server: number, sport: number, dport: number, seq: number, clientMac: number): void {
     this.seen.push({ kind: 'syn', t, client, server, sport, dport, seq, clientMac });
   }
-  synAck(t: number, server: number, client: number, sport: number, dport: number, ack: number): void {
+  override synAck(t: number, server: number, client: number, sport: number, dport: number, ack: number): void {
     this.seen.push({ kind: 'synAck', t, server, client, sport, dport, ack });
   }
-  reset(t: number, server: number, client: number, sport: number, dport: number): void {
+  override reset(t: number, server: number, client: number, sport: number, dport: number): void {
     this.seen.push({ kind: 'reset', t, server, client, sport, dport });
   }
-  icmpUnreachable(t: number, reporter: number, client: number, server: number, code: number, proto: number, sport: number, dport: number): void {
-    this.seen.push({ kind: 'icmpUnreachable', t, reporter, client, server, code, proto, sport, dport });
+  override icmpUnreachable(t: number, reporter: number, reporterMac: number, client: number, server: number, code: number, proto: number, sport: number, dport: number): void {
+    this.seen.push({ kind: 'icmpUnreachable', t, reporter, reporterMac, client, server, code, proto, sport, dport });
   }
-  arpRequest(t: number, sender: number, target: number): void {
+  override arpRequest(t: number, sender: number, target: number): void {
     this.seen.push({ kind: 'arpRequest', t, sender, target });
   }
-  arpReply(t: number, sender: number, senderMac: number): void {
+  override arpReply(t: number, sender: number, senderMac: number): void {
     this.seen.push({ kind: 'arpReply', t, sender, senderMac });
   }
 }

@@ -3,7 +3,7 @@
 // are replaced (they need root and a namespace; test/lab/standin.test.ts uses the real ones):
 // nftRecorderMock and conntrackRecorderMock record what they are asked to do, in order, in
 // `kernel`. Clients get distinct addresses from 127.0.0.0/8 (all local).
-import { parseIPv4 } from '../../src/engine/addr';
+import { parseIPv4 } from '../../src/net/ipv4';
 import { defaultEngineOptions, Engine } from '../../src/engine/engine';
 import { engineCallbacks } from '../../src/standin/engine-callbacks';
 import type { NftRunner } from '../../src/standin/nft';

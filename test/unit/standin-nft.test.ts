@@ -3,7 +3,7 @@
 // to anything but redirected connections. (test/lab/standin.test.ts loads it into a kernel.)
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseIPv4 } from '../../src/engine/addr';
+import { parseIPv4 } from '../../src/net/ipv4';
 import { buildRuleset, REMOVE_SCRIPT } from '../../src/standin/nft';
 
 const A = parseIPv4('198.51.100.10')!;

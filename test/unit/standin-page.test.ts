@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer, type AddressInfo } from 'node:net';
-import { formatIPv4, parseIPv4 } from '../../src/engine/addr';
+import { formatIPv4, parseIPv4 } from '../../src/net/ipv4';
 import {
   eventStream, fetchPage, form, FORM_HEADERS, register, SERVER, SERVER_NAME, tokenOf, up, type Harness,
 } from './standin-harness';

@@ -2,7 +2,7 @@
 // event per outage edge. These tests drive the real engine and check the events a daemon gets.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { formatIPv4, parseIPv4 } from '../../src/engine/addr';
+import { formatIPv4, parseIPv4 } from '../../src/net/ipv4';
 import type { Decision } from '../../src/engine/decisions';
 import { defaultEngineOptions, Engine } from '../../src/engine/engine';
 import { OutageEventCollector, type OutageEvent } from '../../src/notify/targets-collect';
@@ -37,7 +37,7 @@ test('a down edge counts the clients registered with it; a recovery lists every 
   assert.is(down.server, '198.51.100.10');
   assert.is(down.outage, `198.51.100.10@${down.since}`);
 
-  engine.icmpUnreachable(T0 + 40, ip('192.0.2.1'), ip('192.0.2.9'), SERVER, 1, 6, 40002, 80);
+  engine.icmpUnreachable(T0 + 40, ip('192.0.2.1'), 0, ip('192.0.2.9'), SERVER, 1, 6, 40002, 80);
   endOfJob();
   assert.is(events.length, 1, 'a further attempt is no new edge');
 
@@ -56,13 +56,13 @@ test('a down edge counts the clients registered with it; a recovery lists every 
 
 test('two servers in one job make two events; a flap during hold is not a new down', () => {
   const { engine, events, endOfJob } = wired({ hold: 10 });
-  engine.icmpUnreachable(T0, ip('192.0.2.1'), ip('192.0.2.7'), SERVER, 1, 6, 40000, 80);
-  engine.icmpUnreachable(T0, ip('192.0.2.1'), ip('192.0.2.8'), OTHER, 1, 6, 40001, 80);
+  engine.icmpUnreachable(T0, ip('192.0.2.1'), 0, ip('192.0.2.7'), SERVER, 1, 6, 40000, 80);
+  engine.icmpUnreachable(T0, ip('192.0.2.1'), 0, ip('192.0.2.8'), OTHER, 1, 6, 40001, 80);
   endOfJob();
   assert.equal(events.map((e) => `${e.kind} ${e.server} ${e.kind === 'down' ? e.waitingClients : ''}`),
     ['down 198.51.100.10 1', 'down 198.51.100.20 1']);
   engine.arpReply(T0 + 50, SERVER, 0);     // holding
-  engine.icmpUnreachable(T0 + 52, ip('192.0.2.1'), ip('192.0.2.7'), SERVER, 1, 6, 40000, 80); // flap
+  engine.icmpUnreachable(T0 + 52, ip('192.0.2.1'), 0, ip('192.0.2.7'), SERVER, 1, 6, 40000, 80); // flap
   endOfJob();
   assert.is(events.length, 2);
   engine.arpReply(T0 + 60, SERVER, 0);
@@ -73,8 +73,8 @@ test('two servers in one job make two events; a flap during hold is not a new do
 
 test('clients too old at recovery are counted as stale, not listed (P10)', () => {
   const { engine, events, endOfJob } = wired({ maxAttemptAge: 60 });
-  engine.icmpUnreachable(T0, ip('192.0.2.1'), ip('192.0.2.7'), SERVER, 1, 6, 40000, 80);
-  engine.icmpUnreachable(T0 + 100, ip('192.0.2.1'), ip('192.0.2.8'), SERVER, 1, 6, 40001, 80);
+  engine.icmpUnreachable(T0, ip('192.0.2.1'), 0, ip('192.0.2.7'), SERVER, 1, 6, 40000, 80);
+  engine.icmpUnreachable(T0 + 100, ip('192.0.2.1'), 0, ip('192.0.2.8'), SERVER, 1, 6, 40001, 80);
   engine.arpReply(T0 + 120, SERVER, 0);
   endOfJob();
   const up = events.find((e) => e.kind === 'recovered');

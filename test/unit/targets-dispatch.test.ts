@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServerConfig } from '../../src/config/types';
-import { parseIPv4 } from '../../src/engine/addr';
+import { parseIPv4 } from '../../src/net/ipv4';
 import { defaultEngineOptions, Engine } from '../../src/engine/engine';
 import { Outbox } from '../../src/notify/outbox';
 import { checkOutboundText } from '../../src/notify/targets-config';
@@ -53,8 +53,8 @@ test('one outage of a configured server: traps, webhooks and targets mails, each
   const dispatcher = new OutageDispatcher({ outbox: () => outbox, config: () => config, log: (l, m) => logs.push(`${l}: ${m}`) });
   try {
     const engine = new Engine({ ...defaultEngineOptions }, (d) => dispatcher.push(d));
-    engine.icmpUnreachable(T0, ip('192.0.2.1'), ip('192.0.2.7'), ip('198.51.100.10'), 1, 6, 40000, 80);
-    engine.icmpUnreachable(T0 + 3, ip('192.0.2.1'), ip('192.0.2.8'), ip('198.51.100.10'), 1, 6, 40001, 80);
+    engine.icmpUnreachable(T0, ip('192.0.2.1'), 0, ip('192.0.2.7'), ip('198.51.100.10'), 1, 6, 40000, 80);
+    engine.icmpUnreachable(T0 + 3, ip('192.0.2.1'), 0, ip('192.0.2.8'), ip('198.51.100.10'), 1, 6, 40001, 80);
     engine.recoverySignal(T0 + 600, ip('198.51.100.10'), 'trap');
     await dispatcher.settle();
     assert.equal(logs, []);
@@ -80,8 +80,8 @@ test('one outage of a configured server: traps, webhooks and targets mails, each
 
     // the same decisions replayed (a restart that restores state and re-emits): all duplicates
     const again = new Engine({ ...defaultEngineOptions }, (d) => dispatcher.push(d));
-    again.icmpUnreachable(T0, ip('192.0.2.1'), ip('192.0.2.7'), ip('198.51.100.10'), 1, 6, 40000, 80);
-    again.icmpUnreachable(T0 + 3, ip('192.0.2.1'), ip('192.0.2.8'), ip('198.51.100.10'), 1, 6, 40001, 80);
+    again.icmpUnreachable(T0, ip('192.0.2.1'), 0, ip('192.0.2.7'), ip('198.51.100.10'), 1, 6, 40000, 80);
+    again.icmpUnreachable(T0 + 3, ip('192.0.2.1'), 0, ip('192.0.2.8'), ip('198.51.100.10'), 1, 6, 40001, 80);
     again.recoverySignal(T0 + 600, ip('198.51.100.10'), 'trap');
     await dispatcher.settle();
     assert.equal(dispatcher.counters, { delegation: 2, traps: 3, webhooks: 4, duplicates: 9, problems: 0 });
@@ -100,7 +100,7 @@ test('a server without delegation and without outbound sections: nothing is queu
   });
   try {
     const engine = new Engine({ ...defaultEngineOptions }, (d) => dispatcher.push(d));
-    engine.icmpUnreachable(T0, ip('192.0.2.1'), ip('192.0.2.7'), ip('198.51.100.10'), 1, 6, 40000, 80);
+    engine.icmpUnreachable(T0, ip('192.0.2.1'), 0, ip('192.0.2.7'), ip('198.51.100.10'), 1, 6, 40000, 80);
     engine.recoverySignal(T0 + 600, ip('198.51.100.10'), 'trap');
     await dispatcher.settle();
     assert.is(outbox.stats().queued, 0);

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseIPv4 } from '../../src/engine/addr';
+import { parseIPv4 } from '../../src/net/ipv4';
 import { decideTrap, readNotification, sourceAddress, type TrapNotification } from '../../src/capture/trap-filter';
 import type { NetSnmpPdu } from '../../src/capture/trap-netsnmp';
 import { recoveryTrapSet } from '../../src/capture/trap-oids';

@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { formatIPv4, formatMac, parseIPv4, parseMac, parsePrefix, prefixContains } from '../../src/engine/addr';
+import { formatIPv4, parseIPv4, parsePrefix, prefixContains } from '../../src/net/ipv4';
+import { formatMac, parseMac } from '../../src/net/mac';
 
 test('IPv4 round trip and refusals', () => {
   for (const s of ['0.0.0.0', '192.0.2.10', '255.255.255.255']) assert.is(formatIPv4(parseIPv4(s)!), s);
