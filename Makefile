@@ -3,12 +3,12 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
 # Debian packages the build, the tests and the demo use. Installed only when missing.
-APT_PACKAGES := qemu-system-x86 kmod iputils-ping binutils libpcap-dev tcpdump nftables iproute2 ethtool curl snmp snmptrapd exim4-daemon-light shellcheck busybox dovecot-pop3d dnsmasq-base smitools openssl chromium fonts-noto-cjk conntrack nginx-light wrk
+APT_PACKAGES := qemu-system-x86 kmod iputils-ping binutils libpcap-dev tcpdump nftables iproute2 ethtool curl snmp snmptrapd exim4-daemon-light shellcheck busybox dovecot-pop3d dnsmasq-base smitools openssl cmake libjson-c-dev chromium fonts-noto-cjk conntrack nginx-light wrk
 
 ESBUILD := node_modules/.bin/esbuild
 SOURCES := $(shell find src -name '*.ts' 2>/dev/null)
 
-.PHONY: deps build test test-unit demo bench typecheck clean image qemu-test
+.PHONY: deps build test test-unit demo bench typecheck clean image qemu-test openwrt-host
 
 deps: node_modules/.installed
 
@@ -47,7 +47,7 @@ dist/backsoon.js: node_modules/.installed $(SOURCES)
 typecheck: node_modules/.installed
 	node_modules/.bin/tsc -p tsconfig.json
 
-test: build
+test: build openwrt-host
 	bash test/run
 
 test-unit: build
@@ -58,6 +58,13 @@ demo: build
 
 bench: build
 	bash bench/run
+
+# OpenWrt's own userland (uci, validate_data, ubusd, procd, rpcd, jsonfilter) built for this
+# machine from $(OPENWRT_SRC), for the tests that compare with it (image/openwrt-src.lock).
+OPENWRT_SRC ?= ../shared/openwrt-src
+export OPENWRT_SRC
+openwrt-host: .apt-installed
+	image/openwrt-userland --arch host
 
 # The emulated router (docs/IMAGE.md); downloads are cached in build/image-cache.
 image: build/image/initramfs.cpio
