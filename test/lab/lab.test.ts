@@ -1,20 +1,20 @@
 // The lab behaves as a user of it expects: the client reaches the server through the router,
 // a gone server makes the router answer "host unreachable", a silent service leaves SYNs
-// unanswered, and no namespace outlives its test, even when the test process is killed.
-// Root: creates namespaces bs-fx-t*-{c,r,s}. Where timers matter the router's neighbour
+// unanswered, no namespace outlives its test, even when the test process is killed, and two
+// runs with the same tags do not meet. Root: creates namespaces bs-RUN-fx-t*-{c,r,s}. Where timers matter the router's neighbour
 // timers are shortened with lab_fast_neigh (retrans_time_ms=500: ICMP after ~1.5 s, not ~3 s).
 import { spawn, execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Lab, LAB_LIB } from './lab';
+import { claimRun, Lab, LAB_LIB, labRun } from './lab';
 
 const SERVER_URL = 'http://198.51.100.10/';
 
-function namespacesOf(tag: string): string[] {
+function namespacesOf(tag: string, run = labRun()): string[] {
   const list = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
-  const re = new RegExp(`^bs-${tag}-(r|s|c|c[0-9]+)$`);
+  const re = new RegExp(`^bs-${run}-${tag}-(r|s|c|c[0-9]+)$`);
   return list.split('\n').map((l) => l.split(' ')[0]).filter((n) => re.test(n)).sort();
 }
 
@@ -50,7 +50,8 @@ test('a client fetches the real server page through the router, and nothing land
   const before = rootLinks();
   const lab = await Lab.up('fx-t1', { clients: 1, http: true });
   try {
-    assert.equal(namespacesOf('fx-t1'), ['bs-fx-t1-c', 'bs-fx-t1-c1', 'bs-fx-t1-r', 'bs-fx-t1-s']);
+    const run = labRun();
+    assert.equal(namespacesOf('fx-t1'), [`bs-${run}-fx-t1-c`, `bs-${run}-fx-t1-c1`, `bs-${run}-fx-t1-r`, `bs-${run}-fx-t1-s`]);
     assert.equal(rootLinks(), before, 'the host root namespace got no new link');
 
     const first = await lab.exec('c', ['curl', '-sS', '--max-time', '10', SERVER_URL]);
@@ -133,8 +134,8 @@ test('lab_fast_neigh says what it changed and the router uses it; a wrong key is
   const lab = await Lab.up('fx-t4');
   try {
     const report = await lab.fastNeigh({ retrans_time_ms: 400 });
-    assert.ok(report.includes('bs-fx-t4-r net.ipv4.neigh.s0.base_reachable_time_ms 30000 -> 2000'), report.join('\n'));
-    assert.ok(report.includes('bs-fx-t4-r net.ipv4.neigh.s0.retrans_time_ms 1000 -> 400'), report.join('\n'));
+    assert.ok(report.includes(`${lab.ns('r')} net.ipv4.neigh.s0.base_reachable_time_ms 30000 -> 2000`), report.join('\n'));
+    assert.ok(report.includes(`${lab.ns('r')} net.ipv4.neigh.s0.retrans_time_ms 1000 -> 400`), report.join('\n'));
     const ntable = (await lab.exec('r', ['ip', 'ntable', 'show', 'dev', 's0'])).stdout;
     assert.match(ntable, 'retrans 400');
     assert.match(ntable, 'base_reachable 2000');
@@ -169,38 +170,47 @@ test('down() kills what runs in the lab and removes the namespaces; a bad tag is
   assert.equal(namespacesOf('Bad_Tag'), []);
 });
 
-/** Runs a Node process that builds lab `tag` through lab.ts and prints READY. */
-async function labHolder(tag: string): Promise<ReturnType<typeof spawn>> {
+interface Holder { child: ReturnType<typeof spawn>; run: string }
+
+/**
+ * Runs a Node process that builds lab `tag` through lab.ts and prints READY and its run: this
+ * test's run, or with `ownRun` a run of its own, owned by the holder.
+ */
+async function labHolder(tag: string, ownRun = false): Promise<Holder> {
   const labTs = new URL('./lab.ts', import.meta.url).href;
   // lab.ts loads as CommonJS under tsx, so its exports arrive on the namespace or on default.
   const code = `const mod = await import(${JSON.stringify(labTs)});
     const { Lab } = mod.Lab ? mod : mod.default;
     await Lab.up(${JSON.stringify(tag)}, { http: true });
-    console.log('READY');
+    console.log('READY ' + process.env.BS_RUN);
     setInterval(() => {}, 1000);`;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'pipe'] });
+  labRun();
+  const env = { ...process.env };
+  if (ownRun) { delete env.BS_RUN; delete env.BS_RUN_OWNER; }
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
   let err = '';
   child.stderr?.setEncoding('utf8').on('data', (d: string) => (err += d));
-  await new Promise<void>((resolve, reject) => {
+  const run = await new Promise<string>((resolve, reject) => {
     child.stdout?.setEncoding('utf8').on('data', (d: string) => {
       out += d;
-      if (out.includes('READY')) resolve();
+      const m = /READY (\w+)/.exec(out);
+      if (m) resolve(m[1]);
     });
     child.on('exit', (code) => reject(new Error(`lab holder for ${tag} exited ${code} before READY: ${err}`)));
   });
-  return child;
+  return { child, run };
 }
 
 test('a test process stopped by SIGTERM or SIGINT leaves no namespace behind', async () => {
   for (const [tag, signal] of [['fx-t6', 'SIGTERM'], ['fx-t7', 'SIGINT']] as const) {
-    const holder = await labHolder(tag);
+    const { child: holder } = await labHolder(tag);
     try {
       assert.equal(namespacesOf(tag).length, 3, `${tag} is up`);
       holder.kill(signal);
       const [code] = await once(holder, 'exit');
       assert.equal(code, signal === 'SIGTERM' ? 143 : 130, `the holder exits with 128 + signal number after ${signal}`);
-      assert.equal(namespacesOf(tag), [], `no bs-${tag}-* left after ${signal}`);
+      assert.equal(namespacesOf(tag), [], `no bs-RUN-${tag}-* left after ${signal}`);
     } finally {
       holder.kill('SIGKILL');
       forceDown(tag);
@@ -209,9 +219,9 @@ test('a test process stopped by SIGTERM or SIGINT leaves no namespace behind', a
 });
 
 test('after a SIGKILL the leftovers stay, and the next Lab.up of that tag removes them', async () => {
-  const holder = await labHolder('fx-t8');
+  const { child: holder } = await labHolder('fx-t8');
   try {
-    const orphanPids = execFileSync('ip', ['netns', 'pids', 'bs-fx-t8-s'], { encoding: 'utf8' }).trim().split('\n').map(Number);
+    const orphanPids = execFileSync('ip', ['netns', 'pids', `bs-${labRun()}-fx-t8-s`], { encoding: 'utf8' }).trim().split('\n').map(Number);
     holder.kill('SIGKILL');
     await once(holder, 'exit');
     // SIGKILL cannot be caught: this is why lab_up removes stale namespaces of its own tag.
@@ -231,6 +241,37 @@ test('after a SIGKILL the leftovers stay, and the next Lab.up of that tag remove
     holder.kill('SIGKILL');
     forceDown('fx-t8');
   }
+});
+
+test('two runs build labs of the same tag side by side; a run whose owner is gone is swept, a live one is not', async () => {
+  const gone = await labHolder('fx-t9', true);
+  const alive = await labHolder('fx-t9', true);
+  try {
+    assert.is.not(gone.run, alive.run);
+    assert.is.not(gone.run, labRun());
+    assert.equal(namespacesOf('fx-t9', gone.run).length, 3);
+    assert.equal(namespacesOf('fx-t9', alive.run).length, 3);
+    const orphanPids = execFileSync('ip', ['netns', 'pids', `bs-${gone.run}-fx-t9-s`], { encoding: 'utf8' }).trim().split('\n').map(Number);
+    gone.child.kill('SIGKILL');
+    await once(gone.child, 'exit');
+    assert.equal(namespacesOf('fx-t9', gone.run).length, 3, 'a SIGKILLed owner cannot clean up');
+
+    claimRun(); // what every lab_up does first
+    assert.equal(namespacesOf('fx-t9', gone.run), [], 'the dead run was swept');
+    assert.ok(!orphanPids.some(processAlive), 'with the processes in its namespaces');
+    assert.equal(namespacesOf('fx-t9', alive.run).length, 3, 'the live run was left alone');
+    const page = await new Promise<string>((resolve) => {
+      const c = spawn('ip', ['netns', 'exec', `bs-${alive.run}-fx-t9-c`, 'curl', '-sS', '--max-time', '10', SERVER_URL], { stdio: ['ignore', 'pipe', 'ignore'] });
+      let out = '';
+      c.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
+      c.on('exit', () => resolve(out));
+    });
+    assert.match(page, 'real server', 'and still works');
+  } finally {
+    for (const h of [gone, alive]) h.child.kill('SIGTERM');
+    await Promise.all([gone, alive].map((h) => (h.child.exitCode === null && h.child.signalCode === null ? once(h.child, 'exit') : null)));
+  }
+  assert.equal(namespacesOf('fx-t9', alive.run), [], 'the live run cleaned up after itself on SIGTERM');
 });
 
 test.run();

@@ -1,7 +1,8 @@
 // The lab for uvu lab tests: a thin wrapper over test/lab/lib.sh, which alone knows the topology
 // (names, addresses, MACs). Every lab and every process started through it is torn down by
 // down(), and also when the test process exits or is stopped by SIGINT/SIGTERM/SIGHUP. A
-// SIGKILLed test cannot clean up; the next Lab.up of the same tag removes its leftovers.
+// SIGKILLed test cannot clean up; the next Lab.up of the same tag in the same run removes its
+// leftovers, and any lab_up (or claimRun) those of runs whose owner is gone.
 import { atExit } from '../at-exit';
 import { execFile, execFileSync, spawn as spawnProcess, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -22,7 +23,7 @@ export interface LabInterface {
 }
 
 export interface LabOptions {
-  /** Extra clients bs-TAG-c1 .. bs-TAG-cN (192.0.2.11 ..), besides the client c (192.0.2.10). */
+  /** Extra clients bs-RUN-TAG-c1 .. cN (192.0.2.11 ..), besides the client c (192.0.2.10). */
   clients?: number;
   /** Shorten the router's neighbour timers (lab_fast_neigh); an object overrides single keys. */
   fastNeigh?: boolean | Record<string, number>;
@@ -46,7 +47,34 @@ export interface ExecOptions {
 
 const live = new Map<string, Lab>();
 
+/**
+ * This process's run (BS_RUN, see lib.sh): the one test/run gave it, or its own, owned by this
+ * process. Part of every namespace name, so that two runs never meet.
+ */
+export function labRun(): string {
+  if (!process.env.BS_RUN) {
+    process.env.BS_RUN = process.pid.toString(36);
+    process.env.BS_RUN_OWNER = String(process.pid);
+  }
+  return process.env.BS_RUN;
+}
+
+/** The name of a namespace of this run that is not a lib.sh lab (e.g. bs-RUN-ml-mta). */
+export function runNamespace(name: string): string {
+  return `bs-${labRun()}-${name}`;
+}
+
+/**
+ * Records this run's owner and removes what dead runs left behind (lib.sh lab_run_claim). Lab.up
+ * does it; call it before making namespaces of the run by other means. Needs root.
+ */
+export function claimRun(): void {
+  labRun();
+  execFileSync('bash', ['-c', 'source "$0" && lab_run_claim', LAB_LIB], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 });
+}
+
 function runLib(fn: string, args: string[], timeoutMs = 30_000): Promise<string> {
+  labRun();
   return new Promise((resolve, reject) => {
     execFile('bash', ['-c', 'source "$0" && "$@"', LAB_LIB, fn, ...args], { timeout: timeoutMs, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
       if (err) {
@@ -96,7 +124,7 @@ export class Lab {
 
   private constructor(readonly tag: string) {}
 
-  /** Builds the lab bs-TAG-{c,r,s} (removing leftovers of the same tag first). Needs root. */
+  /** Builds the lab bs-RUN-TAG-{c,r,s} (removing leftovers of the same run and tag first). Needs root. */
   static async up(tag: string, opts: LabOptions = {}): Promise<Lab> {
     atExit(cleanupAllSync);
     const lab = new Lab(tag);

@@ -3,10 +3,10 @@
 # (test/fixtures/record) and `make demo`. Source it, as root:   source test/lab/lib.sh
 # Needs iproute2, nftables, ethtool and node.
 #
-#   bs-TAG-c   eth0 192.0.2.10 ──── c0 ─┐
-#   bs-TAG-c1  eth0 192.0.2.11 ──── c1 ─┼─ br0 192.0.2.1  [bs-TAG-r]  s0 198.51.100.1 ──── eth0 198.51.100.10  bs-TAG-s
-#   bs-TAG-cN  eth0 192.0.2.(10+N) ─ cN ─┘   ip_forward=1, no route but its two networks
-#   clients: default via 192.0.2.1                                   server: default via 198.51.100.1
+#   bs-RUN-TAG-c   eth0 192.0.2.10 ──── c0 ─┐
+#   bs-RUN-TAG-c1  eth0 192.0.2.11 ──── c1 ─┼─ br0 192.0.2.1  [bs-RUN-TAG-r]  s0 198.51.100.1 ──── eth0 198.51.100.10  bs-RUN-TAG-s
+#   bs-RUN-TAG-cN  eth0 192.0.2.(10+N) ─ cN ─┘   ip_forward=1, no route but its two networks
+#   clients: default via 192.0.2.1                                           server: default via 198.51.100.1
 #
 # The router's client side is a bridge, so one capture on br0 sees every client. MACs are 02:00
 # followed by the interface's IPv4 address in hex (the server is 02:00:c6:33:64:0a), so captures
@@ -23,14 +23,22 @@
 #   lab_exec TAG ROLE CMD...   lab_spawn TAG ROLE NAME CMD...   lab_stop TAG NAME [SIG]
 #   lab_ns / lab_addr TAG ROLE    lab_log TAG NAME    lab_show TAG
 #   lab_down TAG               lab_down_all (for: trap lab_down_all EXIT)
+#   lab_run_claim              lab_sweep    lab_run_leftovers [RUN]    lab_remove_run [RUN]
 #
 # Nothing here touches the host's root namespace: every link is created inside the lab's
 # namespaces and the lab has no route out. State (pids of started processes, their logs) lives
-# in $LAB_STATE_ROOT/TAG.
+# in $LAB_STATE_ROOT/RUN/TAG.
+#
+# Runs: every lab belongs to a run, BS_RUN (1-8 lowercase letters and digits), owned by the
+# process BS_RUN_OWNER. test/run sets both for its suites; a shell or test process that sources
+# this without them becomes a run of its own (its pid in base 36). The run is part of every
+# namespace name, so two runs never share a namespace, even with the same tags, and
+# $LAB_STATE_ROOT/RUN/owner records the owner's pid and start time.
 #
 # Rule for crashes: whoever owns a lab calls lab_down on exit (trap lab_down_all EXIT; lab.ts
 # does it on exit/SIGINT/SIGTERM/SIGHUP). A SIGKILLed owner cannot, so lab_up TAG first removes
-# what a previous lab of the same TAG left behind. Hence: one live lab per TAG at a time.
+# what a previous lab of the same run and TAG left behind, and lab_sweep (which lab_up runs too)
+# removes everything of runs whose owner is gone. Hence: one live lab per run and TAG at a time.
 
 LAB_STATE_ROOT=${LAB_STATE_ROOT:-/run/bs-lab}
 LAB_NODE=${LAB_NODE:-node}
@@ -48,6 +56,27 @@ LAB_FAST_NEIGH_DEFAULTS=(base_reachable_time_ms=2000 delay_first_probe_time=1 re
 declare -p LAB_TAGS_UP >/dev/null 2>&1 || LAB_TAGS_UP=()
 
 _lab_err() { echo "lab: $*" >&2; }
+
+_lab_base36() {
+  local n=$1 digits=0123456789abcdefghijklmnopqrstuvwxyz out=
+  while out=${digits:n%36:1}$out; n=$((n / 36)); [ "$n" -gt 0 ]; do :; done
+  echo "$out"
+}
+
+# The run this shell belongs to: the one it was given, or its own.
+if [ -z "${BS_RUN-}" ]; then
+  BS_RUN=$(_lab_base36 $$)
+  BS_RUN_OWNER=$$
+fi
+export BS_RUN
+[ -n "${BS_RUN_OWNER-}" ] && export BS_RUN_OWNER
+
+_lab_check_run() {
+  if [[ ! ${1-} =~ ^[a-z0-9]{1,8}$ ]]; then
+    _lab_err "run '${1-}' (BS_RUN): use 1-8 lowercase letters and digits; it becomes part of the namespace names bs-RUN-TAG-r"
+    return 2
+  fi
+}
 
 _lab_check_tag() {
   if [[ ! ${1-} =~ ^[a-z0-9]+(-[a-z0-9]+)*$ ]] || [ ${#1} -gt 20 ]; then
@@ -70,7 +99,10 @@ _lab_need_root() {
   fi
 }
 
-_lab_state() { echo "$LAB_STATE_ROOT/$1"; }
+_lab_state() { echo "$LAB_STATE_ROOT/$BS_RUN/$1"; }
+
+# The namespace name of TAG's ROLE in this run.
+_lab_name() { echo "bs-$BS_RUN-$1-$2"; }
 
 # 02:00 + the IPv4 address in hex; prefix 02:01 for the router's bridge port facing that address.
 _lab_mac() {
@@ -86,7 +118,7 @@ _lab_client_ip() { echo "$LAB_CLIENT_NET.$((10 + $1))"; }
 # lab_ns TAG ROLE: the namespace name of ROLE.
 lab_ns() {
   _lab_check_tag "${1-}" && _lab_check_role "${2-}" || return
-  echo "bs-$1-$2"
+  _lab_name "$1" "$2"
 }
 
 # lab_addr TAG ROLE: the lab address of ROLE (the router: its client-side address).
@@ -99,10 +131,10 @@ lab_addr() {
   esac
 }
 
-# The namespaces of TAG that exist now, exactly bs-TAG-(r|s|c|cN): a tag never matches another
-# tag's namespaces (bs-fx-r is not a namespace of tag fx-rec, nor the reverse).
+# The namespaces of TAG in this run that exist now, exactly bs-RUN-TAG-(r|s|c|cN): a tag never
+# matches another tag's namespaces (bs-RUN-fx-r is not a namespace of tag fx-rec, nor the reverse).
 _lab_namespaces() {
-  local re="^bs-$1-(r|s|c|c[1-9][0-9]*)\$"
+  local re="^bs-$BS_RUN-$1-(r|s|c|c[1-9][0-9]*)\$"
   ip netns list 2>/dev/null | awk '{print $1}' | grep -E "$re" || true
 }
 
@@ -127,24 +159,26 @@ _lab_tx_csum_off() {
 _lab_attach_client() {
   local tag=$1 n=$2 role ns port ip
   if [ "$n" -eq 0 ]; then role=c; else role=c$n; fi
-  ns=bs-$tag-$role port=c$n ip=$(_lab_client_ip "$n")
+  local r
+  r=$(_lab_name "$tag" r) ns=$(_lab_name "$tag" "$role") port=c$n ip=$(_lab_client_ip "$n")
   _lab_ns_add "$ns" || return
-  ip -n "bs-$tag-r" link add "$port" address "$(_lab_mac "$ip" 02:01)" type veth \
+  ip -n "$r" link add "$port" address "$(_lab_mac "$ip" 02:01)" type veth \
     peer name eth0 address "$(_lab_mac "$ip")" netns "$ns" || return
-  _lab_tx_csum_off "bs-$tag-r" "$port" && _lab_tx_csum_off "$ns" eth0 || return
-  ip -n "bs-$tag-r" link set "$port" master br0 up || return
+  _lab_tx_csum_off "$r" "$port" && _lab_tx_csum_off "$ns" eth0 || return
+  ip -n "$r" link set "$port" master br0 up || return
   ip -n "$ns" addr add "$ip/$LAB_PREFIX" dev eth0 || return
   ip -n "$ns" link set eth0 up || return
   ip -n "$ns" route add default via "$LAB_ROUTER_CLIENT_IP" || return
 }
 
-# lab_up TAG: build the lab (client c, router r, server s). Removes leftovers of TAG first.
+# lab_up TAG: build the lab (client c, router r, server s). Removes leftovers of TAG in this
+# run, and of runs whose owner is gone, first.
 lab_up() {
   local tag=${1-}
-  _lab_check_tag "$tag" && _lab_need_root lab_up || return
+  _lab_check_tag "$tag" && _lab_need_root lab_up && lab_run_claim || return
   lab_down "$tag" >/dev/null 2>&1
-  local r=bs-$tag-r s=bs-$tag-s st
-  st=$(_lab_state "$tag")
+  local r s st
+  r=$(_lab_name "$tag" r) s=$(_lab_name "$tag" s) st=$(_lab_state "$tag")
   if ! {
     mkdir -p "$st/pids" "$st/log" &&
     _lab_ns_add "$r" && _lab_ns_add "$s" &&
@@ -180,12 +214,12 @@ lab_add_client() {
     _lab_err "lab_add_client $tag '$n': N must be 1..200 (the client gets 192.0.2.(10+N))"
     return 2
   fi
-  _lab_ns_exists "bs-$tag-r" || { _lab_err "lab_add_client $tag $n: no lab $tag; run lab_up $tag first"; return 1; }
-  _lab_ns_exists "bs-$tag-c$n" && return 0
+  _lab_ns_exists "$(_lab_name "$tag" r)" || { _lab_err "lab_add_client $tag $n: no lab $tag; run lab_up $tag first"; return 1; }
+  _lab_ns_exists "$(_lab_name "$tag" "c$n")" && return 0
   if ! _lab_attach_client "$tag" "$n"; then
     _lab_err "lab_add_client $tag $n: failed; removing the half-built client"
-    ip -n "bs-$tag-r" link del "c$n" 2>/dev/null
-    ip netns del "bs-$tag-c$n" 2>/dev/null
+    ip -n "$(_lab_name "$tag" r)" link del "c$n" 2>/dev/null
+    ip netns del "$(_lab_name "$tag" "c$n")" 2>/dev/null
     return 1
   fi
 }
@@ -197,7 +231,8 @@ lab_fast_neigh() {
   local tag=${1-}
   _lab_check_tag "$tag" || return
   shift
-  local r=bs-$tag-r
+  local r
+  r=$(_lab_name "$tag" r)
   _lab_ns_exists "$r" || { _lab_err "lab_fast_neigh $tag: no lab $tag; run lab_up $tag first"; return 1; }
   local -A want=()
   local kv key dev old
@@ -291,7 +326,7 @@ _lab_terminate() {
 _lab_pid_in_lab() {
   local ns
   ns=$(ip netns identify "$2" 2>/dev/null) || return 1
-  [[ $ns =~ ^bs-$1-(r|s|c|c[1-9][0-9]*)$ ]]
+  [[ $ns =~ ^bs-$BS_RUN-$1-(r|s|c|c[1-9][0-9]*)$ ]]
 }
 
 # lab_stop TAG NAME [SIGNAL]: stop a process started by lab_spawn (default SIGTERM) and wait.
@@ -312,7 +347,7 @@ lab_server_http() {
   _lab_check_tag "$tag" || return
   [[ $port =~ ^[0-9]+$ ]] && [ "$port" -ge 1 ] && [ "$port" -le 65535 ] ||
     { _lab_err "lab_server_http $tag '$port': PORT must be 1..65535"; return 2; }
-  s=bs-$tag-s
+  s=$(_lab_name "$tag" s)
   lab_stop "$tag" "http-$port"
   # shellcheck disable=SC2016 # JavaScript, not shell
   local js='
@@ -346,7 +381,7 @@ http.createServer((req, res) => {
 lab_server_gone() {
   local tag=${1-} mode=${2:-addr} s
   _lab_check_tag "$tag" || return
-  s=bs-$tag-s
+  s=$(_lab_name "$tag" s)
   _lab_ns_exists "$s" || { _lab_err "lab_server_gone $tag: no lab $tag; run lab_up $tag first"; return 1; }
   case $mode in
     addr) ip -n "$s" addr flush dev eth0 ;;
@@ -360,7 +395,7 @@ lab_server_gone() {
 lab_server_back() {
   local tag=${1-} s
   _lab_check_tag "$tag" || return
-  s=bs-$tag-s
+  s=$(_lab_name "$tag" s)
   _lab_ns_exists "$s" || { _lab_err "lab_server_back $tag: no lab $tag; run lab_up $tag first"; return 1; }
   ip -n "$s" link set eth0 up &&
     ip -n "$s" addr replace "$LAB_SERVER_IP/$LAB_PREFIX" dev eth0 &&
@@ -374,7 +409,7 @@ lab_server_silent() {
   _lab_check_tag "$tag" || return
   [[ $port =~ ^[0-9]+$ ]] && [ "$port" -ge 1 ] && [ "$port" -le 65535 ] ||
     { _lab_err "lab_server_silent $tag '$port': PORT must be 1..65535"; return 2; }
-  s=bs-$tag-s
+  s=$(_lab_name "$tag" s)
   _lab_ns_exists "$s" || { _lab_err "lab_server_silent $tag: no lab $tag; run lab_up $tag first"; return 1; }
   if ! ip netns exec "$s" nft list table inet bs_lab >/dev/null 2>&1; then
     ip netns exec "$s" nft -f - <<'EOF' || return
@@ -394,7 +429,7 @@ lab_server_answering() {
   local tag=${1-} port=${2-} s
   _lab_check_tag "$tag" || return
   [[ $port =~ ^[0-9]+$ ]] || { _lab_err "lab_server_answering $tag '$port': PORT must be a number"; return 2; }
-  s=bs-$tag-s
+  s=$(_lab_name "$tag" s)
   _lab_ns_exists "$s" || return 0
   ip netns exec "$s" nft list table inet bs_lab >/dev/null 2>&1 || return 0
   if ip netns exec "$s" nft get element inet bs_lab silent_tcp "{ $port }" >/dev/null 2>&1; then
@@ -409,8 +444,8 @@ lab_show() {
   _lab_check_tag "$tag" || return
   have=$(_lab_namespaces "$tag")
   # Router, server, then clients in number order.
-  for role in r s c $(sed -n "s/^bs-$tag-c\([0-9][0-9]*\)\$/\1/p" <<<"$have" | sort -n | sed 's/^/c/'); do
-    ns=bs-$tag-$role
+  for role in r s c $(sed -n "s/^bs-$BS_RUN-$tag-c\([0-9][0-9]*\)\$/\1/p" <<<"$have" | sort -n | sed 's/^/c/'); do
+    ns=$(_lab_name "$tag" "$role")
     grep -qxF "$ns" <<<"$have" || continue
     case $role in
       r) echo "r $ns br0 $LAB_ROUTER_CLIENT_IP/$LAB_PREFIX $(_lab_mac "$LAB_ROUTER_CLIENT_IP")"
@@ -437,7 +472,7 @@ lab_down() {
 
 
 _lab_down() {
-  local tag=${1-} st f pid ns
+  local tag=${1-} st f pid
   _lab_check_tag "$tag" || return 0
   st=$(_lab_state "$tag")
   local -a pids=()
@@ -447,17 +482,9 @@ _lab_down() {
     _lab_pid_in_lab "$tag" "$pid" && pids+=("$pid")
   done
   _lab_terminate TERM "${pids[@]}"
-  pids=()
   local -a spaces
   mapfile -t spaces < <(_lab_namespaces "$tag")
-  for ns in "${spaces[@]}"; do
-    for pid in $(ip netns pids "$ns" 2>/dev/null); do
-      # A shell that entered the lab to call lab_down must not kill itself.
-      [ "$pid" != $$ ] && [ "$pid" != "$BASHPID" ] && pids+=("$pid")
-    done
-  done
-  _lab_terminate TERM "${pids[@]}"
-  for ns in "${spaces[@]}"; do ip netns del "$ns" 2>/dev/null || _lab_err "lab_down $tag: could not delete namespace $ns"; done
+  _lab_remove_namespaces "lab_down $tag" "${spaces[@]}"
   rm -rf "$st"
   local -a keep=()
   for f in "${LAB_TAGS_UP[@]}"; do [ "$f" != "$tag" ] && keep+=("$f"); done
@@ -465,9 +492,81 @@ _lab_down() {
   return 0
 }
 
+# _lab_remove_namespaces WHO NS...: end every process in the namespaces, then delete them.
+_lab_remove_namespaces() {
+  local who=$1 ns pid
+  shift
+  local -a pids=()
+  for ns in "$@"; do
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do
+      # A shell that entered the lab to take it down must not kill itself.
+      [ "$pid" != $$ ] && [ "$pid" != "$BASHPID" ] && pids+=("$pid")
+    done
+  done
+  _lab_terminate TERM "${pids[@]}"
+  for ns in "$@"; do ip netns del "$ns" 2>/dev/null || _lab_err "$who: could not delete namespace $ns"; done
+}
+
 # lab_down_all: lab_down for every tag this shell brought up. For `trap lab_down_all EXIT`.
 lab_down_all() {
   local tag
   for tag in "${LAB_TAGS_UP[@]}"; do lab_down "$tag"; done
+  return 0
+}
+
+# --- runs ---------------------------------------------------------------------------------------
+
+# Start time of PID in clock ticks since boot (field 22 of /proc/PID/stat), or nothing: with the
+# pid it tells the owner from a later process that got the same pid.
+_lab_start_time() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  local -a f
+  read -r -a f <<<"${stat##*) }"
+  echo "${f[19]}"
+}
+
+# lab_run_claim: record this run's owner (BS_RUN_OWNER) in $LAB_STATE_ROOT/RUN/owner, after
+# removing what runs with a dead owner left behind. A run given without an owner is recorded
+# nowhere and never swept.
+lab_run_claim() {
+  _lab_check_run "$BS_RUN" || return
+  lab_sweep
+  [ -n "${BS_RUN_OWNER-}" ] || return 0
+  local dir=$LAB_STATE_ROOT/$BS_RUN start
+  [ -f "$dir/owner" ] && return 0
+  start=$(_lab_start_time "$BS_RUN_OWNER") || { _lab_err "run $BS_RUN: its owner $BS_RUN_OWNER (BS_RUN_OWNER) is not running"; return 1; }
+  mkdir -p "$dir" && echo "$BS_RUN_OWNER $start" >"$dir/owner"
+}
+
+# lab_sweep: remove the namespaces, processes and state of every run whose owner is gone.
+lab_sweep() {
+  local f run pid start
+  for f in "$LAB_STATE_ROOT"/*/owner; do
+    [ -f "$f" ] || continue
+    run=${f%/owner} run=${run##*/}
+    read -r pid start <"$f" || continue
+    [ "$(_lab_start_time "$pid")" = "$start" ] && continue
+    lab_remove_run "$run"
+  done
+  return 0
+}
+
+# lab_run_leftovers [RUN]: the namespaces of RUN (default this run) that exist now.
+lab_run_leftovers() {
+  local run=${1:-$BS_RUN}
+  _lab_check_run "$run" || return
+  ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^bs-$run-" || true
+}
+
+# lab_remove_run [RUN]: end every process in RUN's namespaces, delete them, and remove its state
+# and whatever else it named after itself under /run (image/run-vm's bs-RUN-*-vm). Never fails.
+lab_remove_run() {
+  local run=${1:-$BS_RUN}
+  _lab_check_run "$run" || return 0
+  local -a spaces
+  mapfile -t spaces < <(lab_run_leftovers "$run")
+  _lab_remove_namespaces "lab_remove_run $run" "${spaces[@]}"
+  rm -rf "${LAB_STATE_ROOT:?}/$run" /run/bs-"$run"-*
   return 0
 }

@@ -1,5 +1,5 @@
-// The exim harness inside a network namespace of the test's own (bs-ml-mta, loopback only, no
-// route anywhere): the sending process runs in the namespace too, as the daemon would in a
+// The exim harness inside a network namespace of the test's own (bs-RUN-ml-mta, loopback only,
+// no route anywhere): the sending process runs in the namespace too, as the daemon would in a
 // lab router. Same outbox and transport as on the host.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -8,8 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Exim } from './exim';
+import { claimRun, runNamespace } from './lab';
 
-const NS = 'bs-ml-mta';
+const NS = runNamespace('ml-mta');
 let exim: Exim | undefined;
 let dir = '';
 
@@ -23,6 +24,7 @@ function deleteNamespace(): void {
 process.on('exit', deleteNamespace);
 
 test.before(() => {
+  claimRun();
   deleteNamespace();
   execFileSync('ip', ['netns', 'add', NS]);
   execFileSync('ip', ['-n', NS, 'link', 'set', 'lo', 'up']);

@@ -22,9 +22,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Exim } from '../lab/exim';
+import { runNamespace } from '../lab/lab';
 import { ADDR, DAEMON_READY, ensureImage, RouterVm } from './vm';
 
-const PREFIX = 'bs-qs';
+const PREFIX = runNamespace('qs');
 /** The client that walks in without a configured contact and leaves an address on the page. */
 const WALK_IN = '192.0.2.11';
 const SERVER_NAME = 'www.example.test';

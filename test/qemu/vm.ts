@@ -4,6 +4,7 @@
 // exits or gets SIGINT/SIGTERM/SIGHUP; a SIGKILLed test leaves the lab to the next run-vm, which
 // removes it first.
 import { atExit } from '../at-exit';
+import { claimRun, runNamespace } from '../lab/lab';
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -27,7 +28,7 @@ export const ADDR = {
 export type Side = 'client' | 'server';
 
 export interface VmOptions {
-  /** Namespace prefix: PREFIX-lab, PREFIX-client, PREFIX-server (default bs-qm). */
+  /** Namespace prefix: PREFIX-lab, PREFIX-client, PREFIX-server (default bs-RUN-qm, see lab.ts). */
   prefix?: string;
   /** auto (KVM only when a probe boot proves it works), kvm or tcg. */
   accel?: 'auto' | 'kvm' | 'tcg';
@@ -193,7 +194,7 @@ export class RouterVm {
   private readonly spawnedAt = Date.now();
 
   private constructor(opts: VmOptions) {
-    this.prefix = opts.prefix ?? 'bs-qm';
+    this.prefix = opts.prefix ?? runNamespace('qm');
     this.lab = spawn('bash', [RUN_VM, '--prefix', this.prefix, '--accel', opts.accel ?? 'auto'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -214,6 +215,7 @@ export class RouterVm {
   /** Boots the VM and its lab, and waits for the ready marker and the control channel. Needs root. */
   static async boot(opts: VmOptions = {}): Promise<RouterVm> {
     atExit(cleanupAllSync);
+    claimRun();
     const started = Date.now();
     const vm = new RouterVm(opts);
     live.add(vm);
