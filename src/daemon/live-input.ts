@@ -71,7 +71,7 @@ export class LiveInput implements Inputs {
     const extra: Record<string, Record<string, number>> = {};
     if (this.neighbours) {
       const n = this.neighbours.stats();
-      extra.neighbours = { failed: n.failed, reachable: n.reachable, unparsed: n.unparsed, restarts: n.restarts };
+      extra.neighbours = { failed: n.failed, reachable: n.reachable, deletedNotFailed: n.deletedNotFailed, unparsed: n.unparsed, restarts: n.restarts };
     }
     if (this.prober) {
       const p = this.prober.stats();

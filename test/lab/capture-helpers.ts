@@ -1,27 +1,60 @@
-// Runs test/lab/capture-driver.ts in the lab's router namespace and reads its JSON lines.
+// Runs test/lab/capture-driver.ts (the daemon's live inputs) in the lab's router namespace with
+// a UCI file written here, and reads its JSON lines.
 import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { DriverConfig } from './capture-driver';
+import { atExit } from '../at-exit';
 import type { Lab } from './lab';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = join(HERE, '..', '..');
 const DRIVER = join(HERE, 'capture-driver.ts');
+export const SERVER = '198.51.100.10';
 
 export type DriverLine = Record<string, unknown> & { event: string };
+
+/** What the tests vary of the daemon's configuration (section main and the one server). */
+export interface DriverConfig {
+  /** list interface: the clients' side (br0). */
+  clientInterfaces: string[];
+  /** list server_interface: captured too, and the devices of the neighbour monitor and of the arp/neigh probes. */
+  serverInterfaces: string[];
+  /** The server's list probe ('tcp:80', 'arp', 'neigh'); empty: the default for where it is. */
+  probe: string[];
+  /** option probe_interval in seconds; each probe's deadline is at most this long. */
+  probeInterval: number;
+  synTimeout: number;
+  arpRetries: number;
+}
 
 export const defaultDriverConfig: DriverConfig = {
   clientInterfaces: ['br0'],
   serverInterfaces: ['s0'],
-  neighbourDevices: null,
-  probeInterfaces: ['s0'],
-  servers: [{ address: '198.51.100.10', probe: [] }],
-  networks: [],
-  probeInterval: null,
+  probe: [],
+  // Long enough that no round comes by itself in a test, unless a test asks for rounds.
+  probeInterval: 3600,
   synTimeout: 30,
   arpRetries: 3,
 };
+
+/** The UCI file the driver's daemon reads; its state and socket go to `dir`. */
+export function uciConfig(c: DriverConfig, dir: string): string {
+  const list = (name: string, values: string[]) => values.map((v) => `\tlist ${name} '${v}'\n`).join('');
+  return `config backsoon 'main'
+${list('interface', c.clientInterfaces)}${list('server_interface', c.serverInterfaces)}\toption state_dir '${join(dir, 'state')}'
+\toption control_socket '${join(dir, 'backsoon.sock')}'
+\toption probe_interval '${c.probeInterval}'
+\toption syn_timeout '${c.synTimeout}'
+\toption arp_retries '${c.arpRetries}'
+\toption log_level 'debug'
+
+config server 'web'
+\toption address '${SERVER}'
+\toption name 'www.example.test'
+${list('probe', c.probe)}`;
+}
 
 export class Driver {
   readonly lines: DriverLine[] = [];
@@ -71,7 +104,7 @@ export class Driver {
     });
   }
 
-  decisions(event: string, server = '198.51.100.10'): DriverLine[] {
+  decisions(event: string, server = SERVER): DriverLine[] {
     return this.lines.filter((l) => l.event === event && l.server === server);
   }
 
@@ -79,10 +112,22 @@ export class Driver {
     this.child.stdin?.write(`${JSON.stringify(cmd)}\n`);
   }
 
-  async stats(): Promise<DriverLine> {
+  /** The daemon's status report, as `backsoon status --json` shows it. */
+  async status(): Promise<Status> {
     const from = this.lines.length;
     this.send({ cmd: 'stats' });
-    return this.waitFor((l) => l.event === 'stats', 'stats', 5000, from);
+    return (await this.waitFor((l) => l.event === 'stats', 'stats', 5000, from)).status as Status;
+  }
+
+  /** Asks the status until `ok` holds; throws after `ms` (a bound against hanging). */
+  async statusWhen(ok: (s: Status) => boolean, what: string, ms = 10_000): Promise<Status> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const s = await this.status();
+      if (ok(s)) return s;
+      if (Date.now() > deadline) throw new Error(`no ${what} within ${ms} ms; status extra: ${JSON.stringify(s.extra)}`);
+      await sleep(100);
+    }
   }
 
   dump(): string {
@@ -98,11 +143,34 @@ export class Driver {
   }
 }
 
+/** The parts of the status report these tests read. */
+export interface Status {
+  outages: { server: string; cause: string; clients: { client: string }[] }[];
+  packets: { syn: number } & Record<string, unknown>;
+  extra: {
+    neighbours?: { failed: number; reachable: number; unparsed: number; restarts: number; deletedNotFailed: number };
+    probes?: { rounds: number; unusable: number } & Record<string, number>;
+  } & Record<string, unknown>;
+}
+
+/** One probe method's counters in the status: sent, succeeded (and so failed). */
+export function probeCounts(s: Status, method: 'tcp' | 'arp' | 'neigh'): { sent: number; succeeded: number; failed: number } {
+  const p: Record<string, number> = s.extra.probes ?? {};
+  const sent = p[`${method}Sent`] ?? 0;
+  const succeeded = p[`${method}Succeeded`] ?? 0;
+  return { sent, succeeded, failed: sent - succeeded };
+}
+
 /** Starts the driver in the router namespace; `prefix` is argv put before node (e.g. setpriv). */
 export async function startDriver(lab: Lab, config: Partial<DriverConfig>, prefix: string[] = []): Promise<Driver> {
-  const child = lab.spawn('r', [...prefix, process.execPath, '--import', 'tsx', DRIVER, JSON.stringify({ ...defaultDriverConfig, ...config })], {
+  const dir = mkdtempSync(join(tmpdir(), 'bs-cp-driver-'));
+  const forget = atExit(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'backsoon');
+  writeFileSync(file, uciConfig({ ...defaultDriverConfig, ...config }, dir));
+  const child = lab.spawn('r', [...prefix, process.execPath, '--import', 'tsx', DRIVER, file], {
     cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'],
   });
+  child.once('exit', () => { rmSync(dir, { recursive: true, force: true }); forget(); });
   return new Driver(child);
 }
 
@@ -114,7 +182,7 @@ export async function startReadyDriver(lab: Lab, config: Partial<DriverConfig>):
 
 /** A client's HTTP request to the server with curl; resolves with curl's status code text. */
 export async function curl(lab: Lab, maxSeconds: number, role: 'c' | `c${number}` = 'c'): Promise<string> {
-  const r = await lab.exec(role, ['curl', '-s', '-m', String(maxSeconds), '-o', '/dev/null', '-w', '%{http_code}', 'http://198.51.100.10/'], { timeoutMs: (maxSeconds + 5) * 1000 });
+  const r = await lab.exec(role, ['curl', '-s', '-m', String(maxSeconds), '-o', '/dev/null', '-w', '%{http_code}', `http://${SERVER}/`], { timeoutMs: (maxSeconds + 5) * 1000 });
   return r.stdout.trim();
 }
 
