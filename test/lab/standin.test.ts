@@ -1,17 +1,17 @@
-// The stand-in in the lab, end to end: the router (bs-st-r) runs a real StandIn under the
-// fake-engine driver (standin-fake-engine.ts: a real Engine fed by orders instead of packet
-// capture), with backsoon's real nftables table; a headless Chromium runs inside the client
-// namespaces; the server (bs-st-s) runs the lab's "real server" page.
+// The stand-in in the lab, end to end: the router (bs-RUN-st-r) runs the daemon with its
+// stand-in input (standin-driver.ts: the daemon's own wiring and state snapshots, with outages
+// ordered instead of captured) and backsoon's real nftables table; a headless Chromium runs
+// inside the client namespaces; the server (bs-RUN-st-s) runs the lab's "real server" page.
 //   - while the server is gone, the client gets the page at the server's own address (P11, P12),
 //     in its language, registers through the form, and HTTPS is reset at once;
 //   - when the server is back, the open page reloads itself and shows the real server;
 //   - attacks through the redirect (markup, forged posts, CR/LF, floods, huge, slow and
 //     garbage requests) are refused and counted, and nothing crashes;
 //   - after SIGKILL and restart the table matches the saved state; after stop it is gone.
-// Root: namespaces bs-st-{c,c1,c2,r,s}; Debian packages chromium, fonts-noto-cjk, conntrack.
+// Root: namespaces bs-RUN-st-{c,c1,c2,r,s}; Debian packages chromium, fonts-noto-cjk, conntrack.
 // STANDIN_SCREENSHOTS=DIR saves the pages as PNG there.
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -19,7 +19,6 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Lab, type Role } from './lab';
-import type { StandInStats } from '../../src/standin/standin';
 import type { RawReply, Reply } from '../unit/standin-http';
 import type { ProbePlan, ProbeStep } from './standin-probe';
 
@@ -27,20 +26,36 @@ interface FloodResult { statuses: Record<string, number>; refusal: string }
 
 const TAG = 'st';
 const SERVER_URL = 'http://198.51.100.10';
-const PORT_BASE = 8480;
-const SETTINGS = { portBase: PORT_BASE, portCount: 8, headersTimeout: 2, requestTimeout: 4 };
 const CHROMIUM_ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
   '--disable-sync', '--no-first-run'];
 
 const tmp = mkdtempSync(join(tmpdir(), 'bs-st-lab-'));
-const stateFile = join(tmp, 'state.json');
+const stateDir = join(tmp, 'state');
+const stateFile = join(stateDir, 'state.json');
+const configFile = join(tmp, 'backsoon');
+writeFileSync(configFile, `config backsoon 'main'
+\toption state_dir '${stateDir}'
+\toption control_socket '${join(tmp, 'backsoon.sock')}'
+\toption snapshot_interval '5'
+
+config server 'web'
+\toption address '198.51.100.10'
+\toption name 'www.example.test'
+\toption standin '1'
+
+config standin
+\toption listen_port '8480'
+\toption listen_ports '8'
+\toption header_timeout '2'
+\toption request_timeout '4'
+`);
 const shots = process.env.STANDIN_SCREENSHOTS ? resolve(process.env.STANDIN_SCREENSHOTS) : join(tmp, 'screenshots');
 mkdirSync(shots, { recursive: true });
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
 
 type DriverLine = { event: string; [key: string]: unknown };
 
-/** The fake-engine driver inside the router namespace, spoken to over its stdin/stdout. */
+/** The stand-in driver inside the router namespace, spoken to over its stdin/stdout. */
 class Driver {
   readonly lines: DriverLine[] = [];
   private waiters: { match: (l: DriverLine) => boolean; resolve: (l: DriverLine) => void }[] = [];
@@ -56,7 +71,7 @@ class Driver {
   }
 
   static async start(lab: Lab): Promise<Driver> {
-    const child = lab.spawn('r', ['node', '--import', 'tsx', 'test/lab/standin-fake-engine.ts', stateFile, JSON.stringify(SETTINGS)],
+    const child = lab.spawn('r', ['node', '--import', 'tsx', 'test/lab/standin-driver.ts', configFile],
       { stdio: ['pipe', 'pipe', 'pipe'] });
     const d = new Driver(child);
     const ready = await d.next((l) => l.event === 'ready' || l.event === 'error');
@@ -80,8 +95,41 @@ class Driver {
     return this.next((l) => this.lines.indexOf(l) >= before && (l.event === 'done' || l.event === 'stopped' || l.event === 'error'));
   }
 
-  stats(line: DriverLine): StandInStats {
-    return line.stats as StandInStats;
+  /** The stand-in's counters in an answer, as the status report shows them (flat keys). */
+  stats(line: DriverLine): Record<string, number> {
+    return line.standin as Record<string, number>;
+  }
+
+  /** Asks until the stand-in has taken over waiting connections (it does so after loading its table); returns how many. */
+  async takenOver(): Promise<number> {
+    for (let i = 0; ; i++) {
+      const taken = this.stats(await this.order('stats')).takenOver;
+      if (taken > 0 || i > 50) return taken;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Asks until the engine has `client` waiting with a contact address; returns the address and the client's MAC. */
+  async registered(client: string): Promise<{ mail: string; mac: string | undefined }> {
+    for (let i = 0; ; i++) {
+      const done = await this.order('stats');
+      const mail = (done.contacts as Record<string, string>)[client];
+      const waiting = (done.outages as { clients: { client: string; mac?: string }[] }[])[0]?.clients.find((c) => c.client === client);
+      if (mail !== undefined && waiting) return { mail, mac: waiting.mac };
+      if (i > 100) throw new Error(`${client} never registered: ${JSON.stringify(done)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+/** Waits until the daemon's snapshot on disk says whether the server is down, as an operator would check before pulling the plug. */
+async function snapshotSays(down: boolean): Promise<void> {
+  for (let i = 0; ; i++) {
+    const saved = existsSync(stateFile) ? readFileSync(stateFile, 'utf8') : '';
+    const outages = saved === '' ? null : (JSON.parse(saved) as { outages: { server: string; state: string }[] }).outages;
+    if (outages && outages.some((o) => o.server === '198.51.100.10' && o.state === 'down') === down) return;
+    if (i > 150) throw new Error(`the snapshot does not say the server is ${down ? 'down' : 'up'}: ${saved.slice(0, 400)}`);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
@@ -149,7 +197,7 @@ test('a client already connecting when the server is found down gets the page at
   assert.ok(conntrackWaiting(), 'the client\'s connection is waiting for the server');
   const done = await driver.order('down', { ago: 754 });
   assert.ok(done.down);
-  assert.is(driver.stats(done).takenOver, 1);
+  assert.is(await driver.takenOver(), 1);
   const r = await waiting;
   assert.is(r.code, 0, r.stderr);
   assert.ok(r.stdout.endsWith('\n503'), r.stdout.slice(-200));
@@ -190,8 +238,7 @@ test('the form registers: the engine gets the address, client and MAC; the confi
   const text = await bodyText(englishPage);
   assert.match(text, 'When www.example.test is back, a notice goes to:');
   assert.match(text, 'alice@example.org');
-  const reg = await driver.next((l) => l.event === 'register' && l.client === '192.0.2.10');
-  assert.equal({ mail: reg.mail, mac: reg.mac, outcome: reg.outcome }, { mail: 'alice@example.org', mac: lab.mac('c'), outcome: 'registered' });
+  assert.equal(await driver.registered('192.0.2.10'), { mail: 'alice@example.org', mac: lab.mac('c') });
   await englishPage.screenshot({ path: join(shots, 'standin-en-confirm.png'), fullPage: true });
 });
 
@@ -208,8 +255,7 @@ test('a Japanese browser gets the page in Japanese, and can register too', async
   assert.match(await bodyText(japanesePage), 'www.example.test が復旧したら、次のアドレスにお知らせします：');
   assert.match(await bodyText(japanesePage), 'hanako@example.jp');
   await japanesePage.screenshot({ path: join(shots, 'standin-ja-confirm.png'), fullPage: true });
-  const reg = await driver.next((l) => l.event === 'register' && l.client === '192.0.2.11');
-  assert.is(reg.mail, 'hanako@example.jp');
+  assert.is((await driver.registered('192.0.2.11')).mail, 'hanako@example.jp');
 });
 
 test('when the server is back the open pages reload themselves and show the real server', async () => {
@@ -277,19 +323,21 @@ test('attacks through the redirect are refused and counted; nothing crashes', as
   assert.match(flood.refusal, 'Too many forms were sent from your computer.');
   assert.is(after.status, 503, 'the stand-in still answers');
   const stats = driver.stats(await driver.order('stats'));
-  assert.is(stats.listener.notHttp, 1);
-  assert.is(stats.listener.timeouts, 1);
-  assert.is(stats.refused.csrf, 1);
-  assert.is(stats.refused.badMail, 3, 'the browser\'s markup address, the probe\'s, and the CR/LF one');
+  assert.is(stats['listener.notHttp'], 1);
+  assert.is(stats['listener.timeouts'], 1);
+  assert.is(stats['refused.csrf'], 1);
+  assert.is(stats['refused.badMail'], 3, 'the browser\'s markup address, the probe\'s, and the CR/LF one');
   assert.is(stats.tooLarge, 1);
-  assert.is(stats.refused.clientRate, 994);
+  assert.is(stats['refused.clientRate'], 994);
   assert.is(stats.internalErrors, 0);
-  assert.not.ok(driver.lines.some((l) => l.event === 'register' && String(l.mail).includes('\n')), 'no address with a line break reached the engine');
+  const contacts = (await driver.order('stats')).contacts as Record<string, string>;
+  assert.not.ok(Object.values(contacts).some((mail) => /[\r\n]/.test(mail)), `no address with a line break reached the engine: ${JSON.stringify(contacts)}`);
 });
 
 test('after SIGKILL and restart the table matches the saved state; after stop it is gone', async () => {
   const before = nftTable();
   assert.match(before, /198\.51\.100\.10 \. 80 : 848\d/);
+  await snapshotSays(true);
   driver.child.kill('SIGKILL');
   await new Promise((r) => driver.child.once('exit', r));
   assert.match(nftTable(), '198.51.100.10 . 80', 'a killed driver leaves its table behind');
@@ -304,6 +352,7 @@ test('after SIGKILL and restart the table matches the saved state; after stop it
   // Recovery while the driver is dead: the restart finds the server up and intercepts nothing.
   await lab.serverBack();
   await driver.order('recover');
+  await snapshotSays(false);
   driver.child.kill('SIGKILL');
   await new Promise((r) => driver.child.once('exit', r));
   driver = await Driver.start(lab);
