@@ -1,6 +1,7 @@
+// test-timeout: 600
 // test/run on the fixture suites of test/runner-fixtures (which the normal run does not pick
 // up): for each way a suite can end, the closing line, the failures named above it, and the exit
-// code. The fixtures run concurrently, each in a runner of its own.
+// code. Each case is a runner of its own; two run at a time (each starts Node twice or more).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFile } from 'node:child_process';
@@ -16,9 +17,25 @@ const hangPidFile = join(dir, 'hang-child.pid');
 
 interface RunnerResult { code: number | null; output: string; closing: string; failed: string[] }
 
-function runner(args: string[], env: Record<string, string> = {}): Promise<RunnerResult> {
+let slots = 2;
+const waiting: (() => void)[] = [];
+
+/** Runs test/run with `args` when one of the two slots is free. */
+async function runner(args: string[], env: Record<string, string> = {}): Promise<RunnerResult> {
+  if (slots === 0) await new Promise<void>((resolve) => waiting.push(resolve));
+  slots--;
+  try {
+    return await runnerNow(args, env);
+  } finally {
+    slots++;
+    waiting.shift()?.();
+  }
+}
+
+function runnerNow(args: string[], env: Record<string, string>): Promise<RunnerResult> {
   return new Promise((resolve) => {
-    execFile('bash', ['test/run', ...args], { cwd: ROOT, env: { ...process.env, BS_TEST_JOBS: '1', ...env }, timeout: 90_000 }, (err, stdout, stderr) => {
+    // The bound is for a hang of the runner itself, far above what a loaded machine needs.
+    execFile('bash', ['test/run', ...args], { cwd: ROOT, env: { ...process.env, BS_TEST_JOBS: '1', ...env }, timeout: 300_000 }, (err, stdout, stderr) => {
       const lines = stdout.trimEnd().split('\n');
       const start = lines.indexOf('failed:');
       resolve({
@@ -33,14 +50,15 @@ function runner(args: string[], env: Record<string, string> = {}): Promise<Runne
 
 const fixture = (name: string) => `${FIXTURES}/${name}.test.ts`;
 
-// Every run starts at once; each test awaits its own.
+// Every run is queued at once; each test awaits its own.
 const runs = {
+  // First: it takes its whole time limit, while the others go through the second slot.
+  hang: runner([fixture('hang')], { RUNNER_FIXTURE_PIDFILE: hangPidFile }),
   onlyAndPass: runner([fixture('only'), fixture('pass')]),
   failAndSkip: runner([fixture('fail'), fixture('skip')]),
   crash: runner([fixture('crash'), fixture('pass')]),
   exitEarly: runner([fixture('exit-early')]),
   hooks: runner([fixture('before-throws'), fixture('after-throws')]),
-  hang: runner([fixture('hang')], { RUNNER_FIXTURE_PIDFILE: hangPidFile }),
   empty: runner([`${FIXTURES}/empty`]),
   noTests: runner([fixture('no-tests')]),
   allSkipped: runner([fixture('all-skipped')]),
@@ -93,7 +111,7 @@ test('errors in test.before and test.after are printed with their stack and fail
 test('a hung suite is killed at its own time limit, with the processes it started', async () => {
   const r = await runs.hang;
   assert.is(r.closing, '0 passed, 1 failed, 0 skipped', r.output);
-  assert.equal(r.failed, [`${fixture('hang')}: timed out after 10 s: killed with its process group`]);
+  assert.equal(r.failed, [`${fixture('hang')}: timed out after 20 s: killed with its process group`]);
   assert.is(r.code, 1);
   assert.ok(existsSync(hangPidFile), 'the fixture started its child before its time limit (a loaded machine may need a longer one)');
   const pid = Number(readFileSync(hangPidFile, 'utf8'));
