@@ -2,7 +2,7 @@
 // inside the router's namespace, and the built daemon (dist/backsoon.js) with a UCI file made
 // for the lab. Used by the daemon tests and by `make demo`.
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { atExit } from '../at-exit';
@@ -128,9 +128,47 @@ ${opts.extraConfig ?? ''}
     return JSON.parse(r.stdout);
   }
 
+  /** Asks `backsoon status --json` until `ok` holds; throws after `timeoutMs` (a bound against hanging). */
+  async statusWhen(ok: (s: any) => boolean, what: string, timeoutMs = 10_000): Promise<any> { // loosely read, as status()
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const s = await this.status();
+      if (ok(s)) return s;
+      if (Date.now() > deadline) throw new Error(`no ${what} within ${timeoutMs} ms; status: ${JSON.stringify({ outbox: s.outbox, extra: s.extra })}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Waits until the snapshot on disk holds `text` (it is written at most every snapshot_interval). */
+  async snapshotHolds(text: string, timeoutMs = 20_000): Promise<void> {
+    const file = join(this.dir, 'state', 'state.json');
+    const deadline = Date.now() + timeoutMs;
+    while (!(existsSync(file) && readFileSync(file, 'utf8').includes(text))) {
+      if (Date.now() > deadline) throw new Error(`${file} does not hold ${text} after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Waits until the outbox has nothing queued or in flight: every notice it took is sent or given up. */
+  outboxIdle(timeoutMs = 20_000): Promise<any> { // loosely read, as status()
+    return this.statusWhen((s) => s.outbox.queued + s.outbox.sending === 0, 'idle outbox', timeoutMs);
+  }
+
   async statusText(): Promise<string> {
     const r = await this.lab.exec('r', [process.execPath, BUNDLE, 'status', '--socket', this.socket]);
     return r.stdout + r.stderr;
+  }
+
+  /**
+   * A client's HTTP request to a server that is gone: the router's ARP goes unanswered and it
+   * sends ICMP host unreachable, which curl reports as exit 7, "No route to host".
+   */
+  async curlUnreachable(role: 'c' | `c${number}`, seconds = 5): Promise<void> {
+    // -v: curl's own message says only "Couldn't connect"; its trace names the socket error.
+    const r = await this.lab.exec(role, ['curl', '-sSv', '-o', '/dev/null', '--connect-timeout', String(seconds), '-m', String(seconds + 2), 'http://198.51.100.10/'], { timeoutMs: (seconds + 5) * 1000 });
+    if (r.code !== 7 || !/No route to host/.test(r.stderr)) {
+      throw new Error(`curl from ${role}: expected exit 7 "No route to host" (ICMP from the router), got exit ${r.code}: ${r.stderr.trim().split('\n').slice(-4).join(' | ')}`);
+    }
   }
 
   /** A client's HTTP request to the server; returns curl's exit code and output. */

@@ -24,20 +24,20 @@ test('ICMP host unreachable on the client side (MAC not cached) names server and
   await withLab('dt-icmp', { serverSide: false, mainOptions: { probe_interval: '600', metrics_listen: '127.0.0.1:9309' } }, async (lab) => {
     await lab.lab.serverGone('addr');
     await lab.start();
-    const r = await lab.curl('c', 6);
-    assert.is(r.code, 7, 'curl fails: no route to host');
+    await lab.curlUnreachable('c', 6);
     await lab.waitForLog(/server 198\.51\.100\.10 is down \(icmp-unreachable\)/, 10_000);
     const s = await lab.status();
     assert.equal(s.outages.map((o: any) => [o.server, o.cause, o.clients.map((c: any) => c.client)]), [[SERVER, 'icmp-unreachable', ['192.0.2.10']]]);
     await lab.lab.serverBack();
-    await lab.trap();
+    assert.is((await lab.trap()).code, 0);
     const mails = await lab.exim.waitFor(1, 20_000);
     assert.is(mails[0].recipient, 'alice@example.test');
     assert.is(mails[0].subject, 'Server failure recovery notice: www.example.test (198.51.100.10)');
     assert.match(mails[0].body, /Server: +www\.example\.test \(198\.51\.100\.10\)/);
     assert.match(mails[0].body, /Your address: +192\.0\.2\.10/);
+    // The outbox records the delivery after exim has the mail: wait for it, then scrape.
+    await lab.statusWhen((s) => s.outbox.sent === 1, 'the notice counted as sent');
     // What Prometheus would scrape, read by a strict exposition-format parser.
-    await new Promise((r) => setTimeout(r, 500));
     const m = await lab.lab.exec('r', [process.execPath, BUNDLE, 'metrics', '--socket', lab.socket]);
     assert.is(m.code, 0, m.stderr);
     const families = parseExposition(m.stdout);
@@ -61,8 +61,8 @@ test('ICMP with the MAC cached: detected once the kernel gives up on the stale e
     await lab.start();
     assert.is((await lab.curl('c')).code, 0, 'the page loads while the server is up');
     await lab.lab.serverGone('addr');
-    const r = await lab.curl('c', 12);
-    assert.is.not(r.code, 0);
+    // The stale entry is probed, fails, and the router answers the waiting SYN with ICMP.
+    await lab.curlUnreachable('c', 12);
     // The kernel's own verdict (neighbour FAILED) and its ICMP come within milliseconds of each
     // other here; either may be first.
     await lab.waitForLog(/server 198\.51\.100\.10 is down \((icmp-unreachable|neigh-failed)\)/, 15_000);
@@ -91,12 +91,19 @@ test('ARP silence on the server side; recovery found by probing with no client t
   await withLab('dt-probe', { serverOptions: "\tlist probe 'tcp:80'", mainOptions: { probe_interval: '1' } }, async (lab) => {
     await lab.start();
     await lab.lab.serverGone('addr');
-    await lab.curl('c', 5);
+    await lab.curlUnreachable('c');
     await lab.waitForLog(/is down \(arp-silence\)/, 10_000);
+    const atBack = await lab.status();
     const mark = lab.log.length;
     await lab.lab.serverBack();
     const back = await lab.waitForLog(/server 198\.51\.100\.10 is back \(([a-z-]+)\)/, 15_000, mark);
+    // The tcp probe's connect makes the router ARP for the server: the daemon hears the answer as
+    // the connect itself (probe), the ARP reply on s0 (arp-reply) or the kernel's REACHABLE
+    // (neigh-reachable), whichever comes first. The probe's counters say it was the probe.
     assert.match(back, /\((probe|neigh-reachable|arp-reply)\)/);
+    const s = await lab.statusWhen((x) => x.extra.probes.tcpSucceeded > atBack.extra.probes.tcpSucceeded, 'a succeeded tcp probe');
+    assert.is(s.extra.probes.tcpSucceeded, 1);
+    assert.not.match(lab.log.slice(mark), /client \S+ tried/, 'no client traffic after the server came back');
     await lab.exim.waitFor(1, 20_000);
   });
 });
@@ -114,14 +121,14 @@ config snmp_user
   await withLab('dt-trap', { serverSide: false, extraConfig: v3, mainOptions: { probe_interval: '600' } }, async (lab) => {
     await lab.lab.serverGone('addr');
     await lab.start();
-    await lab.curl('c', 5);
+    await lab.curlUnreachable('c');
     await lab.waitForLog(/is down/, 10_000);
     await lab.lab.serverBack();
     await lab.lab.exec('s', ['ip', 'neigh', 'replace', '198.51.100.1', 'lladdr', lab.lab.mac('r', 's0'), 'dev', 'eth0', 'nud', 'permanent']);
-    await lab.trap(['-v', '2c', '-c', 'wrong', '198.51.100.1', '', '1.3.6.1.6.3.1.1.5.1']);
-    await lab.lab.exec('c', ['env', `SNMP_PERSISTENT_DIR=${lab.dir}/snmp-c`, 'snmptrap', '-M', '', '-m', '', '-v', '2c', '-c', 'public', '192.0.2.1', '', '1.3.6.1.6.3.1.1.5.1']);
-    await new Promise((r) => setTimeout(r, 1000));
-    let s = await lab.status();
+    assert.is((await lab.trap(['-v', '2c', '-c', 'wrong', '198.51.100.1', '', '1.3.6.1.6.3.1.1.5.1'])).code, 0);
+    const fromClient = await lab.lab.exec('c', ['env', `SNMP_PERSISTENT_DIR=${lab.dir}/snmp-c`, 'snmptrap', '-M', '', '-m', '', '-v', '2c', '-c', 'public', '192.0.2.1', '', '1.3.6.1.6.3.1.1.5.1']);
+    assert.is(fromClient.code, 0, fromClient.stderr);
+    let s = await lab.statusWhen((x) => x.extra.traps.received >= 2, 'both forged traps received');
     assert.is(s.extra.traps.badCommunity, 1);
     assert.is(s.extra.traps.unknownSource, 1);
     assert.is(s.outages.length, 1, 'still down');
@@ -137,21 +144,21 @@ test('the MTA is down when the server comes back: the notice waits in the outbox
   await withLab('dt-mta', { serverSide: false, mainOptions: { probe_interval: '600' } }, async (lab) => {
     await lab.lab.serverGone('addr');
     await lab.start();
-    await lab.curl('c', 5);
+    await lab.curlUnreachable('c');
     await lab.waitForLog(/is down/, 10_000);
     await lab.exim.stop();
     await lab.lab.serverBack();
-    await lab.trap();
+    assert.is((await lab.trap()).code, 0);
     await lab.waitForLog(/is back/, 10_000);
-    await new Promise((r) => setTimeout(r, 1500));
-    const s = await lab.status();
+    const s = await lab.statusWhen((x) => x.outbox.retries >= 1, 'a failed delivery attempt');
     assert.is(s.outbox.queued + s.outbox.sending, 1, 'the notice waits');
     assert.is((await lab.exim.messages()).length, 0);
     await lab.exim.start();
     // The first retry comes after the backoff (30 s +- jitter); SIGHUP does not hurry it, so wait.
     const mails = await lab.exim.waitFor(1, 60_000);
     assert.is(mails.length, 1);
-    await new Promise((r) => setTimeout(r, 1000));
+    const settled = await lab.outboxIdle();
+    assert.is(settled.outbox.sent, 1, 'sent once, nothing left to send');
     assert.is((await lab.exim.messages()).length, 1, 'exactly once');
   });
 });
@@ -160,20 +167,21 @@ test('kill -9 between registration and recovery: after a restart the waiting cli
   await withLab('dt-kill', { serverSide: false, mainOptions: { probe_interval: '600', snapshot_interval: '5' } }, async (lab) => {
     await lab.lab.serverGone('addr');
     await lab.start();
-    await lab.curl('c', 5);
+    await lab.curlUnreachable('c');
     await lab.waitForLog(/client 192\.0\.2\.10 tried/, 10_000);
-    await new Promise((r) => setTimeout(r, 6000)); // one snapshot interval: the state is on disk
+    await lab.snapshotHolds('192.0.2.10'); // the state is on disk
     await lab.stopDaemon('SIGKILL');
     await lab.start();
     const s = await lab.status();
     assert.equal(s.outages.map((o: any) => o.clients.map((c: any) => c.client)), [['192.0.2.10']], 'restored');
     await lab.lab.serverBack();
-    await lab.trap();
+    assert.is((await lab.trap()).code, 0);
     await lab.exim.waitFor(1, 20_000);
     // Killed again right after sending; a restart must not send it again.
     await lab.stopDaemon('SIGKILL');
     await lab.start();
-    await new Promise((r) => setTimeout(r, 2000));
+    const again = await lab.outboxIdle();
+    assert.is(again.outbox.sent, 0, 'the restarted daemon sent nothing');
     assert.is((await lab.exim.messages()).length, 1);
   });
 });
@@ -182,7 +190,7 @@ test('SIGHUP reloads the configuration keeping state; a bad file is refused and 
   await withLab('dt-hup', { serverSide: false, mainOptions: { probe_interval: '600' } }, async (lab) => {
     await lab.lab.serverGone('addr');
     await lab.start();
-    await lab.curl('c', 5);
+    await lab.curlUnreachable('c');
     await lab.waitForLog(/client 192\.0\.2\.10 tried/, 10_000);
     const { writeFileSync, readFileSync } = await import('node:fs');
     const good = readFileSync(lab.configFile, 'utf8');
@@ -208,9 +216,9 @@ test('stand-in: a client reaching the down server gets the page at its address, 
   await withLab('dt-stand', { serverSide: false, serverOptions: "\toption standin '1'\n\tlist probe 'tcp:80'", mainOptions: { probe_interval: '600', policy } }, async (lab) => {
     await lab.lab.serverGone('addr');
     await lab.start();
-    await lab.curl('c', 5); // the first attempt shows the outage
+    await lab.curlUnreachable('c'); // the first attempt shows the outage
     await lab.waitForLog(/is down/, 10_000);
-    await new Promise((r) => setTimeout(r, 500));
+    await lab.statusWhen((s) => s.extra.standin?.['active.0.listenPort'] !== undefined, 'the stand-in listening for the server');
     // 192.0.2.11 has a configured contact; take the stand-in's form with a new address instead.
     const jar = `${lab.dir}/cookies`;
     const page = await lab.lab.exec('c1', ['curl', '-sS', '-c', jar, '-b', jar, '-H', 'Accept-Language: en', '-m', '10', 'http://198.51.100.10/']);
@@ -225,7 +233,7 @@ test('stand-in: a client reaching the down server gets the page at its address, 
     const s = await lab.status();
     assert.ok(s.extra.standin, 'stand-in counters in status');
     await lab.lab.serverBack();
-    await lab.trap();
+    assert.is((await lab.trap()).code, 0);
     const mails = await lab.exim.waitFor(2, 20_000);
     assert.equal(mails.map((m) => m.recipient).sort(), ['alice@example.test', 'carol@example.test']);
     // The rules are gone with the outage: the real server answers again.
@@ -254,13 +262,14 @@ function render(notice) { return { subject: 'Back: ' + notice.outage.name + ' af
       await lab.lab.serverGone('addr');
       await lab.start();
       assert.match(lab.log, /policy .*: hooks shouldNotify, render/);
-      await lab.curl('c', 5);
-      await lab.curl('c1', 5);
+      await lab.curlUnreachable('c');
+      await lab.curlUnreachable('c1');
       await lab.waitForLog(/client 192\.0\.2\.11 tried/, 10_000);
       await lab.lab.serverBack();
-      await lab.trap();
+      assert.is((await lab.trap()).code, 0);
       const mails = await lab.exim.waitFor(1, 20_000);
-      await new Promise((r) => setTimeout(r, 1500));
+      await lab.statusWhen((x) => x.extra.notices.policyDeclined === 1, 'bob declined by the policy');
+      await lab.outboxIdle();
       assert.equal((await lab.exim.messages()).map((m) => m.recipient), ['alice@example.test'], 'bob was left out by the policy');
       assert.match(mails[0].subject, /^Back: www\.example\.test after \d+ s$/);
       const s = await lab.status();

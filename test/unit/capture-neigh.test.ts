@@ -94,7 +94,17 @@ function harness(opts: { servers?: string[]; devices?: string[]; command?: strin
   return { monitor, decisions, logs };
 }
 
+/** Waits longer than the monitor holds a FAILED (25 ms): for checks that something did not happen. */
 const settle = (ms = 60) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `done` (a bound of 5 s against hanging). */
+async function until(done: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${done.toString()}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
 
 function events(decisions: Decision[]): string[] {
   return decisions.map((d) => `${d.event} ${d.server} ${d.cause ?? ''}`.trim());
@@ -104,7 +114,7 @@ test('FAILED on a server-side device marks the server down; REACHABLE brings it 
   const h = harness();
   h.monitor.line('198.51.100.10 dev s0 lladdr 02:00:c6:33:64:0a PROBE ');
   h.monitor.line('198.51.100.10 dev s0 FAILED ');
-  await settle();
+  await until(() => h.monitor.stats().failed === 1); // a FAILED is held a moment for a Deleted
   h.monitor.line('198.51.100.10 dev s0 lladdr 02:00:c6:33:64:0a REACHABLE ');
   assert.equal(events(h.decisions), ['down 198.51.100.10 neigh-failed', 'recovered 198.51.100.10 neigh-reachable']);
   const s = h.monitor.stats();
@@ -115,7 +125,7 @@ test('FAILED then Deleted (ip neigh del / flush) is no outage', async () => {
   const h = harness();
   h.monitor.line('198.51.100.20 dev s0 router FAILED ');
   h.monitor.line('Deleted 198.51.100.20 dev s0 router FAILED ');
-  await settle();
+  await settle(); // past the hold: the FAILED must not come out late
   assert.equal(h.decisions, []);
   assert.is(h.monitor.stats().deletedNotFailed, 1);
 });
@@ -125,7 +135,6 @@ test('other devices, unwatched addresses and garbage are counted, not acted on',
   h.monitor.line('192.0.2.10 dev br0 FAILED ');
   h.monitor.line('198.51.100.99 dev s0 FAILED ');
   h.monitor.line('this is not a neighbour line');
-  await settle();
   assert.equal(h.decisions, []);
   const s = h.monitor.stats();
   assert.equal([s.lines, s.unparsed, s.ignored, s.failed], [3, 1, 2, 0]);
@@ -150,7 +159,6 @@ test('the monitor process: its lines reach the engine, and it is restarted when 
   } finally {
     h.monitor.stop();
   }
-  await settle();
   assert.ok(h.monitor.stats().restarts >= 2, JSON.stringify(h.monitor.stats()));
   assert.is(h.monitor.stats().unparsed, 0);
   assert.equal(events(h.decisions), ['down 198.51.100.10 neigh-failed']);
@@ -160,8 +168,11 @@ test('the monitor process: its lines reach the engine, and it is restarted when 
 test('a monitor command that cannot run is reported with the fix', async () => {
   const h = harness({ command: ['/nonexistent/ip', 'monitor'] });
   h.monitor.start();
-  await settle(100);
-  h.monitor.stop();
+  try {
+    await until(() => h.logs.some((l) => l.startsWith('error')));
+  } finally {
+    h.monitor.stop();
+  }
   assert.ok(h.logs.some((l) => l.startsWith('error') && l.includes("cannot run '/nonexistent/ip monitor'") && l.includes('iproute2')), h.logs.join('\n'));
 });
 
