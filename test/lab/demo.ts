@@ -2,6 +2,7 @@
 // A client tries a server that is down; backsoon on the router notices who tried; the server
 // comes back and says so with an SNMP trap; the client gets a mail. Removes the lab on exit.
 import { DaemonLab } from './daemon-lab';
+import { labRun } from './lab';
 
 const say = (text: string) => process.stdout.write(`\n\x1b[1m== ${text}\x1b[0m\n`);
 const show = (text: string) => process.stdout.write(text.replace(/^/gm, '   ') + (text.endsWith('\n') ? '' : '\n'));
@@ -9,7 +10,8 @@ const show = (text: string) => process.stdout.write(text.replace(/^/gm, '   ') +
 async function main(): Promise<void> {
   const started = Date.now();
   say('Building the lab: clients 192.0.2.10 and 192.0.2.11 -- router (backsoon) -- server 198.51.100.10');
-  show('network namespaces bs-demo-c, bs-demo-c1, bs-demo-r, bs-demo-s; nothing leaves this machine');
+  const run = labRun();
+  show(`network namespaces bs-${run}-demo-c, -c1, -r, -s; nothing leaves this machine`);
   const lab = await DaemonLab.up('demo', { clients: 1, mainOptions: { log_level: 'info', probe_interval: '60' } });
   try {
     show(`exim (the MTA) listens on 127.0.0.1:${lab.exim.port} inside the router`);
