@@ -1,4 +1,4 @@
-// test-timeout: 20
+// test-timeout: 10
 // Runner fixture: a test that never ends, with a child process of its own that must not
 // outlive it (the runner kills the suite's whole process group). RUNNER_FIXTURE_PIDFILE, when
 // set, receives the child's pid.

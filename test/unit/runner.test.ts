@@ -55,14 +55,22 @@ const runs = {
   // First: it takes its whole time limit, while the others go through the second slot.
   hang: runner([fixture('hang')], { RUNNER_FIXTURE_PIDFILE: hangPidFile }),
   onlyAndPass: runner([fixture('only'), fixture('pass')]),
-  failAndSkip: runner([fixture('fail'), fixture('skip')]),
-  crash: runner([fixture('crash'), fixture('pass')]),
-  exitEarly: runner([fixture('exit-early')]),
-  hooks: runner([fixture('before-throws'), fixture('after-throws')]),
-  empty: runner([`${FIXTURES}/empty`]),
-  noTests: runner([fixture('no-tests')]),
+  // Every way to fail, in one run: each suite's own line and failures, and their sum.
+  failing: runner(['fail', 'skip', 'crash', 'pass', 'exit-early', 'before-throws', 'after-throws', 'no-tests'].map(fixture).concat(`${FIXTURES}/empty`)),
   allSkipped: runner([fixture('all-skipped')]),
 };
+
+/** A suite's own line, "N passed, N failed, N skipped", from "--- FILE: ... in S s". */
+function suiteLine(r: RunnerResult, name: string): string {
+  const m = new RegExp(`^--- ${fixture(name).replace(/[.]/g, '\\.')}: (.*) in [\\d.]+ s$`, 'm').exec(r.output);
+  return m ? m[1] : `no line for ${name} in:\n${r.output}`;
+}
+
+/** The failures named above the closing line for suite `name`, without its path. */
+function failuresOf(r: RunnerResult, name: string): string[] {
+  const prefix = `${fixture(name)}: `;
+  return r.failed.filter((f) => f.startsWith(prefix)).map((f) => f.slice(prefix.length));
+}
 
 test.after(() => { rmSync(dir, { recursive: true, force: true }); });
 
@@ -73,64 +81,69 @@ test('passing suites, and test.only: the tests it passes over are skipped, not f
   assert.is(r.code, 0);
 });
 
-test('failed tests are counted and named, and test.skip elsewhere does not cancel them (uvu leaves skips out of Total)', async () => {
-  const r = await runs.failAndSkip;
-  assert.is(r.closing, '2 passed, 2 failed, 2 skipped', r.output);
-  assert.equal(r.failed, [`${fixture('fail')}: "fails first"`, `${fixture('fail')}: "fails second"`]);
-  assert.is(r.code, 1);
+test('failed tests are counted and named', async () => {
+  const r = await runs.failing;
+  assert.is(suiteLine(r, 'fail'), '1 passed, 2 failed, 0 skipped');
+  assert.equal(failuresOf(r, 'fail'), ['"fails first"', '"fails second"']);
+});
+
+test('test.skip is no failure (uvu leaves skips out of Total) and cancels none', async () => {
+  const r = await runs.failing;
+  assert.is(suiteLine(r, 'skip'), '1 passed, 0 failed, 2 skipped');
+  assert.equal(failuresOf(r, 'skip'), []);
 });
 
 test('a crash fails its suite and hides no other suite', async () => {
-  const r = await runs.crash;
-  assert.is(r.closing, '3 passed, 1 failed, 0 skipped', r.output);
-  assert.equal(r.failed, [`${fixture('crash')}: exited 1 before uvu's summary`]);
+  const r = await runs.failing;
+  assert.is(suiteLine(r, 'crash'), '1 passed, 1 failed, 0 skipped');
+  assert.equal(failuresOf(r, 'crash'), ["exited 1 before uvu's summary"]);
   assert.match(r.output, 'Error: uncaught, from a timer');
-  assert.is(r.code, 1);
+  assert.is(suiteLine(r, 'pass'), '2 passed, 0 failed, 0 skipped');
 });
 
 test("a suite that exits 0 before uvu's summary is a failure", async () => {
-  const r = await runs.exitEarly;
-  assert.is(r.closing, '0 passed, 1 failed, 0 skipped', r.output);
-  assert.equal(r.failed, [`${fixture('exit-early')}: exited 0 before uvu's summary`]);
-  assert.is(r.code, 1);
+  const r = await runs.failing;
+  assert.is(suiteLine(r, 'exit-early'), '0 passed, 1 failed, 0 skipped');
+  assert.equal(failuresOf(r, 'exit-early'), ["exited 0 before uvu's summary"]);
 });
 
 test('errors in test.before and test.after are printed with their stack and fail their suite', async () => {
-  const r = await runs.hooks;
-  assert.is(r.closing, '2 passed, 3 failed, 0 skipped', r.output);
-  assert.equal([...r.failed].sort(), [
-    `${fixture('after-throws')}: test.after threw: Error: the lab could not be taken down`,
-    `${fixture('before-throws')}: test.before threw: Error: the lab could not be built: no such namespace bs-fixture-r`,
-  ]);
+  const r = await runs.failing;
+  assert.is(suiteLine(r, 'before-throws'), '0 passed, 2 failed, 0 skipped');
+  assert.equal(failuresOf(r, 'before-throws'), ['test.before threw: Error: the lab could not be built: no such namespace bs-fixture-r']);
   assert.match(r.output, /at setUpTheLab \(.*before-throws\.test\.ts:6:\d+\)/);
-  assert.match(r.output, /--- test\/runner-fixtures\/before-throws\.test\.ts: 0 passed, 2 failed, 0 skipped/);
-  assert.match(r.output, /--- test\/runner-fixtures\/after-throws\.test\.ts: 2 passed, 1 failed, 0 skipped/);
+  assert.is(suiteLine(r, 'after-throws'), '2 passed, 1 failed, 0 skipped');
+  assert.equal(failuresOf(r, 'after-throws'), ['test.after threw: Error: the lab could not be taken down']);
+});
+
+test('a suite with no test is a failure', async () => {
+  const r = await runs.failing;
+  assert.is(suiteLine(r, 'no-tests'), '0 passed, 1 failed, 0 skipped');
+  assert.equal(failuresOf(r, 'no-tests'), ['has no test']);
+});
+
+test('a group or folder without suites is a failure, and shown', async () => {
+  const r = await runs.failing;
+  assert.ok(r.failed.includes(`${FIXTURES}/empty: no suites (*.test.ts) in this group`), r.failed.join('\n'));
+  assert.match(r.output, `!!! ${FIXTURES}/empty: no suites`);
+});
+
+test('the closing line sums every suite and the failures outside them; the exit code says so', async () => {
+  const r = await runs.failing;
+  // passed: fail 1, skip 1, crash 1, pass 2, after-throws 2; failed: 2 + 1 + 1 + 2 + 1 + 1, and the empty folder
+  assert.is(r.closing, '7 passed, 9 failed, 2 skipped', r.output);
+  assert.is(r.failed.length, 8, 'one line per failure, the set-up error once for both its tests');
   assert.is(r.code, 1);
 });
 
 test('a hung suite is killed at its own time limit, with the processes it started', async () => {
   const r = await runs.hang;
   assert.is(r.closing, '0 passed, 1 failed, 0 skipped', r.output);
-  assert.equal(r.failed, [`${fixture('hang')}: timed out after 20 s: killed with its process group`]);
+  assert.equal(r.failed, [`${fixture('hang')}: timed out after 10 s: killed with its process group`]);
   assert.is(r.code, 1);
   assert.ok(existsSync(hangPidFile), 'the fixture started its child before its time limit (a loaded machine may need a longer one)');
   const pid = Number(readFileSync(hangPidFile, 'utf8'));
   assert.ok(!alive(pid), `the hung suite's child ${pid} is gone`);
-});
-
-test('a group or folder without suites is a failure, and shown', async () => {
-  const r = await runs.empty;
-  assert.is(r.closing, '0 passed, 1 failed, 0 skipped', r.output);
-  assert.equal(r.failed, [`${FIXTURES}/empty: no suites (*.test.ts) in this group`]);
-  assert.match(r.output, `!!! ${FIXTURES}/empty: no suites`);
-  assert.is(r.code, 1);
-});
-
-test('a suite with no test is a failure', async () => {
-  const r = await runs.noTests;
-  assert.is(r.closing, '0 passed, 1 failed, 0 skipped', r.output);
-  assert.equal(r.failed, [`${fixture('no-tests')}: has no test`]);
-  assert.is(r.code, 1);
 });
 
 test('a run in which no test ran is a failure', async () => {
