@@ -116,6 +116,8 @@ async function runOneByOne(suites: Suite[], env: NodeJS.ProcessEnv, tally: Tally
     process.stdout.write(`${run.output.endsWith('\n') || run.output === '' ? '' : '\n'}${report(suite, outcome, run.seconds)}`);
     add(tally, suite, outcome);
   }
+  // The run's own record goes with it, unless the run was handed down by an outer one.
+  if (isRoot && suites.length > 0 && env.BS_RUN_OWNER === String(process.pid)) labLib('lab_remove_run', env);
 }
 
 async function main(): Promise<number> {
