@@ -1,5 +1,8 @@
 // Decoder throughput: FrameDecoder against node-pcap's own decoder on the same 1 M-packet
-// synthetic capture, in one run. Run: `npx tsx bench/decode.ts [packets]`.
+// synthetic capture, in one run; the same over a mixed IPv4/IPv6 capture; and what IPv6
+// support costs the IPv4 path: this FrameDecoder against the one of a baseline commit (before
+// IPv6; BENCH_BASELINE, default the merge base with main), built from git, on the same
+// capture, rounds interleaved. Run: `npx tsx bench/decode.ts [packets]`.
 // Others can time decode + engine by importing buildSyntheticCapture and timeDecoder.
 //
 // The decoder is timed as it ships: bundled by esbuild into one scope. Under tsx every
@@ -7,15 +10,18 @@
 // decoder ~14x slower here; loadBundled gives benchmarks the shipped form of any module.
 import type { Engine as EngineUnbundled, EngineOptions } from '../src/engine/engine';
 import { buildSync } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { resolve } from 'node:path';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Observations } from '../src/net/observations';
 import { NullObservations } from '../src/net/observations';
 import { FrameDecoder as FrameDecoderUnbundled, type DecodeStats } from '../src/packet/dispatch';
 import type { forEachPacket as ForEachPacket } from '../src/packet/pcapfile';
 import { LINKTYPE_ETHERNET } from '../src/packet/linktype';
-import { ETHERTYPE_ARP, ETHERTYPE_IPV4 } from '../src/packet/ethernet';
+import { ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from '../src/packet/ethernet';
 import { PCAP_FILE_HEADER_LEN, PCAP_MAGIC_MICRO, PCAP_RECORD_HEADER_LEN } from '../src/packet/pcapformat';
 import * as g from '../src/packet/generate';
 import { TCP_ACK, TCP_FIN, TCP_PSH } from '../src/packet/tcp';
@@ -49,6 +55,11 @@ export interface SyntheticCaptureOptions {
   start?: number;
   /** Frames are cut to this many bytes, as the daemon captures (DESIGN: snap_length 256). */
   snaplen?: number;
+  /**
+   * Share of frames sent over IPv6 instead (default 0): the same kind of traffic, with
+   * neighbour solicitations and advertisements in place of ARP.
+   */
+  ipv6Share?: number;
 }
 
 export interface SyntheticCapture {
@@ -60,7 +71,7 @@ export interface SyntheticCapture {
   lengths: Uint32Array;
   times: Float64Array;
   /** What a correct decoder must count, by construction. */
-  expected: { syn: number; synAck: number; reset: number; icmpUnreachable: number; arp: number; ignored: number };
+  expected: { syn: number; synAck: number; reset: number; icmpUnreachable: number; arp: number; neighbour: number; ignored: number };
 }
 
 // Client 192.0.2.x, servers 198.51.100.x, router 203.0.113.1: documentation ranges only.
@@ -68,6 +79,49 @@ const CLIENT_NET = 0xc0000200;
 const SERVER_NET = 0xc6336400;
 const ROUTER = 0xcb007101;
 const ROUTER_MAC = 0x02000000fe01;
+// The same over IPv6: clients 2001:db8:1::x, servers 2001:db8:2::x, router 2001:db8:1::1.
+const v6 = (prefix: string, n: number) => g.ip6(`${prefix}::${n.toString(16)}`);
+const CLIENTS6 = Array.from({ length: 256 }, (_, n) => v6('2001:db8:1', n));
+const SERVERS6 = Array.from({ length: 256 }, (_, n) => v6('2001:db8:2', n));
+const ROUTER6 = v6('2001:db8:1', 1);
+const ROUTER6_SERVER_SIDE = v6('2001:db8:2', 1);
+
+/** The IPv6 counterpart of one frame of `kind`, counted into `expected`. */
+function ipv6Frame(
+  kind: keyof TrafficMix, h: { cport: number; sport: number; seq: number }, clientN: number, serverN: number,
+  clientMac: number, serverMac: number, link: g.EthernetSpec, data: Uint8Array, random: () => number, expected: SyntheticCapture['expected'],
+): Uint8Array {
+  const hs = { ...h, client: CLIENTS6[clientN], server: SERVERS6[serverN] };
+  const toServer = random() < 0.5;
+  const eth = (src: number, dst: number, packet: Uint8Array) => g.ethernet({ ...link, src, dst }, ETHERTYPE_IPV6, packet);
+  switch (kind) {
+    case 'syn': expected.syn++; return eth(clientMac, ROUTER_MAC, g.tcpSyn(hs));
+    case 'synAck': expected.synAck++; return eth(ROUTER_MAC, clientMac, g.tcpSynAck(hs));
+    case 'reset': expected.reset++; return eth(ROUTER_MAC, clientMac, g.tcpRst(hs));
+    case 'icmpUnreachable':
+      expected.icmpUnreachable++;
+      return eth(ROUTER_MAC, clientMac, g.icmp6Unreachable({ reporter: ROUTER6, original: g.tcpSyn(hs) }));
+    case 'arpRequest':
+      expected.neighbour++;
+      return eth(ROUTER_MAC, g.ipv6MulticastMac(g.solicitedNodeMulticast(hs.server)),
+        g.neighbourSolicitation({ src: ROUTER6_SERVER_SIDE, target: hs.server, srcMac: ROUTER_MAC }));
+    case 'arpReply':
+      expected.neighbour++;
+      return eth(serverMac, ROUTER_MAC, g.neighbourAdvertisement({ src: hs.server, dst: ROUTER6_SERVER_SIDE, targetMac: serverMac, solicited: true }));
+    case 'tcpData': {
+      const flags = TCP_ACK | (random() < 0.5 ? TCP_PSH : 0);
+      expected.ignored++;
+      return eth(toServer ? clientMac : ROUTER_MAC, toServer ? ROUTER_MAC : clientMac, g.tcpData({
+        src: toServer ? hs.client : hs.server, dst: toServer ? hs.server : hs.client,
+        sport: toServer ? h.cport : h.sport, dport: toServer ? h.sport : h.cport,
+        seq: h.seq, ack: (h.seq + 7919) >>> 0, flags, data: data.subarray(0, (flags & TCP_PSH) ? Math.floor(random() * data.length) : 0),
+      }));
+    }
+    case 'udp':
+      expected.ignored++;
+      return eth(clientMac, ROUTER_MAC, g.udpPacket({ src: hs.client, dst: hs.server, sport: h.cport, dport: 443, data: data.subarray(0, 20 + Math.floor(random() * 200)) }));
+  }
+}
 
 /** Builds the capture in memory; same options, same bytes. */
 export function buildSyntheticCapture(opts: SyntheticCaptureOptions = {}): SyntheticCapture {
@@ -80,7 +134,8 @@ export function buildSyntheticCapture(opts: SyntheticCaptureOptions = {}): Synth
   const vlanShare = opts.vlanShare ?? 0.1;
   const start = opts.start ?? 1_700_000_000;
   const snaplen = opts.snaplen ?? 256;
-  const expected = { syn: 0, synAck: 0, reset: 0, icmpUnreachable: 0, arp: 0, ignored: 0 };
+  const ipv6Share = opts.ipv6Share ?? 0;
+  const expected = { syn: 0, synAck: 0, reset: 0, icmpUnreachable: 0, arp: 0, neighbour: 0, ignored: 0 };
   const pick = (n: number) => Math.floor(random() * n);
   const data = new Uint8Array(512);
   for (let i = 0; i < data.length; i++) data[i] = i & 0xff;
@@ -101,7 +156,9 @@ export function buildSyntheticCapture(opts: SyntheticCaptureOptions = {}): Synth
     const h = { client, server, cport: 32768 + pick(28000), sport: [80, 443, 22, 25][pick(4)], seq: Math.floor(random() * 2 ** 32) };
     const link: g.EthernetSpec = random() < vlanShare ? { vlans: [{ vid: 1 + pick(4094) }] } : {};
     let frame: Uint8Array;
-    switch (kind) {
+    if (ipv6Share > 0 && random() < ipv6Share) {
+      frame = ipv6Frame(kind, h, client & 0xff, server & 0xff, clientMac, serverMac, link, data, random, expected);
+    } else switch (kind) {
       case 'syn':
         frame = g.ethernet({ ...link, src: clientMac, dst: ROUTER_MAC }, ETHERTYPE_IPV4, g.tcpSyn(h));
         expected.syn++;
@@ -186,8 +243,7 @@ export function buildSyntheticCapture(opts: SyntheticCaptureOptions = {}): Synth
  * Bundles `contents` (TypeScript, imports relative to the repository root) with esbuild as
  * `make build` does and returns its exports. For timing code in its shipped form.
  */
-export function loadBundled<T>(contents: string): T {
-  const root = resolve(__dirname, '..');
+export function loadBundled<T>(contents: string, root = resolve(__dirname, '..')): T {
   const out = buildSync({
     stdin: { contents, resolveDir: root, loader: 'ts', sourcefile: 'bench-entry.ts' },
     bundle: true, platform: 'node', target: 'node20', format: 'cjs', write: false, logLevel: 'warning',
@@ -211,6 +267,29 @@ export function bundledPacketCode(): BundledPacketCode {
     "export { FrameDecoder } from './src/packet/dispatch'; export { forEachPacket } from './src/packet/pcapfile';",
   );
   return bundled;
+}
+
+/**
+ * FrameDecoder as it was at git revision `rev`, bundled the same way: its src/packet and
+ * src/net are taken from git into a temporary directory. For before/after figures in one run.
+ */
+export function baselineDecoder(rev: string): typeof FrameDecoderUnbundled {
+  const root = resolve(__dirname, '..');
+  const dir = mkdtempSync(join(tmpdir(), 'bs-bench-baseline-'));
+  try {
+    const tar = execFileSync('git', ['-C', root, 'archive', '--format=tar', rev, 'src/packet', 'src/net'], { maxBuffer: 64 << 20 });
+    execFileSync('tar', ['-x', '-C', dir], { input: tar });
+    return loadBundled<{ FrameDecoder: typeof FrameDecoderUnbundled }>("export { FrameDecoder } from './src/packet/dispatch';", dir).FrameDecoder;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The commit to compare against: BENCH_BASELINE, or where this branch left main. */
+function baselineRevision(): string {
+  const root = resolve(__dirname, '..');
+  const rev = process.env.BENCH_BASELINE ?? execFileSync('git', ['-C', root, 'merge-base', 'HEAD', 'main'], { encoding: 'utf8' }).trim();
+  return execFileSync('git', ['-C', root, 'rev-parse', '--short', rev], { encoding: 'utf8' }).trim();
 }
 
 export interface Timing {
@@ -336,26 +415,78 @@ function formatTable(rows: Timing[], reference: Timing): string {
 
 function checkCounts(stats: DecodeStats, capture: SyntheticCapture): void {
   const e = capture.expected;
-  const got = { syn: stats.syn, synAck: stats.synAck, reset: stats.reset, icmpUnreachable: stats.icmpUnreachable, arp: stats.arp, ignored: stats.ignored };
+  // A baseline decoder from before IPv6 has no neighbour counter.
+  const got = { syn: stats.syn, synAck: stats.synAck, reset: stats.reset, icmpUnreachable: stats.icmpUnreachable, arp: stats.arp, neighbour: stats.neighbour ?? 0, ignored: stats.ignored };
   for (const key of Object.keys(e) as (keyof typeof e)[]) {
     if (got[key] !== e[key]) throw new Error(`decoder counted ${key}=${got[key]}, capture holds ${e[key]}: the benchmark would time a broken decoder`);
   }
 }
 
+/** CPU time of this process in seconds: on a shared machine, unlike wall time, not inflated by waiting for a core. */
+function cpuSeconds(): number {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1e6;
+}
+
+interface Comparison {
+  a: Timing & { stats: DecodeStats };
+  b: Timing & { stats: DecodeStats };
+  /** Median CPU ns per packet over the rounds (the decoders allocate nothing, so little GC). */
+  cpuA: number;
+  cpuB: number;
+}
+
+/**
+ * Times decoders `a` and `b` over the same capture, alternating single rounds so that both see
+ * the same machine load: the best wall-clock round of each, and the median CPU time per packet.
+ */
+function compareDecoders(capture: SyntheticCapture, sink: Observations, rounds: number,
+  a: [string, typeof FrameDecoderUnbundled], b: [string, typeof FrameDecoderUnbundled]): Comparison {
+  let bestA: (Timing & { stats: DecodeStats }) | null = null;
+  let bestB: (Timing & { stats: DecodeStats }) | null = null;
+  const cpuA: number[] = [];
+  const cpuB: number[] = [];
+  const n = capture.offsets.length;
+  for (let round = 0; round < rounds; round++) {
+    let c0 = cpuSeconds();
+    const ta = timeDecoder(capture, sink, 1, a[0], a[1]);
+    cpuA.push(((cpuSeconds() - c0) * 1e9) / n);
+    c0 = cpuSeconds();
+    const tb = timeDecoder(capture, sink, 1, b[0], b[1]);
+    cpuB.push(((cpuSeconds() - c0) * 1e9) / n);
+    if (bestA === null || ta.seconds < bestA.seconds) bestA = ta;
+    if (bestB === null || tb.seconds < bestB.seconds) bestB = tb;
+  }
+  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+  return { a: bestA!, b: bestB!, cpuA: median(cpuA), cpuB: median(cpuB) };
+}
+
+const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+
 function main(): void {
   const packets = Number(process.argv[2] ?? 1_000_000);
   if (!(Number.isInteger(packets) && packets > 0)) throw new Error(`packet count '${process.argv[2]}': must be a positive integer`);
+  process.stdout.write(`load average at start: ${load()}\n`);
   const t0 = performance.now();
   const capture = buildSyntheticCapture({ packets });
+  const mixed = buildSyntheticCapture({ packets, ipv6Share: 0.5 });
   const built = (performance.now() - t0) / 1000;
-  const mb = capture.file.length / 1e6;
-  process.stdout.write(`synthetic capture: ${packets} frames, ${mb.toFixed(1)} MB, built in ${built.toFixed(1)} s\n`);
-  process.stdout.write(`mix: ${JSON.stringify(capture.expected)}\n\n`);
+  process.stdout.write(`synthetic captures: ${packets} frames each, IPv4 only ${(capture.file.length / 1e6).toFixed(1)} MB, ` +
+    `mixed (half IPv6) ${(mixed.file.length / 1e6).toFixed(1)} MB, built in ${built.toFixed(1)} s\n`);
+  process.stdout.write(`IPv4 mix: ${JSON.stringify(capture.expected)}\nmixed:    ${JSON.stringify(mixed.expected)}\n\n`);
 
   const sink = new NullObservations();
   const floor = timeMemoryFloor(capture);
-  const decoder = timeDecoder(capture, sink, 5);
+  const baselineRev = baselineRevision();
+  const Baseline = baselineDecoder(baselineRev);
+  const ab = compareDecoders(capture, sink, 15,
+    [`FrameDecoder at ${baselineRev} (before IPv6), IPv4`, Baseline], ['FrameDecoder, IPv4', bundledPacketCode().FrameDecoder]);
+  const before = ab.a;
+  const decoder = ab.b;
+  checkCounts(before.stats, capture);
   checkCounts(decoder.stats, capture);
+  const decoderMixed = timeDecoder(mixed, sink, 5, 'FrameDecoder, mixed IPv4/IPv6');
+  checkCounts(decoderMixed.stats, mixed);
   const file = timeFileDecode(capture, sink, 3);
   checkCounts(file.stats, capture);
   const engineCode = loadBundled<{ Engine: typeof EngineUnbundled; defaultEngineOptions: EngineOptions }>(
@@ -363,17 +494,22 @@ function main(): void {
   );
   let decisions = 0;
   const engine = new engineCode.Engine(engineCode.defaultEngineOptions, () => { decisions++; });
-  const withEngine = timeDecoder(capture, engine, 3, 'FrameDecoder + Engine (bundled)');
+  const withEngine = timeDecoder(capture, engine, 3, 'FrameDecoder + Engine (bundled), IPv4');
   checkCounts(withEngine.stats, capture);
   const unbundled = timeDecoder(capture, sink, 1, 'FrameDecoder under tsx (not shipped)', FrameDecoderUnbundled);
   const nodePcap = timeNodePcap(capture, 1);
-  process.stdout.write(formatTable([decoder, withEngine, file, unbundled, nodePcap, floor], nodePcap) + '\n');
+  process.stdout.write(formatTable([before, decoder, decoderMixed, withEngine, file, unbundled, nodePcap, floor], nodePcap) + '\n');
   process.stdout.write(`(engine: every server watched, ${decisions} decisions over the rounds, tables ${engine.outages.serverCount} servers / ${engine.outages.linkCount} links at the end)\n`);
 
   const ratio = withEngine.packetsPerSecond / nodePcap.packetsPerSecond;
+  const cost = ab.cpuB / ab.cpuA - 1;
   process.stdout.write(`\ntargets: >= 10x node-pcap: ${ratio >= 10 ? 'met' : 'MISSED'} (${ratio.toFixed(1)}x); ` +
     `>= 3 M packets/s: ${withEngine.packetsPerSecond >= 3e6 ? 'met' : 'MISSED'} (${(withEngine.packetsPerSecond / 1e6).toFixed(2)} M)` +
     ' (decode + engine)\n');
+  process.stdout.write(`IPv6 support costs the IPv4 decode path <= 10 %: ${cost <= 0.10 ? 'met' : 'MISSED'} ` +
+    `(${(cost * 100).toFixed(1)} %: ${ab.cpuA.toFixed(1)} -> ${ab.cpuB.toFixed(1)} CPU ns/packet, median of 15 interleaved rounds; ` +
+    `wall-clock best ${before.nsPerPacket.toFixed(1)} -> ${decoder.nsPerPacket.toFixed(1)} ns/packet)\n`);
+  process.stdout.write(`load average at end: ${load()}\n`);
 }
 
 if (require.main === module) main();

@@ -4,23 +4,37 @@
 import type { Decision } from './engine/decisions';
 import { Engine, defaultEngineOptions, type EngineOptions } from './engine/engine';
 import { FrameDecoder } from './packet/dispatch';
-import { forEachPacket } from './packet/pcapfile';
+import { forEachPacket, type CaptureInfo } from './packet/pcapfile';
 import type { DecodeStats } from './packet/stats';
 
 export { Engine, defaultEngineOptions, FrameDecoder, forEachPacket };
 export type { Decision, EngineOptions };
 
+export interface CaptureRun {
+  /** What the decoder counted. */
+  stats: DecodeStats;
+  /** What the file reader found (packets, skipped records, where a cut-short file ends). */
+  capture: CaptureInfo;
+  /** Packets stamped earlier than the one before them, given that one's time instead. */
+  timeClamped: number;
+}
+
 /**
  * Feeds every packet of a pcap/pcapng capture to `engine`, letting time pass by the capture's
- * timestamps; returns what the decoder counted. Throws CaptureFormatError on a broken file.
+ * timestamps, which never run backwards into the engine: a packet earlier than the one before
+ * it takes that one's time. Throws CaptureFormatError on a broken file.
  */
-export function runCapture(capture: Uint8Array, engine: Engine): DecodeStats {
+export function runCapture(capture: Uint8Array, engine: Engine): CaptureRun {
   const decoder = new FrameDecoder(engine);
-  forEachPacket(capture, (linktype, data, off, len, t) => {
+  let last = -Infinity;
+  let timeClamped = 0;
+  const info = forEachPacket(capture, (linktype, data, off, len, t) => {
+    if (t < last) { t = last; timeClamped++; }
+    last = t;
     engine.tick(t);
     decoder.frame(linktype, data, off, len, t);
   });
-  return decoder.stats;
+  return { stats: decoder.stats, capture: info, timeClamped };
 }
 
 /** Runs the engine over a pcap/pcapng capture and returns its decisions in order. */

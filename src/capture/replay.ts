@@ -6,8 +6,8 @@ import { Engine, defaultEngineOptions, type EngineOptions } from '../engine/engi
 import { engineOptionsFrom } from '../engine/from-config';
 import type { Decision } from '../engine/decisions';
 import { CaptureFormatError } from '../packet/pcapfile';
-import type { DecodeStats } from '../packet/stats';
-import { runCapture } from '../core';
+import { runCapture, type CaptureRun } from '../core';
+import { linktypeName } from '../packet/linktype';
 import { malformedTotal, MALFORMED_REASONS } from '../packet/stats';
 import { ConfigError, loadConfig } from '../config/validate';
 import { seedContacts } from '../engine/state';
@@ -77,9 +77,9 @@ export async function main(args: string[]): Promise<number> {
     if (out.length >= 256) flush(out);
   });
   seedContacts(engine, contacts, 0);
-  let s: DecodeStats;
+  let run: CaptureRun;
   try {
-    s = runCapture(bytes, engine);
+    run = runCapture(bytes, engine);
   } catch (err) {
     flush(out);
     if (err instanceof CaptureFormatError) {
@@ -90,12 +90,17 @@ export async function main(args: string[]): Promise<number> {
   }
   flush(out);
 
+  const s = run.stats;
   const lines = [
-    `${file}: ${s.frames} packets; ${s.syn} SYN, ${s.synAck} SYN/ACK, ${s.reset} RST, ${s.icmpUnreachable} ICMP unreachable, ${s.arp} ARP, ${s.ignored} other, ${s.fragments} fragments, ${malformedTotal(s)} malformed`,
+    `${file}: ${s.frames} packets; ${s.syn} SYN, ${s.synAck} SYN/ACK, ${s.reset} RST, ${s.icmpUnreachable} ICMP unreachable, ${s.arp} ARP, ${s.neighbour} ND, ${s.ignored} other, ${s.fragments} fragments, ${malformedTotal(s)} malformed`,
   ];
   for (const [reason, n] of Object.entries(s.malformed)) {
     if (n > 0) lines.push(`  malformed: ${n} × ${MALFORMED_REASONS[reason as keyof typeof MALFORMED_REASONS]}`);
   }
+  for (const [type, n] of Object.entries(s.unsupportedLinktypes)) {
+    lines.push(`  not decoded: ${n} × unsupported link type ${type}${linktypeName(Number(type)).startsWith('linktype') ? '' : ` (${linktypeName(Number(type))})`}`);
+  }
+  lines.push(...captureWarnings(file, run));
   lines.push(`decisions: ${['down', 'attempt', 'recovered', 'notify', 'expired'].map((e) => `${counts[e] ?? 0} ${e}`).join(', ')}`);
   const still = engine.outageList();
   for (const o of still) {
@@ -104,7 +109,22 @@ export async function main(args: string[]): Promise<number> {
   }
   if (engine.syns.pending > 0) lines.push(`SYNs still unanswered at end of capture (younger than syn_timeout ${options.synTimeout} s): ${engine.syns.pending}`);
   process.stderr.write(lines.join('\n') + '\n');
-  return 0;
+  // As tcpdump: a file cut short is read up to the cut, and only an empty read is an error.
+  return run.capture.cutShort !== null && run.capture.packets === 0 ? 2 : 0;
+}
+
+/** What the file reader and the clock had to put right, one line each; none for a sound file. */
+function captureWarnings(file: string, run: CaptureRun): string[] {
+  const c = run.capture;
+  const lines: string[] = [];
+  const unit = c.format === 'pcap' && c.interfaces[0]?.tsresol === 9 ? 'nanoseconds >= 1,000,000,000' : 'microseconds >= 1,000,000';
+  if (c.invalidTimestamps > 0) lines.push(`warning: ${c.invalidTimestamps} record${c.invalidTimestamps === 1 ? '' : 's'} with an invalid timestamp (${unit}) skipped`);
+  if (run.timeClamped > 0) lines.push(`warning: ${run.timeClamped} packet${run.timeClamped === 1 ? '' : 's'} stamped earlier than the one before: given that one's time`);
+  if (c.caplenClamped > 0) lines.push(`warning: ${c.caplenClamped} record${c.caplenClamped === 1 ? '' : 's'} longer than the snap length: cut to it`);
+  if (c.cutShort !== null) {
+    lines.push(`warning: ${file}: capture cut short at byte ${c.cutShort.offset} (${c.cutShort.message.replace(/^byte \d+: /, '')}); ${c.packets === 0 ? 'nothing could be read' : `read the ${c.packets} packet${c.packets === 1 ? '' : 's'} before it`}`);
+  }
+  return lines;
 }
 
 /** One decision as a JSON line; times rounded to the microsecond a capture carries. */

@@ -49,7 +49,7 @@ export function formatStatus(r: StatusReport): string {
   const ob = r.outbox;
   lines.push(`Outbox: ${ob.queued} queued, ${ob.sending} sending, ${ob.sent} sent, ${ob.failed} failed, ${ob.retries} retries`);
   const p = r.packets;
-  lines.push(`Packets: ${p.frames} (${p.syn} SYN, ${p.synAck} SYN/ACK, ${p.reset} RST, ${p.icmpUnreachable} ICMP unreachable, ${p.arp} ARP)`);
+  lines.push(`Packets: ${p.frames} (${p.syn} SYN, ${p.synAck} SYN/ACK, ${p.reset} RST, ${p.icmpUnreachable} ICMP unreachable, ${p.arp} ARP, ${p.neighbour} ND)`);
   for (const c of r.captures) {
     lines.push(`Capture ${c.interface} (${c.role} side): ${c.received} received, ${c.dropped} dropped by pcap, ${c.ifDropped} by the interface`);
   }

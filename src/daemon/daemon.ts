@@ -10,7 +10,7 @@ import { Engine } from '../engine/engine';
 import { engineOptionsFrom } from '../engine/from-config';
 import { ForwardingObservations, type Observations } from '../net/observations';
 import { exportState, importState, seedContacts } from '../engine/state';
-import { createDecodeStats, type DecodeStats } from '../packet/stats';
+import { addDecodeStats, createDecodeStats, type DecodeStats } from '../packet/stats';
 import { ControlServer } from '../control/socket';
 import { SnapshotStore } from '../control/snapshot';
 import type { StatusReport } from '../control/status';
@@ -186,7 +186,7 @@ export class Daemon {
     for (const inputs of this.inputs) {
       const s = inputs.stats();
       captures.push(...s.captures);
-      for (const p of s.packets) addStats(packets, p);
+      for (const p of s.packets) addDecodeStats(packets, p);
       Object.assign(extra, s.extra);
     }
     const ob = this.outbox?.stats();
@@ -284,16 +284,6 @@ export function describeDecision(d: Decision): string {
     case 'recovered': return `server ${d.server} is back (${d.cause})`;
     case 'notify': return `telling ${d.client}${d.contact ? ` <${d.contact}>` : ''} that ${d.server} is back`;
     case 'expired': return `client ${d.client} no longer waits for ${d.server} (${d.cause})`;
-  }
-}
-
-function addStats(into: DecodeStats, from: DecodeStats): void {
-  for (const key of Object.keys(from) as (keyof DecodeStats)[]) {
-    if (key === 'malformed') {
-      for (const m of Object.keys(from.malformed) as (keyof DecodeStats['malformed'])[]) into.malformed[m] += from.malformed[m];
-    } else {
-      into[key] += from[key];
-    }
   }
 }
 

@@ -22,3 +22,10 @@ export function pseudoHeaderSum(src: number, dst: number, protocol: number, leng
   while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
   return sum;
 }
+
+/** Sum of the IPv6 pseudo-header (RFC 8200 section 8.1) over 16-byte addresses. */
+export function pseudoHeaderSum6(src: Uint8Array, dst: Uint8Array, nextHeader: number, length: number): number {
+  let sum = onesSum(src, 0, 16) + onesSum(dst, 0, 16) + (length >>> 16) + (length & 0xffff) + nextHeader;
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return sum;
+}

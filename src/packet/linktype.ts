@@ -8,8 +8,11 @@ export const DLT_RAW_12 = 12;
 export const DLT_RAW_14 = 14;
 export const LINKTYPE_LINUX_SLL = 113;
 export const LINKTYPE_LINUX_SLL2 = 276;
+/** Raw IP of one version only: every frame starts with an IPv4 (228) or IPv6 (229) header. */
+export const LINKTYPE_IPV4 = 228;
+export const LINKTYPE_IPV6 = 229;
 
-/** True for the link types whose frames start directly with the IP header. */
+/** True for the link types whose frames start with an IP header of either version. */
 export function isRawIp(linktype: number): boolean {
   return linktype === LINKTYPE_RAW || linktype === DLT_RAW_12 || linktype === DLT_RAW_14;
 }
@@ -17,7 +20,7 @@ export function isRawIp(linktype: number): boolean {
 /** True when FrameDecoder understands frames of this link type. */
 export function isSupportedLinktype(linktype: number): boolean {
   return linktype === LINKTYPE_ETHERNET || linktype === LINKTYPE_LINUX_SLL ||
-    linktype === LINKTYPE_LINUX_SLL2 || isRawIp(linktype);
+    linktype === LINKTYPE_LINUX_SLL2 || isRawIp(linktype) || linktype === LINKTYPE_IPV4 || linktype === LINKTYPE_IPV6;
 }
 
 /** A readable name for logs and errors, e.g. "LINUX_SLL2 (276)". */
@@ -29,6 +32,8 @@ export function linktypeName(linktype: number): string {
     case DLT_RAW_14: return 'RAW (14)';
     case LINKTYPE_LINUX_SLL: return 'LINUX_SLL (113)';
     case LINKTYPE_LINUX_SLL2: return 'LINUX_SLL2 (276)';
+    case LINKTYPE_IPV4: return 'IPV4 (228)';
+    case LINKTYPE_IPV6: return 'IPV6 (229)';
     default: return `linktype ${linktype}`;
   }
 }

@@ -1,9 +1,12 @@
 // Reads classic pcap and pcapng capture files held in memory, calling back once per packet
 // with offsets into the file buffer: no copy and no object per packet. A file whose
 // structure is broken throws CaptureFormatError naming the byte offset; the packets before
-// it have been delivered by then.
+// it have been delivered by then. A file that ends inside a record (cut short, as when the
+// disk filled or tcpdump was killed) is read up to the cut, which `cutShort` reports, as
+// libpcap does. Like libpcap, a record whose fraction of a second is out of range is skipped
+// (counted), and a captured length above the snap length is cut to it.
 import {
-  DEFAULT_TSRESOL, IF_NAME, IF_TSOFFSET, IF_TSRESOL, OPT_ENDOFOPT, PCAPNG_BYTE_ORDER_MAGIC,
+  DEFAULT_SNAPLEN, DEFAULT_TSRESOL, IF_NAME, IF_TSOFFSET, IF_TSRESOL, OPT_ENDOFOPT, PCAPNG_BYTE_ORDER_MAGIC,
   PCAPNG_EPB, PCAPNG_IDB, PCAPNG_OPB, PCAPNG_SHB, PCAPNG_SPB, PCAP_FILE_HEADER_LEN,
   PCAP_MAGIC_MICRO, PCAP_MAGIC_NANO, PCAP_RECORD_HEADER_LEN, TSRESOL_POW2, utf8Decode,
 } from './pcapformat';
@@ -42,7 +45,14 @@ export interface CaptureInfo {
   interfaces: CaptureInterface[];
   /** pcapng sections (1 for classic pcap). */
   sections: number;
+  /** Packets delivered. */
   packets: number;
+  /** pcap records skipped because their microseconds (nanoseconds) were >= 10^6 (10^9). */
+  invalidTimestamps: number;
+  /** Records whose captured length was above the snap length, delivered cut to it. */
+  caplenClamped: number;
+  /** Where and why reading stopped early when the file ends inside a record; null when whole. */
+  cutShort: CaptureFormatError | null;
 }
 
 export type PacketCallback = (linktype: number, data: Uint8Array, off: number, len: number, t: number, iface: number) => void;
@@ -81,26 +91,40 @@ function readPcap(bytes: Uint8Array, view: DataView, onPacket: PacketCallback): 
   // The upper bits of the link type field carry FCS information, not the type.
   const linktype = view.getUint32(20, le) & 0xffff;
   const info: CaptureInfo = {
-    format: 'pcap', bigEndian: !le, sections: 1, packets: 0,
+    ...emptyInfo('pcap', !le), sections: 1,
     interfaces: [{ linktype, snaplen, tsresol: fracPerSecond === 1e6 ? 6 : 9, tsoffset: 0, name: '' }],
   };
+  // libpcap's rule: a snap length of 0 or above its maximum means the maximum.
+  const keep = snaplen === 0 || snaplen > DEFAULT_SNAPLEN ? DEFAULT_SNAPLEN : snaplen;
   let pos = PCAP_FILE_HEADER_LEN;
   while (pos < size) {
     if (size - pos < PCAP_RECORD_HEADER_LEN) {
-      throw new CaptureFormatError(pos, `truncated packet record header: ${PCAP_RECORD_HEADER_LEN} bytes needed, ${size - pos} left (file cut short?)`);
+      info.cutShort = new CaptureFormatError(pos, `truncated packet record header: ${PCAP_RECORD_HEADER_LEN} bytes needed, ${size - pos} left (file cut short)`);
+      break;
     }
     const sec = view.getUint32(pos, le);
     const frac = view.getUint32(pos + 4, le);
     const caplen = view.getUint32(pos + 8, le);
     const data = pos + PCAP_RECORD_HEADER_LEN;
-    if (caplen > size - data) {
-      throw new CaptureFormatError(pos, `truncated packet record: captured length ${caplen} but ${size - data} bytes left (file cut short or record corrupt)`);
+    if (caplen > DEFAULT_SNAPLEN && caplen > snaplen) {
+      throw new CaptureFormatError(pos, `invalid captured length ${caplen}: above the file's snap length ${snaplen} and the ${DEFAULT_SNAPLEN} any link type allows (record corrupt)`);
     }
-    info.packets++;
-    onPacket(linktype, bytes, data, caplen, sec + frac / fracPerSecond, 0);
+    if (caplen > size - data) {
+      info.cutShort = new CaptureFormatError(pos, `truncated packet record: captured length ${caplen} but ${size - data} bytes left (file cut short)`);
+      break;
+    }
     pos = data + caplen;
+    if (frac >= fracPerSecond) { info.invalidTimestamps++; continue; }
+    let len = caplen;
+    if (len > keep) { len = keep; info.caplenClamped++; }
+    info.packets++;
+    onPacket(linktype, bytes, data, len, sec + frac / fracPerSecond, 0);
   }
   return info;
+}
+
+function emptyInfo(format: CaptureInfo['format'], bigEndian: boolean): CaptureInfo {
+  return { format, bigEndian, interfaces: [], sections: 0, packets: 0, invalidTimestamps: 0, caplenClamped: 0, cutShort: null };
 }
 
 /** Per-interface timestamp conversion, prepared once per IDB. */
@@ -147,14 +171,15 @@ function clockTime(clock: Clock, high: number, low: number): number {
 
 function readPcapng(bytes: Uint8Array, view: DataView, onPacket: PacketCallback): CaptureInfo {
   const size = bytes.length;
-  const info: CaptureInfo = { format: 'pcapng', bigEndian: false, sections: 0, packets: 0, interfaces: [] };
+  const info = emptyInfo('pcapng', false);
   const clocks: Clock[] = [];
   let le = true;
   let sectionBase = 0;
   let pos = 0;
   while (pos < size) {
     if (size - pos < 12) {
-      throw new CaptureFormatError(pos, `truncated block header: 12 bytes needed, ${size - pos} left (file cut short?)`);
+      info.cutShort = new CaptureFormatError(pos, `truncated block header: 12 bytes needed, ${size - pos} left (file cut short)`);
+      break;
     }
     const typeLE = view.getUint32(pos, true);
     if (typeLE === PCAPNG_SHB) {
@@ -174,7 +199,8 @@ function readPcapng(bytes: Uint8Array, view: DataView, onPacket: PacketCallback)
       throw new CaptureFormatError(pos + 4, `bad block length ${blockLen} for block type 0x${type.toString(16)} (must be >= 12 and a multiple of 4)`);
     }
     if (blockLen > size - pos) {
-      throw new CaptureFormatError(pos, `truncated block: type 0x${type.toString(16)} says ${blockLen} bytes, ${size - pos} left (file cut short?)`);
+      info.cutShort = new CaptureFormatError(pos, `truncated block: type 0x${type.toString(16)} says ${blockLen} bytes, ${size - pos} left (file cut short)`);
+      break;
     }
     const trailer = view.getUint32(pos + blockLen - 4, le);
     if (trailer !== blockLen) {
@@ -202,11 +228,13 @@ function readPcapng(bytes: Uint8Array, view: DataView, onPacket: PacketCallback)
       if (index >= info.interfaces.length) {
         throw new CaptureFormatError(body, `packet for interface ${id}, but the section describes only ${info.interfaces.length - sectionBase}`);
       }
-      const caplen = view.getUint32(body + 12, le);
+      let caplen = view.getUint32(body + 12, le);
       const data = body + 20;
       if (caplen > bodyEnd - data) {
         throw new CaptureFormatError(body + 12, `captured length ${caplen} exceeds the ${bodyEnd - data} bytes left in the packet block`);
       }
+      const snaplen = info.interfaces[index].snaplen;
+      if (snaplen > 0 && caplen > snaplen) { caplen = snaplen; info.caplenClamped++; }
       const t = clockTime(clocks[index], view.getUint32(body + 4, le), view.getUint32(body + 8, le));
       info.packets++;
       onPacket(info.interfaces[index].linktype, bytes, data, caplen, t, index);

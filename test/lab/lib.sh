@@ -11,17 +11,20 @@
 # The router's client side is a bridge, so one capture on br0 sees every client. MACs are 02:00
 # followed by the interface's IPv4 address in hex (the server is 02:00:c6:33:64:0a), so captures
 # read the same on every run. IPv6 is off in the lab (no router solicitations or MLD reports in
-# captures); set LAB_IPV6=1 to keep it. Hosts compute their own TCP checksums (veth offload off).
+# captures); set LAB_IPV6=1 for a dual-stack lab: the same hosts also get 2001:db8:1::(10+N)/64
+# (clients), 2001:db8:1::1 and 2001:db8:2::1 (router, forwarding IPv6), 2001:db8:2::10/64
+# (server), documentation prefixes (RFC 3849), without duplicate address detection so they are
+# usable at once. Hosts compute their own TCP checksums (veth offload off).
 #
 # Functions (TAG: lowercase letters/digits, dash-separated; ROLE: c r s cN):
 #   lab_up TAG                 build client c, router r, server s (removing leftovers of TAG)
 #   lab_add_client TAG N       add client cN, 192.0.2.(10+N)
-#   lab_fast_neigh TAG [K=V..] shorten the router's ARP timers, print what changed
+#   lab_fast_neigh TAG [K=V..] shorten the router's ARP (and with LAB_IPV6=1, ND) timers, print what changed
 #   lab_server_http TAG [PORT] "real server" page in the server namespace (default port 80)
 #   lab_server_gone TAG [addr|link] / lab_server_back TAG
 #   lab_server_silent TAG PORT / lab_server_answering TAG PORT
 #   lab_exec TAG ROLE CMD...   lab_spawn TAG ROLE NAME CMD...   lab_stop TAG NAME [SIG]
-#   lab_ns / lab_addr TAG ROLE    lab_log TAG NAME    lab_show TAG
+#   lab_ns / lab_addr / lab_addr6 TAG ROLE    lab_log TAG NAME    lab_show TAG
 #   lab_down TAG               lab_down_all (for: trap lab_down_all EXIT)
 #   lab_run_claim              lab_sweep    lab_run_leftovers [RUN]    lab_remove_run [RUN]
 #
@@ -47,6 +50,12 @@ LAB_ROUTER_CLIENT_IP=192.0.2.1
 LAB_ROUTER_SERVER_IP=198.51.100.1
 LAB_SERVER_IP=198.51.100.10
 LAB_PREFIX=24
+# With LAB_IPV6=1 (clients: $LAB_CLIENT_NET6::(10+N)).
+LAB_CLIENT_NET6=2001:db8:1
+LAB_ROUTER_CLIENT_IP6=2001:db8:1::1
+LAB_ROUTER_SERVER_IP6=2001:db8:2::1
+LAB_SERVER_IP6=2001:db8:2::10
+LAB_PREFIX6=64
 # Neighbour settings lab_fast_neigh applies to the router's br0 and s0 unless overridden.
 # gc_stale_time is left alone: the kernel only garbage-collects above gc_thresh1 (128 entries),
 # which a lab of a few hosts never reaches, so it changes nothing here.
@@ -114,11 +123,27 @@ _lab_mac() {
 _lab_client_n() { local n=${1#c}; echo "${n:-0}"; }
 
 _lab_client_ip() { echo "$LAB_CLIENT_NET.$((10 + $1))"; }
+_lab_client_ip6() { echo "$LAB_CLIENT_NET6::$((10 + $1))"; }
+
+_lab_ipv6() { [ "${LAB_IPV6:-0}" = 1 ]; }
+
+# _lab_addr6_add NS DEV ADDR/PREFIX: an IPv6 address usable at once (no duplicate address detection).
+_lab_addr6_add() { ip -n "$1" -6 addr add "$3" dev "$2" nodad; }
 
 # lab_ns TAG ROLE: the namespace name of ROLE.
 lab_ns() {
   _lab_check_tag "${1-}" && _lab_check_role "${2-}" || return
   _lab_name "$1" "$2"
+}
+
+# lab_addr6 TAG ROLE: the IPv6 lab address of ROLE (LAB_IPV6=1; the router: its client side).
+lab_addr6() {
+  _lab_check_tag "${1-}" && _lab_check_role "${2-}" || return
+  case $2 in
+    r) echo "$LAB_ROUTER_CLIENT_IP6" ;;
+    s) echo "$LAB_SERVER_IP6" ;;
+    *) _lab_client_ip6 "$(_lab_client_n "$2")" ;;
+  esac
 }
 
 # lab_addr TAG ROLE: the lab address of ROLE (the router: its client-side address).
@@ -169,6 +194,21 @@ _lab_attach_client() {
   ip -n "$ns" addr add "$ip/$LAB_PREFIX" dev eth0 || return
   ip -n "$ns" link set eth0 up || return
   ip -n "$ns" route add default via "$LAB_ROUTER_CLIENT_IP" || return
+  if _lab_ipv6; then
+    _lab_addr6_add "$ns" eth0 "$(_lab_client_ip6 "$n")/$LAB_PREFIX6" &&
+      ip -n "$ns" -6 route add default via "$LAB_ROUTER_CLIENT_IP6" || return
+  fi
+}
+
+# The router's and the server's IPv6 side of a dual-stack lab (LAB_IPV6=1).
+_lab_ipv6_up() {
+  local r=bs-$1-r s=bs-$1-s
+  _lab_ipv6 || return 0
+  ip netns exec "$r" sysctl -qw net.ipv6.conf.all.forwarding=1 >/dev/null &&
+    _lab_addr6_add "$r" br0 "$LAB_ROUTER_CLIENT_IP6/$LAB_PREFIX6" &&
+    _lab_addr6_add "$r" s0 "$LAB_ROUTER_SERVER_IP6/$LAB_PREFIX6" &&
+    _lab_addr6_add "$s" eth0 "$LAB_SERVER_IP6/$LAB_PREFIX6" &&
+    ip -n "$s" -6 route add default via "$LAB_ROUTER_SERVER_IP6"
 }
 
 # lab_up TAG: build the lab (client c, router r, server s). Removes leftovers of TAG in this
@@ -195,6 +235,7 @@ lab_up() {
     ip -n "$s" addr add "$LAB_SERVER_IP/$LAB_PREFIX" dev eth0 &&
     ip -n "$s" link set eth0 up &&
     ip -n "$s" route add default via "$LAB_ROUTER_SERVER_IP" &&
+    _lab_ipv6_up "$tag" &&
     _lab_attach_client "$tag" 0
   }; then
     _lab_err "lab_up $tag: building the lab failed (see the message above); removing what was built"
@@ -243,13 +284,17 @@ lab_fast_neigh() {
     fi
     want[${kv%%=*}]=${kv#*=}
   done
+  local family families=(ipv4)
+  _lab_ipv6 && families+=(ipv6)
+  for family in "${families[@]}"; do
   for dev in br0 s0; do
     for key in base_reachable_time_ms delay_first_probe_time gc_stale_time retrans_time_ms ucast_solicit mcast_solicit app_solicit unres_qlen; do
       [ -n "${want[$key]+set}" ] || continue
-      old=$(ip netns exec "$r" sysctl -n "net.ipv4.neigh.$dev.$key") || return
-      ip netns exec "$r" sysctl -qw "net.ipv4.neigh.$dev.$key=${want[$key]}" >/dev/null || return
-      echo "$r net.ipv4.neigh.$dev.$key $old -> ${want[$key]}"
+      old=$(ip netns exec "$r" sysctl -n "net.$family.neigh.$dev.$key") || return
+      ip netns exec "$r" sysctl -qw "net.$family.neigh.$dev.$key=${want[$key]}" >/dev/null || return
+      echo "$r net.$family.neigh.$dev.$key $old -> ${want[$key]}"
     done
+  done
   done
   for key in "${!want[@]}"; do
     case $key in base_reachable_time_ms|delay_first_probe_time|gc_stale_time|retrans_time_ms|ucast_solicit|mcast_solicit|app_solicit|unres_qlen) ;;
@@ -358,10 +403,12 @@ http.createServer((req, res) => {
     req.socket.localAddress + " port " + port + " answered " + req.method + " " + req.url + " from " + req.socket.remoteAddress + "</p>\n";
   res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "connection": "close" });
   res.end(body);
-}).listen(port, "0.0.0.0", () => console.log("listening on port " + port));
+}).listen(port, process.argv[2], () => console.log("listening on port " + port));
 '
-  local pid i
-  pid=$(lab_spawn "$tag" s "http-$port" "$LAB_NODE" -e "$js" "$port") || return
+  local pid i host=0.0.0.0
+  # "::" takes IPv4 too (dual-stack socket).
+  _lab_ipv6 && host=::
+  pid=$(lab_spawn "$tag" s "http-$port" "$LAB_NODE" -e "$js" "$port" "$host") || return
   # Wait by asking the server's own socket table: no packet leaves, so no ARP cache is touched.
   for ((i = 0; i < 100; i++)); do
     if ip netns exec "$s" ss -Hltn "sport = :$port" 2>/dev/null | grep -q .; then return 0; fi
@@ -399,7 +446,10 @@ lab_server_back() {
   _lab_ns_exists "$s" || { _lab_err "lab_server_back $tag: no lab $tag; run lab_up $tag first"; return 1; }
   ip -n "$s" link set eth0 up &&
     ip -n "$s" addr replace "$LAB_SERVER_IP/$LAB_PREFIX" dev eth0 &&
-    ip -n "$s" route replace default via "$LAB_ROUTER_SERVER_IP"
+    ip -n "$s" route replace default via "$LAB_ROUTER_SERVER_IP" || return
+  _lab_ipv6 || return 0
+  ip -n "$s" -6 addr replace "$LAB_SERVER_IP6/$LAB_PREFIX6" dev eth0 nodad &&
+    ip -n "$s" -6 route replace default via "$LAB_ROUTER_SERVER_IP6"
 }
 
 # lab_server_silent TAG PORT: the server drops incoming TCP to PORT (nftables in its own

@@ -63,8 +63,8 @@ test('RST from the server: reset with server = sender; SYN+RST counts as reset',
   }
 });
 
-test('other traffic is ignored and counted: data, FIN, UDP, echo, IPv6, 802.3, LLDP', () => {
-  const ipv6 = new Uint8Array(40); ipv6[0] = 0x60;
+test('other traffic is ignored and counted: data, FIN, UDP, echo, IPv6 UDP, 802.3, LLDP', () => {
+  const ipv6 = g.udpPacket({ src: '2001:db8::1', dst: '2001:db8::2', sport: 1, dport: 2 });
   const frames: [string, number, Uint8Array][] = [
     ['ACK', 1, eth(g.tcpData({ src: CLIENT, dst: SERVER, sport: 40000, dport: 80, seq: 1, ack: 2 }))],
     ['FIN', 1, eth(g.tcpData({ src: CLIENT, dst: SERVER, sport: 40000, dport: 80, flags: TCP_FIN | TCP_ACK }))],
@@ -266,13 +266,31 @@ test('malformed headers are counted under their reason', () => {
     ['quoted IHL 3', 1, eth(edit((b) => { b[28] = 0x43; }, quoted)), 'badQuotedHeader'],
     ['quoted IHL 15 beyond the message', 1, eth(edit((b) => { b[28] = 0x4f; }, quoted)), 'truncatedQuotedHeader'],
     ['VLAN tag cut', 1, g.ethernet({}, 0x8100, Uint8Array.of(0, 1)), 'truncatedLinkHeader'],
-    ['unknown link type', 105, eth(syn), 'unknownLinktype'],
   ];
   for (const [name, linktype, frame, reason] of cases) {
     const { seen, stats } = decodeOne(linktype, frame);
     assert.equal(countedAs(stats), [`malformed.${reason}`], name);
     assert.is(seen.length, 0, name);
   }
+});
+
+test('a link type the decoder does not read is counted by type, not as malformed', () => {
+  const sink = new RecordingObservations();
+  const decoder = new FrameDecoder(sink);
+  const syn = eth(g.tcpSyn(hs));
+  for (const linktype of [105, 105, 127, 1]) decoder.frame(linktype, syn, 0, syn.length, T);
+  assert.equal(countedAs(decoder.stats), ['syn', 'unsupportedLink']);
+  assert.is(decoder.stats.unsupportedLink, 3);
+  assert.equal(decoder.stats.unsupportedLinktypes, { 105: 2, 127: 1 });
+  assert.is(malformedTotal(decoder.stats), 0);
+  assert.is(decodeOutcomes(decoder.stats), 4);
+});
+
+test('LINKTYPE_IPV4 (228) is raw IPv4 only: a version 6 header there is malformed', () => {
+  const syn = g.tcpSyn(hs);
+  assert.equal(decodeOne(228, syn, T).seen, [{ ...SYN_FIELDS, clientMac: 0 }]);
+  const v6 = g.tcpSyn({ ...hs, client: '2001:db8::a', server: '2001:db8::b' });
+  assert.equal(countedAs(decodeOne(228, v6).stats), ['malformed.badIpVersion']);
 });
 
 test('a mixed batch: every frame counted exactly once, one observation per interesting frame', () => {
@@ -299,6 +317,21 @@ test('an outgoing SLL/SLL2 frame names our own interface, so it gives no client 
   assert.is(out2.seen[0].kind === 'syn' && out2.seen[0].clientMac, 0);
   const in1 = decodeOne(113, g.sll({ addr: '02:00:00:00:00:ee' }, 0x0800, g.tcpSyn(hs)));
   assert.is(in1.seen[0].kind === 'syn' && in1.seen[0].clientMac, mac('02:00:00:00:00:ee'));
+});
+
+test('an ICMP error the router sent itself (outgoing SLL/SLL2) carries the router\'s own MAC as reporter MAC', () => {
+  const error = g.icmpUnreachable({ reporter: ROUTER, original: g.tcpSyn(hs) });
+  const ROUTER_MAC = '02:00:c0:00:02:01';
+  for (const [name, linktype, frame] of [
+    ['SLL outgoing', 113, g.sll({ packetType: SLL_OUTGOING, addr: ROUTER_MAC }, 0x0800, error)],
+    ['SLL2 outgoing', 276, g.sll2({ packetType: SLL_OUTGOING, addr: ROUTER_MAC }, 0x0800, error)],
+    ['SLL2 incoming', 276, g.sll2({ addr: ROUTER_MAC }, 0x0800, error)],
+  ] as const) {
+    const { seen } = decodeOne(linktype, frame);
+    assert.is(seen[0].kind === 'icmpUnreachable' && seen[0].reporterMac, mac(ROUTER_MAC), name);
+  }
+  const none = decodeOne(113, g.sll({ packetType: SLL_OUTGOING }, 0x0800, error));
+  assert.is(none.seen[0].kind === 'icmpUnreachable' && none.seen[0].reporterMac, 0, 'no address in the header');
 });
 
 test.run();

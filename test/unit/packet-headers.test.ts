@@ -15,6 +15,11 @@ import * as tcp from '../../src/packet/tcp';
 import * as udp from '../../src/packet/udp';
 import { onesSum, pseudoHeaderSum } from '../../src/packet/checksum';
 import { isRawIp, isSupportedLinktype, linktypeName } from '../../src/packet/linktype';
+import * as ipv6 from '../../src/packet/ipv6';
+import * as ipv6ext from '../../src/packet/ipv6ext';
+import * as icmp6 from '../../src/packet/icmp6';
+import * as nd from '../../src/packet/nd';
+import { formatIPv6 } from '../../src/net/ipv6';
 
 const CLIENT = '192.0.2.10';
 const SERVER = '198.51.100.20';
@@ -205,12 +210,33 @@ test('icmp: destination unreachable quotes the original header and 8 bytes, chec
   assert.is(icmp.UNREACH_CODE_NAMES[icmp.UNREACH_ADMIN_PROHIBITED], 'communication administratively prohibited');
 });
 
+test('IPv6 header, extension headers, ICMPv6 and ND accessors read what the generators wrote', () => {
+  const extensions: g.ExtensionHeader[] = [{ type: 'hop-by-hop', length: 16 }, { type: 'ah' }, { type: 'fragment', offset: 7, more: true, id: 0xdeadbeef }];
+  const p = g.ipv6Packet({ src: '2001:db8::1', dst: '2001:db8::2', nextHeader: 6, hopLimit: 33, trafficClass: 0xb8, flowLabel: 0x12345, extensions }, new Uint8Array(4));
+  assert.equal([ipv6.version(p, 0), ipv6.trafficClass(p, 0), ipv6.flowLabel(p, 0), ipv6.hopLimit(p, 0), ipv6.payloadLength(p, 0)], [6, 0xb8, 0x12345, 33, 16 + 16 + 8 + 4]);
+  assert.equal([formatIPv6(p, ipv6.srcOffset(0)), formatIPv6(p, ipv6.dstOffset(0))], ['2001:db8::1', '2001:db8::2']);
+  assert.is(ipv6.nextHeader(p, 0), ipv6ext.IPPROTO_HOPOPTS);
+  assert.equal([ipv6ext.headerLength(ipv6ext.IPPROTO_HOPOPTS, p, 40), ipv6ext.nextHeader(p, 40)], [16, ipv6ext.IPPROTO_AH]);
+  assert.equal([ipv6ext.headerLength(ipv6ext.IPPROTO_AH, p, 56), ipv6ext.nextHeader(p, 56)], [16, ipv6ext.IPPROTO_FRAGMENT]);
+  assert.equal([ipv6ext.fragmentOffset(p, 72), ipv6ext.moreFragments(p, 72), ipv6ext.fragmentId(p, 72), ipv6ext.nextHeader(p, 72)], [7, true, 0xdeadbeef, 6]);
+  assert.is(ipv6.payloadEnd(p, 0, p.length + 20), p.length, 'padding after the payload is not the packet');
+  const na = g.neighbourAdvertisement({ src: '2001:db8::2', targetMac: '02:00:00:00:00:02', router: true, solicited: false });
+  assert.equal([icmp6.type(na, 40), icmp6.code(na, 40), nd.advertFlags(na, 40)], [icmp6.ICMP6_NEIGHBOUR_ADVERT, 0, nd.NA_FLAG_ROUTER | nd.NA_FLAG_OVERRIDE]);
+  const opt = nd.optionsOffset(40);
+  assert.equal([nd.optionType(na, opt), nd.optionLength(na, opt), formatIPv6(na, nd.targetOffset(40))], [nd.ND_OPT_TARGET_LINK_ADDR, 8, '2001:db8::2']);
+  assert.is(formatIPv6(g.solicitedNodeMulticast('2001:db8::abcd:1234')), 'ff02::1:ffcd:1234');
+  assert.is(g.ipv6MulticastMac('ff02::1:ffcd:1234'), 0x3333ffcd1234);
+  assert.is(icmp6.UNREACH6_CODE_NAMES[icmp6.UNREACH6_ADDRESS], 'address unreachable');
+});
+
 test('linktype: raw variants, support and names', () => {
   for (const lt of [101, 12, 14]) assert.ok(isRawIp(lt), String(lt));
   assert.not.ok(isRawIp(1));
-  for (const lt of [1, 101, 12, 14, 113, 276]) assert.ok(isSupportedLinktype(lt), String(lt));
+  for (const lt of [1, 101, 12, 14, 113, 276, 228, 229]) assert.ok(isSupportedLinktype(lt), String(lt));
+  assert.not.ok(isRawIp(228) || isRawIp(229), 'one version only: not the either-version raw link');
   assert.not.ok(isSupportedLinktype(105));
   assert.is(linktypeName(276), 'LINUX_SLL2 (276)');
+  assert.is(linktypeName(229), 'IPV6 (229)');
   assert.is(linktypeName(999), 'linktype 999');
 });
 

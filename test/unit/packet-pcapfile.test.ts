@@ -1,6 +1,7 @@
 // Capture files: what writePcap/writePcapng write, forEachPacket reads back (bytes, link types,
 // interfaces, timestamps to the microsecond); tcpdump reads them too; a broken structure
-// throws CaptureFormatError naming the byte offset.
+// throws CaptureFormatError naming the byte offset; a file cut short is read up to the cut;
+// records with an invalid timestamp are skipped and longer ones cut to the snap length.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
@@ -157,20 +158,75 @@ test('corrupt pcap files name the offset and the fault', () => {
   expectFormatError(Uint8Array.of(1, 2), 0, /too short/);
   expectFormatError(Uint8Array.from([0x12, 0x34, 0x56, 0x78, ...new Uint8Array(40)]), 0, /bad magic 0x12345678/);
   expectFormatError(good.subarray(0, 20), 0, /truncated pcap file header/);
-  expectFormatError(good.subarray(0, second + 10), second, /truncated packet record header/);
-  expectFormatError(good.subarray(0, good.length - 1), second, /truncated packet record: captured length 60 but 59 bytes left/);
   const version = good.slice(); version[4] = 3;
   expectFormatError(version, 4, /unsupported pcap version 3/);
   const huge = good.slice(); new DataView(huge.buffer).setUint32(24 + 8, 0x7fffffff, true);
-  expectFormatError(huge, 24, /captured length 2147483647/);
+  expectFormatError(huge, 24, /invalid captured length 2147483647: above the file's snap length 262144/);
+});
+
+/** Reads a file that ends inside a record: the packets before the cut, and where it is. */
+function expectCut(file: Uint8Array, packets: number, offset: number, pattern: RegExp): void {
+  const { info } = readAll(file);
+  assert.is(info.packets, packets);
+  assert.ok(info.cutShort !== null, 'cutShort set');
+  assert.is(info.cutShort!.offset, offset, info.cutShort!.message);
+  assert.match(info.cutShort!.message, pattern);
+}
+
+test('a file cut short is read up to the cut, which says where it is (pcap and pcapng)', () => {
+  const good = writePcap(1, [{ t: 1, bytes: ethSyn }, { t: 2, bytes: arpReq }]);
+  const second = 24 + 16 + ethSyn.length;
+  assert.is(readAll(good).info.cutShort, null);
+  expectCut(good.subarray(0, second + 10), 1, second, /truncated packet record header: 16 bytes needed, 10 left \(file cut short\)/);
+  expectCut(good.subarray(0, good.length - 1), 1, second, /truncated packet record: captured length 60 but 59 bytes left/);
+  expectCut(good.subarray(0, 24 + 3), 0, 24, /truncated packet record header/);
+  const ng = writePcapng([{ linktype: 1 }], [{ iface: 0, t: 1, bytes: ethSyn }, { iface: 0, t: 2, bytes: arpReq }]);
+  const lastBlock = ng.length - (32 + arpReq.length);
+  expectCut(ng.subarray(0, ng.length - 4), 1, lastBlock, /truncated block: type 0x6 says \d+ bytes, \d+ left/);
+  expectCut(ng.subarray(0, lastBlock + 5), 1, lastBlock, /truncated block header: 12 bytes needed, 5 left/);
+});
+
+/** Offsets of each record header of a classic pcap file. */
+function recordsOf(file: Uint8Array): number[] {
+  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  const out: number[] = [];
+  for (let pos = 24; pos + 16 <= file.length; pos += 16 + view.getUint32(pos + 8, true)) out.push(pos);
+  return out;
+}
+
+test('a record whose fraction of a second is out of range is skipped and counted, as libpcap marks it invalid', () => {
+  for (const nanosecond of [false, true]) {
+    const per = nanosecond ? 1e9 : 1e6;
+    const file = writePcap(1, [{ t: 10, bytes: ethSyn }, { t: 11, bytes: arpReq }, { t: 12, bytes: ethSyn }, { t: 13, bytes: arpReq }], { nanosecond });
+    const view = new DataView(file.buffer);
+    const at = recordsOf(file);
+    view.setUint32(at[1] + 4, 2 ** 31, true); // what tcpdump's timestamp_invalid_micro.pcap holds
+    view.setUint32(at[2] + 4, per, true);
+    view.setUint32(at[3] + 4, per - 1, true);
+    const { info, packets } = readAll(file);
+    assert.is(info.invalidTimestamps, 2, nanosecond ? 'ns' : 'us');
+    assert.is(info.packets, 2);
+    assert.equal(packets.map((p) => p.t), [10, 13 + (per - 1) / per]);
+  }
+});
+
+test('a captured length above the snap length is cut to it, as libpcap does; the next record is still found', () => {
+  const file = writePcap(1, [{ t: 1, bytes: ethSyn }, { t: 2, bytes: arpReq }]);
+  new DataView(file.buffer).setUint32(16, 32, true); // the header now says snaplen 32
+  const { info, packets } = readAll(file);
+  assert.is(info.caplenClamped, 2);
+  assert.equal(packets.map((p) => p.bytes), [[...ethSyn.subarray(0, 32)], [...arpReq.subarray(0, 32)]]);
+  // Snap length 0 (some writers) means no limit but libpcap's own.
+  new DataView(file.buffer).setUint32(16, 0, true);
+  assert.equal(readAll(file).packets.map((p) => p.bytes.length), [ethSyn.length, arpReq.length]);
+  const ng = writePcapng([{ linktype: 1, snaplen: 40 }], [{ iface: 0, t: 1, bytes: ethSyn }]);
+  assert.equal(readAll(ng).packets.map((p) => p.bytes.length), [40]);
 });
 
 test('corrupt pcapng files name the offset and the fault', () => {
   const good = writePcapng([{ linktype: 1 }], [{ iface: 0, t: 1, bytes: ethSyn }]);
   const epbAt = 28 + 20;
   const edit = (pos: number, value: number) => { const b = good.slice(); new DataView(b.buffer).setUint32(pos, value, true); return b; };
-  expectFormatError(good.subarray(0, epbAt + 8), epbAt, /truncated block header/);
-  expectFormatError(good.subarray(0, good.length - 4), epbAt, /truncated block: type 0x6 says 108 bytes, 104 left/);
   expectFormatError(edit(good.length - 4, 112), good.length - 4, /block length mismatch.*108.*112/);
   expectFormatError(edit(epbAt + 4, 13), epbAt + 4, /bad block length 13/);
   expectFormatError(edit(epbAt + 8, 1), epbAt + 8, /packet for interface 1, but the section describes only 1/);
@@ -185,8 +241,9 @@ test('corrupt pcapng files name the offset and the fault', () => {
 
 test('packets before a fault are delivered before the error', () => {
   const good = writePcap(1, [{ t: 1, bytes: ethSyn }, { t: 2, bytes: arpReq }]);
+  new DataView(good.buffer).setUint32(24 + 16 + ethSyn.length + 8, 300_000, true);
   let count = 0;
-  assert.throws(() => forEachPacket(good.subarray(0, good.length - 5), () => count++), (e: unknown) => e instanceof CaptureFormatError);
+  assert.throws(() => forEachPacket(good, () => count++), (e: unknown) => e instanceof CaptureFormatError);
   assert.is(count, 1);
 });
 

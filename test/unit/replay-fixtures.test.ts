@@ -14,7 +14,7 @@ const SERVER = '198.51.100.10';
 function replay(name: string, options: Partial<EngineOptions> = {}) {
   const decisions: Decision[] = [];
   const engine = new Engine({ ...defaultEngineOptions, ...options }, (d) => decisions.push(d));
-  const stats = runCapture(readFileSync(`test/fixtures/${name}`), engine);
+  const { stats } = runCapture(readFileSync(`test/fixtures/${name}`), engine);
   assert.is(malformedTotal(stats), 0, `${name}: no malformed frames`);
   const summary = decisions.map((d) => `${d.event} ${d.server}${d.client ? ' ' + d.client : ''}${d.cause ? ' ' + d.cause : ''}`);
   return { decisions, summary, engine, stats };
