@@ -50,7 +50,7 @@ typecheck: node_modules/.installed
 test: build openwrt-host
 	bash test/run
 
-test-unit: build
+test-unit: build openwrt-host
 	bash test/run unit
 
 demo: build

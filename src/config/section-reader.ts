@@ -99,7 +99,7 @@ export class SectionReader {
     // `option interface 'eth0 br-lan'` is a common OpenWrt way of writing a short list
     const items: UciValue[] = option.isList
       ? [...option.values]
-      : option.values[0].value.split(/[ \t]+/).filter((t) => t !== '').map((t) => ({ value: t, line: option.values[0].line }));
+      : option.values[0].value.split(/[ \t]+/).filter((t) => t !== '').map((t) => ({ value: t, bytes: Buffer.from(t), line: option.values[0].line }));
     const seen = new Set<string>();
     const out: KindValue[K][] = [];
     for (const item of items) {
