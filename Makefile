@@ -50,7 +50,7 @@ typecheck: node_modules/.installed
 test: build openwrt-host
 	bash test/run
 
-test-unit: build
+test-unit: build openwrt-host
 	bash test/run unit
 
 demo: build
@@ -61,7 +61,8 @@ bench: build
 
 # OpenWrt's own userland (uci, validate_data, ubusd, procd, rpcd, jsonfilter) built for this
 # machine from $(OPENWRT_SRC), for the tests that compare with it (image/openwrt-src.lock).
-OPENWRT_SRC ?= ../shared/openwrt-src
+# A git worktree elsewhere finds them beside its main checkout.
+OPENWRT_SRC ?= $(firstword $(wildcard ../shared/openwrt-src $(dir $(shell git rev-parse --path-format=absolute --git-common-dir 2>/dev/null))../shared/openwrt-src) ../shared/openwrt-src)
 export OPENWRT_SRC
 openwrt-host: .apt-installed
 	image/openwrt-userland --arch host

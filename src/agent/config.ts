@@ -7,7 +7,7 @@ import { ConfigError, type Diagnostic } from '../config/diagnostics';
 import { sectionSpec } from '../config/schema';
 import { SectionReader, type Findings } from '../config/section-reader';
 import type { AgentConfig, ContactConfig, MailConfig, TlsMode } from '../config/types';
-import { parseUci } from '../config/uci';
+import { parseUci, type UciText } from '../config/uci';
 import { readConfigFile, validateUci } from '../config/validate';
 import { parseIPv4 } from '../net/ipv4';
 
@@ -25,11 +25,11 @@ export interface AgentSetup {
 /** Throws ConfigError listing every error. */
 export function loadAgentConfig(file: string, options: { hostname?: string } = {}): AgentSetup {
   const text = readConfigFile(file);
-  if (typeof text !== 'string') throw new ConfigError([text]);
+  if (!(text instanceof Uint8Array)) throw new ConfigError([text]);
   return agentConfigFromText(text, file, options);
 }
 
-export function agentConfigFromText(text: string, file: string, options: { hostname?: string } = {}): AgentSetup {
+export function agentConfigFromText(text: UciText, file: string, options: { hostname?: string } = {}): AgentSetup {
   const parsed = parseUci(text, file);
   if (parsed.errors.length > 0) throw new ConfigError(parsed.errors);
   const base = validateUci(parsed.pkg, { hostname: options.hostname ?? osHostname() });

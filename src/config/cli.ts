@@ -17,7 +17,7 @@ const usage = `usage: backsoon config show [FILE]
 FILE defaults to ${DEFAULT_CONFIG_FILE}. Exit codes: 0 valid, 2 invalid or unreadable.
 `;
 
-const write = (text: string) => process.stdout.write(text);
+const write = (text: string | Uint8Array) => process.stdout.write(text);
 const complain = (text: string) => process.stderr.write(text);
 
 function plural(n: number, word: string): string {
@@ -36,9 +36,9 @@ export function summary(config: Config): string {
   return `ok: ${parts.join(', ')}`;
 }
 
-function read(file: string): string | null {
+function read(file: string): Uint8Array | null {
   const text = readConfigFile(file);
-  if (typeof text === 'string') return text;
+  if (text instanceof Uint8Array) return text;
   complain(`backsoon: ${formatError(text)}\n`);
   return null;
 }
@@ -56,10 +56,9 @@ function show(file: string): number {
   const text = read(file);
   if (text === null) return 2;
   const parsed = parseUci(text, file);
-  if (parsed.errors.length > 0) {
-    report(parsed.errors, []);
-    return 2;
-  }
+  // uci's own rejections, in our words; warnings (text uci does not read) go to stderr too
+  report(parsed.errors, parsed.warnings);
+  if (parsed.errors.length > 0) return 2;
   write(uciShow(parsed.pkg));
   return 0;
 }

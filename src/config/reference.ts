@@ -40,7 +40,9 @@ function allowed(o: OptionSpec): string {
     case 'icmp_code':
       return '0 to 15 but not 2, 3, 4';
     case 'iface':
-      return '1 to 15 characters';
+      return "1 to 15 letters, digits, `.`, `_` or `-`";
+    case 'path':
+      return o.exists === 'file' ? 'an existing file; printable ASCII' : 'printable ASCII';
     default:
       return '';
   }
@@ -68,11 +70,13 @@ export function configReference(): string {
     '',
     '## How values are written',
     '',
-    `- Booleans: \`1\` or \`0\`; ${TRUE_WORDS.slice(1).join('/')} and ${FALSE_WORDS.slice(1).join('/')} are read too.`,
-    '- Seconds are whole numbers, without a unit (`300`, not `5m`).',
+    `- Booleans: \`1\` or \`0\`; ${TRUE_WORDS.slice(1).join('/')} and ${FALSE_WORDS.slice(1).join('/')} are read too, in lowercase.`,
+    '- Numbers are plain decimal digits: no sign, blank, leading zero or hex. Seconds come without a unit (`300`, not `5m`).',
     "- A list takes one `list NAME 'VALUE'` line per item, and the items given replace the default list.",
-    "  `option NAME 'a b'` is read as the two items `a` and `b`. Giving one name with both `option` and `list` is an error.",
-    "- Quote values with `'...'`. Two things libuci accepts are errors here: an unquoted `;`, and `option` and `list` on one name.",
+    "  `option NAME 'a b'` and `list NAME 'a b'` are read as the two items `a` and `b` (but for text). As in uci, `list` after `option` on one name makes the",
+    '  option\'s value the first item, and `option` after `list` replaces the list.',
+    "- The file is read exactly as uci reads it, so `config show` prints what `uci show` prints. Quote values with `'...'`.",
+    "  `;` may separate statements on one line, but right after an unquoted value it ends the line (a warning says so).",
     '- No value may contain a line break or another control character.',
     '- An option that is not in this reference draws a warning (with a suggestion when it looks like a typo) and is ignored.',
     "- Network devices are Linux names as `ip link` shows them (`br-lan`, `eth0.2`), not UCI network names (`lan`).",

@@ -11,6 +11,8 @@ export interface OptionSpec extends Limits {
   readonly required?: true;
   /** Never echoed in messages (keys, passwords). */
   readonly secret?: true;
+  /** path: must name an existing regular file when the configuration is checked (validate_data's file). */
+  readonly exists?: 'file';
   /** UCI text of the default; absent: unset (null in the typed config) or computed. */
   readonly default?: string | readonly string[];
   /** Describes a default that depends on other options. */
@@ -83,7 +85,7 @@ export const SCHEMA: readonly SectionSpec[] = [
         doc: 'Unix socket that `backsoon status` and the rpcd plugin talk to.' },
       { name: 'log_level', kind: 'enum', values: ['error', 'warn', 'info', 'debug'], default: 'info',
         doc: 'Least severity written to the log.' },
-      { name: 'policy', kind: 'path',
+      { name: 'policy', kind: 'path', exists: 'file',
         doc: 'A JavaScript policy file that decides on notices (run in a sandbox). Unset: every notice is sent.' },
       { name: 'metrics_listen', kind: 'listen',
         doc: 'ADDRESS:PORT of the Prometheus metrics listener, such as 127.0.0.1:9100. Unset: no listener.' },

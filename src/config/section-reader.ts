@@ -1,10 +1,23 @@
 // Reads one UCI section against its schema entry: applies defaults, parses values by kind and
 // records every problem with its line, so validation goes on and reports all of them at once.
+import { isUtf8 } from 'node:buffer';
+import { statSync } from 'node:fs';
 import { quoteForMessage, type Diagnostic } from './diagnostics';
 import { optionSpec, type OptionSpec, type SectionSpec } from './schema';
 import { closest } from './suggest';
 import { findOption, type UciOption, type UciSection, type UciValue } from './uci';
 import { CONTROL_CHARACTER, parseValue, type KindValue, type ValueKind } from './values';
+
+/** Why `path` names no regular file (validate_data's file type: stat, following links), or null. */
+function fileProblem(path: string): string | null {
+  try {
+    return statSync(path).isFile() ? null : 'is not a regular file';
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? 'no such file: create it, or remove the option'
+      : code === 'EACCES' ? 'cannot be read (permission denied)' : `cannot be read (${(e as Error).message})`;
+  }
+}
 
 export interface Findings {
   readonly file: string;
@@ -96,13 +109,9 @@ export class SectionReader {
     const spec = this.specOf(name, kind, true);
     const option = this.option(name);
     if (!option) return ((spec.default ?? []) as readonly string[]).map((d) => this.parseDefault(spec, d, kind));
-    // `option interface 'eth0 br-lan'` is a common OpenWrt way of writing a short list
-    const items: UciValue[] = option.isList
-      ? [...option.values]
-      : option.values[0].value.split(/[ \t]+/).filter((t) => t !== '').map((t) => ({ value: t, line: option.values[0].line }));
     const seen = new Set<string>();
     const out: KindValue[K][] = [];
-    for (const item of items) {
+    for (const item of option.values.flatMap((v) => this.itemsOf(spec, option, v))) {
       if (seen.has(item.value)) {
         this.warn(item.line, `${name} ${quoteForMessage(item.value)} in section ${this.label} is given twice; the repeat is ignored`);
         continue;
@@ -112,6 +121,24 @@ export class SectionReader {
       if (parsed !== null) out.push(parsed);
     }
     return out;
+  }
+
+  /**
+   * The items one value holds. But for text, a value is split at spaces and tabs and an empty
+   * one is skipped, as OpenWrt's list() datatype, validate_data and the init script's word
+   * splitting read it: `option interface 'eth0 br-lan'` and `list interface 'eth0 br-lan'` are
+   * two devices each.
+   */
+  private itemsOf(spec: OptionSpec, option: UciOption, value: UciValue): UciValue[] {
+    if (spec.kind === 'text') return [value];
+    if (value.value === '') return [];
+    const words = value.value.split(/[ \t]+/).filter((t) => t !== '');
+    if (words.length === 0) {
+      this.error(value.line, `${option.isList ? 'list' : 'option'} ${spec.name} ${quoteForMessage(value.value)} in section ${this.label}: ` +
+        'holds only blanks; remove it or give a value');
+    }
+    if (words.length === 1 && words[0] === value.value) return [value];
+    return words.map((t) => ({ value: t, bytes: Buffer.from(t), line: value.line }));
   }
 
   private option(name: string): UciOption | undefined {
@@ -129,13 +156,13 @@ export class SectionReader {
   private parse<K extends ValueKind>(spec: OptionSpec, kind: K, option: UciOption, item: UciValue): KindValue[K] | null {
     const shown = spec.secret ? '(value not shown)' : quoteForMessage(item.value);
     const what = `${option.isList ? 'list' : 'option'} ${spec.name} ${shown} in section ${this.label}`;
-    if (CONTROL_CHARACTER.test(item.value)) {
-      this.error(item.line, `${what}: contains a line break or another control character; write the value on one line`);
-      return null;
-    }
-    const parsed = parseValue(kind, item.value, spec);
-    if (!parsed.ok) {
-      this.error(item.line, `${what}: ${parsed.reason}`);
+    const problem = !isUtf8(item.bytes) ? 'contains bytes that are not UTF-8 text; save the file as UTF-8'
+      : CONTROL_CHARACTER.test(item.value) ? 'contains a line break or another control character; write the value on one line'
+        : null;
+    const parsed = problem === null ? parseValue(kind, item.value, spec) : { ok: false as const, reason: problem };
+    const missing = parsed.ok && spec.exists === 'file' ? fileProblem(item.value) : null;
+    if (!parsed.ok || missing !== null) {
+      this.error(item.line, `${what}: ${parsed.ok ? missing : parsed.reason}`);
       return null;
     }
     if (parsed.warning) this.warn(item.line, `${what}: ${parsed.warning}`);

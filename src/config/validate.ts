@@ -11,7 +11,7 @@ import { closest } from './suggest';
 import type {
   Config, ContactConfig, MailConfig, MainConfig, NotifyChannel, ServerConfig, SnmpConfig, SnmpUser, TlsMode, WatchConfig,
 } from './types';
-import { parseUci, type UciPackage, type UciSection } from './uci';
+import { parseUci, type UciPackage, type UciSection, type UciText } from './uci';
 import { isHostName } from './values';
 import { readOutbound } from '../notify/targets-config';
 import { readStandin, standInWarnings } from '../standin/config';
@@ -38,12 +38,12 @@ export interface ConfigCheck {
 /** Reads, parses and validates a configuration file. Throws ConfigError listing every error. */
 export function loadConfig(file: string, options: ValidateOptions = {}): Config {
   const text = readConfigFile(file);
-  if (typeof text !== 'string') throw new ConfigError([text]);
+  if (!(text instanceof Uint8Array)) throw new ConfigError([text]);
   return parseConfigText(text, file, options);
 }
 
 /** Like loadConfig, for text already in hand (tests, stdin). Throws ConfigError. */
-export function parseConfigText(text: string, file: string, options: ValidateOptions = {}): Config {
+export function parseConfigText(text: UciText, file: string, options: ValidateOptions = {}): Config {
   const check = checkConfigText(text, file, options);
   if (!check.config) throw new ConfigError(check.errors, check.warnings);
   for (const w of check.warnings) options.onWarning?.(formatWarning(w));
@@ -51,17 +51,19 @@ export function parseConfigText(text: string, file: string, options: ValidateOpt
 }
 
 /** Parses and validates without throwing: the config (when valid), every error and warning. */
-export function checkConfigText(text: string, file: string, options: ValidateOptions = {}): ConfigCheck {
+export function checkConfigText(text: UciText, file: string, options: ValidateOptions = {}): ConfigCheck {
   const parsed = parseUci(text, file);
   // Syntax errors come alone: the sections they broke would only add misleading follow-up errors.
-  if (parsed.errors.length > 0) return { config: null, errors: parsed.errors, warnings: [] };
-  return validateUci(parsed.pkg, options);
+  if (parsed.errors.length > 0) return { config: null, errors: parsed.errors, warnings: parsed.warnings };
+  const check = validateUci(parsed.pkg, options);
+  const warnings = [...parsed.warnings, ...check.warnings].sort((a, b) => a.line - b.line);
+  return { ...check, warnings };
 }
 
-/** The file's text, or a Diagnostic saying why it cannot be read. */
-export function readConfigFile(file: string): string | Diagnostic {
+/** The file's bytes (as uci reads them), or a Diagnostic saying why it cannot be read. */
+export function readConfigFile(file: string): Uint8Array | Diagnostic {
   try {
-    return readFileSync(file, 'utf8');
+    return readFileSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file'

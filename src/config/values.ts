@@ -42,7 +42,7 @@ export type Parsed<T> =
 const ok = <T>(value: T, warning?: string): Parsed<T> => (warning ? { ok: true, value, warning } : { ok: true, value });
 const bad = (reason: string): { ok: false; reason: string } => ({ ok: false, reason });
 
-/** The words OpenWrt's config_get_bool and uci validation accept. */
+/** The words OpenWrt's shell reads as booleans (config_get_bool, validate_data's output), lowercase only. */
 export const TRUE_WORDS = ['1', 'yes', 'on', 'true', 'enabled'] as const;
 export const FALSE_WORDS = ['0', 'no', 'off', 'false', 'disabled'] as const;
 
@@ -50,15 +50,25 @@ export const FALSE_WORDS = ['0', 'no', 'off', 'false', 'disabled'] as const;
 export const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
 export function parseBool(text: string): Parsed<boolean> {
-  const word = text.toLowerCase();
-  if ((TRUE_WORDS as readonly string[]).includes(word)) return ok(true);
-  if ((FALSE_WORDS as readonly string[]).includes(word)) return ok(false);
-  return bad('must be 1 or 0 (yes/no, on/off, true/false and enabled/disabled are read too)');
+  if ((TRUE_WORDS as readonly string[]).includes(text)) return ok(true);
+  if ((FALSE_WORDS as readonly string[]).includes(text)) return ok(false);
+  const lower = text.toLowerCase();
+  // validate_data accepts any case, but hands an init script '' for it: lowercase only
+  const hint = (TRUE_WORDS as readonly string[]).includes(lower) || (FALSE_WORDS as readonly string[]).includes(lower)
+    ? ` (write '${lower}' in lowercase: OpenWrt's scripts read only that)` : '';
+  return bad(`must be 1 or 0 (yes/no, on/off, true/false and enabled/disabled are read too)${hint}`);
 }
+
+/** A whole number as plain decimal digits: no sign, blank, leading zero or hex, as validate_data and the daemon both read it. */
+const DECIMAL = /^(0|[1-9][0-9]*)$/;
 
 function parseWhole(text: string, min: number, max: number, what: string, hint = ''): Parsed<number> {
   const range = `${what} from ${min} to ${max}`;
-  if (!/^[0-9]{1,12}$/.test(text)) return bad(`must be ${range}${hint}`);
+  if (!DECIMAL.test(text) || text.length > String(max).length) {
+    const meant = /^[\s+]*0*([0-9]+)\s*$/.exec(text);
+    const plain = meant && meant[1] !== text ? ` (write it as ${Number(meant[1])}, in plain decimal digits)` : '';
+    return bad(`must be ${range}${hint || plain}`);
+  }
   const n = Number(text);
   if (n < min || n > max) return bad(`must be ${range}`);
   return ok(n);
@@ -161,15 +171,19 @@ export function parseHost(text: string): Parsed<string> {
   return bad('must be a host name such as smtp.example.org or an IPv4 address');
 }
 
-/** A Linux network device name, by the kernel's own rule (dev_valid_name). */
+/**
+ * A Linux network device name, kept to the characters OpenWrt's devices use: the kernel would
+ * take more, but nothing a shell splitting the list of devices could glob or split.
+ */
 export function parseInterface(text: string): Parsed<string> {
-  if (text.length >= 1 && text.length <= 15 && !/[/:\s]/.test(text) && text !== '.' && text !== '..') return ok(text);
-  return bad("must be a network device name as 'ip link' shows it, such as br-lan or eth0.2 (1 to 15 characters, no '/', ':' or blanks)");
+  if (/^[A-Za-z0-9._-]{1,15}$/.test(text) && text !== '.' && text !== '..') return ok(text);
+  return bad("must be a network device name as 'ip link' shows it, such as br-lan or eth0.2 (1 to 15 letters, digits, '.', '_' or '-')");
 }
 
+/** An absolute path of printable ASCII, at most PATH_MAX - 1 bytes. */
 export function parsePath(text: string): Parsed<string> {
-  if (text.startsWith('/') && text.length <= 4095) return ok(text);
-  return bad('must be an absolute path, starting with /');
+  if (/^\/[ -~]{0,4094}$/.test(text)) return ok(text);
+  return bad(text.startsWith('/') ? 'must be an absolute path of printable ASCII characters (at most 4095)' : 'must be an absolute path, starting with /');
 }
 
 export function parseListen(text: string): Parsed<string> {

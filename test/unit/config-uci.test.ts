@@ -1,105 +1,24 @@
 // The UCI reader: grammar edge cases, line numbers, syntax errors, and `config show` output.
-// The expected `show` outputs are what libuci's `uci show` prints for the same text; they were
-// written from uci's file.c/cli.c and checked against uci built from openwrt/uci (66127cd).
+// The expected `show` outputs are what libuci's `uci show` prints for the same text; the
+// comparison with uci itself is config-show-openwrt-uci.test.ts, which runs these cases too.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseUci, findOption, type UciPackage } from '../../src/config/uci';
-import { uciShow, uciQuote } from '../../src/config/show';
+import { uciShow as uciShowBytes, uciQuote } from '../../src/config/show';
+import { SHOW_CASES } from './uci-show-cases';
 
-function parseOk(text: string): UciPackage {
+const uciShow = (pkg: UciPackage, name?: string) => uciShowBytes(pkg, name).toString('utf8');
+
+function parseOk(text: string | Uint8Array): UciPackage {
   const result = parseUci(text, 'test.conf');
   assert.equal(result.errors, [], 'no syntax error expected');
   return result.pkg;
 }
 
-function errorsOf(text: string): string[] {
+function errorsOf(text: string | Uint8Array): string[] {
   return parseUci(text, 'f').errors.map((e) => `${e.line}: ${e.message}`);
 }
 
-// <uci-show-cases>
-const SHOW_CASES: { name: string; text: string; show: string }[] = [
-  {
-    name: 'named section, options, a list',
-    text: "config backsoon 'main'\n\toption enabled '1'\n\tlist interface 'eth0'\n\tlist interface 'br-lan'\n",
-    show: "backsoon.main=backsoon\nbacksoon.main.enabled='1'\nbacksoon.main.interface='eth0' 'br-lan'\n",
-  },
-  {
-    name: "a single quote inside a value is printed as '\\''",
-    text: "config a 'x'\n\toption o 'it'\\''s'\n\toption p \"don't\"\n",
-    show: "backsoon.x=a\nbacksoon.x.o='it'\\''s'\nbacksoon.x.p='don'\\''t'\n",
-  },
-  {
-    name: 'double quotes: backslash keeps the next character as it is',
-    text: 'config a x\n\toption o "a\\"b\\\\c\\nd"\n',
-    show: "backsoon.x=a\nbacksoon.x.o='a\"b\\cnd'\n",
-  },
-  {
-    name: 'single quotes are literal: a backslash stays',
-    text: "config a x\n\toption o 'a\\'\n",
-    show: "backsoon.x=a\nbacksoon.x.o='a\\'\n",
-  },
-  {
-    name: 'adjacent quoted and unquoted pieces make one word',
-    text: "config a x\n\toption o 'a'\"b\"c\\ d\n\toption p it''s\n",
-    show: "backsoon.x=a\nbacksoon.x.o='abc d'\nbacksoon.x.p='its'\n",
-  },
-  {
-    name: 'unquoted backslash escapes a blank and a #',
-    text: 'config a x\n\toption o a\\ b\n\toption p \\#x\n',
-    show: "backsoon.x=a\nbacksoon.x.o='a b'\nbacksoon.x.p='#x'\n",
-  },
-  {
-    name: 'a quoted value may span lines; the line break is kept',
-    text: "config a x\n\toption o 'line1\nline2'\n\toption p \"multi\n\tline\"\n",
-    show: "backsoon.x=a\nbacksoon.x.o='line1\nline2'\nbacksoon.x.p='multi\n\tline'\n",
-  },
-  {
-    name: 'backslash + line break joins lines (unquoted and in double quotes)',
-    text: 'config a x\n\toption o foo\\\nbar\n\toption p "foo\\\n  bar"\n',
-    show: "backsoon.x=a\nbacksoon.x.o='foobar'\nbacksoon.x.p='foo  bar'\n",
-  },
-  {
-    name: "comments: whole lines, after values, and '#' inside an unquoted word",
-    text: "# head\n  # indented\nconfig a 'x'  # after the name\n\toption o foo#bar\n\toption p 'q'#c\n\toption r 'has # inside' # end\n",
-    show: "backsoon.x=a\nbacksoon.x.o='foo'\nbacksoon.x.p='q'\nbacksoon.x.r='has # inside'\n",
-  },
-  {
-    name: 'anonymous sections are @type[i], i counted over every section of the type',
-    text: "config s\n\toption a 1\nconfig s 'n'\nconfig s\n\toption b 2\nconfig t\nconfig s ''\n",
-    show: "backsoon.@s[0]=s\nbacksoon.@s[0].a='1'\nbacksoon.n=s\nbacksoon.@s[2]=s\nbacksoon.@s[2].b='2'\nbacksoon.@t[0]=t\nbacksoon.@s[3]=s\n",
-  },
-  {
-    name: 'a repeated named section merges; a repeated option keeps its place and the last value',
-    text: "config s 'n'\n\toption a 1\n\toption b 2\nconfig s 'm'\nconfig s 'n'\n\toption a 333\n\toption c 3\n\tlist l x\nconfig s 'n'\n\tlist l y\n",
-    show: "backsoon.n=s\nbacksoon.n.a='333'\nbacksoon.n.b='2'\nbacksoon.n.c='3'\nbacksoon.n.l='x' 'y'\nbacksoon.m=s\n",
-  },
-  {
-    name: "an empty option value sets nothing; an empty list item is kept",
-    text: "config a x\n\toption o 1\n\toption o ''\n\toption p\n\toption q '' # c\n\tlist l ''\n\tlist l\n\tlist l 'z'\n",
-    show: "backsoon.x=a\nbacksoon.x.o='1'\nbacksoon.x.l='' '' 'z'\n",
-  },
-  {
-    name: 'one-letter statements, package line, punctuation in a type, quoted names',
-    text: "package foo\nc 'a-b.c' x\n\to \"o\" 1\n\tl b 'x y'\n\tl b z\n",
-    show: "backsoon.x=a-b.c\nbacksoon.x.o='1'\nbacksoon.x.b='x y' 'z'\n",
-  },
-  {
-    name: 'blanks: tabs between words, blank lines, trailing blanks, tabs inside a value',
-    text: "\n\n  config a 'x'  \n\t\toption  o\t'1'  \n\n\toption t 'a\tb'\n\tlist l 'x\ty'\n",
-    show: "backsoon.x=a\nbacksoon.x.o='1'\nbacksoon.x.t='a\tb'\nbacksoon.x.l='x\ty'\n",
-  },
-  {
-    name: 'CRLF line ends',
-    text: "config a x\r\n\toption o 'v'\r\n\tlist l 1\r\n\tlist l 2\r\n",
-    show: "backsoon.x=a\nbacksoon.x.o='v'\nbacksoon.x.l='1' '2'\n",
-  },
-  {
-    name: 'UTF-8 text and no line end at the end of the file',
-    text: "config a x\n\toption o 'Grüße'\n\toption p v",
-    show: "backsoon.x=a\nbacksoon.x.o='Grüße'\nbacksoon.x.p='v'\n",
-  },
-];
-// </uci-show-cases>
 
 for (const c of SHOW_CASES) {
   test(`show: ${c.name}`, () => {
@@ -136,7 +55,7 @@ test('every node keeps its line, also after multi-line values and joined lines',
   assert.is(findOption(web, 'note')?.line, 3);
   assert.is(findOption(web, 'note')?.values[0].value, 'two\nlines');
   assert.is(findOption(web, 'joined')?.values[0].value, 'ab');
-  assert.equal(findOption(web, 'probe')?.values, [{ value: 'arp', line: 7 }, { value: 'tcp:80', line: 9 }]);
+  assert.equal(findOption(web, 'probe')?.values.map(({ value, line }) => ({ value, line })), [{ value: 'arp', line: 7 }, { value: 'tcp:80', line: 9 }]);
   assert.is(findOption(contact, 'mail')?.line, 11);
 });
 
@@ -147,10 +66,30 @@ test('a value word that starts on a later line than its statement keeps its own 
   assert.is(o.values[0].value, 'v');
 });
 
-test('CRLF inside a multi-line quoted value is read as LF (libuci would keep the CR)', () => {
+test('CRLF inside a multi-line quoted value keeps its CR, as in libuci; lines still count', () => {
   const pkg = parseOk("config a x\r\n\toption m 'l1\r\nl2'\r\n\toption n 'v'\r\n");
-  assert.is(findOption(pkg.sections[0], 'm')?.values[0].value, 'l1\nl2');
+  assert.is(findOption(pkg.sections[0], 'm')?.values[0].value, 'l1\r\nl2');
   assert.is(findOption(pkg.sections[0], 'n')?.line, 4);
+});
+
+test('bytes that are not UTF-8 are kept as bytes (show prints them as uci does) and decoded with U+FFFD', () => {
+  const pkg = parseOk(Buffer.from("config a x\n\toption o 'a\xffb'\n", 'latin1'));
+  const value = findOption(pkg.sections[0], 'o')!.values[0];
+  assert.equal([...value.bytes], [0x61, 0xff, 0x62]);
+  assert.is(value.value, 'a\ufffdb');
+  assert.equal(uciShowBytes(pkg), Buffer.from("backsoon.x=a\nbacksoon.x.o='a\xffb'\n", 'latin1'));
+});
+
+test("warnings: text uci does not read after ';' or a NUL byte", () => {
+  const r = parseUci(Buffer.from("config a x\n\toption o v; option p 1\n\toption q 'w'; option s 2\n\toption n a\0b\n", 'latin1'), 'f');
+  assert.equal(r.errors, []);
+  assert.equal(r.warnings.map((w) => `${w.line}: ${w.message}`), [
+    "2: ';' right after 'v' ends the line for uci: 'option p 1' is not read; put a blank before ';', or start a new line",
+    '4: a NUL byte: uci drops the text after it on this line (and may join the next line to it); remove the NUL',
+  ]);
+  assert.equal(uciShow(r.pkg), "backsoon.x=a\nbacksoon.x.o='v'\nbacksoon.x.q='w'\nbacksoon.x.s='2'\nbacksoon.x.n='a'\n");
+  // a NUL joins the next line to its own: here that makes one word too many, as uci says too
+  assert.equal(errorsOf("config a x\n\toption n a\0b\n\toption m 1\n").map((e) => e.split(':')[0]), ['2']);
 });
 
 test('the package line is recorded, but show always prints the backsoon package', () => {
@@ -174,10 +113,14 @@ test('syntax errors name the line and what was expected', () => {
     ['config a x\n\toption\n', "2: option needs a name, as in: option enabled '1'"],
     ['config a x\n\tlist\n', "2: list needs a name, as in: list interface 'br-lan'"],
     ['Config a x\n', "1: unknown statement 'Config': expected config, option, list or package"],
-    ['config a x\n\tlist l 1\n\toption l 2\n', "3: l was given with 'list' at line 2; use 'list' for every value of a list, or 'option' for a single value"],
-    ['config a x\n\toption l 1\n\tlist l 2\n', "3: l was given with 'option' at line 2; use 'list' for every value of a list, or 'option' for a single value"],
     ["config s 'n'\nconfig t 'n'\n", "2: section 'n' was declared as config s at line 1; one name can belong to only one section type"],
-    ['config a x\n\toption o v; option p 1\n', "2: unquoted ';': write one statement per line, or quote the value if ';' belongs to it"],
+    ["'config' a x\n", "1: ''config'': write the keyword config bare, without quotes or backslash, as in: config server 'web'"],
+    ['config a x\n\t"option" o 1\n', "2: '\"option\"': write the keyword option bare, without quotes or backslash, as in: option enabled '1'"],
+    ['config a x\n\t\\list l 1\n', "2: '\\list': write the keyword list bare, without quotes or backslash, as in: list interface 'br-lan'"],
+    ['config\va x\n', "1: 'config\\x0ba': put a space or tab after the keyword config, as in: config server 'web'"],
+    ['config a x\n\toption\fo 1\n', "2: 'option\\x0co': put a space or tab after the keyword option, as in: option enabled '1'"],
+    ['config\r\n', "1: config needs a section type, as in: config server 'web'"],
+    ["config a 'x'; bogus\n", "1: unknown statement 'bogus': expected config, option, list or package"],
     ['package a/b\n', "1: package needs a name of letters, digits, '_' and '-', as in: package backsoon"],
     ['config "a b" x\n', "1: section type 'a b' may only contain printable characters without blanks"],
   ];

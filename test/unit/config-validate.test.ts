@@ -40,6 +40,8 @@ function oneError(text: string, line: number, fragment: string): void {
 }
 
 const MAIN = "config backsoon 'main'\n\tlist interface 'br-lan'\n";
+/** An existing file, for option policy. */
+const POLICY = __filename;
 
 test('an empty file gives every default', () => {
   const check = checkConfigText('', FILE, opts);
@@ -96,7 +98,7 @@ test('every main option reaches its typed field', () => {
     "\toption snapshot_interval '5'",
     "\toption control_socket '/tmp/bs.sock'",
     "\toption log_level 'debug'",
-    "\toption policy '/etc/backsoon/policy.js'",
+    `\toption policy '${POLICY}'`,
     "\toption metrics_listen '127.0.0.1:9100'",
   ));
   assert.equal(c.main, {
@@ -104,16 +106,37 @@ test('every main option reaches its typed field', () => {
     icmpCodes: [1, 7], maxAttemptAge: 3600, purgeInterval: 60, hold: 20, confirm: true, probeInterval: 3,
     maxServers: 10, maxLinks: 100, maxLinksPerServer: 50, maxPendingSyns: 200, maxContacts: 30, captureBuffer: 512 * 1024, requireContact: true,
     stateDir: '/tmp/bs', snapshotInterval: 5, controlSocket: '/tmp/bs.sock', logLevel: 'debug',
-    policy: '/etc/backsoon/policy.js', metricsListen: '127.0.0.1:9100',
+    policy: POLICY, metricsListen: '127.0.0.1:9100',
   });
 });
 
-test('booleans: the ten words OpenWrt reads, in any case; anything else is an error', () => {
-  for (const [word, value] of [['1', true], ['yes', true], ['on', true], ['true', true], ['enabled', true], ['YES', true],
-    ['0', false], ['no', false], ['off', false], ['false', false], ['disabled', false], ['Off', false]] as const) {
+test('option policy must name an existing regular file (as validate_data\'s file type says on the router)', () => {
+  oneError(`${MAIN}\toption policy '/nonexistent/policy.js'\n`, 3,
+    "option policy '/nonexistent/policy.js' in section 'main': no such file: create it, or remove the option");
+  oneError(`${MAIN}\toption policy '${tmpdir()}'\n`, 3, 'is not a regular file');
+});
+
+test('booleans: the ten words OpenWrt\'s scripts read, lowercase; anything else is an error', () => {
+  for (const [word, value] of [['1', true], ['yes', true], ['on', true], ['true', true], ['enabled', true],
+    ['0', false], ['no', false], ['off', false], ['false', false], ['disabled', false]] as const) {
     assert.is(valid(`${MAIN}\toption confirm '${word}'\n`).main.confirm, value, word);
   }
   oneError(`${MAIN}\toption confirm 'maybe'\n`, 3, "option confirm 'maybe' in section 'main': must be 1 or 0");
+  // validate_data passes 'YES' but hands the init script '' for it: refused, with the word to write
+  oneError(`${MAIN}\toption enabled 'YES'\n`, 3, "(write 'yes' in lowercase: OpenWrt's scripts read only that)");
+});
+
+test('whole numbers are plain decimal digits: no sign, blank, leading zero, hex or digits beyond the range', () => {
+  for (const [text, hint] of [['+30', ' (write it as 30'], [' 30', ' (write it as 30'], ['030', ' (write it as 30'],
+    ['0x1E', ''], ['-0', ''], ['4294967326', ''], ['30 ', ' (write it as 30']]) {
+    oneError(`${MAIN}\toption syn_timeout '${text}'\n`, 3, `must be a whole number of seconds from 1 to 86400${hint}`);
+  }
+});
+
+test("list items are split at blanks, as OpenWrt's list() datatype and the init script read them; a blank item is an error", () => {
+  assert.equal(valid(`${MAIN}\tlist icmp_code '0 1'\n\tlist icmp_code ''\n`).main.icmpCodes, [0, 1]);
+  assert.equal(valid(`${MAIN}\tlist server_interface ' eth1\teth2 '\n`).main.serverInterfaces, ['eth1', 'eth2']);
+  oneError(`${MAIN}\tlist icmp_code ' '\n`, 3, "list icmp_code ' ' in section 'main': holds only blanks");
 });
 
 test('the error format: file, line, option, value, section and the rule', () => {
@@ -143,7 +166,7 @@ test('enums, paths, listen address, device names', () => {
   oneError(`${MAIN}\toption metrics_listen '9100'\n`, 3, 'must be ADDRESS:PORT');
   oneError(`${MAIN}\toption metrics_listen '127.0.0.1:0'\n`, 3, 'must be ADDRESS:PORT');
   oneError(`${MAIN}\tlist interface 'a-very-long-device-name'\n`, 3, "list interface 'a-very-long-device-name'");
-  oneError(`${MAIN}\tlist server_interface 'eth0:1'\n`, 3, "no '/', ':' or blanks");
+  oneError(`${MAIN}\tlist server_interface 'eth0:1'\n`, 3, "(1 to 15 letters, digits, '.', '_' or '-')");
 });
 
 test('icmp_code: 2, 3 and 4 are refused, admin-prohibited codes warn, a given list replaces the default', () => {

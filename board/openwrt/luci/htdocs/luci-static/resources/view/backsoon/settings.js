@@ -29,8 +29,9 @@ function isIPv4(text) {
 	return true;
 }
 
+// Plain decimal digits, as the daemon reads numbers (no leading zero).
 function isPort(text) {
-	return /^[0-9]{1,12}$/.test(text) && +text >= 1 && +text <= 65535;
+	return /^[1-9][0-9]{0,4}$/.test(text) && +text <= 65535;
 }
 
 function isHostName(text) {
