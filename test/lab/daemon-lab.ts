@@ -100,8 +100,9 @@ ${opts.extraConfig ?? ''}
   }
 
   /** Starts the daemon in the router's namespace; resolves at its "backsoon ready" line. */
-  async start(timeoutMs = 15_000): Promise<void> {
-    const child = this.lab.spawn('r', [process.execPath, BUNDLE, 'run', '--config', this.configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+  async start(timeoutMs = 15_000, env: Record<string, string> = {}): Promise<void> {
+    const child = this.lab.spawn('r', [process.execPath, BUNDLE, 'run', '--config', this.configFile],
+      { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
     this.daemon = child;
     const mark = this.log.length;
     child.stderr?.setEncoding('utf8').on('data', (d: string) => { this.log += d; });
