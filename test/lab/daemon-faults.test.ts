@@ -2,19 +2,7 @@
 // The test plays procd: it restarts the daemon when it exits, as `respawn` would.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BUNDLE, DaemonLab } from './daemon-lab';
-
-async function withLab(tag: string, opts: Parameters<typeof DaemonLab.up>[1], body: (lab: DaemonLab) => Promise<void>) {
-  const lab = await DaemonLab.up(tag, opts);
-  try {
-    await body(lab);
-  } catch (err) {
-    (err as Error).message += `\n--- daemon log ---\n${lab.log.slice(-6000)}`;
-    throw err;
-  } finally {
-    await lab.down();
-  }
-}
+import { BUNDLE, DaemonLab, withDaemonLab as withLab } from './daemon-lab';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -163,3 +163,16 @@ ${opts.extraConfig ?? ''}
     this.forget();
   }
 }
+
+/** Runs `body` on a fresh DaemonLab and takes it down after; a failure carries the daemon's log. */
+export async function withDaemonLab(tag: string, opts: DaemonLabOptions, body: (lab: DaemonLab) => Promise<void>): Promise<void> {
+  const lab = await DaemonLab.up(tag, opts);
+  try {
+    await body(lab);
+  } catch (err) {
+    (err as Error).message += `\n--- daemon log ---\n${lab.log.slice(-6000)}`;
+    throw err;
+  } finally {
+    await lab.down();
+  }
+}
