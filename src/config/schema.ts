@@ -57,8 +57,11 @@ export const SCHEMA: readonly SectionSpec[] = [
         doc: 'Seconds between purges of attempts older than max_attempt_age.' },
       { name: 'hold', ...seconds(0, 86400), default: '0',
         doc: 'Flap damping: seconds a server must stay up before notices go out; 0 sends them at once.' },
-      { name: 'confirm', kind: 'bool', default: '0',
-        doc: 'An SNMP trap marks a server recovered only after one probe of it succeeds.' },
+      { name: 'confirm', kind: 'bool',
+        defaultNote: 'unset: 1 for SNMPv1/v2c traps and SNMPv3 without authentication, 0 for SNMPv3 with authentication',
+        doc: 'A recovery trap marks a server recovered only after one probe of it succeeds (a community is sent in clear ' +
+          'and any client can send a trap); 1 for every trap, 0 for none. A trap that cannot be confirmed (the server has ' +
+          'no usable probe) is not believed.' },
       { name: 'probe_interval', ...seconds(1, 86400), default: '10',
         doc: 'Seconds between active probes of a down server (see list probe of config server).' },
       { name: 'max_servers', kind: 'uint', min: 1, max: 65536, default: '1024',
@@ -163,8 +166,11 @@ export const SCHEMA: readonly SectionSpec[] = [
       { name: 'enabled', kind: 'bool', default: '1', doc: 'Run the trap receiver.' },
       { name: 'listen', kind: 'ipv4', default: '0.0.0.0', doc: 'Address to bind; 0.0.0.0 is every address.' },
       { name: 'port', kind: 'port', default: '162', doc: 'UDP port.' },
-      { name: 'community', kind: 'text', list: true, max: 255, default: ['public'],
-        doc: 'SNMPv1/v2c communities accepted.' },
+      { name: 'community', kind: 'text', list: true, max: 255, default: [],
+        doc: 'SNMPv1/v2c communities accepted. None: v1/v2c traps are refused. Choose one nobody guesses, not public.' },
+      { name: 'nms_address', kind: 'ipv4', list: true, default: [],
+        doc: 'Management stations that forward the servers\' traps: from these only, the SNMPv1 agent-addr field or the ' +
+          'snmpTrapAddress.0 varbind names the server. From any other source those fields are ignored.' },
       { name: 'recovery_trap', kind: 'oid', list: true, default: [],
         doc: 'Numeric OIDs of further traps that mean "I am back", besides coldStart, warmStart and linkUp.' },
     ],

@@ -25,7 +25,8 @@ export interface MainConfig {
   readonly maxAttemptAge: number;       // P10, default 86400
   readonly purgeInterval: number;       // P10, default 300
   readonly hold: number;                // flap damping: up for N s before notices, default 0
-  readonly confirm: boolean;            // a trap counts only after one successful probe
+  /** A trap counts only after one successful probe; null: for v1/v2c and unauthenticated v3 only. */
+  readonly confirm: boolean | null;
   readonly probeInterval: number;       // seconds between active probes of a down server
   readonly maxServers: number;          // 71a capacity
   readonly maxLinks: number;            // 71b capacity
@@ -93,7 +94,8 @@ export interface SnmpConfig {
   readonly enabled: boolean;
   readonly listen: string;              // address to bind, default '0.0.0.0'
   readonly port: number;                // default 162
-  readonly communities: readonly string[];    // v1/v2c, default ['public']
+  readonly communities: readonly string[];    // v1/v2c, default none
+  readonly nmsAddresses: readonly number[];   // forwarders whose agent-addr / snmpTrapAddress is believed
   readonly users: readonly SnmpUser[];  // v3 (from config snmp_user sections)
   readonly recoveryTraps: readonly string[];  // OIDs besides coldStart/warmStart/linkUp
 }

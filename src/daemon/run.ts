@@ -45,7 +45,7 @@ export async function main(args: string[]): Promise<number> {
   const daemon = new Daemon(config, log);
   const live = new LiveInput();
   daemon.addInputs(live);
-  daemon.addInputs(new TrapInput((server) => live.probeOnce(daemon, server)));
+  daemon.addInputs(new TrapInput(live));
   daemon.addInputs(new StandInInput());
   const reloads = new ReloadQueue(async () => {
     log('info', `SIGHUP: reloading ${file}`);
