@@ -304,8 +304,13 @@ export const SCHEMA: readonly SectionSpec[] = [
         doc: 'A mail address left on the page longer ago than this is asked for again (P11); 0 asks every time. ' +
           'Addresses from config contact are never asked for again.' },
       { name: 'max_body', kind: 'uint', min: 256, max: 65536, default: '4096', doc: 'Largest form post in bytes; larger ones get 413.' },
-      { name: 'max_connections', kind: 'uint', min: 1, max: 65535, default: '512', doc: 'Open connections over all listeners.' },
+      { name: 'max_connections', kind: 'uint', min: 1, max: 65535, default: '512',
+        doc: 'Open connections over all listeners. When they are all taken, the oldest connection still sending its request, of a ' +
+          'client that holds more than the newcomer, is closed to make room (slowloris), so a client with few connections is always served.' },
       { name: 'max_client_connections', kind: 'uint', min: 1, max: 65535, default: '32', doc: 'Open connections from one client address.' },
+      { name: 'max_network_connections', kind: 'uint', min: 1, max: 65535, default: '256',
+        doc: 'Open connections from one /24 (IPv4) or /64 (IPv6) network, so another network cannot take every connection; made room for ' +
+          'as max_connections is.' },
       { name: 'header_timeout', ...seconds(1, 300), default: '10',
         doc: 'Seconds a client may take to send its request headers (slow clients are cut off); at most request_timeout.' },
       { name: 'request_timeout', ...seconds(1, 600), default: '20', doc: 'Seconds a client may take to send its whole request.' },

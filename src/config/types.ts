@@ -183,6 +183,7 @@ export interface StandinConfig {
   readonly maxBody: number;             // bytes, default 4096
   readonly maxConnections: number;
   readonly maxClientConnections: number;
+  readonly maxNetworkConnections: number;   // from one /24 (IPv4) or /64 (IPv6)
   readonly headerTimeout: number;       // seconds
   readonly requestTimeout: number;      // seconds
   readonly clientPosts: number;         // per client address per 10 minutes
