@@ -88,6 +88,9 @@ export const SCHEMA: readonly SectionSpec[] = [
         doc: 'Least severity written to the log.' },
       { name: 'policy', kind: 'path',
         doc: 'A JavaScript policy file that decides on notices (run in a sandbox). Unset: every notice is sent.' },
+      { name: 'policy_budget', ...seconds(1, 3600), default: '5',
+        doc: "Seconds the policy may delay the notices of one recovery, all its clients together; the clients left when they are " +
+          "spent are told with backsoon's defaults (docs/POLICY.md)." },
       { name: 'metrics_listen', kind: 'listen',
         doc: 'ADDRESS:PORT of the Prometheus metrics listener, such as 127.0.0.1:9100. Unset: no listener.' },
     ],

@@ -40,6 +40,7 @@ export interface MainConfig {
   readonly controlSocket: string;
   readonly logLevel: 'error' | 'warn' | 'info' | 'debug';
   readonly policy: string | null;       // path to the operator's policy.js
+  readonly policyBudget: number;        // seconds the policy may delay one recovery's notices
   readonly metricsListen: string | null;// "addr:port" for the Prometheus listener
 }
 

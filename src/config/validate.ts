@@ -159,6 +159,7 @@ function readMain(r: SectionReader): MainConfig {
     // the enum parser admits only the schema's words, which are exactly this union
     logLevel: r.value('log_level', 'enum') as MainConfig['logLevel'],
     policy: r.maybe('policy', 'path'),
+    policyBudget: r.value('policy_budget', 'duration'),
     metricsListen: r.maybe('metrics_listen', 'listen'),
   };
   if (main.maxLinksPerServer > main.maxLinks) {

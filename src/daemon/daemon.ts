@@ -101,9 +101,9 @@ export class Daemon {
   }
 
   /** The operator policy's text for the stand-in page (render hook, kind 'standin'). */
-  pageText(server: number, client: number): string | null {
+  pageText(server: number, client: number): Promise<string | null> {
     const slot = this.engine.outages.findServer(server);
-    if (slot < 0) return null;
+    if (slot < 0) return Promise.resolve(null);
     const address = formatIPv4(server);
     return this.direct.pageText(
       { server: address, name: this.serverConfig(server)?.name ?? address, since: this.engine.outages.downSince[slot], now: Daemon.now() },
@@ -181,6 +181,7 @@ export class Daemon {
       await this.outbox.close();
     }
     this.mail?.close();
+    this.direct.close();
   }
 
   status(): StatusReport {

@@ -147,6 +147,9 @@ function renderMain(m) {
 	o.validate = absolutePath;
 	o.placeholder = '/etc/backsoon/policy.js';
 
+	number(s, 'general', 'policy_budget', _('Policy budget'),
+		_("Seconds the policy may delay the notices of one recovery, all its clients together; the clients left then are told with backsoon's defaults."), 1, 3600, '5');
+
 	o = s.taboption('general', form.Value, 'metrics_listen', _('Prometheus metrics'),
 		_('ADDRESS:PORT of the metrics listener; keep it on 127.0.0.1 or the LAN address. Empty: no listener.'));
 	o.validate = listenAddress;
