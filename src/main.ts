@@ -1,6 +1,9 @@
 // backsoon: tells exactly the clients who tried to reach a down server when it is back.
 // Each subcommand lives in its own module and returns the process exit code.
 
+import { isMainThread, workerData } from 'node:worker_threads';
+import { POLICY_WORKER_ROLE } from './policy/worker-protocol';
+
 type Command = (args: string[]) => Promise<number>;
 
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
@@ -43,10 +46,15 @@ async function dispatch(argv: string[]): Promise<number> {
 declare const BACKSOON_VERSION: string | undefined;
 const VERSION = typeof BACKSOON_VERSION === 'string' ? BACKSOON_VERSION : 'dev';
 
-dispatch(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
-  (err: unknown) => {
-    process.stderr.write(`backsoon: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-    process.exitCode = 1;
-  },
-);
+if (!isMainThread && (workerData as { role?: unknown } | null)?.role === POLICY_WORKER_ROLE) {
+  // This file started again as the operator policy's thread (policy/isolated.ts).
+  void import('./policy/worker-main').then((m) => m.runPolicyWorker());
+} else {
+  dispatch(process.argv.slice(2)).then(
+    (code) => { process.exitCode = code; },
+    (err: unknown) => {
+      process.stderr.write(`backsoon: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

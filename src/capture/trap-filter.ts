@@ -1,5 +1,8 @@
 // Decides whether a notification net-snmp accepted is a recovery signal (P7): the trap must be a
-// recovery trap, and its source (UDP source address, or an SNMPv1 agent-addr) must name a server.
+// recovery trap, and its UDP source must be the server's own address (or one of its agent
+// addresses). The SNMPv1 agent-addr field and the snmpTrapAddress.0 varbind are written by the
+// sender, so any client can put a server's address there: they name the server only when the
+// trap comes from a configured management station that forwards traps (nms_address).
 import { formatIPv4, parseIPv4 } from '../net/ipv4';
 import type { NetSnmpPdu } from './trap-netsnmp';
 import { SNMP_TRAP_OID, trapName, v1TrapOid, normalizeOid } from './trap-oids';
@@ -29,11 +32,23 @@ export interface TrapNotification {
   readonly sourceText: string;
   /** SNMPv1 agent-addr; null for v2c/v3 and for 0.0.0.0. */
   readonly agentAddr: number | null;
+  /** v2c/v3 snmpTrapAddress.0 (RFC 3584: a forwarder's note of the original agent); null when absent. */
+  readonly trapAddress: number | null;
   /** Community or v3 user name, for logs. */
   readonly principal: string;
 }
 
-export type ResolveServer = (source: number, agentAddr: number | null) => number | null;
+/** Who may speak for which server: the daemon's configuration and tables. */
+export interface TrapSources {
+  /** The server whose own address (or configured agent address) `address` is; null for none. */
+  serverAt(address: number): number | null;
+  /** A configured management station that forwards the servers' traps (config snmp nms_address). */
+  isRelay(address: number): boolean;
+}
+
+/** RFC 3584 snmpTrapAddress.0: the address of the agent a forwarded trap came from. */
+const SNMP_TRAP_ADDRESS_OID = '1.3.6.1.6.3.18.1.3.0';
+const OBJECT_TYPE_IP_ADDRESS = 64;
 
 const PDU_TRAP_V1 = 164;
 const PDU_INFORM = 166;
@@ -56,7 +71,7 @@ export function readNotification(pdu: NetSnmpPdu, sourceText: string): TrapNotif
       return `SNMPv1 trap with enterprise '${pdu.enterprise}', generic-trap ${pdu.generic}, specific-trap ${pdu.specific} names no trap`;
     }
     const agent = pdu.agentAddr === undefined ? null : parseIPv4(pdu.agentAddr);
-    return { version: 'v1', kind: 'trap', trapOid: oid, source, sourceText, agentAddr: agent === 0 ? null : agent, principal };
+    return { version: 'v1', kind: 'trap', trapOid: oid, source, sourceText, agentAddr: agent === 0 ? null : agent, trapAddress: null, principal };
   }
   if (pdu.type !== PDU_TRAP_V2 && pdu.type !== PDU_INFORM) return `PDU type ${pdu.type} is not a trap or inform`;
   // RFC 3416 puts snmpTrapOID.0 second (after sysUpTime.0); look further in case a sender does not.
@@ -64,28 +79,46 @@ export function readNotification(pdu: NetSnmpPdu, sourceText: string): TrapNotif
   if (varbind === undefined) return 'trap without snmpTrapOID.0';
   const oid = varbind.type === OBJECT_TYPE_OID && typeof varbind.value === 'string' ? normalizeOid(varbind.value) : null;
   if (oid === null) return 'snmpTrapOID.0 does not hold an OID';
+  const noted = (pdu.varbinds ?? []).find((v) => v.oid === SNMP_TRAP_ADDRESS_OID);
+  const trapAddress = noted?.type === OBJECT_TYPE_IP_ADDRESS && typeof noted.value === 'string' ? parseIPv4(noted.value) : null;
   return {
     version: pdu.scoped ? 'v3' : 'v2c',
     kind: pdu.type === PDU_INFORM ? 'inform' : 'trap',
-    trapOid: oid, source, sourceText, agentAddr: null, principal,
+    trapOid: oid, source, sourceText, agentAddr: null, trapAddress: trapAddress === 0 ? null : trapAddress, principal,
   };
 }
 
 export type TrapDecision =
   | { readonly accept: true; readonly server: number; readonly detail: string }
-  | { readonly accept: false; readonly reason: 'notRecoveryTrap' | 'unknownSource'; readonly detail: string };
+  | { readonly accept: false; readonly reason: 'notRecoveryTrap' | 'unknownSource'; readonly detail: string; readonly why: string };
+
+/** The address a trap says it speaks for, besides its source: v1 agent-addr or snmpTrapAddress.0. */
+function namedAgent(n: TrapNotification): number | null {
+  return n.agentAddr ?? n.trapAddress;
+}
 
 /** "coldStart trap (SNMPv2c, community 'public') from 198.51.100.10, agent-addr 198.51.100.7" */
 export function describeNotification(n: TrapNotification): string {
   const agent = n.agentAddr !== null && n.agentAddr !== n.source ? `, agent-addr ${formatIPv4(n.agentAddr)}` : '';
-  return `${trapName(n.trapOid)} ${n.kind} (SNMP${n.version}, ${n.principal}) from ${n.sourceText}${agent}`;
+  const noted = n.trapAddress !== null && n.trapAddress !== n.source ? `, snmpTrapAddress ${formatIPv4(n.trapAddress)}` : '';
+  return `${trapName(n.trapOid)} ${n.kind} (SNMP${n.version}, ${n.principal}) from ${n.sourceText}${agent}${noted}`;
 }
 
-export function decideTrap(n: TrapNotification, recoveryTraps: ReadonlySet<string>, resolveServer: ResolveServer): TrapDecision {
+export function decideTrap(n: TrapNotification, recoveryTraps: ReadonlySet<string>, sources: TrapSources): TrapDecision {
   const detail = describeNotification(n);
-  if (!recoveryTraps.has(n.trapOid)) return { accept: false, reason: 'notRecoveryTrap', detail };
+  if (!recoveryTraps.has(n.trapOid)) return { accept: false, reason: 'notRecoveryTrap', detail, why: 'not a recovery trap' };
   // The core speaks IPv4 only: an IPv6 source names no server.
-  const server = n.source === null ? null : resolveServer(n.source, n.agentAddr);
-  if (server === null) return { accept: false, reason: 'unknownSource', detail };
-  return { accept: true, server, detail };
+  if (n.source === null) return { accept: false, reason: 'unknownSource', detail, why: 'an IPv6 source names no server' };
+  const direct = sources.serverAt(n.source);
+  if (direct !== null) return { accept: true, server: direct, detail };
+  const named = namedAgent(n);
+  if (sources.isRelay(n.source)) {
+    const relayed = named === null ? null : sources.serverAt(named);
+    if (relayed !== null) return { accept: true, server: relayed, detail };
+    return { accept: false, reason: 'unknownSource', detail, why: 'from a management station, but the address it names is no server\'s' };
+  }
+  const why = named !== null && sources.serverAt(named) !== null
+    ? `the address it names inside the trap counts only from a config snmp nms_address; ${n.sourceText} is no server's and no nms_address`
+    : 'no server has this source address or agent address';
+  return { accept: false, reason: 'unknownSource', detail, why };
 }

@@ -4,7 +4,7 @@
 import type dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import type { MainConfig, SnmpConfig } from '../config/types';
-import { decideTrap, IGNORE_REASONS, readNotification, type IgnoreReason, type ResolveServer } from './trap-filter';
+import { decideTrap, IGNORE_REASONS, readNotification, type IgnoreReason, type TrapNotification, type TrapSources } from './trap-filter';
 import { createOwnedReceiver, type NetSnmpError, type NetSnmpNotification, type OwnedReceiver } from './trap-netsnmp';
 import { recoveryTrapSet } from './trap-oids';
 import { classifyRefusal, classifySilentDrop } from './trap-rejections';
@@ -15,10 +15,13 @@ export type LogLevel = MainConfig['logLevel'];
 
 export interface TrapReceiverOptions {
   readonly snmp: SnmpConfig;
-  /** Names the server a trap speaks for: by its UDP source, or an SNMPv1 agent-addr. */
-  readonly resolveServer: ResolveServer;
-  /** Called once per accepted trap; the engine's recoverySignal(t, server, 'trap', detail). */
-  readonly onRecovery: (t: number, server: number, detail: string) => void;
+  /** Names the server a trap speaks for, by its UDP source (see trap-filter.ts). */
+  readonly sources: TrapSources;
+  /**
+   * Called once per accepted trap. `authenticated`: SNMPv3 with a user whose level checks a key
+   * (a LAN client cannot forge it); false for v1/v2c, whose community travels in clear.
+   */
+  readonly onRecovery: (t: number, server: number, detail: string, authenticated: boolean) => void;
   readonly log: (level: LogLevel, msg: string) => void;
   /** Unix seconds. */
   readonly now: () => number;
@@ -81,6 +84,8 @@ export class TrapReceiver {
   private readonly opts: TrapReceiverOptions;
   private readonly recoveryTraps: ReadonlySet<string>;
   private readonly userNames: ReadonlySet<string>;
+  /** v3 users whose messages net-snmp accepts only with a valid digest. */
+  private readonly authUsers: ReadonlySet<string>;
   private receiver: OwnedReceiver | null = null;
   private current: Datagram | null = null;
   private received = 0;
@@ -94,6 +99,7 @@ export class TrapReceiver {
     this.opts = opts;
     this.recoveryTraps = recoveryTrapSet(opts.snmp.recoveryTraps);
     this.userNames = new Set(opts.snmp.users.map((u) => u.name));
+    this.authUsers = new Set(opts.snmp.users.filter((u) => u.level !== 'noAuthNoPriv').map((u) => u.name));
   }
 
   /** Binds the port. Rejects with one message naming the cause and the fix. */
@@ -201,21 +207,23 @@ export class TrapReceiver {
         this.ignore('malformed', `${from}: ${read}`);
         return;
       }
-      const decision = decideTrap(read, this.recoveryTraps, this.opts.resolveServer);
+      const decision = decideTrap(read, this.recoveryTraps, this.opts.sources);
       if (!decision.accept) {
-        this.ignore(decision.reason, decision.reason === 'unknownSource'
-          ? `${decision.detail}: no server has this address or agent address`
-          : `${decision.detail}: not a recovery trap`);
+        this.ignore(decision.reason, `${decision.detail}: ${decision.why}`);
         return;
       }
       this.accepted++;
       this.opts.log('info', `recovery trap: ${decision.detail}`);
-      this.opts.onRecovery(this.opts.now(), decision.server, decision.detail);
+      this.opts.onRecovery(this.opts.now(), decision.server, decision.detail, this.authenticated(read, notification.pdu.user));
     } catch (thrown) {
       // A fault in resolveServer/onRecovery is a bug elsewhere; it must not stop the receiver.
       this.opts.log('error', `SNMP trap receiver: handling a notification from ${from} failed: ` +
         `${thrown instanceof Error ? thrown.stack ?? thrown.message : String(thrown)}`);
     }
+  }
+
+  private authenticated(n: TrapNotification, user: string | undefined): boolean {
+    return n.version === 'v3' && user !== undefined && this.authUsers.has(user);
   }
 
   private ignore(reason: IgnoreReason, detail: string): void {

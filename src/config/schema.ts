@@ -59,8 +59,11 @@ export const SCHEMA: readonly SectionSpec[] = [
         doc: 'Seconds between purges of attempts older than max_attempt_age.' },
       { name: 'hold', ...seconds(0, 86400), default: '0',
         doc: 'Flap damping: seconds a server must stay up before notices go out; 0 sends them at once.' },
-      { name: 'confirm', kind: 'bool', default: '0',
-        doc: 'An SNMP trap marks a server recovered only after one probe of it succeeds.' },
+      { name: 'confirm', kind: 'bool',
+        defaultNote: 'unset: 1 for SNMPv1/v2c traps and SNMPv3 without authentication, 0 for SNMPv3 with authentication',
+        doc: 'A recovery trap marks a server recovered only after one probe of it succeeds (a community is sent in clear ' +
+          'and any client can send a trap); 1 for every trap, 0 for none. A trap that cannot be confirmed (the server has ' +
+          'no usable probe) is not believed.' },
       { name: 'probe_interval', ...seconds(1, 86400), default: '10',
         doc: 'Seconds between active probes of a down server (see list probe of config server).' },
       { name: 'max_servers', kind: 'uint', min: 1, max: 65536, default: '1024',
@@ -87,6 +90,9 @@ export const SCHEMA: readonly SectionSpec[] = [
         doc: 'Least severity written to the log.' },
       { name: 'policy', kind: 'path', exists: 'file',
         doc: 'A JavaScript policy file that decides on notices (run in a sandbox). Unset: every notice is sent.' },
+      { name: 'policy_budget', ...seconds(1, 3600), default: '5',
+        doc: "Seconds the policy may delay the notices of one recovery, all its clients together; the clients left when they are " +
+          "spent are told with backsoon's defaults (docs/POLICY.md)." },
       { name: 'metrics_listen', kind: 'listen',
         doc: 'ADDRESS:PORT of the Prometheus metrics listener, such as 127.0.0.1:9100. Unset: no listener.' },
     ],
@@ -165,8 +171,11 @@ export const SCHEMA: readonly SectionSpec[] = [
       { name: 'enabled', kind: 'bool', default: '1', doc: 'Run the trap receiver.' },
       { name: 'listen', kind: 'ipv4', default: '0.0.0.0', doc: 'Address to bind; 0.0.0.0 is every address.' },
       { name: 'port', kind: 'port', default: '162', doc: 'UDP port.' },
-      { name: 'community', kind: 'text', list: true, max: 255, default: ['public'],
-        doc: 'SNMPv1/v2c communities accepted.' },
+      { name: 'community', kind: 'text', list: true, max: 255, default: [],
+        doc: 'SNMPv1/v2c communities accepted. None: v1/v2c traps are refused. Choose one nobody guesses, not public.' },
+      { name: 'nms_address', kind: 'ipv4', list: true, default: [],
+        doc: 'Management stations that forward the servers\' traps: from these only, the SNMPv1 agent-addr field or the ' +
+          'snmpTrapAddress.0 varbind names the server. From any other source those fields are ignored.' },
       { name: 'recovery_trap', kind: 'oid', list: true, default: [],
         doc: 'Numeric OIDs of further traps that mean "I am back", besides coldStart, warmStart and linkUp.' },
     ],
@@ -300,8 +309,13 @@ export const SCHEMA: readonly SectionSpec[] = [
         doc: 'A mail address left on the page longer ago than this is asked for again (P11); 0 asks every time. ' +
           'Addresses from config contact are never asked for again.' },
       { name: 'max_body', kind: 'uint', min: 256, max: 65536, default: '4096', doc: 'Largest form post in bytes; larger ones get 413.' },
-      { name: 'max_connections', kind: 'uint', min: 1, max: 65535, default: '512', doc: 'Open connections over all listeners.' },
+      { name: 'max_connections', kind: 'uint', min: 1, max: 65535, default: '512',
+        doc: 'Open connections over all listeners. When they are all taken, the oldest connection still sending its request, of a ' +
+          'client that holds more than the newcomer, is closed to make room (slowloris), so a client with few connections is always served.' },
       { name: 'max_client_connections', kind: 'uint', min: 1, max: 65535, default: '32', doc: 'Open connections from one client address.' },
+      { name: 'max_network_connections', kind: 'uint', min: 1, max: 65535, default: '256',
+        doc: 'Open connections from one /24 (IPv4) or /64 (IPv6) network, so another network cannot take every connection; made room for ' +
+          'as max_connections is.' },
       { name: 'header_timeout', ...seconds(1, 300), default: '10',
         doc: 'Seconds a client may take to send its request headers (slow clients are cut off); at most request_timeout.' },
       { name: 'request_timeout', ...seconds(1, 600), default: '20', doc: 'Seconds a client may take to send its whole request.' },

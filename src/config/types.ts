@@ -25,7 +25,8 @@ export interface MainConfig {
   readonly maxAttemptAge: number;       // P10, default 86400
   readonly purgeInterval: number;       // P10, default 300
   readonly hold: number;                // flap damping: up for N s before notices, default 0
-  readonly confirm: boolean;            // a trap counts only after one successful probe
+  /** A trap counts only after one successful probe; null: for v1/v2c and unauthenticated v3 only. */
+  readonly confirm: boolean | null;
   readonly probeInterval: number;       // seconds between active probes of a down server
   readonly maxServers: number;          // 71a capacity
   readonly maxLinks: number;            // 71b capacity
@@ -39,6 +40,7 @@ export interface MainConfig {
   readonly controlSocket: string;
   readonly logLevel: 'error' | 'warn' | 'info' | 'debug';
   readonly policy: string | null;       // path to the operator's policy.js
+  readonly policyBudget: number;        // seconds the policy may delay one recovery's notices
   readonly metricsListen: string | null;// "addr:port" for the Prometheus listener
 }
 
@@ -93,7 +95,8 @@ export interface SnmpConfig {
   readonly enabled: boolean;
   readonly listen: string;              // address to bind, default '0.0.0.0'
   readonly port: number;                // default 162
-  readonly communities: readonly string[];    // v1/v2c, default ['public']
+  readonly communities: readonly string[];    // v1/v2c, default none
+  readonly nmsAddresses: readonly number[];   // forwarders whose agent-addr / snmpTrapAddress is believed
   readonly users: readonly SnmpUser[];  // v3 (from config snmp_user sections)
   readonly recoveryTraps: readonly string[];  // OIDs besides coldStart/warmStart/linkUp
 }
@@ -181,6 +184,7 @@ export interface StandinConfig {
   readonly maxBody: number;             // bytes, default 4096
   readonly maxConnections: number;
   readonly maxClientConnections: number;
+  readonly maxNetworkConnections: number;   // from one /24 (IPv4) or /64 (IPv6)
   readonly headerTimeout: number;       // seconds
   readonly requestTimeout: number;      // seconds
   readonly clientPosts: number;         // per client address per 10 minutes

@@ -15,6 +15,7 @@ import { parseUci, type UciPackage, type UciSection, type UciText } from './uci'
 import { isHostName } from './values';
 import { readOutbound } from '../notify/targets-config';
 import { readStandin, standInWarnings } from '../standin/config';
+import { trapConfirmWarnings } from '../capture/trap-config';
 
 export { ConfigError } from './diagnostics';
 export { configReference } from './reference';
@@ -95,7 +96,9 @@ export function validateUci(pkg: UciPackage, options: ValidateOptions = {}): Con
   const snmp = readSnmp(single('snmp'), readers('snmp_user'));
   const { webhooks, snmpOut } = readOutbound(readers, single, options.hostname ?? osHostname());
   const standin = readStandin(single('standin'));
-  for (const warning of standInWarnings(servers, snmp.enabled)) findings.warnings.push({ file: pkg.file, line: 0, message: warning });
+  for (const warning of [...standInWarnings(servers, snmp.enabled), ...trapConfirmWarnings(main, servers, snmp)]) {
+    findings.warnings.push({ file: pkg.file, line: 0, message: warning });
+  }
 
   const byLine = (a: Diagnostic, b: Diagnostic) => a.line - b.line;
   const errors = [...findings.errors].sort(byLine);
@@ -143,7 +146,7 @@ function readMain(r: SectionReader): MainConfig {
     maxAttemptAge: r.value('max_attempt_age', 'duration'),
     purgeInterval: r.value('purge_interval', 'duration'),
     hold: r.value('hold', 'duration'),
-    confirm: r.value('confirm', 'bool'),
+    confirm: r.maybe('confirm', 'bool'),
     probeInterval: r.value('probe_interval', 'duration'),
     maxServers: r.value('max_servers', 'uint'),
     maxLinks: r.value('max_links', 'uint'),
@@ -158,6 +161,7 @@ function readMain(r: SectionReader): MainConfig {
     // the enum parser admits only the schema's words, which are exactly this union
     logLevel: r.value('log_level', 'enum') as MainConfig['logLevel'],
     policy: r.maybe('policy', 'path'),
+    policyBudget: r.value('policy_budget', 'duration'),
     metricsListen: r.maybe('metrics_listen', 'listen'),
   };
   if (main.maxLinksPerServer > main.maxLinks) {
@@ -332,12 +336,23 @@ function readSnmp(r: SectionReader, userReaders: readonly SectionReader[]): Snmp
     }
     users.push(user);
   }
+  const communities = r.many('community', 'text');
+  if (communities.includes('public')) {
+    r.warn(r.lineOfItem('community', 'public'), `list community 'public' in section ${r.label}: every client knows this one and may send ` +
+      'traps with it; choose a community nobody guesses, or use SNMPv3 (config snmp_user)');
+  }
+  const enabled = r.section ? r.value('enabled', 'bool') : false;
+  if (enabled && communities.length === 0 && users.length === 0) {
+    r.warn(r.line, `section ${r.label} (config snmp): no list community and no config snmp_user, so every trap is refused; ` +
+      "add config snmp_user sections (SNMPv3 with auth_key), or list community 'A-SECRET-COMMUNITY' for SNMPv1/v2c");
+  }
   return {
     // present section: on unless disabled; absent: no receiver (port 162 stays closed)
-    enabled: r.section ? r.value('enabled', 'bool') : false,
+    enabled,
     listen: formatIPv4(r.value('listen', 'ipv4')),
     port: r.value('port', 'port'),
-    communities: r.many('community', 'text'),
+    communities,
+    nmsAddresses: r.many('nms_address', 'ipv4'),
     users,
     recoveryTraps,
   };

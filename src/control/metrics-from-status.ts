@@ -14,7 +14,7 @@ export function metricsFromStatus(r: StatusReport): MetricsSnapshot {
   for (const [k, v] of Object.entries(p.malformed)) malformed[kebab(k)] = v;
   const trapIgnored: Record<string, number> = {};
   const traps = r.extra.traps ?? {};
-  for (const k of ['unknownSource', 'badCommunity', 'unknownUser', 'authFailure', 'notRecoveryTrap', 'malformed']) {
+  for (const k of ['unknownSource', 'badCommunity', 'unknownUser', 'authFailure', 'notRecoveryTrap', 'malformed', 'confirmFailed', 'unconfirmable']) {
     if (k in traps) trapIgnored[kebab(k)] = traps[k];
   }
   const policy = r.extra.policy ?? {};

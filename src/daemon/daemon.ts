@@ -55,6 +55,10 @@ export class Daemon {
   private readonly outboxEvents: Record<string, number> = {};
   private ticker: NodeJS.Timeout | null = null;
   private readonly inputs: Inputs[] = [];
+  /** Reloads that ended refused (bad file), failed part-way, or done. */
+  readonly reloads = { refused: 0, failed: 0, done: 0 };
+  /** SIGHUPs received and reloads run, from run.ts's queue. */
+  reloadCounts: () => { requested: number; started: number } = () => ({ requested: 0, started: 0 });
   /** Traps, webhooks and the targets mails of P13/P14, per outage edge. */
   private readonly outbound = new OutageDispatcher({
     outbox: () => this.outbox,
@@ -97,9 +101,9 @@ export class Daemon {
   }
 
   /** The operator policy's text for the stand-in page (render hook, kind 'standin'). */
-  pageText(server: number, client: number): string | null {
+  pageText(server: number, client: number): Promise<string | null> {
     const slot = this.engine.outages.findServer(server);
-    if (slot < 0) return null;
+    if (slot < 0) return Promise.resolve(null);
     const address = formatIPv4(server);
     return this.direct.pageText(
       { server: address, name: this.serverConfig(server)?.name ?? address, since: this.engine.outages.downSince[slot], now: Daemon.now() },
@@ -148,8 +152,17 @@ export class Daemon {
     this.attachMail();
     await this.direct.loadPolicy(next.main.policy);
     for (const inputs of this.inputs) await inputs.reconfigure(this);
+    this.reloads.done++;
     this.log('info', `configuration reloaded from ${next.file}; ${restored} outages kept`);
     this.snapshot.markDirty();
+  }
+
+  /** Writes the state file now, whatever the interval; false when it could not be written. */
+  saveStateNow(): boolean {
+    const failures = this.snapshot.failures;
+    this.snapshot.markDirty();
+    this.snapshot.flush();
+    return this.snapshot.failures === failures;
   }
 
   /** SIGTERM: stop taking input, write state, give the outbox a moment, close. */
@@ -168,6 +181,7 @@ export class Daemon {
       await this.outbox.close();
     }
     this.mail?.close();
+    this.direct.close();
   }
 
   status(): StatusReport {
@@ -181,6 +195,7 @@ export class Daemon {
       control: { badRequests: this.control?.badRequests ?? 0 },
       outboxEvents: { ...this.outboxEvents },
       outbound: { ...this.outbound.counters },
+      reloads: { ...this.reloadCounts(), ...this.reloads },
       ...this.direct.policyStats(),
     };
     for (const inputs of this.inputs) {
@@ -217,6 +232,12 @@ export class Daemon {
     switch (req.cmd) {
       case 'status': return this.status();
       case 'ping': return { ok: true, pid: process.pid };
+      case 'test-fault':
+        // Tests only (BACKSOON_TEST_FAULTS=1 in the daemon's environment, docs/SECURITY.md):
+        // an exception nobody catches, as a bug in any callback would raise.
+        if (process.env.BACKSOON_TEST_FAULTS !== '1') return { error: "unknown command 'test-fault' (status, ping)" };
+        setImmediate(() => { throw new Error('fault injected by the test-fault command'); });
+        return { ok: true };
       default: return { error: `unknown command '${req.cmd}' (status, ping)` };
     }
   }

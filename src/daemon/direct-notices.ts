@@ -1,6 +1,7 @@
 // P9 on the router: one recovery mail per waiting client with a known address, through the
 // durable outbox. The operator's policy (option policy) may name the address, leave a client
-// out, or write the texts.
+// out, or write the texts; it runs on its own thread (policy/isolated.ts), within a time budget
+// per recovery (option policy_budget), so it never holds the daemon's event loop.
 import type { Config, ServerConfig } from '../config/types';
 import { parseIPv4 } from '../net/ipv4';
 import type { Decision } from '../engine/decisions';
@@ -8,9 +9,10 @@ import { noticeFromDecision } from '../notify/notice';
 import type { Outbox } from '../notify/outbox';
 import { queueRecoveryMail } from '../notify/recovery-mail';
 import { renderRecoveryMail } from '../notify/render-mail';
-import type { Policy } from '../policy/policy';
-import type { PolicyClient, PolicyOutage } from '../policy/types';
+import type { IsolatedPolicy } from '../policy/isolated';
+import type { HookName, PolicyClient, PolicyOutage, RenderResult } from '../policy/types';
 import { DhcpLeases } from './dhcp-leases';
+import { PolicyBudgets } from './policy-budget';
 import type { LogLevel } from './log';
 
 export interface DirectNoticesContext {
@@ -20,10 +22,22 @@ export interface DirectNoticesContext {
   log(level: LogLevel, message: string): void;
 }
 
+/** Longest a stand-in page waits for the policy's turn before it is shown without the policy's text. */
+const PAGE_TEXT_WAIT_MS = 100;
+
 export class DirectNotices {
-  readonly counters = { queued: 0, duplicate: 0, noContact: 0, notDirect: 0, failedToQueue: 0, policyDeclined: 0, policyContact: 0 };
+  readonly counters = {
+    queued: 0, duplicate: 0, noContact: 0, notDirect: 0, failedToQueue: 0, policyDeclined: 0, policyContact: 0,
+    /** Clients of a recovery whose policy budget was spent: the defaults applied. */
+    policyBudgetSpent: 0,
+  };
   /** The operator's hooks, loaded only when configured. */
-  private policy: Policy | null = null;
+  private policy: IsolatedPolicy | null = null;
+  private readonly budgets = new PolicyBudgets(
+    () => this.ctx.config().main.policyBudget * 1000,
+    (server) => this.ctx.log('warn', `policy: the budget of ${this.ctx.config().main.policyBudget} s for the notices of ` +
+      `${server}'s recovery is spent; its remaining clients are told with backsoon's defaults (option policy_budget)`),
+  );
   private readonly leases = new DhcpLeases('/tmp/dhcp.leases');
   /**
    * A recovery with thousands of waiting clients would otherwise render and write every mail
@@ -41,13 +55,21 @@ export class DirectNotices {
 
   /** P9: a recovery mail for one waiting client, through the outbox; the policy may steer it. */
   notify(d: Decision): void {
+    this.notifyClient(d).catch((err: unknown) => {
+      this.counters.failedToQueue++;
+      this.ctx.log('error', `cannot prepare the notice to ${d.client} for ${d.server}: ${(err as Error).message}`);
+    });
+  }
+
+  private async notifyClient(d: Decision): Promise<void> {
     const server = parseIPv4(d.server);
     const conf = server === null ? undefined : this.ctx.serverConfig(server);
     const channels = conf?.notify ?? ['direct'];
     if (!channels.includes('direct')) { this.counters.notDirect++; return; }
     const name = conf?.name ?? d.server;
     let contact = d.contact;
-    const hostname = this.policy !== null && d.client !== undefined ? this.leases.hostname(d.client) : undefined;
+    const policy = this.policy;
+    const hostname = policy !== null && d.client !== undefined ? this.leases.hostname(d.client) : undefined;
     const client: PolicyClient = {
       address: d.client ?? '',
       ...(d.mac !== undefined ? { mac: d.mac } : {}),
@@ -55,15 +77,25 @@ export class DirectNotices {
       ...(hostname !== undefined ? { hostname } : {}),
     };
     const outage: PolicyOutage = { server: d.server, name, since: d.since ?? d.t, until: d.t, now: Date.now() / 1000 };
-    if (this.policy !== null) {
-      if (contact === undefined) {
-        const found = this.policy.contactFor(client);
-        if (found !== null) { contact = found; this.counters.policyContact++; }
+    // Each hook may wait only for what is left of this recovery's budget; none left: the default.
+    let spent = false;
+    const ask = async <T>(hook: HookName, args: readonly unknown[], fallback: T): Promise<T> => {
+      if (policy === null || !policy.has(hook)) return fallback;
+      const waitMs = this.budgets.left(d.server, d.t);
+      const outcome = waitMs === 0 ? null : await policy.call(hook, args, { waitMs });
+      if (outcome === null || (outcome.failure?.kind === 'unavailable' && this.budgets.left(d.server, d.t) === 0)) {
+        if (!spent) { spent = true; this.counters.policyBudgetSpent++; }
+        return fallback;
       }
-      if (!this.policy.shouldNotify(outage, { ...client, ...(contact !== undefined ? { contact } : {}) })) {
-        this.counters.policyDeclined++;
-        return;
-      }
+      return outcome.value as T;
+    };
+    if (contact === undefined) {
+      const found = await ask<string | null>('contactFor', [client], null);
+      if (found !== null) { contact = found; this.counters.policyContact++; }
+    }
+    if (!(await ask('shouldNotify', [outage, { ...client, ...(contact !== undefined ? { contact } : {}) }], true))) {
+      this.counters.policyDeclined++;
+      return;
     }
     const outbox = this.ctx.outbox();
     const mail = this.ctx.config().mail;
@@ -80,12 +112,15 @@ export class DirectNotices {
     }
     const options = { from: mail.from, date: Date.now() / 1000 };
     let texts: { subject?: string; text?: string } = {};
-    if (this.policy !== null && this.policy.has('render')) {
+    if (policy !== null && policy.has('render')) {
+      let defaults: { subject: string; text: string } | null = null;
       try {
-        const defaults = renderRecoveryMail(notice, options);
-        const r = this.policy.render({ kind: 'recovery', outage, client, to: notice.to, defaults: { subject: defaults.subject, body: defaults.text } });
-        texts = { ...(r.subject !== undefined ? { subject: r.subject } : {}), ...(r.body !== undefined ? { text: r.body } : {}) };
+        defaults = renderRecoveryMail(notice, options);
       } catch { /* the address problem is reported by the queueing below */ }
+      if (defaults !== null) {
+        const r = await ask<RenderResult>('render', [{ kind: 'recovery', outage, client, to: notice.to, defaults: { subject: defaults.subject, body: defaults.text } }], {});
+        texts = { ...(r.subject !== undefined ? { subject: r.subject } : {}), ...(r.body !== undefined ? { text: r.body } : {}) };
+      }
     }
     this.queueing.run(() => queueRecoveryMail(outbox, notice, { ...options, ...texts }).then(
       (r) => { if (r.status === 'queued') this.counters.queued++; else this.counters.duplicate++; },
@@ -93,10 +128,17 @@ export class DirectNotices {
     ));
   }
 
-  /** The policy's text for the stand-in page shown to `client` for `outage`, if it writes one. */
-  pageText(outage: PolicyOutage, client: PolicyClient): string | null {
-    if (this.policy === null || !this.policy.has('render')) return null;
-    return this.policy.render({ kind: 'standin', outage, client, defaults: {} }).pageText ?? null;
+  /** The policy's text for the stand-in page shown to `client` for `outage`, if it writes one in time. */
+  async pageText(outage: PolicyOutage, client: PolicyClient): Promise<string | null> {
+    const policy = this.policy;
+    if (policy === null || !policy.has('render')) return null;
+    return (await policy.render({ kind: 'standin', outage, client, defaults: {} }, { waitMs: PAGE_TEXT_WAIT_MS })).pageText ?? null;
+  }
+
+  /** Ends the policy's thread (on stop). */
+  close(): void {
+    this.policy?.dispose();
+    this.policy = null;
   }
 
   /** Loads (or reloads) the operator's policy; a broken file is logged and the defaults apply. */
@@ -105,8 +147,8 @@ export class DirectNotices {
     this.policy = null;
     if (file === null) return;
     try {
-      const { Policy } = await import('../policy/policy'); // no cost when no policy is set
-      this.policy = await Policy.load(file, { log: (level, msg) => this.ctx.log(level, msg) });
+      const { IsolatedPolicy } = await import('../policy/isolated'); // no cost when no policy is set
+      this.policy = await IsolatedPolicy.load(file, { log: (level, msg) => this.ctx.log(level, msg) });
       this.ctx.log('info', `policy ${file}: hooks ${this.policy.hooks.join(', ') || '(none)'}`);
     } catch (err) {
       this.ctx.log('error', `policy not used, backsoon's defaults apply: ${(err as Error).message}`);
@@ -134,9 +176,9 @@ class Limiter {
   }
 }
 
-function policyCounters(policy: Policy): Record<string, number> {
+function policyCounters(policy: IsolatedPolicy): Record<string, number> {
   const s = policy.stats();
-  const out: Record<string, number> = {};
+  const out: Record<string, number> = { threadRestarts: s.threadRestarts, timeouts: s.timeouts };
   for (const [hook, h] of Object.entries(s.perHook)) {
     out[`calls:${hook}`] = h.calls;
     out[`errors:${hook}`] = h.errors;

@@ -6,8 +6,9 @@ import { ArpReplyWatch } from '../capture/probe-arp';
 import { Prober } from '../capture/probes';
 import type { Config } from '../config/types';
 import type { Daemon, Inputs } from './daemon';
+import type { TrapConfirmer } from './trap-input';
 
-export class LiveInput implements Inputs {
+export class LiveInput implements Inputs, TrapConfirmer {
   private capture: LiveCapture | null = null;
   private arpWatch: ArpReplyWatch | null = null;
   private neighbours: NeighbourMonitor | null = null;
@@ -54,8 +55,13 @@ export class LiveInput implements Inputs {
   }
 
   /** For the `confirm` option: one probe round for one server. */
-  probeOnce(_daemon: Daemon, server: number): Promise<boolean> {
+  probeOnce(server: number): Promise<boolean> {
     return this.prober?.probeOnce(server) ?? Promise.resolve(false);
+  }
+
+  /** For the `confirm` option: whether `server` (down) has a probe that can run. */
+  canProbe(server: number): boolean {
+    return (this.prober?.plan(server).length ?? 0) > 0;
   }
 
   stats() {

@@ -2,8 +2,9 @@
 import { ConfigError, loadConfig } from '../config/validate';
 import type { Config } from '../config/types';
 import { Daemon } from './daemon';
-import { createLogger } from './log';
+import { createLogger, type Logger } from './log';
 import { LiveInput } from './live-input';
+import { ReloadQueue } from './reload-queue';
 import { StandInInput } from './standin-input';
 import { TrapInput } from './trap-input';
 
@@ -11,7 +12,9 @@ const usage = `usage: backsoon run [--config FILE]
 
 Runs the daemon in the foreground: captures on the configured interfaces, detects down
 servers and the clients that tried them, and tells those clients when the servers are back.
-SIGHUP reloads the configuration (state is kept; a bad file is refused), SIGTERM stops.
+SIGHUP reloads the configuration (state is kept; a bad file is refused; HUPs during a reload
+make one more reload after it), SIGTERM stops. After an unexpected error the daemon saves its
+state and exits with status 70, for procd to start it again.
 Default configuration file: /etc/config/backsoon
 `;
 
@@ -42,37 +45,40 @@ export async function main(args: string[]): Promise<number> {
   const daemon = new Daemon(config, log);
   const live = new LiveInput();
   daemon.addInputs(live);
-  daemon.addInputs(new TrapInput((server) => live.probeOnce(daemon, server)));
+  daemon.addInputs(new TrapInput(live));
   daemon.addInputs(new StandInInput());
-  let stopping = false;
-  let started = false;
-  let reloadWaiting = false;
-  const reload = () => {
-    if (!started) { reloadWaiting = true; return; } // a HUP during startup is done after it
+  const reloads = new ReloadQueue(async () => {
+    log('info', `SIGHUP: reloading ${file}`);
     let next: Config;
     try {
       next = loadConfig(file);
     } catch (err) {
+      daemon.reloads.refused++;
       log('error', `reload refused, keeping the running configuration:\n${(err as Error).message}`);
       return;
     }
-    daemon.reload(next).catch((err: unknown) => log('error', `reload: ${(err as Error).message}`));
-  };
-  process.on('SIGHUP', reload);
+    await daemon.reload(next);
+  }, (err) => {
+    daemon.reloads.failed++;
+    log('error', `reload: ${(err as Error).message}`);
+  });
+  daemon.reloadCounts = () => reloads.counts;
+  process.on('SIGHUP', () => reloads.request());
+  let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     log('info', `${signal}: stopping`);
-    daemon.stop().finally(() => {
+    reloads.close().then(() => daemon.stop()).finally(() => {
       // node-pcap's close() waits for the next packet; exiting ends the capture sessions.
       process.exit(0);
     });
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  process.on('uncaughtException', (err) => {
-    log('error', `unexpected: ${err.stack ?? err.message}`);
-  });
+  // After an exception nothing says the tables, sockets and timers still agree: save what can
+  // be saved and let procd start a fresh process from the state file.
+  process.on('uncaughtException', (err) => exitOnFault(daemon, log, err));
   try {
     await daemon.start();
   } catch (err) {
@@ -80,8 +86,21 @@ export async function main(args: string[]): Promise<number> {
     // Whatever did start (sockets, captures) goes with the process.
     process.exit(2);
   }
-  started = true;
-  if (reloadWaiting) reload();
+  reloads.start();
 
   return new Promise<number>(() => { /* runs until a signal */ });
+}
+
+/** Exit status after an unexpected exception (sysexits EX_SOFTWARE); procd respawns on any. */
+export const EXIT_FAULT = 70;
+
+function exitOnFault(daemon: Daemon, log: Logger, err: unknown): never {
+  try {
+    const text = err instanceof Error ? err.stack ?? err.message : String(err);
+    log('error', `unexpected error, exiting so that backsoon restarts from its saved state: ${text}`);
+    const saved = daemon.saveStateNow();
+    log(saved ? 'info' : 'error', saved ? 'state saved before exit' : 'state not saved before exit; the last snapshot stays');
+  } finally {
+    process.exit(EXIT_FAULT);
+  }
 }

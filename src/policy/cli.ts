@@ -1,7 +1,8 @@
 // `backsoon policy test FILE [--sample] [--timeout MS]`: runs every hook the file defines on
-// sample data, in the same sandbox the daemon uses, and prints each result or the failure
-// with its line.
-import { describeFailure, guestOutage, Policy, PolicyLoadError } from './policy';
+// sample data, in the same sandbox and on the same kind of thread the daemon uses, and prints
+// each result or the failure with its line.
+import { IsolatedPolicy } from './isolated';
+import { describeFailure, guestOutage } from './policy';
 import { sampleClients, sampleNotices, sampleOutages } from './samples';
 import type { HookName } from './types';
 
@@ -56,29 +57,27 @@ function usageError(problem: string): number {
 async function testFile(file: string, timeoutMs: number | undefined): Promise<number> {
   const out = (line: string) => process.stdout.write(`${line}\n`);
   const started = performance.now();
-  let policy: Policy;
+  let policy: IsolatedPolicy;
   try {
-    policy = await Policy.load(file, {
+    policy = await IsolatedPolicy.load(file, {
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       // Hook failures are printed below; only trouble with the sandbox itself goes to stderr.
       log: (level, message) => { if (level === 'error') process.stderr.write(`${message}\n`); },
     });
   } catch (err) {
-    const message = err instanceof PolicyLoadError ? err.message : (err as Error).message;
-    process.stderr.write(`backsoon policy: ${message}\n`);
+    process.stderr.write(`backsoon policy: ${(err as Error).message}\n`);
     return 1;
   }
   try {
     out(`policy ${file}: loaded in ${(performance.now() - started).toFixed(1)} ms; defines ${policy.hooks.join(', ')}`);
     let calls = 0;
     let failed = 0;
-    const report = (hook: HookName, input: string, result: () => unknown, shown: (value: unknown) => string) => {
+    const report = async (hook: HookName, input: string, args: readonly unknown[], shown: (value: unknown) => string) => {
       if (!policy.has(hook)) return;
       calls++;
       out('');
       out(`${hook}${input}`);
-      const value = result();
-      const failure = policy.lastFailure();
+      const { value, failure } = await policy.call(hook, args);
       if (failure === null) {
         out(`  -> ${shown(value)}`);
       } else {
@@ -87,17 +86,17 @@ async function testFile(file: string, timeoutMs: number | undefined): Promise<nu
       }
     };
     for (const client of sampleClients) {
-      report('contactFor', `(${JSON.stringify(client)})`, () => policy.contactFor(client),
+      await report('contactFor', `(${JSON.stringify(client)})`, [client],
         (v) => (v === null ? 'null (no address from the policy)' : JSON.stringify(v)));
     }
     for (const outage of sampleOutages) {
       for (const client of sampleClients.slice(0, 2)) {
-        report('shouldNotify', `(${JSON.stringify(guestOutage(outage))},\n    ${JSON.stringify(client)})`,
-          () => policy.shouldNotify(outage, client), (v) => String(v));
+        await report('shouldNotify', `(${JSON.stringify(guestOutage(outage))},\n    ${JSON.stringify(client)})`,
+          [outage, client], (v) => String(v));
       }
     }
     for (const notice of sampleNotices) {
-      report('render', `(${JSON.stringify({ ...notice, outage: guestOutage(notice.outage) })})`, () => policy.render(notice),
+      await report('render', `(${JSON.stringify({ ...notice, outage: guestOutage(notice.outage) })})`, [notice],
         (v) => (JSON.stringify(v) === '{}' ? "{} (backsoon's own texts)" : JSON.stringify(v)));
     }
     for (const hook of ['contactFor', 'shouldNotify', 'render'] as const) {

@@ -6,10 +6,11 @@
 import { readFile, stat } from 'node:fs/promises';
 import { checkContact, checkRender, checkShouldNotify, type Checked } from './check';
 import { formatLocation } from './guest-error';
+import { HookCounters } from './hook-counters';
 import { newQuickJSInstance, WASM_INITIAL_PAGES, WASM_PAGE_BYTES, type QuickJSInstance } from './quickjs';
 import { PolicyLoadError, Sandbox, type CallResult, type Rebuild, type SandboxLimits } from './sandbox';
 import type {
-  GuestNotice, GuestOutage, HookFailure, HookName, HookStats, LocalTime, PolicyClient, PolicyNotice,
+  GuestNotice, GuestOutage, HookFailure, HookName, LocalTime, PolicyClient, PolicyNotice,
   PolicyOptions, PolicyOutage, PolicyStats, RenderResult,
 } from './types';
 
@@ -44,12 +45,8 @@ export class Policy {
   private disposed = false;
   private failure: HookFailure | null = null;
   private readonly defined: ReadonlySet<HookName>;
-  private readonly counters = {
-    calls: 0, errors: 0, timeouts: 0, outOfMemory: 0, stackOverflows: 0, invalidResults: 0, rebuilds: 0, unavailable: 0,
-  };
-  private readonly perHook: Record<HookName, HookStats> = {
-    contactFor: { calls: 0, errors: 0 }, shouldNotify: { calls: 0, errors: 0 }, render: { calls: 0, errors: 0 },
-  };
+  private readonly counters = new HookCounters();
+  private rebuilds = 0;
 
   private constructor(
     readonly file: string,
@@ -69,12 +66,12 @@ export class Policy {
    * cannot be used, and an Error when the engine cannot be found.
    */
   static async load(file: string, options: PolicyOptions = {}): Promise<Policy> {
-    const limits: SandboxLimits = {
-      timeoutMs: positive(options.timeoutMs, DEFAULT_TIMEOUT_MS, 'timeoutMs'),
-      loadTimeoutMs: positive(options.loadTimeoutMs, DEFAULT_LOAD_TIMEOUT_MS, 'loadTimeoutMs'),
-      memoryLimitBytes: positive(options.memoryLimitBytes, DEFAULT_MEMORY_LIMIT, 'memoryLimitBytes'),
-    };
-    const source = await readSource(file);
+    return Policy.fromSource(file, await readSource(file), options);
+  }
+
+  /** As load(), with the file's text already read (`file` names it in messages). */
+  static async fromSource(file: string, source: string, options: PolicyOptions = {}): Promise<Policy> {
+    const limits = policyLimits(options);
     // A spare instance is made now so that recovering from a crash needs no await.
     const [first, spare] = await Promise.all([newQuickJSInstance(), newQuickJSInstance()]);
     const sandbox = Sandbox.create(first, source, file, limits);
@@ -112,12 +109,7 @@ export class Policy {
   }
 
   stats(): PolicyStats {
-    const perHook = {
-      contactFor: { ...this.perHook.contactFor },
-      shouldNotify: { ...this.perHook.shouldNotify },
-      render: { ...this.perHook.render },
-    };
-    return { ...this.counters, perHook };
+    return this.counters.stats(this.rebuilds);
   }
 
   /**
@@ -140,26 +132,19 @@ export class Policy {
     if (this.disposed) throw new Error(`policy ${this.file}: ${hook}() called after dispose()`);
     this.failure = null;
     if (!this.defined.has(hook)) return undefined;
-    this.counters.calls++;
-    this.perHook[hook].calls++;
+    this.counters.called(hook);
     const sandbox = this.sandbox;
     if (sandbox === null) {
-      this.counters.unavailable++;
       const why = this.broken ? 'the file no longer loads (see the earlier error)' : 'no usable sandbox until the rebuild is done';
       return this.fail({ hook, kind: 'unavailable', message: `was not run: ${why}` });
     }
     const result: CallResult = sandbox.call(hook, args);
     if (result.rebuild !== 'none') this.rebuild(result.rebuild);
     if (result.status === 'failed') {
-      if (result.kind === 'timeout') this.counters.timeouts++;
-      else if (result.kind === 'memory') this.counters.outOfMemory++;
-      else if (result.kind === 'stack') this.counters.stackOverflows++;
-      else if (result.kind === 'invalid') this.counters.invalidResults++;
       return this.fail({ hook, kind: result.kind, message: result.message, ...(result.location ? { location: result.location } : {}) });
     }
     const checked = check(result.value);
     if (!checked.ok) {
-      this.counters.invalidResults++;
       return this.fail({ hook, kind: 'invalid', message: checked.problem });
     }
     return checked.value;
@@ -167,8 +152,7 @@ export class Policy {
 
   private fail(failure: HookFailure): undefined {
     this.failure = failure;
-    this.counters.errors++;
-    this.perHook[failure.hook].errors++;
+    this.counters.failed(failure.hook, failure.kind);
     this.log('warn', `policy: ${describeFailure(failure)}`);
     return undefined;
   }
@@ -197,7 +181,7 @@ export class Policy {
    * longer loads: give up until the next load. On a reused one, wait for a fresh instance.
    */
   private build(instance: QuickJSInstance, reason: string, fresh: boolean): void {
-    this.counters.rebuilds++;
+    this.rebuilds++;
     try {
       this.sandbox = Sandbox.create(instance, this.source, this.file, this.limits);
     } catch (err) {
@@ -240,11 +224,21 @@ export class Policy {
 
 /** "contactFor threw TypeError: ... at /etc/backsoon/policy.js:7:12 (in lookup); the default applies (...)" */
 export function describeFailure(failure: HookFailure): string {
-  const where = failure.kind === 'invalid' || failure.kind === 'unavailable' ? '' : ` at ${formatLocation(failure.location)}`;
+  const where = failure.location === undefined ? '' : ` at ${formatLocation(failure.location)}`;
   return `${failure.hook} ${failure.message}${where}; ${DEFAULT_TEXT[failure.hook]}`;
 }
 
-async function readSource(file: string): Promise<string> {
+/** The limits of `options`, defaults filled in; throws on a value that is not a positive number. */
+export function policyLimits(options: PolicyOptions): SandboxLimits {
+  return {
+    timeoutMs: positive(options.timeoutMs, DEFAULT_TIMEOUT_MS, 'timeoutMs'),
+    loadTimeoutMs: positive(options.loadTimeoutMs, DEFAULT_LOAD_TIMEOUT_MS, 'loadTimeoutMs'),
+    memoryLimitBytes: positive(options.memoryLimitBytes, DEFAULT_MEMORY_LIMIT, 'memoryLimitBytes'),
+  };
+}
+
+/** The policy file's text; PolicyLoadError when it cannot be read or is too large. */
+export async function readSource(file: string): Promise<string> {
   let text: string;
   try {
     const info = await stat(file);

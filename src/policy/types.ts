@@ -78,7 +78,7 @@ export interface PolicyOptions {
   /** QuickJS heap limit in bytes (default 8 MiB); the wasm memory itself stops at 64 MiB. */
   readonly memoryLimitBytes?: number;
   /** Where failures are reported; defaults to stderr. Compatible with daemon/log.ts Logger. */
-  readonly log?: (level: 'error' | 'warn' | 'info', message: string) => void;
+  readonly log?: (level: 'error' | 'warn' | 'info' | 'debug', message: string) => void;
 }
 
 export type FailureKind =

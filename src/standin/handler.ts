@@ -74,7 +74,7 @@ export function handleRequest(d: HandlerDeps, server: number, req: IncomingMessa
     const path = url.split('?')[0];
     if (path === EVENTS_PATH && req.method === 'GET') eventStream(d, server, req, res);
     else if (path === REGISTER_PATH && req.method === 'POST') formPost(d, server, req, res).catch((err) => failed(d, res, err));
-    else downPage(d, server, req, res, url);
+    else downPage(d, server, req, res, url).catch((err) => failed(d, res, err));
   } catch (err) {
     failed(d, res, err);
   }
@@ -91,9 +91,11 @@ function failed(d: HandlerDeps, res: ServerResponse, err: unknown): void {
   }
 }
 
-function context(d: HandlerDeps, server: number, view: ServerView, client: string, catalog: Catalog, returnPath: string): PageContext {
+/** The page's context; the policy's text is awaited (the daemon bounds how long). */
+async function context(d: HandlerDeps, server: number, view: ServerView, client: string, catalog: Catalog, returnPath: string): Promise<PageContext> {
   const now = d.callbacks.now();
   const clientNum = parseIPv4(client);
+  const extraText = clientNum === null ? null : limitText(await d.callbacks.pageText?.(server, clientNum, catalog.tag) ?? null);
   return {
     catalog,
     catalogs: d.catalogs,
@@ -103,7 +105,7 @@ function context(d: HandlerDeps, server: number, view: ServerView, client: strin
     utcOffset: d.utcOffset,
     returnPath,
     token: d.csrf.issue(client, formatIPv4(server), now),
-    extraText: clientNum === null ? null : limitText(d.callbacks.pageText?.(server, clientNum, catalog.tag) ?? null),
+    extraText,
   };
 }
 
@@ -126,7 +128,7 @@ function offerFor(d: HandlerDeps, server: number, client: string, clientNum: num
   return { kind: 'stale', mail: known.mail, registeredAt: known.registeredAt };
 }
 
-function downPage(d: HandlerDeps, server: number, req: IncomingMessage, res: ServerResponse, url: string): void {
+async function downPage(d: HandlerDeps, server: number, req: IncomingMessage, res: ServerResponse, url: string): Promise<void> {
   const catalog = chooseCatalog(d.catalogs, req.headers['accept-language'], queryLang(url));
   const returnPath = returnPathOf(url);
   const view = d.callbacks.serverInfo(server);
@@ -139,7 +141,7 @@ function downPage(d: HandlerDeps, server: number, req: IncomingMessage, res: Ser
   const now = d.callbacks.now();
   if (clientNum !== null) d.callbacks.noticeAttempt?.(server, clientNum, now);
   d.counters.pages++;
-  const c = context(d, server, view, client, catalog, returnPath);
+  const c = await context(d, server, view, client, catalog, returnPath);
   send(res, 503, renderDownPage(c, offerFor(d, server, client, clientNum, now)), { 'retry-after': RETRY_AFTER });
 }
 
@@ -211,7 +213,7 @@ async function formPost(d: HandlerDeps, server: number, req: IncomingMessage, re
     return;
   }
   const now = d.callbacks.now();
-  const c = context(d, server, view, client, catalog, post.returnPath);
+  const c = await context(d, server, view, client, catalog, post.returnPath);
   if (!d.csrf.check(post.token, client, formatIPv4(server), now)) {
     d.counters.refused.csrf++;
     send(res, 403, renderDownPage(c, { kind: 'ask', error: 'expired', typed: printableTyped(post) }));

@@ -1,13 +1,12 @@
 // One hardened HTTP/1 listener: short header and request deadlines (slowloris), small headers,
-// no keep-alive, a cap on open connections over all listeners and per client, and anything that
+// no keep-alive, the connection gate (connection-gate.ts) over all listeners, and anything that
 // is not HTTP answered 400 and counted. The listener itself knows nothing of pages.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { ConnectionGate, GateCounters } from './connection-gate';
 import type { StandInSettings } from './settings';
 
-export interface ListenerCounters {
-  /** Connections cut at once because of the total or per-client cap. */
-  connectionsRefused: number;
+export interface ListenerCounters extends GateCounters {
   /** Bytes that were not HTTP (answered 400). */
   notHttp: number;
   /** Header block larger than the limit (answered 431). */
@@ -19,35 +18,7 @@ export interface ListenerCounters {
 }
 
 export function newListenerCounters(): ListenerCounters {
-  return { connectionsRefused: 0, notHttp: 0, headersTooLarge: 0, timeouts: 0, connectionErrors: 0 };
-}
-
-/** Open connections over every listener, total and per client address. */
-export class ConnectionGate {
-  private total = 0;
-  private readonly perClient = new Map<string, number>();
-
-  constructor(private readonly maxTotal: number, private readonly maxPerClient: number) {}
-
-  get open(): number {
-    return this.total;
-  }
-
-  /** Admits the socket (and counts it until it closes) or returns false. */
-  admit(socket: Socket): boolean {
-    const client = socket.remoteAddress ?? '?';
-    const mine = this.perClient.get(client) ?? 0;
-    if (this.total >= this.maxTotal || mine >= this.maxPerClient) return false;
-    this.total++;
-    this.perClient.set(client, mine + 1);
-    socket.once('close', () => {
-      this.total--;
-      const left = (this.perClient.get(client) ?? 1) - 1;
-      if (left <= 0) this.perClient.delete(client);
-      else this.perClient.set(client, left);
-    });
-    return true;
-  }
+  return { connectionsRefused: 0, connectionsEvicted: 0, notHttp: 0, headersTooLarge: 0, timeouts: 0, connectionErrors: 0 };
 }
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -77,14 +48,14 @@ export function openListener(o: ListenerOptions): Promise<Server> {
     connectionsCheckingInterval: 500,
     // The page never reads Host; HTTP/1.0 clients without one still get it.
     requireHostHeader: false,
-  }, o.onRequest);
+  }, (req, res) => {
+    o.gate.requestArrived(req, res);
+    o.onRequest(req, res);
+  });
   server.maxHeadersCount = 64;
   server.keepAliveTimeout = 1000;
   server.on('connection', (socket: Socket) => {
-    if (!o.gate.admit(socket)) {
-      o.counters.connectionsRefused++;
-      socket.destroy();
-    }
+    if (!o.gate.admit(socket)) socket.destroy();
   });
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     if (err.code === 'ECONNRESET' || err.code === 'EPIPE' || !socket.writable) {

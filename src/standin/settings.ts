@@ -13,9 +13,10 @@ export interface StandInSettings {
   readonly reaskAfter: number;
   /** Largest form post accepted; larger ones get 413. */
   readonly maxBody: number;
-  /** Open connections over all listeners, and from one client address. */
+  /** Open connections over all listeners, from one client address, and from one /24 (IPv4) or /64 (IPv6). */
   readonly maxConnections: number;
   readonly maxClientConnections: number;
+  readonly maxNetworkConnections: number;
   /** Longest a client may take to send its request headers, and its whole request. */
   readonly headersTimeout: number;
   readonly requestTimeout: number;
@@ -40,6 +41,7 @@ export const defaultStandInSettings: StandInSettings = {
   maxBody: 4096,
   maxConnections: 512,
   maxClientConnections: 32,
+  maxNetworkConnections: 256,
   headersTimeout: 10,
   requestTimeout: 20,
   clientPosts: 10,

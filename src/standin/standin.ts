@@ -17,7 +17,8 @@ import { DeclinedClients } from './declined';
 import { EventStreams } from './events';
 import { handleRequest, type HandlerDeps } from './handler';
 import { loadCatalogs, type Catalog } from './i18n';
-import { closeListener, ConnectionGate, newListenerCounters, openListener, type ListenerCounters } from './listener';
+import { ConnectionGate } from './connection-gate';
+import { closeListener, newListenerCounters, openListener, type ListenerCounters } from './listener';
 import { buildRuleset, REMOVE_SCRIPT, runNft, type Interception, type NftRunner } from './nft';
 import { PortPool } from './ports';
 import { WindowLimiter } from './rate-limit';
@@ -87,7 +88,9 @@ export class StandIn {
     this.nft = opts.nft ?? runNft;
     this.conntrack = opts.conntrack ?? flushUnanswered;
     this.pool = new PortPool(this.settings.portBase, this.settings.portCount);
-    this.gate = new ConnectionGate(this.settings.maxConnections, this.settings.maxClientConnections);
+    this.gate = new ConnectionGate({
+      total: this.settings.maxConnections, perClient: this.settings.maxClientConnections, perNetwork: this.settings.maxNetworkConnections,
+    }, this.listenerCounters);
     this.events = new EventStreams(this.settings.maxConnections, Math.max(1, Math.floor(this.settings.maxClientConnections / 2)));
     const s = this.settings;
     const self = this;

@@ -34,7 +34,7 @@ export interface StandInCallbacks {
   /** The client's MAC (0: not known); default: the kernel's ARP table. */
   macOf?(client: number): number;
   /** Extra plain text for the page (the policy's render hook, kind 'standin'); null for none. */
-  pageText?(server: number, client: number, lang: string): string | null;
+  pageText?(server: number, client: number, lang: string): string | null | Promise<string | null>;
   /** Unix seconds. */
   now(): number;
   log(level: LogLevel, message: string): void;

@@ -46,7 +46,7 @@ async function main(): Promise<void> {
       const address = parseIPv4(server);
       if (address === null) fail(`probeOnce: '${server}' is not an IPv4 address`);
       const started = Date.now();
-      live.probeOnce(daemon, address).then((result) => out({ event: 'probeOnce', server, result, ms: Date.now() - started }));
+      live.probeOnce(address).then((result) => out({ event: 'probeOnce', server, result, ms: Date.now() - started }));
     }
   }).on('close', () => process.exit(0)); // the test closed our stdin: done (captures end with the process)
   out({ event: 'ready' });

@@ -9,7 +9,8 @@ import { atExit } from '../at-exit';
 import { Exim } from './exim';
 import { Lab } from './lab';
 
-export const BUNDLE = resolve(__dirname, '../../dist/backsoon.js');
+/** The bundle under test; BACKSOON_BUNDLE=FILE runs another build (say, of an older commit, for figures before and after). */
+export const BUNDLE = process.env.BACKSOON_BUNDLE ?? resolve(__dirname, '../../dist/backsoon.js');
 
 export interface DaemonLabOptions {
   /** Extra clients besides 192.0.2.10 (192.0.2.11, ...). */
@@ -23,7 +24,14 @@ export interface DaemonLabOptions {
   fastNeigh?: boolean;
   /** Capture on the server side (s0) too; default true. Without it only ICMP/SYN tell. */
   serverSide?: boolean;
+  /** SNMPv1/v2c communities of config snmp; default ['public'] (set explicitly, as an operator may). */
+  communities?: string[];
 }
+
+const LAB_SNMP_USER = 'lab';
+const LAB_SNMP_KEYS = { auth: 'labauthpass', priv: 'labprivpass' };
+/** snmptrap's options for the lab's SNMPv3 user. */
+export const LAB_SNMP_V3 = ['-v', '3', '-u', LAB_SNMP_USER, '-l', 'authPriv', '-a', 'SHA', '-A', LAB_SNMP_KEYS.auth, '-x', 'AES', '-X', LAB_SNMP_KEYS.priv];
 
 export class DaemonLab {
   readonly dir: string;
@@ -94,14 +102,23 @@ config mail
 
 config snmp
 	option port '162'
-	list community 'public'
+${(opts.communities ?? ['public']).map((c) => `\tlist community '${c}'`).join('\n')}
+
+config snmp_user
+	option name '${LAB_SNMP_USER}'
+	option level 'authPriv'
+	option auth_protocol 'sha'
+	option auth_key '${LAB_SNMP_KEYS.auth}'
+	option priv_protocol 'aes'
+	option priv_key '${LAB_SNMP_KEYS.priv}'
 ${opts.extraConfig ?? ''}
 `);
   }
 
   /** Starts the daemon in the router's namespace; resolves at its "backsoon ready" line. */
-  async start(timeoutMs = 15_000): Promise<void> {
-    const child = this.lab.spawn('r', [process.execPath, BUNDLE, 'run', '--config', this.configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+  async start(timeoutMs = 15_000, env: Record<string, string> = {}): Promise<void> {
+    const child = this.lab.spawn('r', [process.execPath, BUNDLE, 'run', '--config', this.configFile],
+      { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
     this.daemon = child;
     const mark = this.log.length;
     child.stderr?.setEncoding('utf8').on('data', (d: string) => { this.log += d; });
@@ -176,9 +193,12 @@ ${opts.extraConfig ?? ''}
     return this.lab.exec(role, ['curl', '-sS', '--connect-timeout', String(seconds), '-m', String(seconds + 2), 'http://198.51.100.10/'], { timeoutMs: (seconds + 5) * 1000 });
   }
 
-  /** Net-SNMP's snmptrap from the server to the router (P7). */
-  trap(args: string[] = ['-v', '2c', '-c', 'public', '198.51.100.1', '', '1.3.6.1.6.3.1.1.5.1']) {
-    return this.lab.exec('s', ['env', `SNMP_PERSISTENT_DIR=${this.dir}/snmp`, 'snmptrap', '-M', '', '-m', '', ...args]);
+  /**
+   * Net-SNMP's snmptrap from `role` (default the server) to the router (P7); by default an
+   * SNMPv3 authPriv coldStart of the lab's user, which backsoon believes without a probe.
+   */
+  trap(args: string[] = [...LAB_SNMP_V3, '198.51.100.1', '', '1.3.6.1.6.3.1.1.5.1'], role: 's' | 'c' | `c${number}` = 's') {
+    return this.lab.exec(role, ['env', `SNMP_PERSISTENT_DIR=${this.dir}/snmp-${role}`, 'snmptrap', '-M', '', '-m', '', ...args]);
   }
 
   async stopDaemon(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
@@ -198,5 +218,18 @@ ${opts.extraConfig ?? ''}
     await this.lab.down().catch(() => undefined);
     rmSync(this.dir, { recursive: true, force: true });
     this.forget();
+  }
+}
+
+/** Runs `body` on a fresh DaemonLab and takes it down after; a failure carries the daemon's log. */
+export async function withDaemonLab(tag: string, opts: DaemonLabOptions, body: (lab: DaemonLab) => Promise<void>): Promise<void> {
+  const lab = await DaemonLab.up(tag, opts);
+  try {
+    await body(lab);
+  } catch (err) {
+    (err as Error).message += `\n--- daemon log ---\n${lab.log.slice(-6000)}`;
+    throw err;
+  } finally {
+    await lab.down();
   }
 }

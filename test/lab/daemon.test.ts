@@ -4,19 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseExposition } from '../unit/metrics-exposition';
-import { BUNDLE, DaemonLab } from './daemon-lab';
-
-async function withLab(tag: string, opts: Parameters<typeof DaemonLab.up>[1], body: (lab: DaemonLab) => Promise<void>) {
-  const lab = await DaemonLab.up(tag, opts);
-  try {
-    await body(lab);
-  } catch (err) {
-    (err as Error).message += `\n--- daemon log ---\n${lab.log.slice(-4000)}`;
-    throw err;
-  } finally {
-    await lab.down();
-  }
-}
+import { BUNDLE, withDaemonLab as withLab } from './daemon-lab';
 
 const SERVER = '198.51.100.10';
 

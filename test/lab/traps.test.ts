@@ -1,7 +1,8 @@
 // The trap receiver against Net-SNMP's own snmptrap/snmpinform (Debian package `snmp`), all on
 // loopback. Every address in 127.0.0.0/8 is local on Linux, so `--clientaddr=127.0.0.2` gives a
 // trap a source address of its own without touching any interface: 127.0.0.2 plays a server,
-// 127.0.0.3 a stranger. No namespace is needed and no packet leaves lo.
+// 127.0.0.3 a stranger, 127.0.0.4 a management station that forwards traps. No namespace is
+// needed and no packet leaves lo.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFile } from 'node:child_process';
@@ -15,6 +16,7 @@ import { IGNORE_REASONS } from '../../src/capture/trap-filter';
 
 const SERVER = '127.0.0.2';
 const STRANGER = '127.0.0.3';
+const NMS = '127.0.0.4';
 const AGENT_OF_SERVER_2 = '198.51.100.7'; // only ever written into v1 agent-addr fields
 const NS_NOTIFY_RESTART = '1.3.6.1.4.1.8072.4.0.3';
 
@@ -27,7 +29,7 @@ const env = { ...process.env, SNMP_PERSISTENT_DIR: netSnmpDir, SNMPCONFPATH: net
 
 let port = 0;
 let receiver: TrapReceiver;
-const recoveries: { t: number; server: number; detail: string }[] = [];
+const recoveries: { t: number; server: number; detail: string; authenticated?: boolean }[] = [];
 const logs: string[] = [];
 
 /** Runs snmptrap/snmpinform; resolves with its exit code and stderr (never rejects on exit code). */
@@ -94,6 +96,7 @@ test.before(async () => {
     snmp: {
       enabled: true, listen: '127.0.0.1', port,
       communities: ['public', 'lab-community'],
+      nmsAddresses: [parseIPv4(NMS)!],
       users: [
         { name: 'alice', level: 'authPriv', authProtocol: 'sha', authKey: 'alicepass1', privProtocol: 'aes', privKey: 'aliceprivkey' },
         { name: 'bob', level: 'authPriv', authProtocol: 'sha256', authKey: 'bobpass123', privProtocol: 'aes256b', privKey: 'bobpriv123' },
@@ -101,9 +104,9 @@ test.before(async () => {
       ],
       recoveryTraps: [NS_NOTIFY_RESTART],
     },
-    // As the daemon does: a server's own address, else a server's configured agent address.
-    resolveServer: (source, agentAddr) => (source === server ? 1 : agentAddr === agentOf2 ? 2 : null),
-    onRecovery: (t, server, detail) => recoveries.push({ t, server, detail }),
+    // As the daemon does: a server's own address, or a server's configured agent address.
+    sources: { serverAt: (address) => (address === server ? 1 : address === agentOf2 ? 2 : null), isRelay: (address) => address === parseIPv4(NMS) },
+    onRecovery: (t, server, detail, authenticated) => recoveries.push({ t, server, detail, authenticated }),
     log: (level, msg) => logs.push(`${level} ${msg}`),
     now: () => 1700000000,
   });
@@ -119,15 +122,40 @@ test('SNMPv1 coldStart from the server\'s address is a recovery of that server',
   recoveries.length = 0;
   const changed = await measure(1, () => sent('snmptrap', v1(SERVER, SERVER, 0)));
   assert.equal(changed, { received: 1, accepted: 1 });
-  assert.equal(recoveries, [{ t: 1700000000, server: 1, detail: "coldStart trap (SNMPv1, community 'public') from 127.0.0.2" }]);
+  assert.equal(recoveries, [{ t: 1700000000, server: 1, detail: "coldStart trap (SNMPv1, community 'public') from 127.0.0.2", authenticated: false }]);
 });
 
-test('SNMPv1 warmStart whose agent-addr is a server\'s agent address counts for that server', async () => {
+test('an SNMPv1 agent-addr naming a server counts only from a management station (nms_address)', async () => {
   recoveries.length = 0;
-  const changed = await measure(1, () => sent('snmptrap', v1(STRANGER, AGENT_OF_SERVER_2, 1)));
-  assert.equal(changed, { received: 1, accepted: 1 });
-  assert.is(recoveries[0].server, 2);
-  assert.is(recoveries[0].detail, "warmStart trap (SNMPv1, community 'public') from 127.0.0.3, agent-addr 198.51.100.7");
+  const forged = await measure(1, () => sent('snmptrap', v1(STRANGER, AGENT_OF_SERVER_2, 1)));
+  assert.equal(forged, { received: 1, 'ignored.unknownSource': 1 });
+  assert.ok(logs.some((l) => l.includes("warmStart trap (SNMPv1, community 'public') from 127.0.0.3, agent-addr 198.51.100.7: " +
+    'the address it names inside the trap counts only from a config snmp nms_address')), logs.join('\n'));
+  const relayed = await measure(1, () => sent('snmptrap', v1(NMS, AGENT_OF_SERVER_2, 1)));
+  assert.equal(relayed, { received: 1, accepted: 1 });
+  assert.equal(recoveries.map((r) => [r.server, r.detail]), [[2, "warmStart trap (SNMPv1, community 'public') from 127.0.0.4, agent-addr 198.51.100.7"]]);
+});
+
+test('a forwarded SNMPv2c trap names its agent in snmpTrapAddress.0, believed only from a management station', async () => {
+  recoveries.length = 0;
+  const forwarded = (source: string): string[] =>
+    ['-v2c', '-c', 'lab-community', from(source), target(), '', '1.3.6.1.6.3.1.1.5.1', '1.3.6.1.6.3.18.1.3.0', 'a', AGENT_OF_SERVER_2];
+  const changed = await measure(2, async () => {
+    await sent('snmptrap', forwarded(NMS));
+    await sent('snmptrap', forwarded(STRANGER));
+  });
+  assert.equal(changed, { received: 2, accepted: 1, 'ignored.unknownSource': 1 });
+  assert.equal(recoveries.map((r) => [r.server, r.detail]),
+    [[2, "coldStart trap (SNMPv2c, community 'lab-community') from 127.0.0.4, snmpTrapAddress 198.51.100.7"]]);
+});
+
+test('only an SNMPv3 user whose level checks a key makes a trap authenticated', async () => {
+  recoveries.length = 0;
+  await measure(2, async () => {
+    await sent('snmptrap', v3(SERVER, alice, '1.3.6.1.6.3.1.1.5.1'));
+    await sent('snmptrap', v2c(SERVER, 'lab-community', '1.3.6.1.6.3.1.1.5.1'));
+  });
+  assert.equal(recoveries.map((r) => r.authenticated), [true, false]);
 });
 
 test('SNMPv2c coldStart and linkUp are recoveries; any listed community works', async () => {

@@ -228,7 +228,8 @@ const SAMPLES: Record<string, string[]> = {
 };
 
 function expectedWidget(opt: OptionSpec): string {
-  if (opt.kind === 'bool') return 'Flag';
+  // A bool without a default has a third state, unset, which a checkbox cannot write.
+  if (opt.kind === 'bool') return opt.default === undefined ? 'ListValue' : 'Flag';
   if (opt.kind === 'iface') return 'DeviceSelect';
   if (opt.kind === 'enum' || opt.kind === 'icmp_code') return opt.list ? 'MultiValue' : 'ListValue';
   return opt.list ? 'DynamicList' : 'Value';
@@ -266,7 +267,10 @@ function checkOption(type: string, opt: OptionSpec, o: FormOption): void {
       assert.is(validate('cfg01', sample) === true, daemon, `${where}: '${sample}' is ${daemon ? 'accepted' : 'refused'} by the daemon`);
     }
   }
-  if (opt.kind === 'bool') {
+  if (opt.kind === 'bool' && opt.default === undefined) {
+    assert.equal(o.values.map(([k]) => k), ['', '1', '0'], `${where}: unset, 1 or 0`);
+    assert.is(o.default, undefined, `${where}: unset by default`);
+  } else if (opt.kind === 'bool') {
     assert.is(o.default, opt.default, `${where}: default`);
     assert.is(o.rmempty, false, `${where}: written as 0 or 1`);
   } else if (opt.kind === 'enum') {

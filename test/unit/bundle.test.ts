@@ -39,6 +39,19 @@ test('replay works from the bundle alone', () => {
   assert.match(r.stdout, /"event":"notify"/);
 });
 
+test('the policy runs on its own thread from the bundle alone: a hook stuck in a built-in is ended, the next one answers', () => {
+  const policy = join(dir, 'policy.js');
+  writeFileSync(policy, `function contactFor(client) {
+  if (!client.hostname) new Array(1e9).join('');
+  return client.hostname ? client.hostname + '@example.com' : null;
+}
+`);
+  const r = run('policy', 'test', policy, '--sample');
+  assert.is(r.status, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /!! contactFor ran longer than 50 ms inside a built-in the sandbox cannot interrupt; its thread was ended/);
+  assert.match(r.stdout, /-> "anna-laptop@example\.com"/, 'the call after it ran on a new thread');
+});
+
 test('run: a missing interface is one clear message and exit code 2', () => {
   const conf = join(dir, 'bad.conf');
   writeFileSync(conf, `config backsoon 'main'\n\tlist interface 'bs-nosuch0'\n\toption state_dir '${dir}/state'\n\toption control_socket '${dir}/s.sock'\n`);

@@ -55,16 +55,16 @@ test('an empty file gives every default', () => {
     file: FILE,
     main: {
       enabled: true, clientInterfaces: [], serverInterfaces: [], synTimeout: 30, arpRetries: 3,
-      icmpCodes: [0, 1, 5, 6, 7, 11, 12], maxAttemptAge: 86400, purgeInterval: 300, hold: 0, confirm: false,
+      icmpCodes: [0, 1, 5, 6, 7, 11, 12], maxAttemptAge: 86400, purgeInterval: 300, hold: 0, confirm: null,
       probeInterval: 10, maxServers: 1024, maxLinks: 65536, maxLinksPerServer: 8192, maxPendingSyns: 65536,
       maxContacts: 65536, captureBuffer: 4096 * 1024, requireContact: false, stateDir: '/etc/backsoon', snapshotInterval: 60,
-      controlSocket: '/var/run/backsoon.sock', logLevel: 'info', policy: null, metricsListen: null,
+      controlSocket: '/var/run/backsoon.sock', logLevel: 'info', policy: null, policyBudget: 5, metricsListen: null,
     },
     watch: { networks: [] },
     servers: [],
     contacts: [],
     mail: null,
-    snmp: { enabled: false, listen: '0.0.0.0', port: 162, communities: ['public'], users: [], recoveryTraps: [] },
+    snmp: { enabled: false, listen: '0.0.0.0', port: 162, communities: [], nmsAddresses: [], users: [], recoveryTraps: [] },
   });
   assert.equal(check.warnings.map(formatWarning), [
     `${FILE}:1: warning: there is no config backsoon section, so no client-side device is watched; add one with list interface 'br-lan'`,
@@ -99,6 +99,7 @@ test('every main option reaches its typed field', () => {
     "\toption control_socket '/tmp/bs.sock'",
     "\toption log_level 'debug'",
     `\toption policy '${POLICY}'`,
+    "\toption policy_budget '30'",
     "\toption metrics_listen '127.0.0.1:9100'",
   ));
   assert.equal(c.main, {
@@ -106,7 +107,7 @@ test('every main option reaches its typed field', () => {
     icmpCodes: [1, 7], maxAttemptAge: 3600, purgeInterval: 60, hold: 20, confirm: true, probeInterval: 3,
     maxServers: 10, maxLinks: 100, maxLinksPerServer: 50, maxPendingSyns: 200, maxContacts: 30, captureBuffer: 512 * 1024, requireContact: true,
     stateDir: '/tmp/bs', snapshotInterval: 5, controlSocket: '/tmp/bs.sock', logLevel: 'debug',
-    policy: POLICY, metricsListen: '127.0.0.1:9100',
+    policy: POLICY, policyBudget: 30, metricsListen: '127.0.0.1:9100',
   });
 });
 
@@ -379,17 +380,44 @@ test('a password is never echoed, and a clear-text password draws a warning', ()
 test('snmp: absent means no receiver; present means on with defaults', () => {
   assert.is(valid(MAIN).snmp.enabled, false);
   assert.equal(valid(`${MAIN}config snmp\n`).snmp, {
-    enabled: true, listen: '0.0.0.0', port: 162, communities: ['public'], users: [], recoveryTraps: [],
+    enabled: true, listen: '0.0.0.0', port: 162, communities: [], nmsAddresses: [], users: [], recoveryTraps: [],
   });
   const s = valid(uci(MAIN.trimEnd(), 'config snmp', "\toption enabled '0'", "\toption listen '192.0.2.1'", "\toption port '1162'",
-    "\tlist community 'c1'", "\tlist community 'c 2'", "\tlist recovery_trap '.1.3.6.1.4.1.8072.4.0.1'")).snmp;
-  assert.equal(s, { enabled: false, listen: '192.0.2.1', port: 1162, communities: ['c1', 'c 2'], users: [], recoveryTraps: ['1.3.6.1.4.1.8072.4.0.1'] });
+    "\tlist community 'c1'", "\tlist community 'c 2'", "\tlist nms_address '192.0.2.5'", "\tlist recovery_trap '.1.3.6.1.4.1.8072.4.0.1'")).snmp;
+  assert.equal(s, {
+    enabled: false, listen: '192.0.2.1', port: 1162, communities: ['c1', 'c 2'], nmsAddresses: [0xc0000205], users: [], recoveryTraps: ['1.3.6.1.4.1.8072.4.0.1'],
+  });
   oneError(uci(MAIN.trimEnd(), 'config snmp', "\tlist recovery_trap 'linkDown'"), 4, 'must be a numeric OID');
   oneError(uci(MAIN.trimEnd(), 'config snmp', "\tlist recovery_trap '3.1.2'"), 4, 'must be a numeric OID');
   oneError(uci(MAIN.trimEnd(), 'config snmp', "\tlist community ''"), 4, "list community '' in section @snmp[0]: must not be empty");
-  assert.equal(warnings(uci(MAIN.trimEnd(), 'config snmp', "\tlist recovery_trap '1.3.6.1.6.3.1.1.5.4'")), [
-    `${FILE}:4: warning: list recovery_trap '1.3.6.1.6.3.1.1.5.4' in section @snmp[0]: linkUp is always a recovery trap; no need to list it`,
+  assert.equal(warnings(uci(MAIN.trimEnd(), 'config snmp', "\tlist community 'c1'", "\tlist recovery_trap '1.3.6.1.6.3.1.1.5.4'")), [
+    `${FILE}:5: warning: list recovery_trap '1.3.6.1.6.3.1.1.5.4' in section @snmp[0]: linkUp is always a recovery trap; no need to list it`,
   ]);
+});
+
+test('snmp: config check says what to set when no trap can count, and when public is set', () => {
+  assert.equal(warnings(uci(MAIN.trimEnd(), 'config snmp')), [
+    `${FILE}:3: warning: section @snmp[0] (config snmp): no list community and no config snmp_user, so every trap is refused; ` +
+      "add config snmp_user sections (SNMPv3 with auth_key), or list community 'A-SECRET-COMMUNITY' for SNMPv1/v2c",
+  ]);
+  assert.equal(warnings(uci(MAIN.trimEnd(), 'config snmp', "\tlist community 'public'")), [
+    `${FILE}:4: warning: list community 'public' in section @snmp[0]: every client knows this one and may send traps with it; ` +
+      'choose a community nobody guesses, or use SNMPv3 (config snmp_user)',
+  ]);
+});
+
+test('snmp: a server without a probe is told that its v1/v2c traps cannot be confirmed, unless confirm is 0', () => {
+  const server = ['config server \'web\'', "\toption address '198.51.100.10'"];
+  const community = ['config snmp', "\tlist community 'k7-secret'"];
+  assert.equal(warnings(uci(MAIN.trimEnd(), ...server, ...community)), [
+    `${FILE}: warning: server 198.51.100.10 (section 'web') has no list probe: its SNMPv1/v2c traps are believed only once a ` +
+      "probe confirms them (option confirm), so none will be; add list probe 'tcp:PORT', or have it send SNMPv3 with " +
+      "authentication, or set option confirm '0' in config backsoon 'main'",
+  ]);
+  assert.equal(warnings(uci(MAIN.trimEnd(), "\toption confirm '0'", ...server, ...community)), []);
+  assert.equal(warnings(uci(MAIN.trimEnd(), ...server, "\tlist probe 'tcp:80'", ...community)), []);
+  assert.is(valid(uci(MAIN.trimEnd(), "\toption confirm '1'")).main.confirm, true);
+  assert.is(valid(MAIN).main.confirm, null);
 });
 
 test('snmp_user: keys as the level demands, defaults for protocols, unique names', () => {

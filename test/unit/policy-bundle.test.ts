@@ -1,6 +1,6 @@
-// The policy code bundled as the Makefile bundles src/main.ts (esbuild, CJS, import.meta.url
-// defined), run from a folder with no node_modules: the engine must come from quickjs.wasm
-// beside the bundle, which the build copies there.
+// src/main.ts bundled as the Makefile bundles it (esbuild, CJS, import.meta.url defined), run
+// from a folder with no node_modules: the policy's thread is the bundle itself started again,
+// and the engine must come from quickjs.wasm beside the bundle, which the build copies there.
 import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,28 +30,23 @@ test('the bundle finds quickjs.wasm beside itself, and says what is missing with
   const dist = join(dir, 'dist');
   mkdirSync(dist);
   const bundle = join(dist, 'backsoon.js');
-  // The flags of the Makefile's dist/backsoon.js rule; the entry is the policy command alone
-  // so the test does not depend on the rest of the tree.
+  // The flags of the Makefile's dist/backsoon.js rule.
   await build({
-    stdin: {
-      contents: "import { main } from './src/policy/cli'; main(process.argv.slice(2)).then((code) => { process.exitCode = code; });",
-      resolveDir: root,
-      loader: 'ts',
-    },
+    entryPoints: [join(root, 'src/main.ts')],
     bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: bundle, logLevel: 'warning',
-    loader: { '.node': 'copy' },
+    loader: { '.node': 'copy' }, assetNames: '[name]', resolveExtensions: ['.ts', '.js', '.mjs', '.cjs', '.json', '.node'],
     define: { 'import.meta.url': '__backsoon_import_meta_url' },
     banner: { js: "const __backsoon_import_meta_url = require('url').pathToFileURL(__filename).href;" },
   });
   const policy = join(dir, 'policy.js');
   writeFileSync(policy, 'function contactFor(client) { return client.hostname ? client.hostname + "@example.com" : null; }\n');
 
-  const without = await run(bundle, ['test', policy, '--sample']);
+  const without = await run(bundle, ['policy', 'test', policy, '--sample']);
   assert.is(without.code, 1);
   assert.match(without.stderr, /quickjs\.wasm was not found \(looked at .*dist\/quickjs\.wasm\)/);
 
   copyFileSync(join(root, 'node_modules/@jitl/quickjs-wasmfile-release-sync/dist/emscripten-module.wasm'), join(dist, 'quickjs.wasm'));
-  const withEngine = await run(bundle, ['test', policy, '--sample']);
+  const withEngine = await run(bundle, ['policy', 'test', policy, '--sample']);
   assert.is(withEngine.code, 0, withEngine.stdout + withEngine.stderr);
   assert.match(withEngine.stdout, /-> "anna-laptop@example\.com"/);
   assert.match(withEngine.stdout, /3 calls, 3 ran, 0 failed/);

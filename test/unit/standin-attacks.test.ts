@@ -3,6 +3,7 @@
 // that are not HTTP. Each is refused in a way a user understands, counted, and nothing crashes.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { networkOf } from '../../src/standin/connection-gate';
 import {
   fetchPage, form, FORM_HEADERS, raw, register, tokenOf, up, type Harness,
 } from './standin-harness';
@@ -171,5 +172,60 @@ test('one client cannot hold more than its share of connections', () => withHarn
   assert.is((await fetchPage(h.port(), { from: '127.0.0.4' })).status, 503, 'other clients still get in');
   for (const s of sockets) s.destroy();
 }, { settings: { maxClientConnections: 4 } }));
+
+/** `n` connections from `from` that send half a request and then nothing (slowloris). */
+async function slowConnections(port: number, from: string, n: number) {
+  const { connect } = await import('node:net');
+  const sockets = Array.from({ length: n }, () => connect({ host: '127.0.0.1', port, localAddress: from }));
+  const closed = sockets.map((s) => new Promise<true>((r) => { s.on('close', () => r(true)); s.on('error', () => undefined); }));
+  await Promise.all(sockets.map((s) => new Promise((r) => s.on('connect', r))));
+  for (const s of sockets) s.write('GET / HTTP/1.1\r\nHost: x\r\n');
+  await new Promise((r) => setTimeout(r, 100)); // admitted by the listener
+  return { sockets, closed, open: () => sockets.filter((s) => !s.destroyed && s.readyState === 'open').length };
+}
+
+test('every slot held by slow clients: an honest client is served, the oldest slow one of the heaviest is closed', () => withHarness(async (h) => {
+  const first = await slowConnections(h.port(), '127.0.0.5', 6);
+  const second = await slowConnections(h.port(), '127.0.0.6', 2);
+  for (let i = 0; i < 5; i++) assert.is((await fetchPage(h.port(), { from: '127.0.0.7' })).status, 503, `honest request ${i + 1} served`);
+  // The first request made its room by closing the heaviest client's oldest slow connection; the
+  // slot it left (the page closes its connection) served the other four.
+  assert.is(await first.closed[0], true);
+  assert.is(first.open(), 5);
+  assert.is(h.standin.stats().listener.connectionsEvicted, 1);
+  assert.is(h.standin.stats().listener.connectionsRefused, 0);
+  assert.is(second.open(), 2, 'the lighter slow client was not touched');
+  for (const s of [...first.sockets, ...second.sockets]) s.destroy();
+}, { settings: { maxConnections: 8, maxClientConnections: 8 } }));
+
+test('a client as heavy as the others gets no room: two equal clients do not evict each other', () => withHarness(async (h) => {
+  const a = await slowConnections(h.port(), '127.0.0.8', 4);
+  const b = await slowConnections(h.port(), '127.0.0.9', 4);
+  const more = await slowConnections(h.port(), '127.0.0.8', 1);
+  assert.is(await more.closed[0], true, 'refused');
+  assert.is(a.open() + b.open(), 8);
+  assert.is(h.standin.stats().listener.connectionsRefused, 1);
+  assert.is(h.standin.stats().listener.connectionsEvicted, 0);
+  for (const s of [...a.sockets, ...b.sockets]) s.destroy();
+}, { settings: { maxConnections: 8, maxClientConnections: 8 } }));
+
+test('one /24 holds at most its share; another network is not affected, the same network makes room from its heaviest', () => withHarness(async (h) => {
+  const hog = await slowConnections(h.port(), '127.0.1.2', 4);
+  const extra = await slowConnections(h.port(), '127.0.1.2', 1);
+  assert.is(await extra.closed[0], true, 'the network is full and its own heaviest client gets no room');
+  assert.is((await fetchPage(h.port(), { from: '127.0.1.3' })).status, 503, 'a light client of the same network is served');
+  assert.is((await fetchPage(h.port(), { from: '127.0.2.3' })).status, 503, 'another network is served');
+  assert.is(hog.open(), 3);
+  for (const s of hog.sockets) s.destroy();
+}, { settings: { maxConnections: 100, maxClientConnections: 8, maxNetworkConnections: 4 } }));
+
+test('the network of a client: /24 for IPv4 (dual-stack form too), /64 for IPv6', () => {
+  assert.is(networkOf('192.0.2.10'), '192.0.2.0/24');
+  assert.is(networkOf('::ffff:192.0.2.77'), '192.0.2.0/24');
+  assert.is(networkOf('2001:db8:0:1::5'), '2001:db8:0:1::/64');
+  assert.is(networkOf('2001:0db8:0000:0001:aaaa:bbbb:cccc:dddd'), '2001:db8:0:1::/64');
+  assert.is(networkOf('fe80::1%eth0'), 'fe80:0:0:0::/64');
+  assert.is(networkOf('::1'), '0:0:0:0::/64');
+});
 
 test.run();

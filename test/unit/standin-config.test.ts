@@ -37,6 +37,7 @@ test('every option reaches its setting', () => {
     "\toption max_body '2048'",
     "\toption max_connections '100'",
     "\toption max_client_connections '10'",
+    "\toption max_network_connections '50'",
     "\toption header_timeout '5'",
     "\toption request_timeout '8'",
     "\toption client_posts '3'",
@@ -46,7 +47,7 @@ test('every option reaches its setting', () => {
   assert.equal(errors, []);
   assert.equal(standInSettingsFrom(config), {
     listenAddress: '192.168.1.1', portBase: 9000, portCount: 4, resetPorts: [443, 8443], reaskAfter: 86400, maxBody: 2048,
-    maxConnections: 100, maxClientConnections: 10, headersTimeout: 5, requestTimeout: 8, clientPosts: 3, addressRegistrations: 2,
+    maxConnections: 100, maxClientConnections: 10, maxNetworkConnections: 50, headersTimeout: 5, requestTimeout: 8, clientPosts: 3, addressRegistrations: 2,
     languagesDir: '/etc/backsoon/standin',
   });
   assert.equal(read("config standin\n\toption reset_https '0'\n\tlist reset_port '443'").config.resetPorts, []);

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseIPv4 } from '../../src/net/ipv4';
-import { decideTrap, readNotification, sourceAddress, type TrapNotification } from '../../src/capture/trap-filter';
+import { decideTrap, readNotification, sourceAddress, type TrapNotification, type TrapSources } from '../../src/capture/trap-filter';
 import type { NetSnmpPdu } from '../../src/capture/trap-netsnmp';
 import { recoveryTrapSet } from '../../src/capture/trap-oids';
 
@@ -82,52 +82,76 @@ test('the UDP source is read as IPv4, IPv4-mapped IPv6 included; other IPv6 is n
 const recovery = recoveryTrapSet(['1.3.6.1.4.1.8072.4.0.3']);
 const server1 = ip('198.51.100.10');
 const agentOf2 = ip('198.51.100.7');
-// The daemon's rule, written out: a server's own address, else its configured agent address.
-function resolveServer(source: number, agentAddr: number | null): number | null {
-  if (source === server1) return 1;
-  if (agentAddr === agentOf2 || source === agentOf2) return 2;
-  return null;
-}
+const nms = ip('192.0.2.5');
+// The daemon's rule, written out: a server's own address, else its configured agent address;
+// 192.0.2.5 is a management station that forwards traps.
+const sources: TrapSources = {
+  serverAt: (address) => (address === server1 ? 1 : address === agentOf2 ? 2 : null),
+  isRelay: (address) => address === nms,
+};
+const decide = (n: TrapNotification) => decideTrap(n, recovery, sources);
+const outcome = (d: ReturnType<typeof decide>) => (d.accept ? d.server : d.reason);
 
 test('a recovery trap from a server\'s address is accepted for that server', () => {
-  const decision = decideTrap(read(v2(167, '1.3.6.1.6.3.1.1.5.1')), recovery, resolveServer);
+  const decision = decide(read(v2(167, '1.3.6.1.6.3.1.1.5.1')));
   assert.equal(decision.accept && decision.server, 1);
   assert.match(decision.detail, /coldStart trap \(SNMPv2c, community 'public'\) from 198\.51\.100\.10/);
 });
 
 test('coldStart, warmStart, linkUp and a configured trap count; linkDown does not', () => {
-  const accepted = (oid: string): boolean => decideTrap(read(v2(167, oid)), recovery, resolveServer).accept;
+  const accepted = (oid: string): boolean => decide(read(v2(167, oid))).accept;
   assert.ok(accepted('1.3.6.1.6.3.1.1.5.1'));
   assert.ok(accepted('1.3.6.1.6.3.1.1.5.2'));
   assert.ok(accepted('1.3.6.1.6.3.1.1.5.4'));
   assert.ok(accepted('1.3.6.1.4.1.8072.4.0.3'));
-  const linkDown = decideTrap(read(v2(167, '1.3.6.1.6.3.1.1.5.3')), recovery, resolveServer);
-  assert.equal(linkDown.accept ? 'accepted' : linkDown.reason, 'notRecoveryTrap');
+  const linkDown = decide(read(v2(167, '1.3.6.1.6.3.1.1.5.3')));
+  assert.equal(outcome(linkDown), 'notRecoveryTrap');
   assert.match(linkDown.detail, /^linkDown trap/);
 });
 
 test('a v1 enterprise trap counts when its ENTERPRISE.0.SPECIFIC form is configured', () => {
   const pdu = { ...v1ColdStart, enterprise: '1.3.6.1.4.1.8072.4', generic: 6, specific: 3 };
-  assert.ok(decideTrap(read(pdu), recovery, resolveServer).accept);
-  assert.not.ok(decideTrap(read({ ...pdu, specific: 2 }), recovery, resolveServer).accept);
+  assert.ok(decide(read(pdu)).accept);
+  assert.not.ok(decide(read({ ...pdu, specific: 2 })).accept);
 });
 
-test('the SNMPv1 agent-addr can name the server when the UDP source does not', () => {
-  const decision = decideTrap(read(v1ColdStart, '203.0.113.5'), recovery, resolveServer);
-  assert.equal(decision.accept && decision.server, 2);
-  assert.match(decision.detail, /from 203\.0\.113\.5, agent-addr 198\.51\.100\.7/);
+test('a trap from a server\'s agent address counts for that server', () => {
+  assert.is(outcome(decide(read(v2(167, '1.3.6.1.6.3.1.1.5.1'), '198.51.100.7'))), 2);
+});
+
+test('the SNMPv1 agent-addr never names the server when the source is a client', () => {
+  const decision = decide(read({ ...v1ColdStart, agentAddr: '198.51.100.10' }, '192.0.2.11'));
+  assert.is(outcome(decision), 'unknownSource');
+  assert.match(decision.detail, /from 192\.0\.2\.11, agent-addr 198\.51\.100\.10/);
+  assert.match(!decision.accept ? decision.why : '', /counts only from a config snmp nms_address/);
+});
+
+test('the agent-addr does not override the source either when the source is another server', () => {
+  assert.is(outcome(decide(read({ ...v1ColdStart, agentAddr: '198.51.100.7' }, '198.51.100.10'))), 1);
+});
+
+test('from a management station, the v1 agent-addr or the v2c snmpTrapAddress.0 names the server', () => {
+  assert.is(outcome(decide(read(v1ColdStart, '192.0.2.5'))), 2);
+  const forwarded = v2(167, '1.3.6.1.6.3.1.1.5.1');
+  const noted = { ...forwarded, varbinds: [...(forwarded.varbinds ?? []), { oid: '1.3.6.1.6.3.18.1.3.0', type: 64, value: '198.51.100.10' }] };
+  const n = read(noted, '192.0.2.5');
+  assert.is(n.trapAddress, server1);
+  assert.is(outcome(decide(n)), 1);
+  assert.match(decide(n).detail, /from 192\.0\.2\.5, snmpTrapAddress 198\.51\.100\.10/);
+  // The same varbind from a client names nobody.
+  assert.is(outcome(decide(read(noted, '192.0.2.11'))), 'unknownSource');
+  // A station's own trap, naming no server, counts for none.
+  assert.is(outcome(decide(read(forwarded, '192.0.2.5'))), 'unknownSource');
 });
 
 test('a recovery trap from an unknown source is ignored as unknownSource', () => {
-  const decision = decideTrap(read(v2(167, '1.3.6.1.6.3.1.1.5.1'), '203.0.113.5'), recovery, resolveServer);
-  assert.equal(decision.accept ? 'accepted' : decision.reason, 'unknownSource');
-  const v6 = decideTrap(read(v2(167, '1.3.6.1.6.3.1.1.5.1'), '2001:db8::1'), recovery, resolveServer);
-  assert.equal(v6.accept ? 'accepted' : v6.reason, 'unknownSource');
+  assert.is(outcome(decide(read(v2(167, '1.3.6.1.6.3.1.1.5.1'), '203.0.113.5'))), 'unknownSource');
+  assert.is(outcome(decide(read(v2(167, '1.3.6.1.6.3.1.1.5.1'), '2001:db8::1'))), 'unknownSource');
 });
 
-test('resolveServer is asked only about recovery traps', () => {
+test('the sources are asked only about recovery traps', () => {
   const asked: number[] = [];
-  const spy = (source: number): number | null => { asked.push(source); return 1; };
+  const spy: TrapSources = { serverAt: (address) => { asked.push(address); return 1; }, isRelay: () => false };
   decideTrap(read(v2(167, '1.3.6.1.6.3.1.1.5.3')), recovery, spy);
   assert.equal(asked, []);
   decideTrap(read(v2(167, '1.3.6.1.6.3.1.1.5.4')), recovery, spy);

@@ -46,8 +46,8 @@ function harness(snmp: Partial<SnmpConfig>): Harness {
   const recoveries: Harness['recoveries'] = [];
   const logs: string[] = [];
   const receiver = new TrapReceiver({
-    snmp: { enabled: true, listen: '127.0.0.1', port: 162, communities: ['public'], users: [], recoveryTraps: [], ...snmp },
-    resolveServer: (source) => (source === 0x7f000001 ? 1 : null),
+    snmp: { enabled: true, listen: '127.0.0.1', port: 162, communities: ['public'], nmsAddresses: [], users: [], recoveryTraps: [], ...snmp },
+    sources: { serverAt: (address) => (address === 0x7f000001 ? 1 : null), isRelay: () => false },
     onRecovery: (t, server, detail) => recoveries.push({ t, server, detail }),
     log: (level, msg) => logs.push(`${level} ${msg}`),
     now: () => 1700000000.5,

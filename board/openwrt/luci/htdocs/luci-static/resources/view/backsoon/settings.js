@@ -148,6 +148,9 @@ function renderMain(m) {
 	o.validate = absolutePath;
 	o.placeholder = '/etc/backsoon/policy.js';
 
+	number(s, 'general', 'policy_budget', _('Policy budget'),
+		_("Seconds the policy may delay the notices of one recovery, all its clients together; the clients left then are told with backsoon's defaults."), 1, 3600, '5');
+
 	o = s.taboption('general', form.Value, 'metrics_listen', _('Prometheus metrics'),
 		_('ADDRESS:PORT of the metrics listener; keep it on 127.0.0.1 or the LAN address. Empty: no listener.'));
 	o.validate = listenAddress;
@@ -164,8 +167,11 @@ function renderMain(m) {
 
 	number(s, 'detection', 'hold', _('Hold'),
 		_('Seconds a server must stay up before the notices go out, so a flapping server does not mail everybody twice. 0: at once.'), 0, 86400, '0');
-	flag(s, 'detection', 'confirm', _('Confirm traps'),
-		_('An SNMP trap marks a server recovered only after one probe of it succeeds.'), '0');
+	o = s.taboption('detection', form.ListValue, 'confirm', _('Confirm traps'),
+		_('A recovery trap marks a server recovered only after one probe of it succeeds. A trap that cannot be confirmed (no usable probe) is not believed.'));
+	o.value('', _('SNMPv1/v2c traps (a community is sent in clear); SNMPv3 with authentication is believed'));
+	o.value('1', _('Every trap'));
+	o.value('0', _('No trap'));
 	number(s, 'detection', 'probe_interval', _('Probe interval'),
 		_('Seconds between active probes of a down server (see the probes of each server).'), 1, 86400, '10');
 	number(s, 'detection', 'max_attempt_age', _('Longest wait'),
@@ -318,9 +324,13 @@ function renderSnmp(m) {
 	o.datatype = 'port';
 	o.placeholder = '162';
 
-	o = s.option(form.DynamicList, 'community', _('Communities'), _('SNMPv1/v2c communities accepted. Empty: public.'));
+	o = s.option(form.DynamicList, 'community', _('Communities'),
+		_('SNMPv1/v2c communities accepted. Empty: SNMPv1/v2c traps are refused. Choose one nobody guesses: every client knows public.'));
 	o.datatype = 'rangelength(1,255)';
-	o.placeholder = 'public';
+
+	o = s.option(form.DynamicList, 'nms_address', _('Management stations'),
+		_('Addresses of stations that forward the servers\' traps: from these only, the address a trap names inside itself (SNMPv1 agent-addr, snmpTrapAddress.0) says which server is back.'));
+	o.datatype = 'ip4addr("nomask")';
 
 	o = s.option(form.DynamicList, 'recovery_trap', _('Recovery traps'),
 		_('Numeric OIDs of further traps that mean "I am back", besides coldStart, warmStart and linkUp.'));
