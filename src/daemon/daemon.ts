@@ -137,7 +137,7 @@ export class Daemon {
   }
 
   /** SIGHUP: a new configuration; state is kept. A bad file is refused and the old one stays. */
-  async reload(next: Config): Promise<void> {
+  async reload(next: Config): Promise<{ restored: number }> {
     const saved = exportState(this.engine, Daemon.now());
     this.config = next;
     this.engine = this.buildEngine(next);
@@ -150,6 +150,7 @@ export class Daemon {
     for (const inputs of this.inputs) await inputs.reconfigure(this);
     this.log('info', `configuration reloaded from ${next.file}; ${restored} outages kept`);
     this.snapshot.markDirty();
+    return { restored };
   }
 
   /** SIGTERM: stop taking input, write state, give the outbox a moment, close. */

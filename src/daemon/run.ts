@@ -4,14 +4,17 @@ import type { Config } from '../config/types';
 import { Daemon } from './daemon';
 import { createLogger } from './log';
 import { LiveInput } from './live-input';
+import { Reloader } from './reload';
 import { StandInInput } from './standin-input';
 import { TrapInput } from './trap-input';
+import { UbusInput } from './ubus-input';
 
 const usage = `usage: backsoon run [--config FILE]
 
 Runs the daemon in the foreground: captures on the configured interfaces, detects down
 servers and the clients that tried them, and tells those clients when the servers are back.
-SIGHUP reloads the configuration (state is kept; a bad file is refused), SIGTERM stops.
+SIGHUP or \`ubus call backsoon reload\` reloads the configuration (state is kept; a bad file is
+refused), SIGTERM stops.
 Default configuration file: /etc/config/backsoon
 `;
 
@@ -40,25 +43,14 @@ export async function main(args: string[]): Promise<number> {
   }
 
   const daemon = new Daemon(config, log);
+  const reloader = new Reloader(file, daemon, log);
   const live = new LiveInput();
   daemon.addInputs(live);
   daemon.addInputs(new TrapInput((server) => live.probeOnce(daemon, server)));
   daemon.addInputs(new StandInInput());
+  daemon.addInputs(new UbusInput(() => reloader.reload('ubus')));
   let stopping = false;
-  let started = false;
-  let reloadWaiting = false;
-  const reload = () => {
-    if (!started) { reloadWaiting = true; return; } // a HUP during startup is done after it
-    let next: Config;
-    try {
-      next = loadConfig(file);
-    } catch (err) {
-      log('error', `reload refused, keeping the running configuration:\n${(err as Error).message}`);
-      return;
-    }
-    daemon.reload(next).catch((err: unknown) => log('error', `reload: ${(err as Error).message}`));
-  };
-  process.on('SIGHUP', reload);
+  process.on('SIGHUP', () => { void reloader.reload('SIGHUP'); });
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
@@ -80,8 +72,7 @@ export async function main(args: string[]): Promise<number> {
     // Whatever did start (sockets, captures) goes with the process.
     process.exit(2);
   }
-  started = true;
-  if (reloadWaiting) reload();
+  reloader.started();
 
   return new Promise<number>(() => { /* runs until a signal */ });
 }

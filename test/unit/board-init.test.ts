@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SCHEMA, type OptionSpec } from '../../src/config/schema';
-import { ENV, FILES, FIXTURES, INIT_SCRIPT, RPCD_PLUGIN, backsoonBin, busybox, requireTool, tempDir } from './board-helpers';
+import { ENV, FILES, FIXTURES, INIT_SCRIPT, backsoonBin, busybox, requireTool, tempDir } from './board-helpers';
 
 const dir = tempDir('init');
 const bin = backsoonBin(dir);
@@ -240,9 +240,9 @@ test('reload after option enabled 0: no instance (procd stops the daemon) and no
   assert.equal(named(o, 'send_signal'), []);
 });
 
-test('shellcheck -s sh: the init script, the rpcd plugin and the backsoon command are clean', () => {
+test('shellcheck -s sh: the init script and the backsoon command are clean', () => {
   const shellcheck = requireTool('shellcheck', 'shellcheck', 'The router scripts are checked with it.');
-  const r = spawnSync(shellcheck, ['-s', 'sh', INIT_SCRIPT, RPCD_PLUGIN, join(FILES, 'usr/bin/backsoon')], { encoding: 'utf8' });
+  const r = spawnSync(shellcheck, ['-s', 'sh', INIT_SCRIPT, join(FILES, 'usr/bin/backsoon')], { encoding: 'utf8' });
   assert.is(r.status, 0, r.stdout + r.stderr);
 });
 
