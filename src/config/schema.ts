@@ -85,7 +85,11 @@ export const SCHEMA: readonly SectionSpec[] = [
       { name: 'snapshot_interval', ...seconds(5, 86400), default: '60',
         doc: 'Least seconds between two writes of the state snapshot; routers write to flash, so not below 5.' },
       { name: 'control_socket', kind: 'path', default: '/var/run/backsoon.sock',
-        doc: 'Unix socket that `backsoon status` and the rpcd plugin talk to.' },
+        doc: 'Unix socket that `backsoon status` talks to (root only).' },
+      { name: 'ubus_socket', kind: 'path', default: '/var/run/ubus/ubus.sock',
+        doc: "ubusd's socket, where backsoon registers object backsoon (`ubus call backsoon status`, LuCI) and sends its events " +
+          '(docs/UBUS.md). When no socket is there at start or reload, ubus stays off and the log says so; once connected, ' +
+          'backsoon reconnects by itself after ubusd restarts.' },
       { name: 'log_level', kind: 'enum', values: ['error', 'warn', 'info', 'debug'], default: 'info',
         doc: 'Least severity written to the log.' },
       { name: 'policy', kind: 'path', exists: 'file',

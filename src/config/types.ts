@@ -38,6 +38,7 @@ export interface MainConfig {
   readonly stateDir: string;
   readonly snapshotInterval: number;    // minimum seconds between state writes (flash wear)
   readonly controlSocket: string;
+  readonly ubusSocket: string;          // ubusd's socket; ubus is off when it is absent
   readonly logLevel: 'error' | 'warn' | 'info' | 'debug';
   readonly policy: string | null;       // path to the operator's policy.js
   readonly policyBudget: number;        // seconds the policy may delay one recovery's notices

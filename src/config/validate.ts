@@ -158,6 +158,7 @@ function readMain(r: SectionReader): MainConfig {
     stateDir: r.value('state_dir', 'path'),
     snapshotInterval: r.value('snapshot_interval', 'duration'),
     controlSocket: r.value('control_socket', 'path'),
+    ubusSocket: r.value('ubus_socket', 'path'),
     // the enum parser admits only the schema's words, which are exactly this union
     logLevel: r.value('log_level', 'enum') as MainConfig['logLevel'],
     policy: r.maybe('policy', 'path'),

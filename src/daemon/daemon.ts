@@ -23,6 +23,7 @@ import { startMetricsListener } from '../control/metrics-listener';
 import type { Server } from 'node:http';
 import { DirectNotices } from './direct-notices';
 import type { Logger } from './log';
+import type { ReloadCounts } from './reload';
 
 export const VERSION = '0.1.0';
 
@@ -55,10 +56,8 @@ export class Daemon {
   private readonly outboxEvents: Record<string, number> = {};
   private ticker: NodeJS.Timeout | null = null;
   private readonly inputs: Inputs[] = [];
-  /** Reloads that ended refused (bad file), failed part-way, or done. */
-  readonly reloads = { refused: 0, failed: 0, done: 0 };
-  /** SIGHUPs received and reloads run, from run.ts's queue. */
-  reloadCounts: () => { requested: number; started: number } = () => ({ requested: 0, started: 0 });
+  /** Reloads asked for and how they ended, from run.ts's Reloader. */
+  reloadCounts: () => ReloadCounts = () => ({ requested: 0, started: 0, done: 0, refused: 0, failed: 0 });
   /** Traps, webhooks and the targets mails of P13/P14, per outage edge. */
   private readonly outbound = new OutageDispatcher({
     outbox: () => this.outbox,
@@ -141,7 +140,7 @@ export class Daemon {
   }
 
   /** SIGHUP: a new configuration; state is kept. A bad file is refused and the old one stays. */
-  async reload(next: Config): Promise<void> {
+  async reload(next: Config): Promise<{ restored: number }> {
     const saved = exportState(this.engine, Daemon.now());
     this.config = next;
     this.engine = this.buildEngine(next);
@@ -152,9 +151,9 @@ export class Daemon {
     this.attachMail();
     await this.direct.loadPolicy(next.main.policy);
     for (const inputs of this.inputs) await inputs.reconfigure(this);
-    this.reloads.done++;
     this.log('info', `configuration reloaded from ${next.file}; ${restored} outages kept`);
     this.snapshot.markDirty();
+    return { restored };
   }
 
   /** Writes the state file now, whatever the interval; false when it could not be written. */
@@ -195,7 +194,7 @@ export class Daemon {
       control: { badRequests: this.control?.badRequests ?? 0 },
       outboxEvents: { ...this.outboxEvents },
       outbound: { ...this.outbound.counters },
-      reloads: { ...this.reloadCounts(), ...this.reloads },
+      reloads: { ...this.reloadCounts() },
       ...this.direct.policyStats(),
     };
     for (const inputs of this.inputs) {

@@ -4,17 +4,19 @@ import type { Config } from '../config/types';
 import { Daemon } from './daemon';
 import { createLogger, type Logger } from './log';
 import { LiveInput } from './live-input';
-import { ReloadQueue } from './reload-queue';
+import { Reloader } from './reload';
 import { StandInInput } from './standin-input';
 import { TrapInput } from './trap-input';
+import { UbusInput } from './ubus-input';
 
 const usage = `usage: backsoon run [--config FILE]
 
 Runs the daemon in the foreground: captures on the configured interfaces, detects down
 servers and the clients that tried them, and tells those clients when the servers are back.
-SIGHUP reloads the configuration (state is kept; a bad file is refused; HUPs during a reload
-make one more reload after it), SIGTERM stops. After an unexpected error the daemon saves its
-state and exits with status 70, for procd to start it again.
+SIGHUP or \`ubus call backsoon reload\` reloads the configuration (state is kept; a bad file is
+refused; requests during a reload make one more reload after it), SIGTERM stops. After an
+unexpected error the daemon saves its state and exits with status 70, for procd to start it
+again.
 Default configuration file: /etc/config/backsoon
 `;
 
@@ -47,29 +49,16 @@ export async function main(args: string[]): Promise<number> {
   daemon.addInputs(live);
   daemon.addInputs(new TrapInput(live));
   daemon.addInputs(new StandInInput());
-  const reloads = new ReloadQueue(async () => {
-    log('info', `SIGHUP: reloading ${file}`);
-    let next: Config;
-    try {
-      next = loadConfig(file);
-    } catch (err) {
-      daemon.reloads.refused++;
-      log('error', `reload refused, keeping the running configuration:\n${(err as Error).message}`);
-      return;
-    }
-    await daemon.reload(next);
-  }, (err) => {
-    daemon.reloads.failed++;
-    log('error', `reload: ${(err as Error).message}`);
-  });
-  daemon.reloadCounts = () => reloads.counts;
-  process.on('SIGHUP', () => reloads.request());
+  const reloader = new Reloader(file, daemon, log);
+  daemon.reloadCounts = () => reloader.counts;
+  daemon.addInputs(new UbusInput(() => reloader.reload('ubus')));
+  process.on('SIGHUP', () => { void reloader.reload('SIGHUP'); });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     log('info', `${signal}: stopping`);
-    reloads.close().then(() => daemon.stop()).finally(() => {
+    reloader.close().then(() => daemon.stop()).finally(() => {
       // node-pcap's close() waits for the next packet; exiting ends the capture sessions.
       process.exit(0);
     });
@@ -86,7 +75,7 @@ export async function main(args: string[]): Promise<number> {
     // Whatever did start (sockets, captures) goes with the process.
     process.exit(2);
   }
-  reloads.start();
+  reloader.started();
 
   return new Promise<number>(() => { /* runs until a signal */ });
 }

@@ -12,7 +12,6 @@ export const ROOT = resolve(__dirname, '../..');
 export const FILES = join(ROOT, 'board/openwrt/files');
 export const LUCI = join(ROOT, 'board/openwrt/luci');
 export const INIT_SCRIPT = join(FILES, 'etc/init.d/backsoon');
-export const RPCD_PLUGIN = join(FILES, 'usr/libexec/rpcd/backsoon');
 export const FIXTURES = join(__dirname, 'board-fixtures');
 
 // test/run sets NO_COLOR and FORCE_COLOR together, and node warns about that on stderr.

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FILES, INIT_SCRIPT, RPCD_PLUGIN, busybox, requireTool } from './board-helpers';
+import { FILES, INIT_SCRIPT, busybox, requireTool } from './board-helpers';
 import { OpenWrtRoot } from './openwrt-root';
 
 const router = new OpenWrtRoot('init');
@@ -231,9 +231,9 @@ test("rc.common's help lists the commands; stop asks procd to delete the service
   assert.equal(calls(stop, 'delete'), [{ name: 'backsoon' }], show(stop));
 });
 
-test('shellcheck -s sh: the init script, the rpcd plugin and the backsoon command are clean', () => {
+test('shellcheck -s sh: the init script and the backsoon command are clean', () => {
   const shellcheck = requireTool('shellcheck', 'shellcheck', 'The router scripts are checked with it.');
-  const r = spawnSync(shellcheck, ['-s', 'sh', INIT_SCRIPT, RPCD_PLUGIN, join(FILES, 'usr/bin/backsoon')], { encoding: 'utf8' });
+  const r = spawnSync(shellcheck, ['-s', 'sh', INIT_SCRIPT, join(FILES, 'usr/bin/backsoon')], { encoding: 'utf8' });
   assert.is(r.status, 0, r.stdout + r.stderr);
 });
 

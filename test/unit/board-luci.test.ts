@@ -2,7 +2,6 @@
 // the function's parameters, the file is the function's body) with stand-ins for LuCI's
 // modules: there is no browser and no LuCI here. The stand-ins record what the view asks for;
 // what they return is plain data (E() builds {tag, attrs, children}).
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vm from 'node:vm';
@@ -11,7 +10,8 @@ import * as assert from 'uvu/assert';
 import { SCHEMA, type OptionSpec } from '../../src/config/schema';
 import { PARSERS, parseIcmpCode } from '../../src/config/values';
 import type { StatusReport } from '../../src/control/status';
-import { ENV, FILES, LUCI, RPCD_PLUGIN, busybox, sampleReport } from './board-helpers';
+import { METHODS, OBJECT_PATH } from '../../src/ubus/backsoon-object';
+import { FILES, LUCI, sampleReport } from './board-helpers';
 
 const VIEWS = join(LUCI, 'htdocs/luci-static/resources/view');
 const STATUS_VIEW = join(VIEWS, 'backsoon/status.js');
@@ -67,15 +67,26 @@ function loadView(file: string, modules: Record<string, unknown>): Record<string
   return factory(...names.map((n) => modules[n]));
 }
 
+/** Stand-in for LuCI's rpc: declare() records the call and answers with `answer(method)`. */
+function rpcStandIn(answer: (method: string) => Promise<unknown>) {
+  const declared: Record<string, unknown>[] = [];
+  const rpc = {
+    declare: (opts: Record<string, unknown>) => { declared.push(opts); return () => answer(String(opts.method)); },
+    // LuCI's texts for the ubus status codes the views may meet.
+    getStatusText: (code: number) => ({ 4: 'Object not found', 6: 'Permission denied' } as Record<number, string>)[code] ?? 'Unknown error',
+  };
+  return { rpc, declared };
+}
+
 // ---- the status page -------------------------------------------------------------------------
 
 function statusView() {
-  const declared: Record<string, unknown>[] = [];
   const polls: { fn: () => Promise<unknown>; interval: number }[] = [];
   let answer: () => Promise<unknown> = () => Promise.resolve(sampleReport());
+  const { rpc, declared } = rpcStandIn(() => answer());
   const modules = {
     view: { extend: (o: object) => o },
-    rpc: { declare: (opts: Record<string, unknown>) => { declared.push(opts); return () => answer(); } },
+    rpc,
     poll: { add: (fn: () => Promise<unknown>, interval: number) => { polls.push({ fn, interval }); } },
     dom: { content: (node: Node, children: unknown) => { node.children = flat(children); } },
   };
@@ -88,11 +99,11 @@ function statusView() {
 
 const clock = (t: number) => new Date(t * 1000).toLocaleString();
 
-test('status: asks ubus object backsoon for status, the object and method the rpcd plugin lists', () => {
+test('status: asks ubus object backsoon for status, a method the daemon registers', () => {
   const { declared } = statusView();
   assert.equal(declared.map((d) => [d.object, d.method]), [['backsoon', 'status']]);
-  const listed = JSON.parse(spawnSync(busybox(), ['sh', RPCD_PLUGIN, 'list'], { env: ENV, encoding: 'utf8' }).stdout);
-  assert.ok('status' in listed);
+  assert.is(OBJECT_PATH, 'backsoon');
+  assert.ok((METHODS as readonly string[]).includes('status'));
 });
 
 test('status: down servers with since and cause, their waiting clients, outbox, capture drops', async () => {
@@ -136,16 +147,28 @@ test('status: no outage reads as such, and a long list of clients is cut with a 
   assert.equal(listed[50], ['198.51.100.10', 'and 3 more (backsoon status --json lists all)', '', '', '']);
 });
 
-test('status: polls every 10 s and redraws; a daemon that stops answering shows the reason', async () => {
+test('status: a reply cut to fit one ubus message counts the clients and servers it left out', () => {
+  const { view } = statusView();
+  const cut = sampleReport() as StatusReport & { outagesOmitted?: number };
+  (cut.outages[0] as { clientsOmitted?: number }).clientsOmitted = 120;
+  cut.outagesOmitted = 7;
+  const [servers, clients] = find(view.render(cut), 'table');
+  assert.is(rows(servers)[0][4], '122');
+  assert.equal(rows(servers)[2], ['and 7 more servers (backsoon status --json lists all)', '', '', '', '']);
+  assert.equal(rows(clients)[2], ['198.51.100.10', 'and 120 more (backsoon status --json lists all)', '', '', '']);
+});
+
+test('status: polls every 5 s and redraws; a daemon that is not on ubus shows the reason', async () => {
   const { view, polls, answerWith } = statusView();
   const page = view.render(sampleReport());
-  assert.equal(polls.map((p) => p.interval), [10]);
+  assert.equal(polls.map((p) => p.interval), [5]);
   assert.is(find(page, 'table').length, 4);
 
-  answerWith(() => Promise.resolve({ running: false, error: 'backsoon status: cannot reach the daemon at /var/run/backsoon.sock: is backsoon running?' }));
+  // LuCI hands over the bare ubus status when a call has no data: 4, no such object.
+  answerWith(() => Promise.resolve(4));
   await polls[0].fn();
   assert.is(find(page, 'table').length, 0);
-  assert.match(text(page), /backsoon is not running, or does not answer\. .*cannot reach the daemon at \/var\/run\/backsoon\.sock/);
+  assert.match(text(page), /backsoon is not running, or does not answer\. ubus object backsoon: Object not found/);
 
   answerWith(() => Promise.resolve(sampleReport()));
   await polls[0].fn();
@@ -188,7 +211,7 @@ class FormSection {
   }
 }
 
-function settingsView() {
+async function settingsView(answers: Record<string, () => Promise<unknown>> = {}) {
   const maps: { config: string; sections: FormSection[] }[] = [];
   class Map {
     readonly sections: FormSection[] = [];
@@ -199,18 +222,21 @@ function settingsView() {
       this.sections.push(s);
       return s;
     }
-    render() { return 'rendered'; }
+    render() { return Promise.resolve(E('div', { 'class': 'cbi-map' }, 'the form')); }
   }
   const widget = (name: string) => ({ widget: name });
   const form = {
     Map, NamedSection: widget('NamedSection'), TypedSection: widget('TypedSection'), Value: widget('Value'), Flag: widget('Flag'),
     ListValue: widget('ListValue'), MultiValue: widget('MultiValue'), DynamicList: widget('DynamicList'),
   };
-  const view = loadView(SETTINGS_VIEW, { view: { extend: (o: object) => o }, form, widgets: { DeviceSelect: widget('DeviceSelect') } }) as
-    { render(): unknown };
-  assert.is(view.render(), 'rendered');
+  const { rpc, declared } = rpcStandIn((method) => (answers[method] ?? (() => Promise.resolve(sampleReport())))());
+  const dom = { content: (node: Node, children: unknown) => { node.children = flat(children); } };
+  const view = loadView(SETTINGS_VIEW, { view: { extend: (o: object) => o }, form, rpc, dom, widgets: { DeviceSelect: widget('DeviceSelect') } }) as
+    { load(): Promise<unknown>; render(report: unknown): Promise<Node> };
+  const page = await view.render(await view.load());
   assert.is(maps.length, 1);
-  return maps[0];
+  assert.is(find(page, 'div').filter((d) => d.attrs.class === 'cbi-map').length, 1, 'the form is on the page');
+  return { map: maps[0], page, declared };
 }
 
 // Every LuCI datatype the form may use; all are in luci-base's validation.js.
@@ -291,8 +317,8 @@ function checkOption(type: string, opt: OptionSpec, o: FormOption): void {
   if (opt.required) assert.is(o.rmempty, false, `${where}: required`);
 }
 
-test('settings: one map on /etc/config/backsoon with the daemon, networks, servers, contacts, mail and SNMP', () => {
-  const map = settingsView();
+test('settings: one map on /etc/config/backsoon with the daemon, networks, servers, contacts, mail and SNMP', async () => {
+  const { map } = await settingsView();
   assert.is(map.config, 'backsoon');
   assert.equal(map.sections.map((s) => [s.kind, s.type]), [
     ['NamedSection', 'backsoon'], ['TypedSection', 'watch'], ['TypedSection', 'server'],
@@ -307,8 +333,8 @@ test('settings: one map on /etc/config/backsoon with the daemon, networks, serve
   for (const s of [contacts, mail, snmp]) assert.is(s.anonymous, true, `${s.type}: anonymous`);
 });
 
-test('settings: every option of each section shown, typed and checked as the daemon reads it', () => {
-  const map = settingsView();
+test('settings: every option of each section shown, typed and checked as the daemon reads it', async () => {
+  const { map } = await settingsView();
   for (const section of map.sections) {
     const spec = SCHEMA.find((s) => s.type === section.type);
     assert.ok(spec, `no schema section '${section.type}'`);
@@ -331,18 +357,47 @@ test('menu: Services > Backsoon, its pages are the views, shown to holders of th
   }
 });
 
-test('ACLs: LuCI may call what the status page calls and edit the file; the plain ACL reads what the plugin lists', () => {
+test('settings: the running daemon above the form; reload shows what it loaded, or every error of a refused file', async () => {
+  let reloadAnswer: unknown = { reloaded: true, config: '/etc/config/backsoon', outagesKept: 2, warnings: [] };
+  const { page, declared } = await settingsView({ reload: () => Promise.resolve(reloadAnswer) });
+  assert.equal(declared.map((d) => [d.object, d.method]), [['backsoon', 'status'], ['backsoon', 'reload']]);
+  assert.match(text(page), /backsoon 0\.1\.0 is running \(process 4242\) with \/etc\/config\/backsoon\./);
+  const button = find(page, 'button')[0];
+  assert.is(text(button), 'Reload the daemon now');
+  const click = button.attrs.click as () => Promise<void>;
+  await click();
+  assert.match(text(page), /Reloaded \/etc\/config\/backsoon; 2 down servers kept\./);
+
+  reloadAnswer = { reloaded: false, config: '/etc/config/backsoon', errors: ['/etc/config/backsoon:7: option syn_timeout \'x\': a number of seconds'] };
+  await click();
+  assert.match(text(page), /\/etc\/config\/backsoon was refused; the daemon keeps its running configuration: .*backsoon:7: option syn_timeout/);
+  assert.equal(find(page, 'li').map(text), ['/etc/config/backsoon:7: option syn_timeout \'x\': a number of seconds']);
+
+  reloadAnswer = 4;
+  await click();
+  assert.match(text(page), /backsoon is not running, or runs without ubus \(Object not found\)\./);
+});
+
+test('settings: no daemon on ubus reads as such, and the form is still there', async () => {
+  const { page } = await settingsView({ status: () => Promise.reject(new Error('Access denied')) });
+  assert.match(text(page), /Access denied/);
+});
+
+test('ACLs: LuCI may call what its pages call and edit the file; reading needs no write permission, reload does', async () => {
   const luci = readJson(join(LUCI, 'root/usr/share/rpcd/acl.d/luci-app-backsoon.json'))['luci-app-backsoon'];
-  const { declared } = statusView();
-  for (const d of declared) assert.ok(luci.read.ubus[d.object as string].includes(d.method), `luci-app-backsoon may not call ${d.object}.${d.method}`);
+  const plain = readJson(join(FILES, 'usr/share/rpcd/acl.d/backsoon.json')).backsoon;
+  const called = [...statusView().declared, ...(await settingsView()).declared];
+  for (const d of called) {
+    const granted = [...luci.read.ubus[d.object as string], ...(luci.write.ubus?.[d.object as string] ?? [])];
+    assert.ok(granted.includes(d.method), `luci-app-backsoon may not call ${d.object}.${d.method}`);
+  }
   assert.equal(luci.read.uci, ['backsoon']);
   assert.equal(luci.write.uci, ['backsoon']);
-
-  const listed = Object.keys(JSON.parse(spawnSync(busybox(), ['sh', RPCD_PLUGIN, 'list'], { env: ENV, encoding: 'utf8' }).stdout));
-  const plain = readJson(join(FILES, 'usr/share/rpcd/acl.d/backsoon.json')).backsoon;
-  assert.equal(plain.read.ubus.backsoon, listed);
-  assert.equal(luci.read.ubus.backsoon, listed);
-  assert.is(plain.write, undefined, 'reading status needs no write permission');
+  for (const acl of [luci, plain]) {
+    assert.equal(acl.read.ubus.backsoon, ['status', 'outages']);
+    assert.equal(acl.write.ubus.backsoon, ['reload']);
+    assert.equal([...acl.read.ubus.backsoon, ...acl.write.ubus.backsoon].sort(), [...METHODS].sort(), 'every method of the daemon\'s object');
+  }
 });
 
 test.run();

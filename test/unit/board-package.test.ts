@@ -166,13 +166,12 @@ test('backsoon: installed, every router file is where OpenWrt looks for it, the 
 
   const mode = (f: string) => (statSync(join(root, f)).mode & 0o777).toString(8);
   assert.is(mode('etc/init.d/backsoon'), '755');
-  assert.is(mode('usr/libexec/rpcd/backsoon'), '755');
   assert.is(mode('usr/bin/backsoon'), '755');
   assert.is(mode('etc/config/backsoon'), '600', 'the file may hold SMTP and SNMP secrets');
   assert.is(mode('usr/share/rpcd/acl.d/backsoon.json'), '644');
   assert.is(mode('usr/lib/backsoon/backsoon.js'), '644');
   // The tree's own copies are executable too (git keeps the bit), for the image build and the tests.
-  for (const f of ['etc/init.d/backsoon', 'usr/libexec/rpcd/backsoon', 'usr/bin/backsoon']) {
+  for (const f of ['etc/init.d/backsoon', 'usr/bin/backsoon']) {
     assert.ok(statSync(join(FILES, f)).mode & 0o100, `board/openwrt/files/${f} is executable`);
   }
 });

@@ -58,7 +58,7 @@ test('an empty file gives every default', () => {
       icmpCodes: [0, 1, 5, 6, 7, 11, 12], maxAttemptAge: 86400, purgeInterval: 300, hold: 0, confirm: null,
       probeInterval: 10, maxServers: 1024, maxLinks: 65536, maxLinksPerServer: 8192, maxPendingSyns: 65536,
       maxContacts: 65536, captureBuffer: 4096 * 1024, requireContact: false, stateDir: '/etc/backsoon', snapshotInterval: 60,
-      controlSocket: '/var/run/backsoon.sock', logLevel: 'info', policy: null, policyBudget: 5, metricsListen: null,
+      controlSocket: '/var/run/backsoon.sock', ubusSocket: '/var/run/ubus/ubus.sock', logLevel: 'info', policy: null, policyBudget: 5, metricsListen: null,
     },
     watch: { networks: [] },
     servers: [],
@@ -97,6 +97,7 @@ test('every main option reaches its typed field', () => {
     "\toption state_dir '/tmp/bs'",
     "\toption snapshot_interval '5'",
     "\toption control_socket '/tmp/bs.sock'",
+    "\toption ubus_socket '/tmp/ubus.sock'",
     "\toption log_level 'debug'",
     `\toption policy '${POLICY}'`,
     "\toption policy_budget '30'",
@@ -106,7 +107,7 @@ test('every main option reaches its typed field', () => {
     enabled: false, clientInterfaces: ['br-lan', 'eth0.3'], serverInterfaces: ['br-dmz'], synTimeout: 12, arpRetries: 5,
     icmpCodes: [1, 7], maxAttemptAge: 3600, purgeInterval: 60, hold: 20, confirm: true, probeInterval: 3,
     maxServers: 10, maxLinks: 100, maxLinksPerServer: 50, maxPendingSyns: 200, maxContacts: 30, captureBuffer: 512 * 1024, requireContact: true,
-    stateDir: '/tmp/bs', snapshotInterval: 5, controlSocket: '/tmp/bs.sock', logLevel: 'debug',
+    stateDir: '/tmp/bs', snapshotInterval: 5, controlSocket: '/tmp/bs.sock', ubusSocket: '/tmp/ubus.sock', logLevel: 'debug',
     policy: POLICY, policyBudget: 30, metricsListen: '127.0.0.1:9100',
   });
 });

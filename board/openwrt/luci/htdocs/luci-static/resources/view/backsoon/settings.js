@@ -1,14 +1,72 @@
 'use strict';
 'require view';
 'require form';
+'require rpc';
+'require dom';
 'require tools.widgets as widgets';
 
 // The settings page: /etc/config/backsoon, section by section, with the types, ranges and
 // defaults of docs/CONFIG.md (test/unit/board-luci.test.ts keeps them equal to the schema).
 // Save & Apply commits the file; procd then runs /etc/init.d/backsoon reload, which runs
 // `backsoon config check` and refuses a file the daemon would refuse (the reason goes to the
-// system log). Sections not shown here (snmp_user, webhook, snmp_out, trap_target, agent) are
-// edited in the file itself.
+// system log). Above the form, the running daemon as ubus object backsoon reports it, and a
+// button that reloads it now and shows why a file is refused. Sections not shown here
+// (snmp_user, webhook, snmp_out, trap_target, agent) are edited in the file itself.
+
+var callStatus = rpc.declare({
+	object: 'backsoon',
+	method: 'status'
+});
+
+var callReload = rpc.declare({
+	object: 'backsoon',
+	method: 'reload'
+});
+
+// A number instead of an object is a ubus status: object backsoon is not registered.
+function answerOf(call) {
+	return call().then(function(answer) {
+		if (typeof answer === 'number')
+			return { error: _('backsoon is not running, or runs without ubus (%s).').format(rpc.getStatusText(answer)) };
+		return answer;
+	}).catch(function(err) {
+		return { error: String(err && err.message || err) };
+	});
+}
+
+function daemonText(report) {
+	if (!report || report.version == null)
+		return (report && report.error) || _('backsoon does not answer.');
+	return _('backsoon %s is running (process %d) with %s.').format(report.version, report.pid, report.config);
+}
+
+// The daemon's answer to a reload: what it loaded, or every error of the refused file.
+function reloadText(answer) {
+	if (answer.reloaded === true)
+		return [ E('p', {}, _('Reloaded %s; %d down servers kept.').format(answer.config, answer.outagesKept)) ];
+	if (answer.reloaded === false)
+		return [
+			E('p', {}, _('%s was refused; the daemon keeps its running configuration:').format(answer.config)),
+			E('ul', {}, (answer.errors || []).map(function(e) { return E('li', {}, E('code', {}, e)); }))
+		];
+	return [ E('p', {}, answer.error || _('backsoon does not answer.')) ];
+}
+
+function daemonBox(report) {
+	var result = E('div', {});
+	return E('div', { 'class': 'cbi-section' }, [
+		E('p', {}, daemonText(report)),
+		E('button', {
+			'class': 'cbi-button cbi-button-action',
+			'click': function() {
+				return answerOf(callReload).then(function(answer) { dom.content(result, reloadText(answer)); });
+			}
+		}, _('Reload the daemon now')),
+		E('p', { 'class': 'cbi-section-descr' },
+			_('Save & Apply reloads it by itself; this button shows why a file is refused.')),
+		result
+	]);
+}
 
 // The checks below answer as the daemon's own parsers do (src/config/values.ts); an empty
 // field means "unset" and is left to the option's default.
@@ -201,9 +259,13 @@ function renderMain(m) {
 	number(s, 'storage', 'snapshot_interval', _('Snapshot interval'),
 		_('Least seconds between two writes of the snapshot; /etc is on flash, which wears with every write.'), 5, 86400, '60');
 	o = s.taboption('storage', form.Value, 'control_socket', _('Control socket'),
-		_('Unix socket of backsoon status and of this page.'));
+		_('Unix socket of the backsoon status command.'));
 	o.validate = absolutePath;
 	o.placeholder = '/var/run/backsoon.sock';
+	o = s.taboption('storage', form.Value, 'ubus_socket', _('ubus socket'),
+		_('Socket of ubusd, where backsoon answers these pages and sends its events. No socket there: backsoon runs without ubus.'));
+	o.validate = absolutePath;
+	o.placeholder = '/var/run/ubus/ubus.sock';
 }
 
 function renderWatch(m) {
@@ -338,7 +400,11 @@ function renderSnmp(m) {
 }
 
 return view.extend({
-	render: function() {
+	load: function() {
+		return answerOf(callStatus);
+	},
+
+	render: function(report) {
 		var m = new form.Map('backsoon', _('Backsoon: settings'),
 			_('backsoon notices which clients tried to reach a server while it was down, and tells exactly those clients when it is back. ' +
 			  'After Save & Apply the file is checked: a file with errors is not loaded, and the reasons are in the system log.'));
@@ -350,6 +416,8 @@ return view.extend({
 		renderMail(m);
 		renderSnmp(m);
 
-		return m.render();
+		return Promise.resolve(m.render()).then(function(mapNode) {
+			return E('div', {}, [ daemonBox(report), mapNode ]);
+		});
 	}
 });

@@ -5,24 +5,27 @@
 'require dom';
 
 // The status page: which servers are down, since when and why, which clients wait for each,
-// the outbox and the capture counters. Read from `ubus call backsoon status`, the rpcd plugin
-// /usr/libexec/rpcd/backsoon, which prints what `backsoon status --json` prints.
+// the outbox and the capture counters. Read from `ubus call backsoon status`, which the daemon
+// answers itself (docs/UBUS.md): the report `backsoon status --json` prints.
 
 var callStatus = rpc.declare({
 	object: 'backsoon',
-	method: 'status',
-	expect: { '': {} }
+	method: 'status'
 });
 
-// An unreachable ubus object (rpcd not reloaded since install, no permission) reads as an error.
+// A ubus status instead of a report: object backsoon is not registered (the daemon is not
+// running, or runs without ubus); a failed call (no permission) reads as an error too.
 function fetchStatus() {
-	return callStatus().catch(function(err) {
+	return callStatus().then(function(report) {
+		if (typeof report === 'number')
+			return { error: _('ubus object backsoon: %s').format(rpc.getStatusText(report)) };
+		return report;
+	}).catch(function(err) {
 		return { error: String(err && err.message || err) };
 	});
 }
 
-// Each call starts node on the router (the plugin runs `backsoon status`): not faster.
-var POLL_SECONDS = 10;
+var POLL_SECONDS = 5;
 
 // Waiting clients listed per server; the rest is counted ("and N more").
 var CLIENTS_SHOWN = 50;
@@ -74,12 +77,20 @@ function section(title, content) {
 }
 
 function outageRows(report) {
-	return (report.outages || []).map(function(o) {
+	var rows = (report.outages || []).map(function(o) {
 		var state = o.state === 'holding' && o.holdUntil != null
 			? _('back, notices in %s').format(duration(o.holdUntil - report.now))
 			: _('down');
-		return [ o.server, state, since(report, o.since), causeText(o.cause), String(o.clients.length) ];
+		return [ o.server, state, since(report, o.since), causeText(o.cause), String(waiting(o)) ];
 	});
+	if (report.outagesOmitted > 0)
+		rows.push([ _('and %d more servers (backsoon status --json lists all)').format(report.outagesOmitted), '', '', '', '' ]);
+	return rows;
+}
+
+// All the clients of a server; a reply cut to fit one ubus message says how many it left out.
+function waiting(o) {
+	return o.clients.length + (o.clientsOmitted || 0);
 }
 
 function clientRows(report) {
@@ -88,8 +99,9 @@ function clientRows(report) {
 		o.clients.slice(0, CLIENTS_SHOWN).forEach(function(c) {
 			rows.push([ o.server, c.client, c.mac || '-', clock(c.firstAttempt), since(report, c.lastAttempt) ]);
 		});
-		if (o.clients.length > CLIENTS_SHOWN)
-			rows.push([ o.server, _('and %d more (backsoon status --json lists all)').format(o.clients.length - CLIENTS_SHOWN), '', '', '' ]);
+		var more = waiting(o) - Math.min(o.clients.length, CLIENTS_SHOWN);
+		if (more > 0)
+			rows.push([ o.server, _('and %d more (backsoon status --json lists all)').format(more), '', '', '' ]);
 	});
 	return rows;
 }
@@ -111,7 +123,7 @@ function tableUse(report) {
 		t.servers || 0, t.serverCapacity || 0, t.links || 0, t.linkCapacity || 0, t.pendingSyns || 0, t.synCapacity || 0, report.contacts || 0);
 }
 
-// The page body for one answer of the plugin: the report, or why there is none.
+// The page body for one answer of the daemon: the report, or why there is none.
 function renderReport(report) {
 	if (!report || report.error != null || report.version == null) {
 		return [ E('div', { 'class': 'alert-message warning' }, [
