@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
 # Debian packages the build, the tests and the demo use. Installed only when missing.
-APT_PACKAGES := qemu-system-x86 kmod iputils-ping binutils libpcap-dev tcpdump nftables iproute2 ethtool curl snmp snmptrapd exim4-daemon-light shellcheck busybox dovecot-pop3d dnsmasq-base smitools openssl cmake libjson-c-dev chromium fonts-noto-cjk conntrack nginx-light wrk
+APT_PACKAGES := qemu-system-x86 qemu-system-arm squashfs-tools gcc-aarch64-linux-gnu g++-aarch64-linux-gnu kmod iputils-ping binutils libpcap-dev tcpdump nftables iproute2 ethtool curl snmp snmptrapd exim4-daemon-light shellcheck busybox dovecot-pop3d dnsmasq-base smitools openssl cmake libjson-c-dev chromium fonts-noto-cjk conntrack nginx-light wrk
 
 ESBUILD := node_modules/.bin/esbuild
 SOURCES := $(shell find src -name '*.ts' 2>/dev/null)
@@ -12,8 +12,12 @@ SOURCES := $(shell find src -name '*.ts' 2>/dev/null)
 
 deps: node_modules/.installed
 
+# The aarch64 board's libraries, for cross-compiling (image/openwrt-userland, image/build).
+APT_PACKAGES_ARM64 := libjson-c-dev:arm64 libpcap-dev:arm64
+
 .apt-installed: Makefile
-	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	@dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64
+	@missing=$$(for p in $(APT_PACKAGES) $(APT_PACKAGES_ARM64); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages: $$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
@@ -67,11 +71,14 @@ export OPENWRT_SRC
 openwrt-host: .apt-installed
 	image/openwrt-userland --arch host
 
-# The emulated router (docs/IMAGE.md); downloads are cached in build/image-cache.
-image: build/image/initramfs.cpio
+# The emulated routers, x86_64 and the aarch64 SoC (docs/IMAGE.md); downloads are cached in
+# build/image-cache.
+BOARDS := x86_64 aarch64
+IMAGE_INPUTS := dist/backsoon.js $(shell find image board/openwrt/files board/openwrt/luci/root -type f 2>/dev/null)
+image: $(BOARDS:%=build/image/%/rootfs.squashfs)
 
-build/image/initramfs.cpio: dist/backsoon.js image/build image/modules.list $(shell find image/rootfs -type f 2>/dev/null) board/openwrt/files/etc/config/backsoon
-	image/build
+build/image/%/rootfs.squashfs: $(IMAGE_INPUTS) | .apt-installed
+	image/build --arch $*
 
 qemu-test: build image
 	bash test/run qemu

@@ -15,7 +15,11 @@ import { fileURLToPath } from 'node:url';
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const RUN_VM = join(REPO, 'image', 'run-vm');
 export const IMAGE_BUILD = join(REPO, 'image', 'build');
-export const IMAGE_DIR = join(REPO, 'build', 'image');
+/** The boards `make image` builds (image/build --arch). */
+export type Arch = 'x86_64' | 'aarch64';
+export function imageDir(arch: Arch): string {
+  return join(REPO, 'build', 'image', arch);
+}
 
 /** The lab's addresses (image/run-vm, /init of the image). */
 export const ADDR = {
@@ -28,11 +32,13 @@ export const ADDR = {
 export type Side = 'client' | 'server';
 
 export interface VmOptions {
+  /** The board (default x86_64). */
+  arch?: Arch;
   /** Namespace prefix: PREFIX-lab, PREFIX-client, PREFIX-server (default bs-RUN-qm, see lab.ts). */
   prefix?: string;
   /** auto (KVM only when a probe boot proves it works), kvm or tcg. */
   accel?: 'auto' | 'kvm' | 'tcg';
-  /** How long to wait for the supervisor to start backsoon (default 150 s: a cold TCG boot on a busy host). */
+  /** How long to wait for procd to have backsoon ready (default 150 s for x86_64, 600 s for the emulated SoC). */
   bootTimeoutMs?: number;
 }
 
@@ -51,16 +57,14 @@ export interface ExecResult {
 
 /** Boot measurements, for the report (not for assertions). */
 export interface BootTimes {
-  /** From spawning image/run-vm (lab set-up and KVM probe included) to the supervisor starting backsoon. */
+  /** From spawning image/run-vm (lab set-up and KVM probe included) to the daemon's ready line. */
   wallMs: number;
-  /** The guest's uptime printed with that line. */
+  /** The guest's uptime when the daemon said it was ready (to the console's latency, ~0.1 s). */
   guestUptimeS: number;
 }
 
-// Printed by the image's supervisor when it starts the daemon. Not anchored: the console prompt
-// ("Please press Enter ...") may precede it on the same line.
-const STARTED = /backsoon started \(pid (\d+), uptime ([\d.]+)s\)/;
-// Logged by the daemon once it watches its interfaces (src/daemon/daemon.ts).
+// Logged by the daemon once it watches its interfaces (src/daemon/daemon.ts); procd hands it to
+// logd, and the image copies the log to the console (logread -f, /etc/init.d/log).
 export const DAEMON_READY = /backsoon ready: .*/;
 const live = new Set<RouterVm>();
 
@@ -86,18 +90,17 @@ function newestMtime(path: string): number {
  * by `make build`), image/build, image/modules.list, image/rootfs/ and the UCI defaults.
  * image/build itself says what to do when dist/ is missing.
  */
-export function ensureImage(): void {
-  const cpio = join(IMAGE_DIR, 'initramfs.cpio');
+export function ensureImage(arch: Arch = 'x86_64'): void {
+  const cpio = join(imageDir(arch), 'initramfs.cpio.gz');
   const inputs = [
     join(REPO, 'dist'),
-    join(REPO, 'image', 'build'),
-    join(REPO, 'image', 'modules.list'),
-    join(REPO, 'image', 'rootfs'),
-    join(REPO, 'board', 'openwrt', 'files', 'etc', 'config'),
+    join(REPO, 'image'),
+    join(REPO, 'board', 'openwrt', 'files'),
+    join(REPO, 'board', 'openwrt', 'luci', 'root'),
   ];
   if (existsSync(cpio) && Math.max(...inputs.map(newestMtime)) <= statSync(cpio).mtimeMs) return;
   try {
-    execFileSync('bash', [IMAGE_BUILD], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 300_000 });
+    execFileSync('bash', [IMAGE_BUILD, '--arch', arch], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 600_000 });
   } catch (err) {
     const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim();
     throw new Error(`image/build failed: ${stderr || (err as Error).message}`);
@@ -188,6 +191,7 @@ export class RouterVm {
   private hasExited = false;
   private readonly helpers = new Set<ChildProcess>();
   readonly prefix: string;
+  readonly arch: Arch;
   bootTimes: BootTimes = { wallMs: 0, guestUptimeS: 0 };
   /** Milliseconds from spawning image/run-vm to the daemon's first "backsoon ready" line, once seen. */
   daemonReadyMs: number | null = null;
@@ -195,7 +199,8 @@ export class RouterVm {
 
   private constructor(opts: VmOptions) {
     this.prefix = opts.prefix ?? runNamespace('qm');
-    this.lab = spawn('bash', [RUN_VM, '--prefix', this.prefix, '--accel', opts.accel ?? 'auto'], {
+    this.arch = opts.arch ?? 'x86_64';
+    this.lab = spawn('bash', [RUN_VM, '--arch', this.arch, '--prefix', this.prefix, '--accel', opts.accel ?? 'auto'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const collect = (chunk: Buffer) => {
@@ -212,7 +217,10 @@ export class RouterVm {
     });
   }
 
-  /** Boots the VM and its lab, and waits for the ready marker and the control channel. Needs root. */
+  /**
+   * Boots the VM and its lab, and waits for procd to have the daemon ready (its ready line) and
+   * for the control channel. Needs root.
+   */
   static async boot(opts: VmOptions = {}): Promise<RouterVm> {
     atExit(cleanupAllSync);
     claimRun();
@@ -220,11 +228,12 @@ export class RouterVm {
     const vm = new RouterVm(opts);
     live.add(vm);
     try {
-      const deadline = started + (opts.bootTimeoutMs ?? 150_000);
-      const m = await vm.waitForConsole(STARTED, deadline - Date.now());
-      vm.bootTimes = { wallMs: Date.now() - started, guestUptimeS: Number(m[2]) };
+      const deadline = started + (opts.bootTimeoutMs ?? (vm.arch === 'x86_64' ? 150_000 : 600_000));
+      await vm.waitForConsole(DAEMON_READY, deadline - Date.now());
+      const readyAt = Date.now();
       vm.control = await ControlChannel.open(`/run/${vm.prefix}-vm/control.sock`, deadline);
-      await vm.run('true', Math.max(deadline - Date.now(), 30_000));
+      const uptime = await vm.run('cut -d" " -f1 /proc/uptime', Math.max(deadline - Date.now(), 30_000));
+      vm.bootTimes = { wallMs: readyAt - started, guestUptimeS: Number(uptime.output.trim()) - (Date.now() - readyAt) / 1000 };
       return vm;
     } catch (err) {
       await vm.stop();
@@ -261,6 +270,23 @@ export class RouterVm {
   run(command: string, timeoutMs = 60_000): Promise<CommandResult> {
     if (!this.control) return Promise.reject(new Error('the VM has no control channel (not booted)'));
     return this.control.run(command, timeoutMs);
+  }
+
+  /** The daemon's pid as procd reports it (`ubus call service list`), or null when none runs. */
+  async daemonPid(): Promise<number | null> {
+    const r = await this.run(`ubus call service list '{"name":"backsoon"}' | jsonfilter -e '@.backsoon.instances[*].pid'`, 30_000);
+    return /^\d+$/.test(r.output.trim()) ? Number(r.output.trim()) : null;
+  }
+
+  /** Waits until procd runs a daemon other than `old` (respawn after a kill) and returns its pid. */
+  async waitForNewDaemon(old: number, timeoutMs = 60_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const pid = await this.daemonPid();
+      if (pid !== null && pid !== old) return pid;
+      if (Date.now() > deadline) throw new Error(`procd did not start a new daemon after ${old} within ${timeoutMs} ms (now: ${pid})`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
   }
 
   /** Runs `argv` in the client or server namespace; SIGKILLed after `timeoutMs`. */
