@@ -194,7 +194,13 @@ test('stop ends the daemon; start brings backsoon back', async () => {
   const stopped = await machine.run('/etc/init.d/backsoon stop');
   assert.is(stopped.status, 0, stopped.output);
   await machine.waitForConsole(/SIGTERM: stopping/, 30_000, from);
-  assert.is(await machine.daemonPid(), null, 'procd runs no backsoon instance');
+  // procd lists the instance until the process has exited (the daemon saves its state first).
+  let pid = await machine.daemonPid();
+  for (let i = 0; pid !== null && i < 60; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    pid = await machine.daemonPid();
+  }
+  assert.is(pid, null, 'procd runs no backsoon instance');
   const again = machine.consoleLength;
   const started = await machine.run('/etc/init.d/backsoon start');
   assert.is(started.status, 0, started.output);

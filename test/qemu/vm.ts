@@ -87,14 +87,16 @@ function newestMtime(path: string): number {
 
 /**
  * Builds the image when it is missing or older than what goes into it: the bundle (dist/, made
- * by `make build`), image/build, image/modules.list, image/rootfs/ and the UCI defaults.
+ * by `make build`), image/build and the files it reads, and the router files of board/openwrt.
  * image/build itself says what to do when dist/ is missing.
  */
 export function ensureImage(arch: Arch = 'x86_64'): void {
   const cpio = join(imageDir(arch), 'initramfs.cpio.gz');
   const inputs = [
     join(REPO, 'dist'),
-    join(REPO, 'image'),
+    // What goes into the image; not the feed (image/package) or image/release.
+    ...['build', 'initramfs', 'modules.list', 'openwrt-compat', 'openwrt-src.lock', 'openwrt-userland', 'rootfs']
+      .map((f) => join(REPO, 'image', f)),
     join(REPO, 'board', 'openwrt', 'files'),
     join(REPO, 'board', 'openwrt', 'luci', 'root'),
   ];
