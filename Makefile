@@ -8,7 +8,7 @@ APT_PACKAGES := qemu-system-x86 qemu-system-arm squashfs-tools gcc-aarch64-linux
 ESBUILD := node_modules/.bin/esbuild
 SOURCES := $(shell find src -name '*.ts' 2>/dev/null)
 
-.PHONY: deps build test test-unit demo bench typecheck clean image qemu-test openwrt-host
+.PHONY: deps build test test-unit demo bench typecheck clean image qemu-test openwrt-host release
 
 deps: node_modules/.installed
 
@@ -48,6 +48,11 @@ dist/backsoon.js: node_modules/.installed $(SOURCES)
 	cp node_modules/@jitl/quickjs-wasmfile-release-sync/dist/emscripten-module.wasm dist/quickjs.wasm
 	@chmod +x dist/backsoon.js
 
+# The release tarball the OpenWrt feed builds from (build/release/backsoon-VERSION.tar.gz, VERSION
+# from package.json), and its version and hash written into image/package/*/Makefile.
+release: build
+	image/release
+
 typecheck: node_modules/.installed
 	node_modules/.bin/tsc -p tsconfig.json
 
@@ -74,7 +79,7 @@ openwrt-host: .apt-installed
 # The emulated routers, x86_64 and the aarch64 SoC (docs/IMAGE.md); downloads are cached in
 # build/image-cache.
 BOARDS := x86_64 aarch64
-IMAGE_INPUTS := dist/backsoon.js $(shell find image board/openwrt/files board/openwrt/luci/root -type f 2>/dev/null)
+IMAGE_INPUTS := dist/backsoon.js $(shell find image board/openwrt/files board/openwrt/luci/root -type f -not -path 'image/package/*' -not -name release 2>/dev/null)
 image: $(BOARDS:%=build/image/%/rootfs.squashfs)
 
 build/image/%/rootfs.squashfs: $(IMAGE_INPUTS) | .apt-installed

@@ -1,11 +1,15 @@
 // The OpenWrt feed Makefiles (image/package/*), read with a small parser: the variables and
 // defines OpenWrt's package.mk needs, and their recipes run here with the values the SDK would
-// give their variables: Build/Prepare + Package/backsoon/install into a temp root (every router
-// file lands where it belongs, with its mode), and backsoon-pcap's Build/Compile with the
-// host's g++ and node headers, whose output node must load. No OpenWrt SDK runs here.
+// give their variables, on the release tarball `make release` makes (image/release): its
+// unpacking (PKG_UNPACK, or package.mk's default), Package/backsoon/install into a temp root
+// (every router file lands where it belongs, with its mode), backsoon-pcap's Build/Compile with
+// the host's g++ and node headers, whose output node must load, and luci-app-backsoon's pages.
+// The hash `make release` writes is the tarball's. No OpenWrt SDK runs here: what that leaves
+// untested is in docs/INSTALL.md.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join, resolve } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ENV, FILES, LUCI, ROOT, requireTool, tempDir } from './board-helpers';
@@ -78,8 +82,9 @@ function runRecipe(body: string[], expand: (s: string) => string): { status: num
   return { status: 0, output };
 }
 
-// What OpenWrt's rules.mk defines for the recipes (include/rules.mk).
+// What OpenWrt's rules.mk defines for the recipes (include/rules.mk; HOST_TAR: unpack.mk).
 const OPENWRT_TOOLS = {
+  HOST_TAR: 'tar',
   CP: 'cp -fpR',
   INSTALL_DIR: 'install -d -m0755',
   INSTALL_BIN: 'install -m0755',
@@ -94,6 +99,61 @@ function listFiles(base: string): string[] {
     e.isDirectory() ? listFiles(join(base, e.name)).map((f) => `${e.name}/${f}`) : [e.name]);
 }
 
+// ---- the release tarball ---------------------------------------------------------------------
+
+const VERSION: string = pkgJson.version;
+const RELEASE_NAME = `backsoon-${VERSION}`;
+const PACKAGES = ['backsoon', 'backsoon-pcap', 'luci-app-backsoon'];
+
+/** Runs image/release into `out` and a copy of the feed in `feed`; returns the tarball's path. */
+function makeRelease(out: string, feed: string): string {
+  cpSync(FEED, feed, { recursive: true });
+  const r = spawnSync(join(ROOT, 'image/release'), ['--out', out, '--feed', feed], { encoding: 'utf8', env: ENV, timeout: 120_000 });
+  assert.is(r.status, 0, r.stdout + r.stderr);
+  return join(out, `${RELEASE_NAME}.tar.gz`);
+}
+
+const release = makeRelease(join(dir, 'release'), join(dir, 'feed'));
+const releaseHash = createHash('sha256').update(readFileSync(release)).digest('hex');
+/** The DL_DIR an SDK would have after downloading the release. */
+const DL_DIR = join(dir, 'release');
+
+test('make release: the version of package.json and the tarball\'s SHA-256 in all three Makefiles, nothing else changed', () => {
+  for (const name of PACKAGES) {
+    const committed = readFileSync(join(FEED, name, 'Makefile'), 'utf8').split('\n');
+    const written = readFileSync(join(dir, 'feed', name, 'Makefile'), 'utf8').split('\n');
+    const mk = readMakefile(join(dir, 'feed', name, 'Makefile'));
+    assert.is(mk.vars.get('PKG_VERSION'), VERSION, `${name}: PKG_VERSION`);
+    assert.is(mk.vars.get('PKG_HASH'), releaseHash, `${name}: PKG_HASH is the hash of the tarball make release made`);
+    assert.is(mk.vars.get('PKG_SOURCE'), 'backsoon-$(PKG_VERSION).tar.gz', `${name}: PKG_SOURCE`);
+    assert.match(mk.vars.get('PKG_SOURCE_URL') ?? '', /^https:\/\/\S+\/$/, `${name}: PKG_SOURCE_URL`);
+    const changed = written.filter((l, i) => l !== committed[i]);
+    assert.ok(changed.every((l) => /^PKG_(VERSION|HASH):=/.test(l)), `${name}: make release changed only PKG_VERSION and PKG_HASH: ${changed.join(' | ')}`);
+    assert.is(written.length, committed.length);
+  }
+});
+
+test('make release: the same tree gives the same bytes (a fixed time, sorted names, owner 0)', () => {
+  const again = makeRelease(join(dir, 'release-2'), join(dir, 'feed-2'));
+  assert.ok(readFileSync(again).equals(readFileSync(release)), 'two runs, one archive');
+  const list = spawnSync('tar', ['-tzvf', release], { encoding: 'utf8' }).stdout.trim().split('\n');
+  assert.ok(list.every((l) => / 0\/0 /.test(l) && / 2000-01-01 00:00 /.test(l)), list.slice(0, 3).join('\n'));
+  const names = list.map((l) => l.split(/\s+/).pop()!);
+  assert.ok(names.every((n) => n.startsWith(`${RELEASE_NAME}/`)), 'one top directory, named as package.mk unpacks it');
+  assert.ok(!names.some((n) => n.endsWith('.node') || n.endsWith('.map')), 'no addon built for this machine, no source maps');
+});
+
+/** Unpacks the release as `unpack` (a PKG_UNPACK command, or package.mk's default) would into build. */
+function unpack(mk: Makefile, build: string, given: Record<string, string> = {}) {
+  mkdirSync(build, { recursive: true });
+  const expand = expander(mk, { ...OPENWRT_TOOLS, DL_DIR, PKG_BUILD_DIR: build, ...given });
+  const command = mk.vars.has('PKG_UNPACK')
+    ? expand(mk.vars.get('PKG_UNPACK')!)
+    : `tar -C ${build}/.. -xzf ${DL_DIR}/${expand(mk.vars.get('PKG_SOURCE')!)}`; // unpack.mk's TAR_CMD
+  const r = spawnSync('sh', ['-ec', command], { encoding: 'utf8', env: ENV });
+  assert.is(r.status, 0, `${command}: ${r.stderr}`);
+}
+
 // ---- backsoon ------------------------------------------------------------------------------
 
 const backsoonDir = join(FEED, 'backsoon');
@@ -102,29 +162,57 @@ const backsoon = readMakefile(join(backsoonDir, 'Makefile'));
 test('backsoon: rules.mk, the PKG_ variables, package.mk, then one BuildPackage, in that order', () => {
   const at = (pattern: RegExp) => backsoon.lines.findIndex((l) => pattern.test(l));
   assert.is(at(/^include \$\(TOPDIR\)\/rules\.mk$/), 0);
-  for (const name of ['PKG_NAME', 'PKG_VERSION', 'PKG_RELEASE', 'PKG_LICENSE', 'PKG_MAINTAINER']) {
+  for (const name of ['PKG_NAME', 'PKG_VERSION', 'PKG_RELEASE', 'PKG_SOURCE', 'PKG_SOURCE_URL', 'PKG_HASH', 'PKG_LICENSE', 'PKG_MAINTAINER']) {
     assert.ok(at(new RegExp(`^${name}:=`)) > 0, `${name} set after rules.mk`);
     assert.ok(at(new RegExp(`^${name}:=`)) < at(/^include \$\(INCLUDE_DIR\)\/package\.mk$/), `${name} set before package.mk`);
   }
   assert.is(backsoon.lines[backsoon.lines.length - 1], '$(eval $(call BuildPackage,backsoon))');
   assert.is(backsoon.vars.get('PKG_NAME'), 'backsoon');
-  assert.is(backsoon.vars.get('PKG_VERSION'), pkgJson.version, 'the version of package.json');
+  assert.is(backsoon.vars.get('PKG_VERSION'), VERSION, 'the version of package.json');
   assert.match(backsoon.vars.get('PKG_RELEASE')!, /^[1-9][0-9]*$/);
+  assert.match(backsoon.vars.get('PKG_HASH')!, /^[0-9a-f]{64}$/);
   assert.is(backsoon.vars.get('PKG_LICENSE'), pkgJson.license, 'the license of package.json');
   assert.match(backsoon.vars.get('PKG_MAINTAINER')!, /^[^<>]+ <[^<>@\s]+@[^<>@\s]+>$/);
 });
 
-test('backsoon: Network package, architecture-independent, needing node, libpcap and the target-built binding', () => {
+test('every feed Makefile is self-contained: nothing read from outside its package directory but OpenWrt\'s and the luci feed\'s includes', () => {
+  for (const name of readdirSync(FEED)) {
+    const text = readFileSync(join(FEED, name, 'Makefile'), 'utf8').split('\n').filter((l) => !l.startsWith('#')).join('\n');
+    assert.not.match(text, /\.\.\//, `${name}/Makefile reaches out of its directory`);
+    assert.not.match(text, /CURDIR/, `${name}/Makefile reads files beside it`);
+    assert.equal(readdirSync(join(FEED, name)), ['Makefile'], `${name}: the Makefile alone`);
+  }
+});
+
+/** The DEPENDS of a package definition, one word each (continued lines joined). */
+function dependsOf(body: string[]): string[] {
+  return (packageFields([body.join('\n').replace(/\\\n\s*/g, ' ')].join('\n').split('\n')).get('DEPENDS') ?? '').split(/\s+/).filter(Boolean);
+}
+
+test('backsoon: Network package, architecture-independent, needing node, the binding, and what the stand-in loads', () => {
   const fields = packageFields(backsoon.defines.get('Package/backsoon') ?? []);
   assert.is(fields.get('SECTION'), 'net');
   assert.is(fields.get('CATEGORY'), 'Network');
   assert.ok((fields.get('TITLE') ?? '').length > 10);
   assert.is(fields.get('PKGARCH'), 'all');
-  const depends = (fields.get('DEPENDS') ?? '').split(/\s+/);
-  for (const d of ['+node', '+libpcap', '+backsoon-pcap', '+ip-full']) assert.ok(depends.includes(d), `DEPENDS has ${d}`);
+  const depends = dependsOf(backsoon.defines.get('Package/backsoon')!);
+  for (const d of ['+node', '+libpcap', '+backsoon-pcap', '+ip-full', '+nftables-json', '+conntrack',
+    '+kmod-nft-core', '+kmod-nft-nat', '+kmod-nf-conntrack-netlink', '+IPV6:kmod-nf-conntrack6', '+IPV6:kmod-nf-reject6']) {
+    assert.ok(depends.includes(d), `DEPENDS has ${d}: ${depends.join(' ')}`);
+  }
   assert.ok((backsoon.defines.get('Package/backsoon/description') ?? []).join(' ').trim().length > 50);
   assert.equal(backsoon.defines.get('Package/backsoon/conffiles'), ['/etc/config/backsoon']);
   assert.equal(backsoon.defines.get('Build/Compile'), [], 'nothing to compile: the bundle is prebuilt');
+});
+
+test('backsoon: the kernel features its DEPENDS are chosen for are the ones the stand-in\'s table uses', () => {
+  // src/standin/nft.ts: redirect (nft_redir, nft_chain_nat), reject with tcp reset (nft_reject_inet),
+  // ct status (nft_ct), maps of concatenations (nf_tables); conntrack -D (ctnetlink).
+  const nft = readFileSync(join(ROOT, 'src/standin/nft.ts'), 'utf8');
+  const used = ['type nat hook prerouting', 'redirect to :', 'reject with tcp reset', 'ct status', 'type ipv4_addr . inet_service'];
+  for (const u of used) assert.match(nft, u, `the stand-in's table uses ${u}`);
+  assert.not.match(nft, /tproxy|socket|masquerade|queue/, 'a feature without a listed kernel module');
+  assert.match(readFileSync(join(ROOT, 'src/standin/conntrack.ts'), 'utf8'), /spawn\('conntrack', \['-D'/);
 });
 
 test('backsoon: the bundle it packs is what `make build` makes', () => {
@@ -136,33 +224,21 @@ test('backsoon: the bundle it packs is what `make build` makes', () => {
   assert.match(readFileSync(join(ROOT, 'node_modules/pcap/binding.gyp'), 'utf8'), /"target_name": "pcap_binding"/);
 });
 
-/** Runs Build/Prepare and Package/backsoon/install the way the SDK would, into root. */
-function installBacksoon(dist: string, root: string) {
-  const build = join(dir, `build-${relative(dir, root).replace(/\W/g, '')}`);
-  const expand = expander(backsoon, {
-    ...OPENWRT_TOOLS, TOPDIR: '/openwrt', INCLUDE_DIR: '/openwrt/include', CURDIR: backsoonDir,
-    PKG_BUILD_DIR: build, BACKSOON_DIST: dist, 1: root,
-  });
-  const prepare = runRecipe(backsoon.defines.get('Build/Prepare')!, expand);
-  if (prepare.status !== 0) return prepare;
-  return runRecipe(backsoon.defines.get('Package/backsoon/install')!, expand);
-}
-
-test('backsoon: installed, every router file is where OpenWrt looks for it, the same bytes, with its mode', () => {
-  // The bundle's files, as `make build` names them; their content does not matter here.
-  const dist = join(dir, 'dist');
-  mkdirSync(dist);
-  writeFileSync(join(dist, 'backsoon.js'), '// bundle\n');
-  writeFileSync(join(dist, 'quickjs.wasm'), 'wasm');
+test('backsoon: unpacked from the release and installed, every router file is where OpenWrt looks for it, the same bytes, with its mode', () => {
+  const build = join(dir, 'build', RELEASE_NAME);
+  unpack(backsoon, build);
   const root = join(dir, 'root');
-  const r = installBacksoon(dist, root);
+  const expand = expander(backsoon, { ...OPENWRT_TOOLS, TOPDIR: '/openwrt', INCLUDE_DIR: '/openwrt/include', PKG_BUILD_DIR: build, 1: root });
+  const r = runRecipe(backsoon.defines.get('Package/backsoon/install')!, expand);
   assert.is(r.status, 0, r.output);
 
   const installed = listFiles(root).sort();
   const fromBoard = listFiles(FILES).sort();
-  assert.equal(installed, [...fromBoard, 'usr/lib/backsoon/backsoon.js', 'usr/lib/backsoon/quickjs.wasm'].sort(),
-    'every file of board/openwrt/files, and the bundle');
+  const bundle = readdirSync(join(ROOT, 'dist')).filter((f) => !f.endsWith('.node') && !f.endsWith('.map')).map((f) => `usr/lib/backsoon/${f}`);
+  assert.ok(bundle.includes('usr/lib/backsoon/backsoon.js') && bundle.includes('usr/lib/backsoon/quickjs.wasm'));
+  assert.equal(installed, [...fromBoard, ...bundle].sort(), 'every file of board/openwrt/files, and the bundle');
   for (const f of fromBoard) assert.ok(readFileSync(join(root, f)).equals(readFileSync(join(FILES, f))), `${f}: same content`);
+  assert.ok(readFileSync(join(root, 'usr/lib/backsoon/backsoon.js')).equals(readFileSync(join(ROOT, 'dist/backsoon.js'))));
 
   const mode = (f: string) => (statSync(join(root, f)).mode & 0o777).toString(8);
   assert.is(mode('etc/init.d/backsoon'), '755');
@@ -176,48 +252,50 @@ test('backsoon: installed, every router file is where OpenWrt looks for it, the 
   }
 });
 
-test('backsoon: without `make build` first, Build/Prepare stops and says what to run', () => {
-  const empty = join(dir, 'no-dist');
-  mkdirSync(empty);
-  const r = installBacksoon(empty, join(dir, 'root-no-dist'));
-  assert.is.not(r.status, 0);
-  assert.match(r.output, /backsoon: .*no-dist\/backsoon\.js is missing: run 'make build' in .* first/);
-});
-
 // ---- backsoon-pcap ---------------------------------------------------------------------------
 
 const pcapDir = join(FEED, 'backsoon-pcap');
 const pcap = readMakefile(join(pcapDir, 'Makefile'));
 
-test('backsoon-pcap: node-pcap version and license, built for the target (no PKGARCH), installed where the bundle loads it', () => {
+test('backsoon-pcap: built for the target (no PKGARCH) from the release, against the headers of the node package selected, installed where the bundle loads it', () => {
   const nodePcap = JSON.parse(readFileSync(join(ROOT, 'node_modules/pcap/package.json'), 'utf8'));
+  assert.is(nodePcap.version, pkgJson.dependencies.pcap, 'the release carries the node-pcap that package.json pins');
   assert.is(pcap.vars.get('PKG_NAME'), 'backsoon-pcap');
-  assert.is(pcap.vars.get('PKG_VERSION'), nodePcap.version);
-  assert.is(pcap.vars.get('PKG_VERSION'), pkgJson.dependencies.pcap);
+  assert.is(pcap.vars.get('PKG_VERSION'), VERSION);
+  assert.is(pcap.vars.get('PKG_HASH'), backsoon.vars.get('PKG_HASH'), 'the same release tarball as backsoon');
   assert.is(pcap.vars.get('PKG_LICENSE'), nodePcap.license);
+  assert.is(pcap.vars.get('PKG_BUILD_DEPENDS'), 'PACKAGE_node:node PACKAGE_node-musl:node-musl');
+  assert.is(pcap.vars.get('NODE_HEADERS'), '$(STAGING_DIR)/usr/include/node', 'where node\'s Build/InstallDev puts them');
   assert.is(pcap.lines[0], 'include $(TOPDIR)/rules.mk');
   assert.is(pcap.lines[pcap.lines.length - 1], '$(eval $(call BuildPackage,backsoon-pcap))');
   const fields = packageFields(pcap.defines.get('Package/backsoon-pcap') ?? []);
   assert.is(fields.get('PKGARCH'), undefined, 'a compiled addon is not architecture-independent');
-  assert.ok((fields.get('DEPENDS') ?? '').split(/\s+/).includes('+libpcap'));
+  assert.equal(dependsOf(pcap.defines.get('Package/backsoon-pcap')!), ['+node', '+libpcap', '+libstdcpp']);
   assert.match(pcap.defines.get('Package/backsoon-pcap/install')!.join('\n'),
     /\$\(PKG_BUILD_DIR\)\/pcap_binding\.node \$\(1\)\/usr\/lib\/backsoon\/pcap_binding\.node/);
 });
 
-test('backsoon-pcap: its Build/Prepare and Build/Compile, run with the host g++, make an addon node loads', () => {
-  const gxx = requireTool('g++', 'g++', 'It compiles the pcap addon as the SDK cross compiler would.');
-  // The node headers npm's node-gyp built node-pcap against (make deps), as the SDK's would be.
+/** A staging directory whose usr/include/node is the host node's headers, as node's InstallDev leaves it. */
+function staging(): string {
   const gypi = readFileSync(join(ROOT, 'node_modules/pcap/build/config.gypi'), 'utf8');
   const nodedir = /"nodedir": "([^"]+)"/.exec(gypi)?.[1];
   assert.ok(nodedir && existsSync(join(nodedir, 'include/node/node.h')), `node headers not found under ${nodedir}/include/node`);
+  const stagingDir = join(dir, 'staging');
+  if (!existsSync(stagingDir)) {
+    mkdirSync(join(stagingDir, 'usr/include'), { recursive: true });
+    symlinkSync(join(nodedir, 'include/node'), join(stagingDir, 'usr/include/node'));
+  }
+  return stagingDir;
+}
+
+test('backsoon-pcap: unpacked from the release, its Build/Compile run with the host g++ makes an addon node loads', () => {
+  const gxx = requireTool('g++', 'g++', 'It compiles the pcap addon as the SDK cross compiler would.');
   const build = join(dir, 'pcap-build');
+  unpack(pcap, build);
   const expand = expander(pcap, {
-    ...OPENWRT_TOOLS, TOPDIR: '/openwrt', INCLUDE_DIR: '/openwrt/include', CURDIR: pcapDir, PKG_BUILD_DIR: build,
-    NODE_HEADERS: join(nodedir, 'include/node'),
+    ...OPENWRT_TOOLS, TOPDIR: '/openwrt', INCLUDE_DIR: '/openwrt/include', PKG_BUILD_DIR: build, STAGING_DIR: staging(),
     TARGET_CXX: gxx, TARGET_CPPFLAGS: '', TARGET_CXXFLAGS: '-O0 -w', FPIC: '-fPIC', TARGET_LDFLAGS: '',
   });
-  const prepare = runRecipe(pcap.defines.get('Build/Prepare')!, expand);
-  assert.is(prepare.status, 0, prepare.output);
   const compile = runRecipe(pcap.defines.get('Build/Compile')!, expand);
   assert.is(compile.status, 0, compile.output);
   const load = spawnSync(process.execPath, ['-e',
@@ -227,32 +305,85 @@ test('backsoon-pcap: its Build/Prepare and Build/Compile, run with the host g++,
   assert.match(load.stdout, /^PcapSession default_device findalldevs lib_version \| libpcap version \d/);
 });
 
-test('backsoon-pcap: without node headers, Build/Compile stops and says what to set', () => {
+test('backsoon-pcap: without node headers in staging, Build/Compile stops and says what is missing', () => {
   const expand = expander(pcap, {
-    ...OPENWRT_TOOLS, CURDIR: pcapDir, PKG_BUILD_DIR: join(dir, 'pcap-build-2'), NODE_HEADERS: join(dir, 'nowhere'),
+    ...OPENWRT_TOOLS, PKG_BUILD_DIR: join(dir, 'pcap-build-2'), STAGING_DIR: join(dir, 'nowhere'),
     TARGET_CXX: 'false', TARGET_CPPFLAGS: '', TARGET_CXXFLAGS: '', FPIC: '', TARGET_LDFLAGS: '',
   });
   const r = runRecipe(pcap.defines.get('Build/Compile')!, expand);
   assert.is.not(r.status, 0);
-  assert.match(r.output, /nowhere\/node\.h is missing: set NODE_HEADERS to the include\/node directory of the node your router runs/);
+  assert.match(r.output, /nowhere\/usr\/include\/node\/node\.h is missing: the node package selected for the router must install its headers there/);
 });
 
 // ---- luci-app-backsoon -----------------------------------------------------------------------
 
-test('luci-app-backsoon: a luci.mk package whose htdocs and root are the LuCI sources of board/openwrt/luci', () => {
-  const luciDir = join(FEED, 'luci-app-backsoon');
-  const mk = readMakefile(join(luciDir, 'Makefile'));
+test('luci-app-backsoon: a luci.mk package whose htdocs and root come from the release: the LuCI sources of board/openwrt/luci', () => {
+  const mk = readMakefile(join(FEED, 'luci-app-backsoon', 'Makefile'));
   assert.is(mk.lines[0], 'include $(TOPDIR)/rules.mk');
   assert.is(mk.lines[mk.lines.length - 1], 'include $(TOPDIR)/feeds/luci/luci.mk');
   assert.ok((mk.vars.get('LUCI_TITLE') ?? '').length > 5);
   const depends = (mk.vars.get('LUCI_DEPENDS') ?? '').split(/\s+/);
   assert.ok(depends.includes('+luci-base') && depends.includes('+backsoon'));
   assert.is(mk.vars.get('LUCI_PKGARCH'), 'all');
-  // luci.mk copies ./htdocs and ./root of the package directory.
-  assert.is(realpathSync(join(luciDir, 'htdocs')), realpathSync(join(LUCI, 'htdocs')));
-  assert.is(realpathSync(join(luciDir, 'root')), realpathSync(join(LUCI, 'root')));
-  assert.equal(listFiles(join(luciDir, 'htdocs')).sort(), ['luci-static/resources/view/backsoon/settings.js', 'luci-static/resources/view/backsoon/status.js']);
-  assert.equal(listFiles(join(luciDir, 'root')).sort(), ['usr/share/luci/menu.d/luci-app-backsoon.json', 'usr/share/rpcd/acl.d/luci-app-backsoon.json']);
+  assert.is(mk.vars.get('PKG_VERSION'), VERSION);
+  assert.is(mk.vars.get('PKG_HASH'), backsoon.vars.get('PKG_HASH'), 'the same release tarball as backsoon');
+  // luci.mk installs htdocs/ and root/ of the build directory (PKG_BUILD_DIR is $(BUILD_DIR)/$(PKG_NAME)).
+  const build = join(dir, 'luci-build');
+  unpack(mk, build);
+  assert.equal(readdirSync(build).sort(), ['htdocs', 'root']);
+  for (const d of ['htdocs', 'root']) {
+    assert.equal(listFiles(join(build, d)).sort(), listFiles(join(LUCI, d)).sort());
+    for (const f of listFiles(join(LUCI, d))) assert.ok(readFileSync(join(build, d, f)).equals(readFileSync(join(LUCI, d, f))), `${d}/${f}: same content`);
+  }
+  assert.equal(listFiles(join(build, 'htdocs')).sort(), ['luci-static/resources/view/backsoon/settings.js', 'luci-static/resources/view/backsoon/status.js']);
+});
+
+// ---- node-musl -------------------------------------------------------------------------------
+
+test('node-musl: the pinned musl build of node, repackaged for x86_64, providing node, its headers for addons', () => {
+  const mk = readMakefile(join(FEED, 'node-musl', 'Makefile'));
+  assert.match(mk.vars.get('PKG_VERSION')!, /^(2[2-9]|[3-9]\d)\.\d+\.\d+$/, 'node 22 or later (20 reached its end of life)');
+  assert.is(mk.vars.get('PKG_SOURCE'), 'node-v$(PKG_VERSION)-linux-$(NODE_MUSL_ARCH)-musl.tar.xz');
+  assert.is(mk.vars.get('PKG_SOURCE_URL'), 'https://unofficial-builds.nodejs.org/download/release/v$(PKG_VERSION)/');
+  assert.match(mk.vars.get('NODE_MUSL_HASH_x64')!, /^[0-9a-f]{64}$/);
+  const fields = packageFields(mk.defines.get('Package/node-musl')!);
+  assert.is(fields.get('PROVIDES'), 'node');
+  assert.is(fields.get('CONFLICTS'), 'node', 'both install /usr/bin/node');
+  const depends = dependsOf(mk.defines.get('Package/node-musl')!);
+  assert.equal(depends, ['@x86_64', '+libstdcpp', '+libgcc'], 'x86_64 only: the one architecture with a pinned hash');
+  for (const arch of depends.filter((d) => d.startsWith('@')).map((d) => d.slice(1))) {
+    const npmArch = arch.replace('x86_64', 'x64').replace('aarch64', 'arm64');
+    assert.ok(mk.vars.has(`NODE_MUSL_HASH_${npmArch}`), `a hash for every architecture offered: ${npmArch}`);
+  }
+
+  // The recipes on an archive of upstream's layout (a stand-in: the real one is not reachable here).
+  const version = mk.vars.get('PKG_VERSION')!;
+  const top = `node-v${version}-linux-x64-musl`;
+  const upstream = join(dir, 'node-musl-upstream', top);
+  mkdirSync(join(upstream, 'bin'), { recursive: true });
+  mkdirSync(join(upstream, 'include/node'), { recursive: true });
+  writeFileSync(join(upstream, 'bin/node'), '#!/bin/sh\n');
+  writeFileSync(join(upstream, 'include/node/node.h'), '/* stand-in */\n');
+  const dl = join(dir, 'node-musl-dl');
+  mkdirSync(dl);
+  const packed = spawnSync('sh', ['-ec', `tar -C ${join(upstream, '..')} -cJf ${dl}/${top}.tar.xz ${top}`], { encoding: 'utf8' });
+  assert.is(packed.status, 0, packed.stderr);
+  const build = join(dir, 'node-musl-build');
+  mkdirSync(build);
+  // What make's $(subst) gives for ARCH x86_64 (the parser here does not run functions).
+  assert.is(mk.vars.get('NODE_MUSL_ARCH'), '$(subst aarch64,arm64,$(subst x86_64,x64,$(ARCH)))');
+  const given = { ...OPENWRT_TOOLS, DL_DIR: dl, PKG_BUILD_DIR: build, NODE_MUSL_ARCH: 'x64' };
+  const expand = expander(mk, given);
+  const r = spawnSync('sh', ['-ec', expand(mk.vars.get('PKG_UNPACK')!)], { encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  const root = join(dir, 'node-musl-root');
+  const install = runRecipe(mk.defines.get('Package/node-musl/install')!, expander(mk, { ...given, 1: root }));
+  assert.is(install.status, 0, install.output);
+  assert.equal(listFiles(root), ['usr/bin/node']);
+  const dev = join(dir, 'node-musl-staging');
+  const installDev = runRecipe(mk.defines.get('Build/InstallDev')!, expander(mk, { ...given, 1: dev }));
+  assert.is(installDev.status, 0, installDev.output);
+  assert.ok(existsSync(join(dev, 'usr/include/node/node.h')), 'where backsoon-pcap\'s NODE_HEADERS points');
 });
 
 test.run();
