@@ -6,11 +6,12 @@
 // namespace (unshare --mount --map-root-user: no root needed, nothing changes outside it).
 // /etc/config and /run are directories of the test's own, so files survive between runs.
 // Stand-ins, for what a unit test must not reach: ubus (procd; recording-ubus), logger (the
-// host's system log; recording-logger), and /lib/config/uci.sh, which OPENWRT_SRC lacks.
+// host's system log; recording-logger), and /lib/config/uci.sh, which OPENWRT_SRC lacks (the
+// router image's own stand-in, image/openwrt-compat/uci.sh).
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ENV, FIXTURES, INIT_SCRIPT, backsoonBin, busybox, requireTool, tempDir } from './board-helpers';
+import { ENV, FIXTURES, INIT_SCRIPT, ROOT, backsoonBin, busybox, requireTool, tempDir } from './board-helpers';
 import { OPENWRT_ROOT, openwrtHost } from './openwrt-host';
 
 export interface RouterRun {
@@ -54,7 +55,7 @@ export class OpenWrtRoot {
     link('lib', 'functions.sh', join(OPENWRT_ROOT, 'lib/functions.sh'));
     link('lib', 'functions/procd.sh', join(OPENWRT_ROOT, 'lib/functions/procd.sh'));
     link('lib', 'functions/service.sh', join(OPENWRT_ROOT, 'lib/functions/service.sh'));
-    link('lib', 'config/uci.sh', join(FIXTURES, 'uci.sh'));
+    link('lib', 'config/uci.sh', join(ROOT, 'image/openwrt-compat/uci.sh')); // the image's stand-in (docs/IMAGE.md)
     link('sbin', 'validate_data', openwrtHost('sbin/validate_data'));
     link('sbin', 'uci', openwrtHost('bin/uci'));
     link('etc', 'rc.common', join(OPENWRT_ROOT, 'etc/rc.common'));
