@@ -13,6 +13,7 @@ import { defaultEngineOptions, Engine } from '../../src/engine/engine';
 import { Outbox } from '../../src/notify/outbox';
 import { checkOutboundText } from '../../src/notify/targets-config';
 import { OutageDispatcher, type DispatchConfig } from '../../src/notify/targets-dispatch';
+import { ipFromV4 } from '../../src/net/ip';
 
 const ip = (s: string) => parseIPv4(s)!;
 const T0 = 1_795_000_000;
@@ -55,7 +56,7 @@ test('one outage of a configured server: traps, webhooks and targets mails, each
     const engine = new Engine({ ...defaultEngineOptions }, (d) => dispatcher.push(d));
     engine.icmpUnreachable(T0, ip('192.0.2.1'), 0, ip('192.0.2.7'), ip('198.51.100.10'), 1, 6, 40000, 80);
     engine.icmpUnreachable(T0 + 3, ip('192.0.2.1'), 0, ip('192.0.2.8'), ip('198.51.100.10'), 1, 6, 40001, 80);
-    engine.recoverySignal(T0 + 600, ip('198.51.100.10'), 'trap');
+    engine.recoverySignal(T0 + 600, ipFromV4(ip('198.51.100.10')), 'trap');
     await dispatcher.settle();
     assert.equal(logs, []);
 
@@ -82,7 +83,7 @@ test('one outage of a configured server: traps, webhooks and targets mails, each
     const again = new Engine({ ...defaultEngineOptions }, (d) => dispatcher.push(d));
     again.icmpUnreachable(T0, ip('192.0.2.1'), 0, ip('192.0.2.7'), ip('198.51.100.10'), 1, 6, 40000, 80);
     again.icmpUnreachable(T0 + 3, ip('192.0.2.1'), 0, ip('192.0.2.8'), ip('198.51.100.10'), 1, 6, 40001, 80);
-    again.recoverySignal(T0 + 600, ip('198.51.100.10'), 'trap');
+    again.recoverySignal(T0 + 600, ipFromV4(ip('198.51.100.10')), 'trap');
     await dispatcher.settle();
     assert.equal(dispatcher.counters, { delegation: 2, traps: 3, webhooks: 4, duplicates: 9, problems: 0 });
   } finally {
@@ -101,7 +102,7 @@ test('a server without delegation and without outbound sections: nothing is queu
   try {
     const engine = new Engine({ ...defaultEngineOptions }, (d) => dispatcher.push(d));
     engine.icmpUnreachable(T0, ip('192.0.2.1'), 0, ip('192.0.2.7'), ip('198.51.100.10'), 1, 6, 40000, 80);
-    engine.recoverySignal(T0 + 600, ip('198.51.100.10'), 'trap');
+    engine.recoverySignal(T0 + 600, ipFromV4(ip('198.51.100.10')), 'trap');
     await dispatcher.settle();
     assert.is(outbox.stats().queued, 0);
   } finally {
