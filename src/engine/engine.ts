@@ -16,8 +16,9 @@ import { Contacts } from './contacts';
 import { DecisionObjects } from './decision-objects';
 import {
   DOWN, DOWN_CAUSES, EXPIRY, EXPIRY_CAUSES, HOST_LEVEL_DOWN, RECOVERY, RECOVERY_CAUSES, SERVICE_LEVEL_RECOVERY,
-  type ClientExpiryCause, type DecisionListener, type DecisionSink, type DownCause, type RecoveryCause, type WaitingDevice,
+  type ClientExpiryCause, type DecisionListener, type DecisionSink, type DownCause, type RecoveryCause,
 } from './decisions';
+import { DeviceGrouping } from './devices';
 import { NIL, OutageTable, ServerState } from './outages';
 import { SynTracker } from './syn-tracker';
 import { UnansweredQuestions } from './unanswered';
@@ -122,8 +123,8 @@ export class Engine implements Observations {
   private readonly networksV4: readonly IpPrefix[];
   /** Watched IPv6 servers (as /128) and networks. */
   private readonly watchedV6: readonly IpPrefix[];
-  /** The device being told at recovery (reused). */
-  private readonly device: { addresses: Int32Array; count: number; mac: number; contact: string | undefined; firstAttempt: number; lastAttempt: number };
+  /** Waiting addresses as devices, at recovery. */
+  private readonly devices: DeviceGrouping;
   private holding = 0;
   private nextPurge = -Infinity;
   private now = -Infinity;
@@ -160,10 +161,7 @@ export class Engine implements Observations {
     this.networksV4 = options.networks.filter((n) => n.family === 4);
     this.watchedV6 = [...v6, ...options.networks.filter((n) => n.family === 6)];
     this.watchAll = options.servers.length === 0 && options.networks.length === 0;
-    this.device = {
-      addresses: new Int32Array(Math.min(options.maxLinksPerServer, options.maxLinks)),
-      count: 0, mac: 0, contact: undefined, firstAttempt: 0, lastAttempt: 0,
-    };
+    this.devices = new DeviceGrouping(options.maxLinksPerServer, options.maxLinks, this.outages, this.pool);
     this.counters = {
       downs: countersOf(DOWN_CAUSES),
       recoveries: countersOf(RECOVERY_CAUSES),
@@ -625,73 +623,17 @@ export class Engine implements Observations {
     const since = o.downSince[slot];
     this.sink.recovered(t, server, cause, since);
     const oldest = t - this.options.maxAttemptAge;
-    const devices = this.devicesOf(slot);
+    this.devices.group(slot);
     for (let link = o.serverFirst[slot]; link !== NIL; link = o.linkNext[link]) {
-      const group = devices?.get(o.linkMac[link]);
-      if (group === undefined) this.setDevice(link);
-      else if (group[0] !== link) continue; // told with the device's first address
-      else this.setDeviceOf(group);
-      this.tell(t, server, since, oldest);
+      if (this.devices.deviceOf(link)) this.tell(t, server, since, oldest);
     }
+    this.devices.clear();
     o.removeServer(slot);
-  }
-
-  /**
-   * The waiting clients of a server that are one device: several addresses seen with the same
-   * MAC. A MAC seen with two or more IPv4 addresses is not one device's but a router's (traffic
-   * captured after a hop carries the router's MAC), so its addresses stay one device each.
-   * Null when there is no such device (always, for IPv4 alone).
-   */
-  private devicesOf(slot: number): Map<number, number[]> | null {
-    const o = this.outages;
-    let byMac: Map<number, number[]> | null = null;
-    for (let link = o.serverFirst[slot]; link !== NIL; link = o.linkNext[link]) {
-      const mac = o.linkMac[link];
-      if (mac === 0) continue;
-      byMac ??= new Map();
-      const links = byMac.get(mac);
-      if (links === undefined) byMac.set(mac, [link]);
-      else links.push(link);
-    }
-    if (byMac === null) return null;
-    for (const [mac, links] of byMac) {
-      let v4 = 0;
-      for (const link of links) if (this.pool.isV4(o.linkClient[link])) v4++;
-      if (links.length < 2 || v4 > 1) byMac.delete(mac);
-    }
-    return byMac.size > 0 ? byMac : null;
-  }
-
-  /** A device of one address. */
-  private setDevice(link: number): void {
-    const o = this.outages;
-    const d = this.device;
-    d.addresses[0] = o.linkClient[link];
-    d.count = 1;
-    d.mac = o.linkMac[link];
-    d.firstAttempt = o.firstAttempt[link];
-    d.lastAttempt = o.lastAttempt[link];
-  }
-
-  /** The device of several links: addresses in the order they first tried. */
-  private setDeviceOf(links: number[]): void {
-    const o = this.outages;
-    const d = this.device;
-    const ordered = links.length > 1 ? [...links].sort((a, b) => o.firstAttempt[a] - o.firstAttempt[b]) : links;
-    d.count = 0;
-    d.mac = o.linkMac[ordered[0]];
-    d.firstAttempt = Infinity;
-    d.lastAttempt = -Infinity;
-    for (const link of ordered) {
-      d.addresses[d.count++] = o.linkClient[link];
-      d.firstAttempt = Math.min(d.firstAttempt, o.firstAttempt[link]);
-      d.lastAttempt = Math.max(d.lastAttempt, o.lastAttempt[link]);
-    }
   }
 
   /** Tells the current device, or expires its addresses when it last tried before `oldest`. */
   private tell(t: number, server: number, since: number, oldest: number): void {
-    const d = this.device;
+    const d = this.devices.device;
     if (d.lastAttempt < oldest) {
       for (let i = 0; i < d.count; i++) {
         this.counters.expired++;
@@ -704,7 +646,7 @@ export class Engine implements Observations {
     d.contact = contact?.mail;
     this.counters.notices++;
     if (contact === undefined) this.counters.noContact++;
-    this.sink.notify(t, server, since, d as WaitingDevice);
+    this.sink.notify(t, server, since, d);
   }
 
   /** P10: drop registrations whose last attempt is older than max_attempt_age. */

@@ -4,6 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Decision } from '../../src/engine/decisions';
 import { Engine, defaultEngineOptions, type EngineOptions } from '../../src/engine/engine';
+import { importState } from '../../src/engine/state';
 import { parseIp } from '../../src/net/ip';
 import { parseIPv4 } from '../../src/net/ipv4';
 import { parseIPv6 } from '../../src/net/ipv6';
@@ -101,6 +102,25 @@ test('over IPv6 alone: temporary addresses of one device (one MAC) make one noti
   bytes.set(parseIPv6(LAPTOP_STABLE)!, 16);
   engine.synAck6(41, bytes, 0, 16, 443, 40000, 2);
   assert.equal(only(decisions, 'notify').map((n) => n.addresses), [[LAPTOP_STABLE, LAPTOP_TEMPORARY], ['2001:db8:1::b']]);
+});
+
+test('a device is known by the address that tried first, whatever order its addresses were registered in', () => {
+  const { engine, decisions } = setup();
+  importState(engine, {
+    version: 2, savedAt: 300, contacts: [],
+    outages: [{
+      server: '198.51.100.10', state: 'down', since: 40, cause: 'arp-silence', clients: [
+        { client: '192.0.2.10', firstAttempt: 100, lastAttempt: 120, mac: '02:00:00:00:00:0a' },
+        { client: LAPTOP_TEMPORARY, firstAttempt: 70, lastAttempt: 70, mac: '02:00:00:00:00:0a' },
+        { client: LAPTOP_STABLE, firstAttempt: 50, lastAttempt: 90, mac: '02:00:00:00:00:0a' },
+      ],
+    }],
+  }, 300);
+  engine.recoverySignal(400, ip('198.51.100.10'), 'trap');
+  const [laptop] = only(decisions, 'notify');
+  assert.is(laptop.client, LAPTOP_STABLE);
+  assert.equal(laptop.addresses, [LAPTOP_STABLE, LAPTOP_TEMPORARY, '192.0.2.10']);
+  assert.equal([laptop.firstAttempt, laptop.lastAttempt], [50, 120]);
 });
 
 test('clients without a MAC are one device per address', () => {
