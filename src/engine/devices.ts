@@ -2,9 +2,12 @@
 // were seen with the same MAC are one device, told once. A MAC seen with two or more IPv4
 // addresses is not one device's but a router's (a capture behind a hop carries the router's
 // MAC for every client), so it groups nothing: with IPv4 alone every address stays its own
-// device. Works in scratch memory allocated once, so a recovery allocates nothing.
+// device. Nor does a MAC whose addresses have different mail addresses: a MAC can be forged,
+// and a client that claims another's MAC must not take that device's notice to its own mail.
+// Works in scratch memory allocated once, so a recovery allocates nothing.
 
 import type { AddressPool } from './address-pool';
+import type { Contacts } from './contacts';
 import type { WaitingDevice } from './decisions';
 import { NIL, type OutageTable } from './outages';
 
@@ -17,6 +20,8 @@ export class DeviceGrouping {
   private readonly groupLast: Int32Array;
   private readonly groupSize: Int32Array;
   private readonly groupV4: Int32Array;
+  /** 1: the addresses of this MAC have different mail addresses, so they are not one device. */
+  private readonly groupConflict: Uint8Array;
   /** Slots in use, to empty the table afterwards without a full sweep. */
   private readonly touched: Int32Array;
   private touchedCount = 0;
@@ -27,7 +32,10 @@ export class DeviceGrouping {
   /** The device being told (reused; the sink copies what it keeps). */
   readonly device: WaitingDevice & { contact: string | undefined };
 
-  constructor(linksPerServer: number, links: number, private readonly table: OutageTable, private readonly pool: AddressPool) {
+  constructor(
+    linksPerServer: number, links: number,
+    private readonly table: OutageTable, private readonly pool: AddressPool, private readonly contacts: Contacts,
+  ) {
     const perServer = Math.min(linksPerServer, links);
     let size = 8;
     while (size < perServer * 2) size *= 2;
@@ -38,6 +46,7 @@ export class DeviceGrouping {
     this.groupLast = new Int32Array(size);
     this.groupSize = new Int32Array(size);
     this.groupV4 = new Int32Array(size);
+    this.groupConflict = new Uint8Array(size);
     this.touched = new Int32Array(perServer);
     this.nextOfMac = new Int32Array(links);
     this.firstOf = new Float64Array(perServer);
@@ -66,6 +75,10 @@ export class DeviceGrouping {
       this.groupSize[g]++;
       if (this.pool.isV4(o.linkClient[link])) this.groupV4[g]++;
     }
+    for (let i = 0; i < this.touchedCount; i++) {
+      const g = this.touched[i];
+      this.groupConflict[g] = this.groupSize[g] > 1 && this.mailsDiffer(this.groupFirst[g]) ? 1 : 0;
+    }
   }
 
   /**
@@ -77,7 +90,7 @@ export class DeviceGrouping {
     const d = this.device;
     const mac = o.linkMac[link];
     const g = mac === 0 ? -1 : this.slotOf(mac);
-    if (g < 0 || this.groupSize[g] < 2 || this.groupV4[g] > 1) {
+    if (g < 0 || this.groupSize[g] < 2 || this.groupV4[g] > 1 || this.groupConflict[g] === 1) {
       d.addresses[0] = o.linkClient[link];
       d.count = 1;
       d.mac = mac;
@@ -111,6 +124,19 @@ export class DeviceGrouping {
   clear(): void {
     for (let i = 0; i < this.touchedCount; i++) this.groupUsed[this.touched[i]] = 0;
     this.touchedCount = 0;
+  }
+
+  /** Do the addresses of the group that starts at `link` have two different mail addresses? */
+  private mailsDiffer(link: number): boolean {
+    const o = this.table;
+    let mail: string | undefined;
+    for (let l = link; l !== NIL; l = this.nextOfMac[l]) {
+      const found = this.contacts.lookupId(o.linkClient[l], 0)?.mail;
+      if (found === undefined) continue;
+      if (mail === undefined) mail = found;
+      else if (found !== mail) return true;
+    }
+    return false;
   }
 
   private slotOf(mac: number): number {

@@ -161,7 +161,7 @@ export class Engine implements Observations {
     this.networksV4 = options.networks.filter((n) => n.family === 4);
     this.watchedV6 = [...v6, ...options.networks.filter((n) => n.family === 6)];
     this.watchAll = options.servers.length === 0 && options.networks.length === 0;
-    this.devices = new DeviceGrouping(options.maxLinksPerServer, options.maxLinks, this.outages, this.pool);
+    this.devices = new DeviceGrouping(options.maxLinksPerServer, options.maxLinks, this.outages, this.pool, this.contacts);
     this.counters = {
       downs: countersOf(DOWN_CAUSES),
       recoveries: countersOf(RECOVERY_CAUSES),

@@ -144,6 +144,36 @@ test('a MAC seen with two IPv4 addresses is a router\'s (traffic after a hop), n
   assert.ok(only(decisions, 'notify').every((n) => n.mac === '02:00:c6:33:64:01'));
 });
 
+test('a client that claims the laptop\'s MAC and tries first does not take its notice: addresses with different mail addresses are not one device', () => {
+  const { engine, decisions, syn6 } = setup();
+  const MALLORY = '2001:db8:5::666';
+  engine.contacts.set({ client: ip(LAPTOP_STABLE) }, { mail: 'kim@example.org', registeredAt: 0, source: 'page' });
+  engine.contacts.set({ client: ip(MALLORY) }, { mail: 'mallory@example.net', registeredAt: 0, source: 'page' });
+  syn6(0, MALLORY, LAPTOP_MAC); // first, with the laptop's MAC
+  syn6(5, LAPTOP_STABLE, LAPTOP_MAC);
+  syn6(6, LAPTOP_TEMPORARY, LAPTOP_MAC);
+  engine.tick(40);
+  engine.recoverySignal(50, ip(SERVER6), 'probe');
+  const notices = only(decisions, 'notify');
+  assert.equal(notices.map((n) => [n.addresses, n.contact]), [
+    [[MALLORY], 'mallory@example.net'], [[LAPTOP_STABLE], 'kim@example.org'], [[LAPTOP_TEMPORARY], undefined],
+  ]);
+});
+
+test('addresses of one MAC with the same mail address (or one known) stay one device', () => {
+  const { engine, decisions, syn6 } = setup();
+  engine.contacts.set({ client: ip(LAPTOP_STABLE) }, { mail: 'kim@example.org', registeredAt: 0, source: 'page' });
+  engine.contacts.set({ client: ip(LAPTOP_TEMPORARY) }, { mail: 'kim@example.org', registeredAt: 1, source: 'page' });
+  syn6(0, LAPTOP_STABLE, LAPTOP_MAC);
+  syn6(5, LAPTOP_TEMPORARY, LAPTOP_MAC);
+  syn6(6, '2001:db8:1::c', LAPTOP_MAC);
+  engine.tick(40);
+  engine.recoverySignal(50, ip(SERVER6), 'probe');
+  assert.equal(only(decisions, 'notify').map((n) => [n.addresses, n.contact]), [
+    [[LAPTOP_STABLE, LAPTOP_TEMPORARY, '2001:db8:1::c'], 'kim@example.org'],
+  ]);
+});
+
 test('P10 for a device: told when any of its addresses tried recently; all its addresses expire together otherwise', () => {
   const { engine, decisions } = setup({ maxAttemptAge: 3600, purgeInterval: 1e9 });
   engine.icmpUnreachable(0, ROUTER, 0, LAPTOP_V4, SERVER, 1, 6, 40000, 443);
