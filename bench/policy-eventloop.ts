@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { Config } from '../src/config/types';
 import { DirectNotices } from '../src/daemon/direct-notices';
-import type { Decision } from '../src/engine/decisions';
+import { outageId, type NotifyDecision } from '../src/engine/decisions';
 import { Policy } from '../src/policy/policy';
 import type { PolicyNotice } from '../src/policy/types';
 
@@ -42,11 +42,14 @@ async function measure(scenario: string, mode: string, run: () => Promise<string
 const outage = { server: '198.51.100.10', name: 'www.example.test', since: 1_700_000_000, now: 1_700_000_600 };
 const pageNotice: PolicyNotice = { kind: 'standin', outage, client: { address: '192.0.2.10' }, defaults: {} };
 
-function decisions(n: number): Decision[] {
-  return Array.from({ length: n }, (_, i) => ({
-    t: 1_700_000_600, event: 'notify', server: outage.server, since: outage.since,
-    client: `10.0.${Math.floor(i / 250)}.${(i % 250) + 1}`, contact: `client${i}@example.test`,
-  }));
+function decisions(n: number): NotifyDecision[] {
+  return Array.from({ length: n }, (_, i) => {
+    const client = `10.0.${Math.floor(i / 250)}.${(i % 250) + 1}`;
+    return {
+      t: outage.now, event: 'notify', server: outage.server, since: outage.since, client, addresses: [client],
+      contact: `client${i}@example.test`, firstAttempt: outage.since, lastAttempt: outage.since, outage: outageId(outage.server, outage.since),
+    };
+  });
 }
 
 /** DirectNotices as the daemon holds it, with no mail section: each notice ends after the policy. */
@@ -73,7 +76,7 @@ async function main(): Promise<void> {
     const inLoop = await Policy.load(looping, quiet);
     rows.push(await measure(`recovery, ${CLIENTS} clients, looping shouldNotify`, 'daemon thread', async () => {
       let told = 0;
-      for (const d of decisions(CLIENTS)) if (inLoop.shouldNotify(outage, { address: d.client! })) told++;
+      for (const d of decisions(CLIENTS)) if (inLoop.shouldNotify(outage, { address: d.client })) told++;
       return `${told} told`;
     }));
     inLoop.dispose();

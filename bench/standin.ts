@@ -10,6 +10,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseIPv4 } from '../src/net/ipv4';
+import { ipFromV4 } from '../src/net/ip';
 import { defaultEngineOptions, Engine } from '../src/engine/engine';
 import { engineCallbacks } from '../src/standin/engine-callbacks';
 import { StandIn } from '../src/standin/standin';
@@ -23,7 +24,7 @@ const TTFB_REQUESTS = 300;
 async function serve(): Promise<void> {
   const engine = new Engine(defaultEngineOptions, () => undefined);
   const now = () => Date.now() / 1000;
-  engine.markDown(now() - 754, SERVER, 'neigh-failed');
+  engine.markDown(now() - 754, ipFromV4(SERVER), 'neigh-failed');
   const standin = new StandIn({
     servers: [{ address: SERVER, name: 'www.example.test', ports: [80] }],
     settings: { nftables: false, listenAddress: '127.0.0.1', portBase: STANDIN_PORT, portCount: 1, maxClientConnections: 256 },

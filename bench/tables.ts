@@ -1,6 +1,8 @@
 // ns/op of the outage table at 64 k links: insert (with the P5 duplicate check), lookup, free;
-// next to a plain Map-of-Sets doing the same bookkeeping, measured in the same run.
-import { NIL, OutageTable, type Evicted } from '../src/engine/outages';
+// next to a plain Map-of-Sets doing the same bookkeeping, measured in the same run. The table's
+// figures include interning the client address in the address pool, as the engine does.
+import { AddressPool } from '../src/engine/address-pool';
+import { NIL, OutageTable } from '../src/engine/outages';
 
 const LINKS = 65536;
 const SERVERS = 256;
@@ -13,25 +15,30 @@ function time(fn: () => void): number {
 }
 
 function benchTable() {
-  const table = new OutageTable({ servers: SERVERS, links: LINKS, linksPerServer: LINKS });
-  const evicted: Evicted[] = [];
+  const pool = new AddressPool(SERVERS + LINKS + 8);
+  const table = new OutageTable({ servers: SERVERS, links: LINKS, linksPerServer: LINKS }, pool);
   const slots = new Int32Array(SERVERS);
   let insert = 0, lookup = 0, free = 0, hits = 0;
   for (let r = 0; r < ROUNDS; r++) {
-    for (let s = 0; s < SERVERS; s++) slots[s] = table.addServer(0xc6336400 + s, r, 0);
+    for (let s = 0; s < SERVERS; s++) {
+      const id = pool.acquireV4(0xc6336400 + s);
+      slots[s] = table.addServer(id, r, 0);
+      pool.release(id);
+    }
     insert += time(() => {
       for (let i = 0; i < LINKS; i++) {
         const slot = slots[i & (SERVERS - 1)];
-        const client = 0xc0000200 + i;
-        if (table.findLink(slot, client) === NIL) table.addLink(slot, client, r, 0, evicted);
+        const client = pool.acquireV4(0xc0000200 + i);
+        if (table.findLink(slot, client) === NIL && table.victimFor(slot) === NIL) table.addLink(slot, client, r, 0);
+        pool.release(client);
       }
     });
     lookup += time(() => {
-      for (let i = 0; i < LINKS; i++) if (table.findLink(slots[i & (SERVERS - 1)], 0xc0000200 + i) !== NIL) hits++;
+      for (let i = 0; i < LINKS; i++) if (table.findLink(slots[i & (SERVERS - 1)], pool.findV4(0xc0000200 + i)) !== NIL) hits++;
     });
     free += time(() => { for (let s = 0; s < SERVERS; s++) table.removeServer(slots[s]); });
   }
-  if (hits !== LINKS * ROUNDS || evicted.length !== 0) throw new Error('bench table: wrong results');
+  if (hits !== LINKS * ROUNDS || pool.size !== 0) throw new Error('bench table: wrong results');
   const n = LINKS * ROUNDS;
   return { insert: insert / n, lookup: lookup / n, free: free / n };
 }

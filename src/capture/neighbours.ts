@@ -7,6 +7,7 @@
 // at once Deleted (recorded: 1.7 ms apart). Such a FAILED says nothing about the host, so a
 // FAILED is held for a few milliseconds and dropped when the Deleted of the same entry follows.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { ipFromV4, type IpAddress } from '../net/ip';
 import { parseNeighbourLine, type NeighbourLine } from './neigh-parse';
 import { AddressWaiters } from './probe-waiters';
 
@@ -14,8 +15,8 @@ type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
 /** What the monitor tells; Engine has both methods. */
 export interface NeighbourTarget {
-  neighbour(t: number, addr: number, state: 'FAILED' | 'REACHABLE'): void;
-  watches(addr: number): boolean;
+  neighbour(t: number, address: IpAddress, state: 'FAILED' | 'REACHABLE'): void;
+  watches(address: IpAddress): boolean;
 }
 
 export interface NeighbourMonitorOptions {
@@ -118,18 +119,19 @@ export class NeighbourMonitor {
       else this.counters.ignored++;
       return;
     }
-    const relevant = n.kind === 'update' && (this.devices.size === 0 || this.devices.has(n.dev)) && this.options.target.watches(n.addr);
+    const address = ipFromV4(n.addr);
+    const relevant = n.kind === 'update' && (this.devices.size === 0 || this.devices.has(n.dev)) && this.options.target.watches(address);
     if (relevant && n.states.includes('REACHABLE')) {
       if (held) { clearTimeout(held); this.heldFailed.delete(key); }
       this.counters.reachable++;
-      this.options.target.neighbour(t, n.addr, 'REACHABLE');
+      this.options.target.neighbour(t, address, 'REACHABLE');
       this.reachableWaiters.seen(n.addr);
     } else if (relevant && n.states.includes('FAILED')) {
       if (held) clearTimeout(held);
       const timer = setTimeout(() => {
         this.heldFailed.delete(key);
         this.counters.failed++;
-        this.options.target.neighbour(t, n.addr, 'FAILED');
+        this.options.target.neighbour(t, address, 'FAILED');
       }, this.options.failedHoldMs ?? 25);
       this.heldFailed.set(key, timer);
     } else {

@@ -2,10 +2,10 @@
 // server's configuration, the outage's cause and the server-side interfaces' addresses.
 //
 // arp and neigh prove that the host answers ARP, not that its service runs. They are planned
-// only for outages of the host (icmp-unreachable, arp-silence, neigh-failed); a server down by
+// only for outages of the host (HOST_LEVEL_DOWN: icmp-unreachable, arp-silence, ...); a server down by
 // syn-timeout (its host may well answer ARP) gets its tcp probes only.
 import { prefixContains, prefixMask } from '../net/ipv4';
-import type { Cause } from '../engine/decisions';
+import { HOST_LEVEL_DOWN, type DownCause } from '../engine/decisions';
 import type { ProbeMethod, ProbeSpec } from '../config/types';
 
 export interface InterfaceAddress {
@@ -30,19 +30,17 @@ export interface ProbePlan {
   readonly unusable: readonly string[];
 }
 
-const HOST_LEVEL: ReadonlySet<Cause> = new Set(['icmp-unreachable', 'arp-silence', 'neigh-failed']);
-
 /**
  * `configured` is the server's `list probe` (undefined or empty: none configured, then 'neigh'
  * when the server sits on a server-side interface's subnet, else nothing).
  */
 export function planProbes(
   server: number,
-  cause: Cause,
+  cause: DownCause,
   configured: readonly ProbeSpec[] | undefined,
   serverSide: readonly InterfaceAddress[],
 ): ProbePlan {
-  const hostLevel = HOST_LEVEL.has(cause);
+  const hostLevel = HOST_LEVEL_DOWN.has(cause);
   const iface = connectedInterface(server, serverSide);
   const specs: readonly ProbeSpec[] = configured && configured.length > 0
     ? configured

@@ -11,7 +11,8 @@
 import { execFile } from 'node:child_process';
 import type { ProbeMethod, ServerConfig } from '../config/types';
 import { formatIPv4, parseIPv4 } from '../net/ipv4';
-import type { Cause } from '../engine/decisions';
+import { ipFromV4, type IpAddress } from '../net/ip';
+import { HOST_LEVEL_DOWN, type DownCause } from '../engine/decisions';
 import type { OutageView } from '../engine/engine';
 import { parseNeighbourLine } from './neigh-parse';
 import { arpRequestFrame } from './probe-arp';
@@ -24,8 +25,8 @@ type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 /** What the prober reads and tells; Engine has all three. */
 export interface ProbeTarget {
   outageList(): OutageView[];
-  isDown(server: number): boolean;
-  recoverySignal(t: number, server: number, cause: 'trap' | 'probe'): void;
+  isDown(server: IpAddress): boolean;
+  recoverySignal(t: number, server: IpAddress, cause: 'trap' | 'probe'): void;
 }
 
 export interface ProberOptions {
@@ -59,7 +60,6 @@ export interface ProberStats {
 }
 
 const DEFAULT_TIMEOUTS: Record<ProbeMethod, number> = { tcp: 2000, arp: 1000, neigh: 3000 };
-const HOST_LEVEL: ReadonlySet<Cause> = new Set(['icmp-unreachable', 'arp-silence', 'neigh-failed']);
 
 export class Prober {
   private readonly options: ProberOptions;
@@ -133,12 +133,12 @@ export class Prober {
   }
 
   private outage(server: number): OutageView | undefined {
-    if (!this.options.engine.isDown(server)) return undefined;
+    if (!this.options.engine.isDown(ipFromV4(server))) return undefined;
     const text = formatIPv4(server);
     return this.options.engine.outageList().find((o) => o.server === text);
   }
 
-  private planFor(server: number, cause: Cause): PlannedProbe[] {
+  private planFor(server: number, cause: DownCause): PlannedProbe[] {
     const config = this.configByServer.get(server >>> 0);
     const ifaces = (this.options.interfaces ?? (() => interfaceAddresses(this.options.serverInterfaces)))();
     const plan = planProbes(server, cause, config?.probe, ifaces);
@@ -162,7 +162,7 @@ export class Prober {
     this.options.log('warn', `probe of ${formatIPv4(server)}: ${why}; that probe is skipped`);
   }
 
-  private async probeServer(server: number, cause: Cause, signal: boolean): Promise<boolean> {
+  private async probeServer(server: number, cause: DownCause, signal: boolean): Promise<boolean> {
     for (const probe of this.planFor(server, cause)) {
       const stats = this.counters.byMethod[probe.method];
       stats.sent++;
@@ -177,7 +177,8 @@ export class Prober {
       this.options.log('debug', `probe ${describe(probe)} of ${formatIPv4(server)} succeeded`);
       // arp and neigh successes reached the engine first (arp-reply, neigh-reachable), so
       // this is a no-op for them unless they took the fallback path.
-      if (signal && this.options.engine.isDown(server)) this.options.engine.recoverySignal(this.now(), server, 'probe');
+      const address = ipFromV4(server);
+      if (signal && this.options.engine.isDown(address)) this.options.engine.recoverySignal(this.now(), address, 'probe');
       return true;
     }
     return false;
@@ -188,12 +189,12 @@ export class Prober {
     return Math.max(100, Math.min(wanted, this.options.interval * 1000));
   }
 
-  private async runProbe(server: number, cause: Cause, probe: PlannedProbe): Promise<boolean> {
+  private async runProbe(server: number, cause: DownCause, probe: PlannedProbe): Promise<boolean> {
     const ms = this.timeout(probe.method);
     if (probe.method === 'tcp') {
       const result = await tcpProbe(server, probe.port, ms);
       // A refusal comes from a live host: enough when the host was gone, not when its service was.
-      return result === 'connected' || (result === 'refused' && HOST_LEVEL.has(cause));
+      return result === 'connected' || (result === 'refused' && HOST_LEVEL_DOWN.has(cause));
     }
     const iface = probe.iface;
     if (iface === null) return false; // planProbes gives every arp and neigh probe an interface

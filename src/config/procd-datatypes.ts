@@ -12,7 +12,7 @@
 // The datatype syntax has no quoting for ',' or ':' and the JSON path none for '"', '\', '$'
 // or '`': no type here contains them.
 import type { OptionSpec } from './schema';
-import { FALSE_WORDS, ICMP_CODES, TRUE_WORDS } from './values';
+import { FALSE_WORDS, ICMP6_CODES, ICMP_CODES, TRUE_WORDS } from './values';
 
 const literal = (word: string) => {
   if (!/^[A-Za-z0-9_.-]+$/.test(word)) throw new Error(`validate_data literal '${word}' would need quoting it does not have`);
@@ -72,6 +72,7 @@ function valueType(spec: OptionSpec): string {
     case 'port': return wholeNumber(1, 65535);
     case 'enum': return oneOf(spec.values ?? []);
     case 'icmp_code': return oneOf(ICMP_CODES.filter((c) => c.use !== 'live').map((c) => String(c.code)));
+    case 'icmp6_code': return oneOf(ICMP6_CODES.filter((c) => c.use !== 'live').map((c) => String(c.code)));
     case 'iface': return "and(rangelength(1,15),not(or('.','..')),regex('[A-Za-z0-9._-]*'))";
     case 'ipv4': return `regex('${IPV4}')`;
     case 'listen': return `and(regex('[!-~]*'),regex('${IPV4}${COLON}${decimalRange(1, 65535)}'))`;

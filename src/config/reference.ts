@@ -1,6 +1,6 @@
 // docs/CONFIG.md, generated from the schema (`backsoon config reference > docs/CONFIG.md`).
 import { SCHEMA, type OptionSpec } from './schema';
-import { FALSE_WORDS, ICMP_CODES, TRUE_WORDS, type ValueKind } from './values';
+import { FALSE_WORDS, ICMP6_CODES, ICMP_CODES, TRUE_WORDS, type ValueKind } from './values';
 
 const KIND_NAMES: Record<ValueKind, string> = {
   bool: 'boolean',
@@ -20,6 +20,7 @@ const KIND_NAMES: Record<ValueKind, string> = {
   listen: 'ADDRESS:PORT',
   probe: 'probe',
   icmp_code: 'ICMP code',
+  icmp6_code: 'ICMPv6 code',
 };
 
 function allowed(o: OptionSpec): string {
@@ -39,6 +40,8 @@ function allowed(o: OptionSpec): string {
       return '`arp`, `neigh`, `tcp:PORT`';
     case 'icmp_code':
       return '0 to 15 but not 2, 3, 4';
+    case 'icmp6_code':
+      return '0 to 8 but not 2, 4, 7, 8';
     case 'iface':
       return "1 to 15 letters, digits, `.`, `_` or `-`";
     case 'path':
@@ -92,12 +95,14 @@ export function configReference(): string {
     }
     out.push('');
     if (section.type === 'backsoon') {
-      out.push('ICMP destination-unreachable codes (`icmp_code`):', '', '| code | meaning | as icmp_code |', '|---|---|---|');
-      for (const c of ICMP_CODES) {
-        const use = c.use === 'down' ? 'accepted' : c.use === 'live' ? 'refused: the host or path is alive' : 'accepted with a warning: a firewall\'s refusal';
-        out.push(`| ${c.code} | ${c.name} | ${use} |`);
+      for (const [option, title, codes] of [['icmp_code', 'ICMP', ICMP_CODES], ['icmp6_code', 'ICMPv6', ICMP6_CODES]] as const) {
+        out.push(`${title} destination-unreachable codes (\`${option}\`):`, '', `| code | meaning | as ${option} |`, '|---|---|---|');
+        for (const c of codes) {
+          const use = c.use === 'down' ? 'accepted' : c.use === 'live' ? 'refused: the host or path is alive' : 'accepted with a warning: a firewall\'s refusal';
+          out.push(`| ${c.code} | ${c.name} | ${use} |`);
+        }
+        out.push('');
       }
-      out.push('');
     }
   }
   return out.join('\n');

@@ -53,6 +53,10 @@ export const SCHEMA: readonly SectionSpec[] = [
       { name: 'icmp_code', kind: 'icmp_code', list: true, default: ['0', '1', '5', '6', '7', '11', '12'],
         doc: 'ICMP destination-unreachable codes (type 3) that mean "server down". 2, 3 and 4 come from a live host or a working ' +
           'path and are refused; 9, 10 and 13 to 15 are a firewall\'s refusal and draw a warning.' },
+      { name: 'icmp6_code', kind: 'icmp6_code', list: true, default: ['0', '3'],
+        doc: 'ICMPv6 destination-unreachable codes (type 1) that mean "server down": 0 no route, 3 address unreachable ' +
+          '(neighbour discovery failed). 2, 4, 7 and 8 come from a live host or a working path and are refused; ' +
+          '1, 5 and 6 are a firewall\'s refusal and draw a warning.' },
       { name: 'max_attempt_age', ...seconds(60, 31536000), default: '86400',
         doc: 'A client whose last attempt is older than this when the server returns is not told, and is purged.' },
       { name: 'purge_interval', ...seconds(1, 86400), default: '300',
@@ -213,9 +217,9 @@ export const SCHEMA: readonly SectionSpec[] = [
         doc: 'http:// or https:// URL the events are POSTed to; one section per URL.' },
       { name: 'secret', kind: 'text', secret: true, min: 16, max: 1024,
         doc: 'Key of the X-Backsoon-Signature HMAC-SHA256, at least 16 characters. Unset: requests are not signed.' },
-      { name: 'event', kind: 'enum', list: true, values: ['down', 'recovered', 'notify'], default: ['down', 'recovered'],
+      { name: 'event', kind: 'enum', list: true, values: ['down', 'recovered', 'notify', 'expired'], default: ['down', 'recovered', 'expired'],
         doc: 'Events posted: down (a server went down), recovered (it is back, with the waiting clients), ' +
-          'notify (one POST per waiting client told).' },
+          'notify (one POST per waiting client told), expired (an outage ended without a recovery: a full server table pushed it out).' },
       { name: 'timeout', ...seconds(1, 300), default: '10',
         doc: 'Seconds one POST may take; a slower answer counts as a failed attempt and is retried.' },
     ],
@@ -249,8 +253,9 @@ export const SCHEMA: readonly SectionSpec[] = [
       { name: 'community', kind: 'text', max: 255, default: 'public', doc: 'SNMPv2c community.' },
       { name: 'inform', kind: 'bool', default: '0',
         doc: 'Send informs (acknowledged, retried while the receiver does not answer) instead of traps.' },
-      { name: 'event', kind: 'enum', list: true, values: ['down', 'recovered'], default: ['down', 'recovered'],
-        doc: 'Events sent.' },
+      { name: 'event', kind: 'enum', list: true, values: ['down', 'recovered', 'expired'], default: ['down', 'recovered', 'expired'],
+        doc: 'Events sent: down (backsoonServerDown), recovered (backsoonServerRecovered), expired (backsoonOutageExpired: ' +
+          'an outage ended without a recovery, pushed out of a full server table).' },
       { name: 'user', kind: 'text', max: 32, doc: 'SNMPv3 USM user name; required with version 3.' },
       { name: 'level', kind: 'enum', values: ['noAuthNoPriv', 'authNoPriv', 'authPriv'], default: 'authPriv',
         doc: 'SNMPv3 security level.' },

@@ -22,6 +22,7 @@ export interface MainConfig {
   readonly synTimeout: number;          // P4, default 30
   readonly arpRetries: number;          // unanswered ARP requests before "down", default 3
   readonly icmpCodes: readonly number[];// ICMP type 3 codes that mean "server down"
+  readonly icmp6Codes: readonly number[];// ICMPv6 type 1 codes that mean "server down"
   readonly maxAttemptAge: number;       // P10, default 86400
   readonly purgeInterval: number;       // P10, default 300
   readonly hold: number;                // flap damping: up for N s before notices, default 0
@@ -118,7 +119,7 @@ export interface Config {
 // ---- Delegation and outbound notifications (read by notify/webhook-config.ts,
 // notify/trap-out-config.ts and agent/config.ts; see docs/DELEGATION.md) ----
 
-export type WebhookEvent = 'down' | 'recovered' | 'notify';
+export type WebhookEvent = 'down' | 'recovered' | 'notify' | 'expired';
 
 /** config webhook: a JSON POST per event, signed with HMAC-SHA256 (docs/WEBHOOKS.md). */
 export interface WebhookConfig {
@@ -130,7 +131,7 @@ export interface WebhookConfig {
   readonly timeout: number;
 }
 
-export type TrapOutEvent = 'down' | 'recovered';
+export type TrapOutEvent = 'down' | 'recovered' | 'expired';
 
 /** config trap_target: a management station that receives backsoon's own traps (BACKSOON-MIB). */
 export interface TrapTargetConfig {

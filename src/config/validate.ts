@@ -143,6 +143,7 @@ function readMain(r: SectionReader): MainConfig {
     synTimeout: r.value('syn_timeout', 'duration'),
     arpRetries: r.value('arp_retries', 'uint'),
     icmpCodes: r.many('icmp_code', 'icmp_code'),
+    icmp6Codes: r.many('icmp6_code', 'icmp6_code'),
     maxAttemptAge: r.value('max_attempt_age', 'duration'),
     purgeInterval: r.value('purge_interval', 'duration'),
     hold: r.value('hold', 'duration'),

@@ -23,6 +23,7 @@ export interface KindValue {
   listen: string;
   probe: ProbeSpec;
   icmp_code: number;
+  icmp6_code: number;
 }
 export type ValueKind = keyof KindValue;
 
@@ -222,10 +223,23 @@ export const ICMP_CODES: readonly { code: number; name: string; use: 'down' | 'l
   { code: 15, name: 'precedence cutoff in effect', use: 'policy' },
 ];
 
-export function parseIcmpCode(text: string): Parsed<number> {
-  const n = parseWhole(text, 0, 15, 'an ICMP destination-unreachable code');
+/** ICMPv6 destination-unreachable codes (type 1): RFC 4443 3.1, RFC 6554 (7), RFC 8883 (8). */
+export const ICMP6_CODES: readonly { code: number; name: string; use: 'down' | 'live' | 'policy' }[] = [
+  { code: 0, name: 'no route to destination', use: 'down' },
+  { code: 1, name: 'communication administratively prohibited', use: 'policy' },
+  { code: 2, name: 'beyond scope of source address', use: 'live' },
+  { code: 3, name: 'address unreachable', use: 'down' },
+  { code: 4, name: 'port unreachable', use: 'live' },
+  { code: 5, name: 'source address failed ingress/egress policy', use: 'policy' },
+  { code: 6, name: 'reject route to destination', use: 'policy' },
+  { code: 7, name: 'error in source routing header', use: 'live' },
+  { code: 8, name: 'headers too long', use: 'live' },
+];
+
+function parseCode(text: string, codes: typeof ICMP_CODES, what: string): Parsed<number> {
+  const n = parseWhole(text, 0, codes.length - 1, what);
   if (!n.ok) return n;
-  const info = ICMP_CODES[n.value];
+  const info = codes[n.value];
   if (info.use === 'live') {
     return bad(`code ${n.value} (${info.name}) comes from a live server or a working path: it cannot mean the server is down`);
   }
@@ -233,6 +247,14 @@ export function parseIcmpCode(text: string): Parsed<number> {
     return ok(n.value, `code ${n.value} (${info.name}) is a firewall's refusal, not a down server; clients may wait for a "recovery" that only a rule change brings`);
   }
   return ok(n.value);
+}
+
+export function parseIcmpCode(text: string): Parsed<number> {
+  return parseCode(text, ICMP_CODES, 'an ICMP destination-unreachable code');
+}
+
+export function parseIcmp6Code(text: string): Parsed<number> {
+  return parseCode(text, ICMP6_CODES, 'an ICMPv6 destination-unreachable code');
 }
 
 type Parser<K extends ValueKind> = (text: string, limits: Limits) => Parsed<KindValue[K]>;
@@ -255,6 +277,7 @@ export const PARSERS: { readonly [K in ValueKind]: Parser<K> } = {
   listen: parseListen,
   probe: parseProbe,
   icmp_code: parseIcmpCode,
+  icmp6_code: parseIcmp6Code,
 };
 
 export function parseValue<K extends ValueKind>(kind: K, text: string, limits: Limits): Parsed<KindValue[K]> {

@@ -56,7 +56,7 @@ export function formatStatus(r: StatusReport): string {
   const e = r.engine;
   lines.push(`Detections: ${Object.entries(e.downs).map(([k, v]) => `${v} ${k}`).join(', ')}`);
   lines.push(`Recoveries: ${Object.entries(e.recoveries).map(([k, v]) => `${v} ${k}`).join(', ')}`);
-  lines.push(`Clients: ${e.attempts} registered, ${e.notices} to notify (${e.noContact} without address), ${e.expired} expired; evictions ${e.evictions['table-full']} table-full, ${e.evictions['server-cap']} server-cap`);
+  lines.push(`Clients: ${e.attempts} registered, ${e.notices} to notify (${e.noContact} without address), ${e.expired} expired; evictions ${e.evictions['table-full']} table-full, ${e.evictions['server-cap']} server-cap; ${e.outagesEvicted ?? 0} outages forgotten to make room`);
   const t = r.tables;
   lines.push(`Tables: servers ${t.servers}/${t.serverCapacity}, links ${t.links}/${t.linkCapacity}, pending SYNs ${t.pendingSyns}/${t.synCapacity} (${t.synOverflows} pushed out when full), contacts ${r.contacts}`);
   for (const [name, counters] of Object.entries(r.extra)) {

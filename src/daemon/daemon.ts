@@ -4,7 +4,8 @@
 
 import { join } from 'node:path';
 import type { Config, ServerConfig } from '../config/types';
-import { formatIPv4, parseIPv4 } from '../net/ipv4';
+import { formatIPv4 } from '../net/ipv4';
+import { ipFromV4 } from '../net/ip';
 import type { Decision } from '../engine/decisions';
 import { Engine } from '../engine/engine';
 import { engineOptionsFrom } from '../engine/from-config';
@@ -101,11 +102,11 @@ export class Daemon {
 
   /** The operator policy's text for the stand-in page (render hook, kind 'standin'). */
   pageText(server: number, client: number): Promise<string | null> {
-    const slot = this.engine.outages.findServer(server);
-    if (slot < 0) return Promise.resolve(null);
+    const since = this.engine.downSince(ipFromV4(server));
+    if (since === null) return Promise.resolve(null);
     const address = formatIPv4(server);
     return this.direct.pageText(
-      { server: address, name: this.serverConfig(server)?.name ?? address, since: this.engine.outages.downSince[slot], now: Daemon.now() },
+      { server: address, name: this.serverConfig(server)?.name ?? address, since, now: Daemon.now() },
       { address: formatIPv4(client) },
     );
   }
@@ -117,7 +118,6 @@ export class Daemon {
   async start(): Promise<void> {
     const m = this.config.main;
     await this.direct.loadPolicy(m.policy);
-    this.restoreState();
     this.outbox = await Outbox.open({
       dir: join(m.stateDir, 'outbox'),
       log: (level, line) => this.log(level, line),
@@ -129,6 +129,8 @@ export class Daemon {
     });
     this.attachMail();
     this.outbound.attach(this.outbox);
+    // After the outbox: an outage that no longer fits ends with a decision that goes out.
+    this.restoreState();
     this.control = new ControlServer(m.controlSocket, (req) => this.answer(req), (msg) => this.log('warn', msg));
     await this.control.start();
     for (const inputs of this.inputs) await inputs.start(this);
@@ -144,7 +146,7 @@ export class Daemon {
     const saved = exportState(this.engine, Daemon.now());
     this.config = next;
     this.engine = this.buildEngine(next);
-    const { restored, skipped } = importState(this.engine, saved);
+    const { restored, skipped } = importState(this.engine, saved, Daemon.now());
     for (const s of skipped) this.log('warn', `reload: ${s}`);
     this.snapshot.flush();
     this.snapshot = this.buildSnapshot(next);
@@ -262,7 +264,7 @@ export class Daemon {
       return;
     }
     if (saved === null) return;
-    const { restored, skipped } = importState(this.engine, saved);
+    const { restored, skipped } = importState(this.engine, saved, Daemon.now());
     this.log('info', `state restored from ${this.snapshot.file}: ${restored} outages, ${this.engine.outages.linkCount} waiting clients`);
     for (const s of skipped) this.log('warn', `state: ${s}`);
   }
@@ -276,7 +278,7 @@ export class Daemon {
   }
 
   private decided(d: Decision): void {
-    const level = d.event === 'down' || d.event === 'recovered' ? 'info' : 'debug';
+    const level = d.event === 'down' || d.event === 'recovered' || (d.event === 'expired' && d.client === undefined) ? 'info' : 'debug';
     this.log(level, describeDecision(d));
     this.snapshot.markDirty();
     if (d.event === 'notify') this.direct.notify(d);
@@ -299,11 +301,17 @@ export class Daemon {
 
 export function describeDecision(d: Decision): string {
   switch (d.event) {
-    case 'down': return `server ${d.server} is down (${d.cause})`;
+    case 'down': return d.flap ? `server ${d.server} is down again (${d.cause}); the outage goes on` : `server ${d.server} is down (${d.cause})`;
     case 'attempt': return `client ${d.client} tried ${d.server} while it was down`;
     case 'recovered': return `server ${d.server} is back (${d.cause})`;
-    case 'notify': return `telling ${d.client}${d.contact ? ` <${d.contact}>` : ''} that ${d.server} is back`;
-    case 'expired': return `client ${d.client} no longer waits for ${d.server} (${d.cause})`;
+    case 'notify': {
+      const also = d.addresses.length > 1 ? ` (also ${d.addresses.slice(1).join(', ')})` : '';
+      return `telling ${d.client}${also}${d.contact ? ` <${d.contact}>` : ''} that ${d.server} is back`;
+    }
+    case 'expired':
+      return d.client === undefined
+        ? `outage of ${d.server} forgotten without a recovery (${d.cause}: the server table is full)`
+        : `client ${d.client} no longer waits for ${d.server} (${d.cause})`;
   }
 }
 

@@ -14,6 +14,15 @@ export class DhcpLeases {
     return this.byAddress.get(address);
   }
 
+  /** The host name of the first of a device's addresses that has one. */
+  hostnameOfAny(addresses: readonly string[]): string | undefined {
+    for (const address of addresses) {
+      const name = this.hostname(address);
+      if (name !== undefined) return name;
+    }
+    return undefined;
+  }
+
   private refresh(): void {
     let mtime: number;
     try { mtime = statSync(this.file).mtimeMs; } catch { this.byAddress.clear(); this.mtime = -1; return; }

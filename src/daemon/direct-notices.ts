@@ -4,7 +4,7 @@
 // per recovery (option policy_budget), so it never holds the daemon's event loop.
 import type { Config, ServerConfig } from '../config/types';
 import { parseIPv4 } from '../net/ipv4';
-import type { Decision } from '../engine/decisions';
+import type { NotifyDecision } from '../engine/decisions';
 import { noticeFromDecision } from '../notify/notice';
 import type { Outbox } from '../notify/outbox';
 import { queueRecoveryMail } from '../notify/recovery-mail';
@@ -53,15 +53,15 @@ export class DirectNotices {
     return this.policy !== null ? { policy: policyCounters(this.policy) } : {};
   }
 
-  /** P9: a recovery mail for one waiting client, through the outbox; the policy may steer it. */
-  notify(d: Decision): void {
+  /** P9: a recovery mail for one waiting device, through the outbox; the policy may steer it. */
+  notify(d: NotifyDecision): void {
     this.notifyClient(d).catch((err: unknown) => {
       this.counters.failedToQueue++;
       this.ctx.log('error', `cannot prepare the notice to ${d.client} for ${d.server}: ${(err as Error).message}`);
     });
   }
 
-  private async notifyClient(d: Decision): Promise<void> {
+  private async notifyClient(d: NotifyDecision): Promise<void> {
     const server = parseIPv4(d.server);
     const conf = server === null ? undefined : this.ctx.serverConfig(server);
     const channels = conf?.notify ?? ['direct'];
@@ -69,14 +69,15 @@ export class DirectNotices {
     const name = conf?.name ?? d.server;
     let contact = d.contact;
     const policy = this.policy;
-    const hostname = policy !== null && d.client !== undefined ? this.leases.hostname(d.client) : undefined;
+    const hostname = policy !== null ? this.leases.hostnameOfAny(d.addresses) : undefined;
     const client: PolicyClient = {
-      address: d.client ?? '',
+      address: d.client,
+      ...(d.addresses.length > 1 ? { addresses: [...d.addresses] } : {}),
       ...(d.mac !== undefined ? { mac: d.mac } : {}),
       ...(contact !== undefined ? { contact } : {}),
       ...(hostname !== undefined ? { hostname } : {}),
     };
-    const outage: PolicyOutage = { server: d.server, name, since: d.since ?? d.t, until: d.t, now: Date.now() / 1000 };
+    const outage: PolicyOutage = { server: d.server, name, since: d.since, until: d.t, now: Date.now() / 1000 };
     // Each hook may wait only for what is left of this recovery's budget; none left: the default.
     let spent = false;
     const ask = async <T>(hook: HookName, args: readonly unknown[], fallback: T): Promise<T> => {

@@ -4,6 +4,7 @@
 import type { TrapSources } from '../capture/trap-filter';
 import { TrapReceiver } from '../capture/traps';
 import { formatIPv4 } from '../net/ipv4';
+import { ipFromV4 } from '../net/ip';
 import type { Daemon, Inputs } from './daemon';
 
 /** The probes the confirmation uses (LiveInput's prober). */
@@ -60,7 +61,7 @@ export class TrapInput implements Inputs {
   private recovery(daemon: Daemon, t: number, server: number, detail: string, authenticated: boolean): void {
     const confirm = daemon.config.main.confirm ?? !authenticated;
     // A trap for a server that is not down changes nothing; no probe for it.
-    if (!confirm || !daemon.engine.isDown(server)) { daemon.engine.recoverySignal(t, server, 'trap'); return; }
+    if (!confirm || !daemon.engine.isDown(ipFromV4(server))) { daemon.engine.recoverySignal(t, ipFromV4(server), 'trap'); return; }
     if (!this.confirmer.canProbe(server)) {
       this.counts.unconfirmable++;
       const first = !this.warnedUnprobeable.has(server);
@@ -78,7 +79,7 @@ export class TrapInput implements Inputs {
     void probe.then((ok) => {
       if (ok) {
         this.counts.confirmed++;
-        daemon.engine.recoverySignal(Date.now() / 1000, server, 'trap');
+        daemon.engine.recoverySignal(Date.now() / 1000, ipFromV4(server), 'trap');
       } else {
         this.counts.confirmFailed++;
         daemon.log('info', `${detail}: the probe found the server still down; ignored (option confirm)`);
@@ -95,7 +96,7 @@ export function trapSources(daemon: Daemon): TrapSources {
   return {
     serverAt(address) {
       const servers = daemon.config.servers;
-      if (servers.length === 0) return daemon.engine.isDown(address) ? address : null;
+      if (servers.length === 0) return daemon.engine.isDown(ipFromV4(address)) ? address : null;
       const found = servers.find((s) => s.address === address || s.agentAddresses.includes(address));
       return found === undefined ? null : found.address;
     },

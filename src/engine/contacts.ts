@@ -1,6 +1,10 @@
 // The client mail table: 73 (set up in advance, from the configuration) and 74 (registered
-// from the stand-in page, with date and time). Keyed by client IPv4 address or by MAC.
-// Bounded: when full, the oldest registration that did not come from the configuration goes.
+// from the stand-in page, with date and time). Keyed by client address (of either family, held
+// as an id of the engine's address pool) or by MAC. Bounded: when full, the oldest registration
+// that did not come from the configuration goes.
+
+import { NO_ADDRESS, type AddressPool } from './address-pool';
+import type { IpAddress } from '../net/ip';
 
 export type ContactSource = 'config' | 'page' | 'policy';
 
@@ -11,19 +15,25 @@ export interface Contact {
 }
 
 export interface ContactEntry extends Contact {
-  readonly client: number | null;
+  /** The client's address as text, or null for an entry by MAC. */
+  readonly client: string | null;
   readonly mac: number | null;
 }
 
+export type ContactKey = { readonly client: IpAddress } | { readonly mac: number };
+
 export class Contacts {
   readonly capacity: number;
+  private readonly pool: AddressPool;
+  /** Address-pool id -> contact; each entry retains its id. */
   private readonly byClient = new Map<number, Contact>();
   private readonly byMac = new Map<number, Contact>();
   /** Registrations dropped to make room. */
   evictions = 0;
 
-  constructor(capacity: number) {
+  constructor(capacity: number, pool: AddressPool) {
     this.capacity = capacity;
+    this.pool = pool;
   }
 
   get size(): number {
@@ -31,50 +41,81 @@ export class Contacts {
   }
 
   /** The address for a client: by IP first (74 is the newer knowledge), then by MAC. */
-  lookup(client: number, mac: number): Contact | undefined {
-    return this.byClient.get(client) ?? (mac !== 0 ? this.byMac.get(mac) : undefined);
+  lookup(client: IpAddress, mac: number): Contact | undefined {
+    return this.lookupId(this.pool.find(client), mac);
+  }
+
+  /** As lookup, by address-pool id (NO_ADDRESS: by MAC only). */
+  lookupId(client: number, mac: number): Contact | undefined {
+    return (client !== NO_ADDRESS ? this.byClient.get(client) : undefined) ?? (mac !== 0 ? this.byMac.get(mac) : undefined);
+  }
+
+  /** A device's address: by any of its addresses (in the order given), then by its MAC. */
+  lookupDevice(clients: Int32Array, count: number, mac: number): Contact | undefined {
+    for (let i = 0; i < count; i++) {
+      const found = this.byClient.get(clients[i]);
+      if (found !== undefined) return found;
+    }
+    return mac !== 0 ? this.byMac.get(mac) : undefined;
   }
 
   /** Stores or replaces a client's address; returns false when the table is full of fixed entries. */
-  set(key: { client: number } | { mac: number }, contact: Contact): boolean {
-    const map = 'client' in key ? this.byClient : this.byMac;
-    const id = 'client' in key ? key.client : key.mac;
-    map.delete(id); // re-insert so Map order stays registration order
-    if (this.size >= this.capacity && !this.evictOldest()) return false;
-    map.set(id, contact);
+  set(key: ContactKey, contact: Contact): boolean {
+    if ('mac' in key) {
+      this.byMac.delete(key.mac); // re-insert so Map order stays registration order
+      if (this.size >= this.capacity && !this.evictOldest()) return false;
+      this.byMac.set(key.mac, contact);
+      return true;
+    }
+    const id = this.pool.acquire(key.client);
+    if (id === NO_ADDRESS) return false;
+    if (this.byClient.delete(id)) this.pool.release(id); // the replaced entry's reference
+    if (this.size >= this.capacity && !this.evictOldest()) { this.pool.release(id); return false; }
+    this.byClient.set(id, contact);
     return true;
   }
 
-  remove(key: { client: number } | { mac: number }): boolean {
-    return 'client' in key ? this.byClient.delete(key.client) : this.byMac.delete(key.mac);
+  remove(key: ContactKey): boolean {
+    if ('mac' in key) return this.byMac.delete(key.mac);
+    const id = this.pool.find(key.client);
+    if (id === NO_ADDRESS || !this.byClient.delete(id)) return false;
+    this.pool.release(id);
+    return true;
   }
 
   /** Every entry, for snapshots and `backsoon status`. */
   entries(): ContactEntry[] {
     const out: ContactEntry[] = [];
-    for (const [client, c] of this.byClient) out.push({ ...c, client, mac: null });
+    for (const [id, c] of this.byClient) out.push({ ...c, client: this.pool.format(id), mac: null });
     for (const [mac, c] of this.byMac) out.push({ ...c, client: null, mac });
     return out;
   }
 
   /** Drops every entry from the configuration (before loading a new one on reload). */
   dropConfigured(): void {
-    for (const map of [this.byClient, this.byMac]) {
-      for (const [id, c] of map) if (c.source === 'config') map.delete(id);
-    }
+    for (const [id, c] of this.byClient) if (c.source === 'config') this.dropClient(id);
+    for (const [mac, c] of this.byMac) if (c.source === 'config') this.byMac.delete(mac);
+  }
+
+  /** Adds one per address-pool id held to `refs` (for invariant checks). */
+  countReferences(refs: Int32Array): void {
+    for (const id of this.byClient.keys()) refs[id]++;
+  }
+
+  private dropClient(id: number): void {
+    this.byClient.delete(id);
+    this.pool.release(id);
   }
 
   private evictOldest(): boolean {
-    let victim: { map: Map<number, Contact>; id: number; at: number } | null = null;
-    for (const map of [this.byClient, this.byMac]) {
-      for (const [id, c] of map) {
-        if (c.source === 'config') continue;
-        if (victim === null || c.registeredAt < victim.at) victim = { map, id, at: c.registeredAt };
-        break; // Map order is registration order: the first non-config entry is the oldest
-      }
-    }
-    if (victim === null) return false;
-    victim.map.delete(victim.id);
+    // Map order is registration order: the first non-config entry of each map is its oldest.
+    let client: [number, Contact] | null = null;
+    for (const entry of this.byClient) if (entry[1].source !== 'config') { client = entry; break; }
+    let mac: [number, Contact] | null = null;
+    for (const entry of this.byMac) if (entry[1].source !== 'config') { mac = entry; break; }
+    if (client === null && mac === null) return false;
+    if (mac === null || (client !== null && client[1].registeredAt <= mac[1].registeredAt)) this.dropClient(client![0]);
+    else this.byMac.delete(mac[0]);
     this.evictions++;
     return true;
   }

@@ -1,18 +1,35 @@
 // The rules of the method (P1-P10), free of I/O: observations and signals come in with their
 // time, decisions go out through a sink. The same input always gives the same decisions.
+//
+// Addresses of both families live in one address pool; the tables hold its ids. Packet
+// observations arrive as numbers (IPv4) or as 16 bytes inside the frame (IPv6) and are
+// interned without copying; signals from outside the packet path (neighbour table, traps,
+// probes, the stand-in) come as IpAddress. Decisions leave as numbers (DecisionSink) and become
+// objects only for a DecisionListener (decision-objects.ts).
 
-import { formatIPv4, prefixContains, type Prefix } from '../net/ipv4';
 import { formatMac } from '../net/mac';
-import { Contacts } from './contacts';
-import type { Cause, Decision, DecisionSink } from './decisions';
+import { isV4Mapped, prefixHolds, prefixHoldsV4, type IpAddress, type IpPrefix } from '../net/ip';
+import { isLinkLocalIPv6, isUnspecifiedIPv6 } from '../net/ipv6';
 import type { Observations } from '../net/observations';
-import { NIL, OutageTable, ServerState, type Evicted } from './outages';
+import { AddressPool, NO_ADDRESS } from './address-pool';
+import { Contacts } from './contacts';
+import { DecisionObjects } from './decision-objects';
+import {
+  DOWN, DOWN_CAUSES, EXPIRY, EXPIRY_CAUSES, HOST_LEVEL_DOWN, RECOVERY, RECOVERY_CAUSES, SERVICE_LEVEL_RECOVERY,
+  type ClientExpiryCause, type DecisionListener, type DecisionSink, type DownCause, type RecoveryCause,
+} from './decisions';
+import { DeviceGrouping } from './devices';
+import { NIL, OutageTable, ServerState } from './outages';
 import { SynTracker } from './syn-tracker';
+import { UnansweredQuestions } from './unanswered';
 
 export interface EngineOptions {
   readonly synTimeout: number;
   readonly arpRetries: number;
+  /** ICMP destination-unreachable codes (type 3) that mean the server is down. */
   readonly icmpCodes: readonly number[];
+  /** ICMPv6 destination-unreachable codes (type 1) that mean the server is down. */
+  readonly icmp6Codes: readonly number[];
   readonly maxAttemptAge: number;
   readonly purgeInterval: number;
   readonly hold: number;
@@ -22,15 +39,18 @@ export interface EngineOptions {
   readonly maxPendingSyns: number;
   readonly maxContacts: number;
   readonly requireContact: boolean;
-  /** Watched servers: these addresses and networks; both empty = every server seen. */
-  readonly servers: readonly number[];
-  readonly networks: readonly Prefix[];
+  /** Watched servers: these addresses and networks (either family); both empty = every server seen. */
+  readonly servers: readonly IpAddress[];
+  readonly networks: readonly IpPrefix[];
 }
 
 export const defaultEngineOptions: EngineOptions = {
   synTimeout: 30,
   arpRetries: 3,
   icmpCodes: [0, 1, 5, 6, 7, 11, 12],
+  // RFC 4443 3.1: 0 no route to destination (as IPv4's 0), 3 address unreachable (neighbour
+  // discovery failed: the host is gone, as IPv4's 1).
+  icmp6Codes: [0, 3],
   maxAttemptAge: 86400,
   purgeInterval: 300,
   hold: 0,
@@ -44,35 +64,34 @@ export const defaultEngineOptions: EngineOptions = {
   networks: [],
 };
 
-export type RecoveryCause = 'arp-reply' | 'syn-ack' | 'reset' | 'neigh-reachable' | 'trap' | 'probe';
-type DownCause = 'icmp-unreachable' | 'syn-timeout' | 'arp-silence' | 'neigh-failed';
-
-const downCauses: readonly DownCause[] = ['icmp-unreachable', 'syn-timeout', 'arp-silence', 'neigh-failed'];
-/** Seconds between two ARP requests for them to count as two tries (the kernel waits ~1 s). */
+/** Seconds between two ARP requests (or solicitations) for them to count as two tries (the kernel waits ~1 s). */
 const ARP_RETRANSMIT_MIN = 0.5;
-const recoveryCauses: readonly RecoveryCause[] = ['arp-reply', 'syn-ack', 'reset', 'neigh-reachable', 'trap', 'probe'];
-/** Signs of life that speak for the service, not just the host. */
-const serviceLevel = new Set<RecoveryCause>(['syn-ack', 'trap', 'probe']);
-/** Causes that say the host itself is gone, so any sign of life from it ends the outage. */
-const hostLevel = new Set<DownCause>(['icmp-unreachable', 'arp-silence', 'neigh-failed']);
+/** Ids an operation holds for itself at most at once (its own temporary references). */
+const TEMPORARY_REFERENCES = 8;
 
 export interface EngineCounters {
   downs: Record<DownCause, number>;
   recoveries: Record<RecoveryCause, number>;
   attempts: number;
+  /** Devices told (one per device, whatever number of addresses it tried from). */
   notices: number;
   noContact: number;
   expired: number;
   /** Registrations dropped without a notice, by why. */
-  dropped: { 'table-full': number; 'server-cap': number; 'max-attempt-age': number; 'stale-at-recovery': number };
+  dropped: Record<ClientExpiryCause, number>;
   evictions: { 'table-full': number; 'server-cap': number };
+  /** Whole outages pushed out of a full server table (expired, cause 'evicted'). */
+  outagesEvicted: number;
   serversFull: number;
   flaps: number;
   icmpOtherCode: number;
   unwatched: number;
   refusedNoContact: number;
-  /** IPv6 observations, not yet acted on. */
-  ipv6Undecided: number;
+  /** IPv6 observations about addresses that are never a server or a client here: link-local
+   *  servers, duplicate-address-detection probes, multicast, unspecified or IPv4-mapped addresses. */
+  ipv6Ignored: number;
+  /** Observations dropped because the address pool was full (never, when sized as the tables). */
+  addressPoolFull: number;
 }
 
 /** A server in the outage table, as `backsoon status` and snapshots see it. */
@@ -80,172 +99,247 @@ export interface OutageView {
   server: string;
   state: 'down' | 'holding';
   since: number;
-  cause: Cause;
+  cause: DownCause;
   holdUntil?: number;
   clients: { client: string; firstAttempt: number; lastAttempt: number; mac?: string }[];
 }
 
 export class Engine implements Observations {
   readonly options: EngineOptions;
+  readonly pool: AddressPool;
   readonly outages: OutageTable;
   readonly syns: SynTracker;
   readonly contacts: Contacts;
   readonly counters: EngineCounters;
-  private readonly emit: DecisionSink;
+  /** Unanswered ARP requests and neighbour solicitations per target. */
+  private readonly questions: UnansweredQuestions;
+  private readonly sink: DecisionSink;
   private readonly icmpDown = new Uint8Array(256);
+  private readonly icmp6Down = new Uint8Array(256);
+  private readonly hostLevelDown = new Uint8Array(DOWN_CAUSES.length);
+  private readonly serviceLevelRecovery = new Uint8Array(RECOVERY_CAUSES.length);
   private readonly watchAll: boolean;
-  private readonly watchedServers = new Set<number>();
-  /** Unanswered ARP requests per target: count, and when the run began. */
-  private readonly arpAsked = new Map<number, { count: number; since: number; last: number }>();
-  private readonly evicted: Evicted[] = [];
+  private readonly watchedV4 = new Set<number>();
+  private readonly networksV4: readonly IpPrefix[];
+  /** Watched IPv6 servers (as /128) and networks. */
+  private readonly watchedV6: readonly IpPrefix[];
+  /** Waiting addresses as devices, at recovery. */
+  private readonly devices: DeviceGrouping;
   private holding = 0;
   private nextPurge = -Infinity;
   private now = -Infinity;
+  /** The down server whose pending SYNs are being taken, and when (see takePending). */
+  private takingSlot = NIL;
+  private takingAt = 0;
 
-  constructor(options: EngineOptions, emit: DecisionSink) {
+  /** `out`: a DecisionListener gets Decision objects; a DecisionSink gets the numbers. */
+  constructor(options: EngineOptions, out: DecisionListener | DecisionSink) {
     this.options = options;
-    this.emit = emit;
+    // Every table row holds at most one reference per address it stores, so this never runs out.
+    this.pool = new AddressPool(
+      options.maxServers /* 71a */ + options.maxServers /* questions */ + options.maxLinks +
+      2 * options.maxPendingSyns + options.maxContacts + TEMPORARY_REFERENCES,
+    );
+    this.sink = typeof out === 'function' ? new DecisionObjects(this.pool, out) : out;
     this.outages = new OutageTable({
       servers: options.maxServers,
       links: options.maxLinks,
       linksPerServer: options.maxLinksPerServer,
-    });
-    this.syns = new SynTracker(options.maxPendingSyns);
-    this.contacts = new Contacts(options.maxContacts);
+    }, this.pool);
+    this.syns = new SynTracker(options.maxPendingSyns, this.pool);
+    this.contacts = new Contacts(options.maxContacts, this.pool);
+    this.questions = new UnansweredQuestions(options.maxServers, this.pool);
     for (const code of options.icmpCodes) this.icmpDown[code & 255] = 1;
-    for (const s of options.servers) this.watchedServers.add(s >>> 0);
+    for (const code of options.icmp6Codes) this.icmp6Down[code & 255] = 1;
+    for (const cause of HOST_LEVEL_DOWN) this.hostLevelDown[DOWN[cause]] = 1;
+    for (const cause of SERVICE_LEVEL_RECOVERY) this.serviceLevelRecovery[RECOVERY[cause]] = 1;
+    const v6: IpPrefix[] = [];
+    for (const s of options.servers) {
+      if (s.family === 4) this.watchedV4.add(s.v4);
+      else v6.push({ family: 6, bytes: s.bytes, length: 128, v4: -1, text: `${s.text}/128` });
+    }
+    this.networksV4 = options.networks.filter((n) => n.family === 4);
+    this.watchedV6 = [...v6, ...options.networks.filter((n) => n.family === 6)];
     this.watchAll = options.servers.length === 0 && options.networks.length === 0;
+    this.devices = new DeviceGrouping(options.maxLinksPerServer, options.maxLinks, this.outages, this.pool, this.contacts);
     this.counters = {
-      downs: { 'icmp-unreachable': 0, 'syn-timeout': 0, 'arp-silence': 0, 'neigh-failed': 0 },
-      recoveries: { 'arp-reply': 0, 'syn-ack': 0, reset: 0, 'neigh-reachable': 0, trap: 0, probe: 0 },
+      downs: countersOf(DOWN_CAUSES),
+      recoveries: countersOf(RECOVERY_CAUSES),
       attempts: 0,
       notices: 0,
       noContact: 0,
       expired: 0,
-      dropped: { 'table-full': 0, 'server-cap': 0, 'max-attempt-age': 0, 'stale-at-recovery': 0 },
+      dropped: countersOf(EXPIRY_CAUSES.filter((c): c is ClientExpiryCause => c !== 'evicted')),
       evictions: { 'table-full': 0, 'server-cap': 0 },
+      outagesEvicted: 0,
       serversFull: 0,
       flaps: 0,
       icmpOtherCode: 0,
       unwatched: 0,
       refusedNoContact: 0,
-      ipv6Undecided: 0,
+      ipv6Ignored: 0,
+      addressPoolFull: 0,
     };
   }
 
-  /** Is this address one of the servers we watch? */
-  watches(server: number): boolean {
-    if (this.watchAll || this.watchedServers.has(server >>> 0)) return true;
-    for (const net of this.options.networks) if (prefixContains(net, server)) return true;
-    return false;
+  /** Is this address one of the servers we watch? (Never an IPv6 link-local one.) */
+  watches(server: IpAddress): boolean {
+    return server.family === 4 ? this.watchesV4(server.v4) : usableServer6(server.bytes, 0) && this.watchesV6(server.bytes, 0);
   }
 
   /** Is the server down (or holding) right now? */
-  isDown(server: number): boolean {
-    return this.outages.findServer(server) !== NIL;
+  isDown(server: IpAddress): boolean {
+    return this.outages.findServer(this.pool.find(server)) !== NIL;
+  }
+
+  /** When the server's outage began, or null when it is not down. */
+  downSince(server: IpAddress): number | null {
+    const slot = this.outages.findServer(this.pool.find(server));
+    return slot === NIL ? null : this.outages.downSince[slot];
   }
 
   // ---- Observations (from the packet decoders) ----
 
   syn(t: number, client: number, server: number, sport: number, dport: number, seq: number, clientMac: number): void {
     this.advance(t);
-    if (!this.watches(server)) { this.counters.unwatched++; return; }
-    const slot = this.outages.findServer(server);
-    if (slot !== NIL && this.outages.serverState[slot] === ServerState.Down) {
-      this.attempt(slot, client, t, clientMac); // P4: later SYNs to a down server register at once
-      return;
-    }
-    this.syns.syn(t, client, server, sport, dport, seq, clientMac);
+    if (!this.watchesV4(server)) { this.counters.unwatched++; return; }
+    const c = this.pool.acquireV4(client);
+    const s = this.pool.acquireV4(server);
+    this.synFrom(t, c, s, sport, dport, seq, clientMac);
   }
 
   synAck(t: number, server: number, client: number, sport: number, dport: number, ack: number): void {
     this.advance(t);
-    this.syns.synAck(server, client, sport, dport, ack);
-    this.alive(t, server, 'syn-ack');
+    const s = this.pool.findV4(server);
+    if (s === NO_ADDRESS) return; // nothing pending for it, and it is not down
+    this.syns.synAck(s, this.pool.findV4(client), sport, dport, ack);
+    this.alive(t, s, RECOVERY['syn-ack']);
   }
 
   reset(t: number, server: number, client: number, sport: number, dport: number): void {
     this.advance(t);
-    this.syns.answered(server, client, dport, sport);
-    const slot = this.outages.findServer(server);
-    if (slot !== NIL && hostLevel.has(downCauses[this.outages.downCause[slot]])) this.alive(t, server, 'reset');
+    const s = this.pool.findV4(server);
+    if (s !== NO_ADDRESS) this.resetFrom(t, s, this.pool.findV4(client), sport, dport);
   }
 
   icmpUnreachable(t: number, _reporter: number, _reporterMac: number, client: number, server: number, code: number, _proto: number, sport: number, dport: number): void {
     this.advance(t);
-    if (!this.watches(server)) { this.counters.unwatched++; return; }
+    if (!this.watchesV4(server)) { this.counters.unwatched++; return; }
     if (!this.icmpDown[code & 255]) { this.counters.icmpOtherCode++; return; }
-    this.syns.answered(server, client, sport, dport);
-    this.down(t, server, 'icmp-unreachable', t, client); // P3
+    this.unreachable(t, this.pool.acquireV4(client), this.pool.acquireV4(server), sport, dport);
   }
 
   arpRequest(t: number, sender: number, target: number): void {
     this.advance(t);
     // A request from a down server is a sign of life as good as a reply.
-    if (this.outages.findServer(sender) !== NIL) this.alive(t, sender, 'arp-reply');
-    if (!this.watches(target)) return;
-    const asked = this.arpAsked.get(target);
-    if (asked === undefined) {
-      if (this.arpAsked.size >= this.options.maxServers) this.arpAsked.delete(this.arpAsked.keys().next().value as number);
-      this.arpAsked.set(target, { count: 1, since: t, last: t });
-      if (this.options.arpRetries > 1) return;
-    } else {
-      // The kernel retransmits about once a second; copies of one request (a capture on
-      // 'any' sees it on the bridge and on the port) must not count as several.
-      if (t - asked.last < ARP_RETRANSMIT_MIN) return;
-      asked.count++;
-      asked.last = t;
-      if (asked.count < this.options.arpRetries) return;
-    }
-    if (this.outages.findServer(target) === NIL) this.down(t, target, 'arp-silence');
+    const s = this.pool.findV4(sender);
+    if (this.outages.findServer(s) !== NIL) this.alive(t, s, RECOVERY['arp-reply']);
+    if (!this.watchesV4(target)) return;
+    this.asked(t, this.pool.acquireV4(target), DOWN['arp-silence']);
   }
 
   arpReply(t: number, sender: number, _senderMac: number): void {
     this.advance(t);
-    this.arpAsked.delete(sender);
-    this.alive(t, sender, 'arp-reply'); // P8
+    const s = this.pool.findV4(sender);
+    if (s === NO_ADDRESS) return;
+    this.alive(t, s, RECOVERY['arp-reply']); // P8
+    this.questions.forget(s);
   }
 
-  // IPv6 observations are decoded but decide nothing yet: they are counted.
-  syn6(t: number): void { this.ipv6(t); }
-  synAck6(t: number): void { this.ipv6(t); }
-  reset6(t: number): void { this.ipv6(t); }
-  icmp6Unreachable(t: number): void { this.ipv6(t); }
-  neighbourSolicit(t: number): void { this.ipv6(t); }
-  neighbourAdvert(t: number): void { this.ipv6(t); }
-
-  private ipv6(t: number): void {
+  syn6(t: number, bytes: Uint8Array, clientOff: number, serverOff: number, sport: number, dport: number, seq: number, clientMac: number): void {
     this.advance(t);
-    this.counters.ipv6Undecided++;
+    if (!usableServer6(bytes, serverOff) || !usableClient6(bytes, clientOff)) { this.counters.ipv6Ignored++; return; }
+    if (!this.watchesV6(bytes, serverOff)) { this.counters.unwatched++; return; }
+    const c = this.pool.acquireBytes(bytes, clientOff);
+    const s = this.pool.acquireBytes(bytes, serverOff);
+    this.synFrom(t, c, s, sport, dport, seq, clientMac);
   }
 
-  // ---- Other signals (kernel neighbour table, SNMP traps, probes) ----
-
-  neighbour(t: number, addr: number, state: 'FAILED' | 'REACHABLE'): void {
+  synAck6(t: number, bytes: Uint8Array, serverOff: number, clientOff: number, sport: number, dport: number, ack: number): void {
     this.advance(t);
-    if (state === 'REACHABLE') { this.arpAsked.delete(addr); this.alive(t, addr, 'neigh-reachable'); }
-    else if (this.watches(addr)) this.down(t, addr, 'neigh-failed');
+    if (isV4Mapped(bytes, serverOff) || isV4Mapped(bytes, clientOff)) { this.counters.ipv6Ignored++; return; }
+    const s = this.pool.findBytes(bytes, serverOff);
+    if (s === NO_ADDRESS) return;
+    this.syns.synAck(s, this.pool.findBytes(bytes, clientOff), sport, dport, ack);
+    this.alive(t, s, RECOVERY['syn-ack']);
+  }
+
+  reset6(t: number, bytes: Uint8Array, serverOff: number, clientOff: number, sport: number, dport: number): void {
+    this.advance(t);
+    if (isV4Mapped(bytes, serverOff) || isV4Mapped(bytes, clientOff)) { this.counters.ipv6Ignored++; return; }
+    const s = this.pool.findBytes(bytes, serverOff);
+    if (s !== NO_ADDRESS) this.resetFrom(t, s, this.pool.findBytes(bytes, clientOff), sport, dport);
+  }
+
+  icmp6Unreachable(t: number, bytes: Uint8Array, _reporterOff: number, _reporterMac: number, clientOff: number, serverOff: number, code: number, _proto: number, sport: number, dport: number): void {
+    this.advance(t);
+    if (!usableServer6(bytes, serverOff) || !usableClient6(bytes, clientOff)) { this.counters.ipv6Ignored++; return; }
+    if (!this.watchesV6(bytes, serverOff)) { this.counters.unwatched++; return; }
+    if (!this.icmp6Down[code & 255]) { this.counters.icmpOtherCode++; return; }
+    this.unreachable(t, this.pool.acquireBytes(bytes, clientOff), this.pool.acquireBytes(bytes, serverOff), sport, dport);
+  }
+
+  neighbourSolicit(t: number, bytes: Uint8Array, senderOff: number, targetOff: number): void {
+    this.advance(t);
+    // Duplicate address detection (from ::) asks about the sender's own new address.
+    if (isUnspecifiedIPv6(bytes, senderOff)) { this.counters.ipv6Ignored++; return; }
+    // A solicitation from a down server is a sign of life as good as an advertisement.
+    if (!isV4Mapped(bytes, senderOff)) {
+      const s = this.pool.findBytes(bytes, senderOff);
+      if (this.outages.findServer(s) !== NIL) this.alive(t, s, RECOVERY['nd-advert']);
+    }
+    if (!usableServer6(bytes, targetOff)) { this.counters.ipv6Ignored++; return; }
+    if (!this.watchesV6(bytes, targetOff)) return;
+    this.asked(t, this.pool.acquireBytes(bytes, targetOff), DOWN['nd-silence']);
+  }
+
+  neighbourAdvert(t: number, bytes: Uint8Array, targetOff: number, _targetMac: number): void {
+    this.advance(t);
+    if (isV4Mapped(bytes, targetOff)) { this.counters.ipv6Ignored++; return; }
+    const s = this.pool.findBytes(bytes, targetOff);
+    if (s === NO_ADDRESS) return;
+    this.alive(t, s, RECOVERY['nd-advert']); // P8
+    this.questions.forget(s);
+  }
+
+  // ---- Other signals (kernel neighbour table, SNMP traps, probes, the stand-in) ----
+
+  neighbour(t: number, address: IpAddress, state: 'FAILED' | 'REACHABLE'): void {
+    this.advance(t);
+    if (state === 'REACHABLE') {
+      const s = this.pool.find(address);
+      if (s === NO_ADDRESS) return;
+      this.alive(t, s, RECOVERY['neigh-reachable']);
+      this.questions.forget(s);
+    } else if (this.watches(address)) {
+      this.markDownId(t, this.pool.acquire(address), DOWN['neigh-failed']);
+    }
   }
 
   /** P7 (trap) or a successful active probe: the server is back. */
-  recoverySignal(t: number, server: number, cause: 'trap' | 'probe'): void {
+  recoverySignal(t: number, server: IpAddress, cause: 'trap' | 'probe'): void {
     this.advance(t);
-    this.alive(t, server, cause);
+    const s = this.pool.find(server);
+    if (s !== NO_ADDRESS) this.alive(t, s, RECOVERY[cause]);
   }
 
   /** Marks a server down on an outside word (tools, tests, a stand-in driver). */
-  markDown(t: number, server: number, cause: DownCause): void {
+  markDown(t: number, server: IpAddress, cause: DownCause): void {
     this.advance(t);
-    this.down(t, server, cause);
+    this.markDownId(t, this.pool.acquire(server), DOWN[cause]);
   }
 
   /** Registers a client's attempt on a down server (the stand-in page does this, P11). */
-  registerAttempt(t: number, server: number, client: number, mac: number): boolean {
+  registerAttempt(t: number, server: IpAddress, client: IpAddress, mac: number): boolean {
     this.advance(t);
-    const slot = this.outages.findServer(server);
+    const slot = this.outages.findServer(this.pool.find(server));
     if (slot === NIL || this.outages.serverState[slot] !== ServerState.Down) return false;
-    this.attempt(slot, client, t, mac);
-    return this.outages.findLink(slot, client) !== NIL;
+    const c = this.pool.acquire(client);
+    if (c === NO_ADDRESS) { this.counters.addressPoolFull++; return false; }
+    this.attempt(slot, c, t, mac);
+    const linked = this.outages.findLink(slot, c) !== NIL;
+    this.pool.release(c);
+    return linked;
   }
 
   /** Lets time pass: SYN timeouts, the end of hold times, the periodic purge (P10). */
@@ -253,29 +347,64 @@ export class Engine implements Observations {
     this.advance(t);
   }
 
+  // ---- Restoring saved state (state.ts) ----
+
+  /**
+   * Puts back a saved outage (state Down); returns its slot, or NIL when it is already there or
+   * the server table is full. A saved outage that does not fit ends here: it is reported as
+   * expired (cause 'evicted') at `t`, like one pushed out at run time.
+   */
+  restoreOutage(t: number, server: IpAddress, since: number, cause: DownCause): number | 'duplicate' {
+    const s = this.pool.acquire(server);
+    if (s === NO_ADDRESS) { this.counters.addressPoolFull++; return NIL; }
+    let slot: number | 'duplicate' = this.outages.findServer(s);
+    if (slot !== NIL) slot = 'duplicate';
+    else {
+      slot = this.outages.addServer(s, since, DOWN[cause]);
+      if (slot === NIL) {
+        this.counters.outagesEvicted++;
+        this.sink.evicted(t, s, since);
+      }
+    }
+    this.pool.release(s);
+    return slot;
+  }
+
+  /** Puts back a saved waiting client of a restored outage; making room evicts as at run time. */
+  restoreClient(t: number, slot: number, client: IpAddress, firstAttempt: number, lastAttempt: number, mac: number): void {
+    const c = this.pool.acquire(client);
+    if (c === NO_ADDRESS) { this.counters.addressPoolFull++; return; }
+    if (this.outages.findLink(slot, c) === NIL) {
+      this.makeRoom(slot, t);
+      const link = this.outages.addLink(slot, c, firstAttempt, mac);
+      this.outages.lastAttempt[link] = lastAttempt;
+    }
+    this.pool.release(c);
+  }
+
   // ---- Views ----
 
   outageList(): OutageView[] {
     const out: OutageView[] = [];
     const o = this.outages;
-    for (let slot = 0; slot < o.capacity.servers; slot++) {
+    for (let slot = 0; slot < o.serverSlots; slot++) {
       const state = o.serverState[slot];
       if (state === ServerState.Free) continue;
       const clients: OutageView['clients'] = [];
       for (let link = o.serverFirst[slot]; link !== NIL; link = o.linkNext[link]) {
         const mac = o.linkMac[link];
         clients.push({
-          client: formatIPv4(o.linkClient[link]),
+          client: this.pool.format(o.linkClient[link]),
           firstAttempt: o.firstAttempt[link],
           lastAttempt: o.lastAttempt[link],
           ...(mac !== 0 ? { mac: formatMac(mac) } : {}),
         });
       }
       out.push({
-        server: formatIPv4(o.serverAddr[slot]),
+        server: this.pool.format(o.serverAddr[slot]),
         state: state === ServerState.Down ? 'down' : 'holding',
         since: o.downSince[slot],
-        cause: downCauses[o.downCause[slot]],
+        cause: DOWN_CAUSES[o.downCause[slot]],
         ...(state === ServerState.Holding ? { holdUntil: o.holdUntil[slot] } : {}),
         clients,
       });
@@ -283,7 +412,92 @@ export class Engine implements Observations {
     return out.sort((a, b) => a.since - b.since);
   }
 
+  /**
+   * For tests: the tables' and the pool's invariants, including that every address-pool
+   * reference is held by exactly one table row. Returns the problems found.
+   */
+  checkInvariants(): string[] {
+    const refs = new Int32Array(this.pool.capacity);
+    this.outages.countReferences(refs);
+    this.syns.countReferences(refs);
+    this.questions.countReferences(refs);
+    this.contacts.countReferences(refs);
+    return [...this.outages.checkInvariants(), ...this.pool.checkInvariants(refs)];
+  }
+
   // ---- The rules ----
+
+  private watchesV4(server: number): boolean {
+    if (this.watchAll || this.watchedV4.has(server >>> 0)) return true;
+    for (const net of this.networksV4) if (prefixHoldsV4(net, server)) return true;
+    return false;
+  }
+
+  private watchesV6(bytes: Uint8Array, off: number): boolean {
+    if (this.watchAll) return true;
+    for (const net of this.watchedV6) if (prefixHolds(net, bytes, off)) return true;
+    return false;
+  }
+
+  /** A SYN from client `c` to server `s` (temporary references, released here). */
+  private synFrom(t: number, c: number, s: number, sport: number, dport: number, seq: number, clientMac: number): void {
+    if (c !== NO_ADDRESS && s !== NO_ADDRESS) {
+      const slot = this.outages.findServer(s);
+      if (slot !== NIL && this.outages.serverState[slot] === ServerState.Down) {
+        this.attempt(slot, c, t, clientMac); // P4: later SYNs to a down server register at once
+      } else {
+        this.syns.syn(t, c, s, sport, dport, seq, clientMac);
+      }
+    }
+    this.releaseTemporary(c, s);
+  }
+
+  private resetFrom(t: number, s: number, c: number, sport: number, dport: number): void {
+    this.syns.answered(s, c, dport, sport);
+    const slot = this.outages.findServer(s);
+    if (slot !== NIL && this.hostLevelDown[this.outages.downCause[slot]]) this.alive(t, s, RECOVERY.reset);
+  }
+
+  /** P3: an ICMP / ICMPv6 error says `s` is unreachable for `c` (temporary references, released here). */
+  private unreachable(t: number, c: number, s: number, sport: number, dport: number): void {
+    if (c !== NO_ADDRESS && s !== NO_ADDRESS) {
+      this.syns.answered(s, c, sport, dport);
+      this.down(t, s, DOWN['icmp-unreachable'], t, c);
+    }
+    this.releaseTemporary(c, s);
+  }
+
+  /** An unanswered ARP request or neighbour solicitation for `target` (a temporary reference). */
+  private asked(t: number, target: number, cause: number): void {
+    if (target === NO_ADDRESS) { this.counters.addressPoolFull++; return; }
+    const q = this.questions;
+    const entry = q.find(target);
+    if (entry === NIL) {
+      q.add(target, t);
+      if (this.options.arpRetries > 1) { this.pool.release(target); return; }
+    } else {
+      // The kernel retransmits about once a second; copies of one request (a capture on
+      // 'any' sees it on the bridge and on the port) must not count as several.
+      if (t - q.last[entry] < ARP_RETRANSMIT_MIN) { this.pool.release(target); return; }
+      q.count[entry]++;
+      q.last[entry] = t;
+      if (q.count[entry] < this.options.arpRetries) { this.pool.release(target); return; }
+    }
+    if (this.outages.findServer(target) === NIL) this.down(t, target, cause);
+    this.pool.release(target);
+  }
+
+  private markDownId(t: number, s: number, cause: number): void {
+    if (s === NO_ADDRESS) { this.counters.addressPoolFull++; return; }
+    this.down(t, s, cause);
+    this.pool.release(s);
+  }
+
+  private releaseTemporary(c: number, s: number): void {
+    if (c === NO_ADDRESS || s === NO_ADDRESS) this.counters.addressPoolFull++;
+    if (c !== NO_ADDRESS) this.pool.release(c);
+    if (s !== NO_ADDRESS) this.pool.release(s);
+  }
 
   /** Time only moves forward; due timers fire before the observation at `t` is applied. */
   private advance(t: number): void {
@@ -301,19 +515,20 @@ export class Engine implements Observations {
 
   private readonly onSynTimeout = (t: number, sent: number, client: number, server: number, mac: number): void => {
     // P4: the outage began no later than the unanswered SYN, and that SYN was the attempt.
-    this.down(t, server, 'syn-timeout', sent, client, mac, sent);
+    this.down(t, server, DOWN['syn-timeout'], sent, client, mac, sent);
   };
 
   /**
    * Marks a server down (or keeps it down) and registers the client whose failed attempt showed
-   * it (`client` < 0: none), then every client whose SYN to it is still pending: they tried
-   * and failed too. `since` is when the outage began, `tried` when the client tried.
+   * it (`client` NO_ADDRESS: none), then every client whose SYN to it is still pending: they
+   * tried and failed too. `since` is when the outage began, `tried` when the client tried.
+   * Addresses are live pool ids.
    */
-  private down(t: number, server: number, cause: DownCause, since = t, client = -1, mac = 0, tried = t): void {
+  private down(t: number, server: number, cause: number, since = t, client = NO_ADDRESS, mac = 0, tried = t): void {
     const o = this.outages;
     let slot = o.findServer(server);
     if (slot !== NIL && o.serverState[slot] === ServerState.Down) {
-      if (client >= 0) this.attempt(slot, client, tried, mac, t);
+      if (client !== NO_ADDRESS) this.attempt(slot, client, tried, mac, t);
       return;
     }
     if (slot !== NIL) {
@@ -321,22 +536,27 @@ export class Engine implements Observations {
       o.serverState[slot] = ServerState.Down;
       this.holding--;
       this.counters.flaps++;
-      this.emitDecision({ t, event: 'down', server: formatIPv4(server), cause: 'flap', since: o.downSince[slot] });
+      this.sink.down(t, server, cause, o.downSince[slot], true);
     } else {
       // A client whose SYN is still unanswered tried earlier: the outage began no later.
       since = Math.min(since, this.syns.earliestFor(server));
-      slot = o.addServer(server, since, downCauses.indexOf(cause));
-      if (slot === NIL && this.dropIdleServer()) slot = o.addServer(server, since, downCauses.indexOf(cause));
+      slot = o.addServer(server, since, cause);
+      if (slot === NIL && this.dropIdleServer(t)) slot = o.addServer(server, since, cause);
       if (slot === NIL) { this.counters.serversFull++; return; }
-      this.counters.downs[cause]++;
-      this.emitDecision({ t, event: 'down', server: formatIPv4(server), cause, since });
+      this.counters.downs[DOWN_CAUSES[cause]]++;
+      this.sink.down(t, server, cause, since, false);
     }
-    if (client >= 0) this.attempt(slot, client, tried, mac, t);
-    const downSlot = slot;
-    this.syns.takeServer(server, (sent, waiting, waitingMac) => this.attempt(downSlot, waiting, sent, waitingMac, t));
+    if (client !== NO_ADDRESS) this.attempt(slot, client, tried, mac, t);
+    this.takingSlot = slot;
+    this.takingAt = t;
+    this.syns.takeServer(server, this.takePending);
   }
 
-  /** `t` is when the client tried; `decidedAt` when we learnt of it (later for P4). */
+  private readonly takePending = (sent: number, client: number, mac: number): void => {
+    this.attempt(this.takingSlot, client, sent, mac, this.takingAt);
+  };
+
+  /** `t` is when the client (a live pool id) tried; `decidedAt` when we learnt of it (later for P4). */
   private attempt(slot: number, client: number, t: number, mac: number, decidedAt = t): void {
     const o = this.outages;
     const link = o.findLink(slot, client);
@@ -346,30 +566,40 @@ export class Engine implements Observations {
       if (o.linkMac[link] === 0) o.linkMac[link] = mac;
       return;
     }
-    if (this.options.requireContact && this.contacts.lookup(client, mac) === undefined) {
+    if (this.options.requireContact && this.contacts.lookupId(client, mac) === undefined) {
       this.counters.refusedNoContact++;
       return;
     }
-    o.addLink(slot, client, t, mac, this.evicted);
-    this.flushEvictions(decidedAt);
+    this.makeRoom(slot, decidedAt);
+    o.addLink(slot, client, t, mac);
     this.counters.attempts++;
-    this.emitDecision({
-      t: decidedAt, event: 'attempt', server: formatIPv4(o.serverAddr[slot]), client: formatIPv4(client),
-      ...(mac !== 0 ? { mac: formatMac(mac) } : {}),
-    });
+    this.sink.attempt(decidedAt, o.serverAddr[slot], client, mac);
   }
 
-  private alive(t: number, server: number, cause: RecoveryCause): void {
+  /** Evicts the registration that must go before `slot` takes one more client, if any. */
+  private makeRoom(slot: number, t: number): void {
+    const o = this.outages;
+    const victim = o.victimFor(slot);
+    if (victim === NIL) return;
+    const reason = o.serverCapped(slot) ? 'server-cap' : 'table-full';
+    this.counters.evictions[reason]++;
+    this.counters.dropped[reason]++;
+    this.counters.expired++;
+    this.sink.expired(t, o.serverAddr[o.linkServer[victim]], o.linkClient[victim], EXPIRY[reason]);
+    o.removeLink(victim);
+  }
+
+  private alive(t: number, server: number, cause: number): void {
     const o = this.outages;
     const slot = o.findServer(server);
     if (slot === NIL || o.serverState[slot] !== ServerState.Down) return;
     // A host that answers ARP says nothing of a service that stopped answering SYNs.
-    if (!serviceLevel.has(cause) && !hostLevel.has(downCauses[o.downCause[slot]])) return;
-    this.counters.recoveries[cause]++;
+    if (!this.serviceLevelRecovery[cause] && !this.hostLevelDown[o.downCause[slot]]) return;
+    this.counters.recoveries[RECOVERY_CAUSES[cause]]++;
     if (this.options.hold > 0) {
       o.serverState[slot] = ServerState.Holding;
       o.holdUntil[slot] = t + this.options.hold;
-      o.recoveryCause[slot] = recoveryCauses.indexOf(cause);
+      o.recoveryCause[slot] = cause;
       this.holding++;
       return;
     }
@@ -378,42 +608,45 @@ export class Engine implements Observations {
 
   private endHolds(t: number): void {
     const o = this.outages;
-    for (let slot = 0; slot < o.capacity.servers && this.holding > 0; slot++) {
+    for (let slot = 0; slot < o.serverSlots && this.holding > 0; slot++) {
       if (o.serverState[slot] === ServerState.Holding && o.holdUntil[slot] <= t) {
         this.holding--;
-        this.recover(slot, o.holdUntil[slot], recoveryCauses[o.recoveryCause[slot]]);
+        this.recover(slot, o.holdUntil[slot], o.recoveryCause[slot]);
       }
     }
   }
 
-  /** P9: tell every waiting client (P10: unless its attempt is too old), then forget the outage. */
-  private recover(slot: number, t: number, cause: RecoveryCause): void {
+  /** P9: tell every waiting device (P10: unless its attempts are too old), then forget the outage. */
+  private recover(slot: number, t: number, cause: number): void {
     const o = this.outages;
-    const server = formatIPv4(o.serverAddr[slot]);
+    const server = o.serverAddr[slot];
     const since = o.downSince[slot];
-    const outage = `${server}@${since}`;
-    this.emitDecision({ t, event: 'recovered', server, cause, since, outage });
+    this.sink.recovered(t, server, cause, since);
     const oldest = t - this.options.maxAttemptAge;
+    this.devices.group(slot);
     for (let link = o.serverFirst[slot]; link !== NIL; link = o.linkNext[link]) {
-      const client = o.linkClient[link];
-      const mac = o.linkMac[link];
-      if (o.lastAttempt[link] < oldest) {
+      if (this.devices.deviceOf(link)) this.tell(t, server, since, oldest);
+    }
+    this.devices.clear();
+    o.removeServer(slot);
+  }
+
+  /** Tells the current device, or expires its addresses when it last tried before `oldest`. */
+  private tell(t: number, server: number, since: number, oldest: number): void {
+    const d = this.devices.device;
+    if (d.lastAttempt < oldest) {
+      for (let i = 0; i < d.count; i++) {
         this.counters.expired++;
         this.counters.dropped['stale-at-recovery']++;
-        this.emitDecision({ t, event: 'expired', server, client: formatIPv4(client), cause: 'stale-at-recovery' });
-        continue;
+        this.sink.expired(t, server, d.addresses[i], EXPIRY['stale-at-recovery']);
       }
-      const contact = this.contacts.lookup(client, mac);
-      this.counters.notices++;
-      if (contact === undefined) this.counters.noContact++;
-      this.emitDecision({
-        t, event: 'notify', server, client: formatIPv4(client),
-        ...(contact !== undefined ? { contact: contact.mail } : {}),
-        since, firstAttempt: o.firstAttempt[link], lastAttempt: o.lastAttempt[link], outage,
-        ...(mac !== 0 ? { mac: formatMac(mac) } : {}),
-      });
+      return;
     }
-    o.removeServer(slot);
+    const contact = this.contacts.lookupDevice(d.addresses, d.count, d.mac);
+    d.contact = contact?.mail;
+    this.counters.notices++;
+    if (contact === undefined) this.counters.noContact++;
+    this.sink.notify(t, server, since, d);
   }
 
   /** P10: drop registrations whose last attempt is older than max_attempt_age. */
@@ -423,44 +656,48 @@ export class Engine implements Observations {
     for (let link = o.oldest; link !== NIL;) {
       const next = o.newer(link);
       if (o.lastAttempt[link] < oldest) {
-        const slot = o.linkServer[link];
         this.counters.expired++;
         this.counters.dropped['max-attempt-age']++;
-        this.emitDecision({
-          t, event: 'expired', server: formatIPv4(o.serverAddr[slot]),
-          client: formatIPv4(o.linkClient[link]), cause: 'max-attempt-age',
-        });
+        this.sink.expired(t, o.serverAddr[o.linkServer[link]], o.linkClient[link], EXPIRY['max-attempt-age']);
         o.removeLink(link);
       }
       link = next;
     }
-    for (const [addr, asked] of this.arpAsked) if (asked.since < oldest) this.arpAsked.delete(addr);
+    this.questions.purge(oldest);
   }
 
-  /** When 71a is full, a server nobody is waiting for makes room (the oldest such). */
-  private dropIdleServer(): boolean {
+  /**
+   * When 71a is full, a server nobody is waiting for makes room (the oldest such). Its outage
+   * ends without a recovery: that is said (expired, cause 'evicted'), so whoever acts on the
+   * outage (stand-in, webhooks, traps) can stop.
+   */
+  private dropIdleServer(t: number): boolean {
     const o = this.outages;
     let victim = NIL;
-    for (let slot = 0; slot < o.capacity.servers; slot++) {
+    for (let slot = 0; slot < o.serverSlots; slot++) {
       if (o.serverState[slot] === ServerState.Down && o.serverLinks[slot] === 0 &&
           (victim === NIL || o.downSince[slot] < o.downSince[victim])) victim = slot;
     }
     if (victim === NIL) return false;
+    this.counters.outagesEvicted++;
+    this.sink.evicted(t, o.serverAddr[victim], o.downSince[victim]);
     o.removeServer(victim);
     return true;
   }
+}
 
-  private flushEvictions(t: number): void {
-    for (const e of this.evicted) {
-      this.counters.evictions[e.reason]++;
-      this.counters.dropped[e.reason]++;
-      this.counters.expired++;
-      this.emitDecision({ t, event: 'expired', server: formatIPv4(e.server), client: formatIPv4(e.client), cause: e.reason });
-    }
-    this.evicted.length = 0;
-  }
+/** A server address worth tracking: not link-local, multicast, unspecified or IPv4-mapped. */
+function usableServer6(bytes: Uint8Array, off: number): boolean {
+  return bytes[off] !== 0xff && !isLinkLocalIPv6(bytes, off) && !isUnspecifiedIPv6(bytes, off) && !isV4Mapped(bytes, off);
+}
 
-  private emitDecision(d: Decision): void {
-    this.emit(d);
-  }
+/** A client address worth registering: not multicast, unspecified or IPv4-mapped. */
+function usableClient6(bytes: Uint8Array, off: number): boolean {
+  return bytes[off] !== 0xff && !isUnspecifiedIPv6(bytes, off) && !isV4Mapped(bytes, off);
+}
+
+function countersOf<T extends string>(names: readonly T[]): Record<T, number> {
+  const out = {} as Record<T, number>;
+  for (const name of names) out[name] = 0;
+  return out;
 }

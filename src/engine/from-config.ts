@@ -1,5 +1,6 @@
 // The engine's options from the typed configuration.
 import type { Config } from '../config/types';
+import { ipFromV4, prefixFromV4 } from '../net/ip';
 import type { EngineOptions } from './engine';
 
 export function engineOptionsFrom(config: Config): EngineOptions {
@@ -8,6 +9,7 @@ export function engineOptionsFrom(config: Config): EngineOptions {
     synTimeout: m.synTimeout,
     arpRetries: m.arpRetries,
     icmpCodes: m.icmpCodes,
+    icmp6Codes: m.icmp6Codes,
     maxAttemptAge: m.maxAttemptAge,
     purgeInterval: m.purgeInterval,
     hold: m.hold,
@@ -17,7 +19,7 @@ export function engineOptionsFrom(config: Config): EngineOptions {
     maxPendingSyns: m.maxPendingSyns,
     maxContacts: m.maxContacts,
     requireContact: m.requireContact,
-    servers: config.servers.map((s) => s.address),
-    networks: config.watch.networks,
+    servers: config.servers.map((s) => ipFromV4(s.address)),
+    networks: config.watch.networks.map(prefixFromV4),
   };
 }

@@ -1,6 +1,7 @@
 // A fixed-size hash index from a key of up to three 32-bit words to a slot number.
 // Open addressing with linear probing and backward-shift deletion: memory is allocated once,
-// there are no tombstones, and lookups stay short however many deletes have happened.
+// there are no tombstones, and lookups stay short however many deletes have happened. A slot
+// stores value + 1, so 0 is empty and nothing is filled at construction.
 
 const EMPTY = -1;
 
@@ -22,20 +23,20 @@ export class KeyIndex {
     this.keyA = new Uint32Array(size);
     this.keyB = new Uint32Array(size);
     this.keyC = new Uint32Array(size);
-    this.values = new Int32Array(size).fill(EMPTY);
+    this.values = new Int32Array(size);
   }
 
   get size(): number {
     return this.used;
   }
 
-  /** The slot stored for the key, or -1. */
+  /** The value stored for the key (>= 0), or -1. */
   get(a: number, b = 0, c = 0): number {
     const mask = this.mask;
     for (let i = hash(a, b, c) & mask; ; i = (i + 1) & mask) {
       const v = this.values[i];
-      if (v === EMPTY) return EMPTY;
-      if (this.keyA[i] === a >>> 0 && this.keyB[i] === b >>> 0 && this.keyC[i] === c >>> 0) return v;
+      if (v === 0) return EMPTY;
+      if (this.keyA[i] === a >>> 0 && this.keyB[i] === b >>> 0 && this.keyC[i] === c >>> 0) return v - 1;
     }
   }
 
@@ -43,17 +44,17 @@ export class KeyIndex {
   set(a: number, b: number, c: number, value: number): void {
     const mask = this.mask;
     for (let i = hash(a, b, c) & mask; ; i = (i + 1) & mask) {
-      if (this.values[i] === EMPTY) {
+      if (this.values[i] === 0) {
         if (this.used >= this.capacity) throw new Error(`KeyIndex: more than ${this.capacity} keys`);
         this.keyA[i] = a;
         this.keyB[i] = b;
         this.keyC[i] = c;
-        this.values[i] = value;
+        this.values[i] = value + 1;
         this.used++;
         return;
       }
       if (this.keyA[i] === a >>> 0 && this.keyB[i] === b >>> 0 && this.keyC[i] === c >>> 0) {
-        this.values[i] = value;
+        this.values[i] = value + 1;
         return;
       }
     }
@@ -64,13 +65,13 @@ export class KeyIndex {
     const mask = this.mask;
     let i = hash(a, b, c) & mask;
     for (; ; i = (i + 1) & mask) {
-      if (this.values[i] === EMPTY) return false;
+      if (this.values[i] === 0) return false;
       if (this.keyA[i] === a >>> 0 && this.keyB[i] === b >>> 0 && this.keyC[i] === c >>> 0) break;
     }
     // Backward shift: pull later members of the probe run into the hole when their home
     // position allows it, so no lookup ever stops early at a gap.
     let hole = i;
-    for (let j = (hole + 1) & mask; this.values[j] !== EMPTY; j = (j + 1) & mask) {
+    for (let j = (hole + 1) & mask; this.values[j] !== 0; j = (j + 1) & mask) {
       const home = hash(this.keyA[j], this.keyB[j], this.keyC[j]) & mask;
       const distanceFromHome = (j - home) & mask;
       const distanceToHole = (j - hole) & mask;
@@ -82,14 +83,9 @@ export class KeyIndex {
         hole = j;
       }
     }
-    this.values[hole] = EMPTY;
+    this.values[hole] = 0;
     this.used--;
     return true;
-  }
-
-  clear(): void {
-    this.values.fill(EMPTY);
-    this.used = 0;
   }
 }
 

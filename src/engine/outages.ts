@@ -2,11 +2,14 @@
 //   71a  failed server -> first/last link of its client list, plus state and down-since;
 //   71b  a pool of client links (client address, next link), with registration time (72b);
 //   71c  the free list of unused links (first/last).
-// Everything is allocated once from the configured capacities; nothing grows with traffic.
-// A (server, client) index makes "a client already on a server's list is not added twice"
-// (P5) an O(1) check. A second list threads every used link in registration order so the
-// oldest registration can be evicted in O(1) when the pool is full.
+// Addresses are ids of the engine's address pool (either family); each row retains the id it
+// stores and releases it when the row goes. Everything is allocated once from the configured
+// capacities and nothing grows with traffic; rows are initialised when first used, so capacity
+// never used costs no resident memory. A (server, client) index makes "a client already on a
+// server's list is not added twice" (P5) an O(1) check. A second list threads every used link
+// in registration order so the oldest registration can be evicted in O(1) when the pool is full.
 
+import type { AddressPool } from './address-pool';
 import { KeyIndex } from './key-index';
 
 export const NIL = -1;
@@ -18,16 +21,6 @@ export const enum ServerState {
   Holding = 2,
 }
 
-export type EvictReason = 'table-full' | 'server-cap';
-
-export interface Evicted {
-  server: number;
-  client: number;
-  firstAttempt: number;
-  lastAttempt: number;
-  reason: EvictReason;
-}
-
 export interface OutageCapacity {
   readonly servers: number;
   readonly links: number;
@@ -36,24 +29,31 @@ export interface OutageCapacity {
 
 export class OutageTable {
   readonly capacity: OutageCapacity;
+  readonly pool: AddressPool;
 
   // 71a, one row per server slot.
-  readonly serverAddr: Uint32Array;
+  /** The server's address-pool id. */
+  readonly serverAddr: Int32Array;
   readonly serverState: Uint8Array;
   readonly serverFirst: Int32Array;
   readonly serverLast: Int32Array;
   readonly serverLinks: Int32Array;
   readonly downSince: Float64Array;
+  /** Index into DOWN_CAUSES. */
   readonly downCause: Uint8Array;
   readonly holdUntil: Float64Array;
-  /** While holding: what showed the server was back (the engine's cause number). */
+  /** While holding: what showed the server was back (index into RECOVERY_CAUSES). */
   readonly recoveryCause: Uint8Array;
   private readonly freeServers: Int32Array;
-  private freeServerCount: number;
-  private readonly serverIndex: KeyIndex;
+  private freeServerCount = 0;
+  /** Server slots below this one have been used at least once. */
+  private serverBump = 0;
+  /** Address-pool id -> server slot + 1; 0: not in the table. */
+  private readonly slotByAddress: Int32Array;
 
   // 71b / 72b, one row per link.
-  readonly linkClient: Uint32Array;
+  /** The client's address-pool id. */
+  readonly linkClient: Int32Array;
   readonly linkServer: Int32Array;
   readonly linkNext: Int32Array;
   readonly linkPrev: Int32Array;
@@ -66,65 +66,70 @@ export class OutageTable {
   private newestLink = NIL;
   private readonly linkIndex: KeyIndex;
 
-  // 71c.
+  // 71c: links never used yet (from linkBump on), then those given back, oldest first.
+  private linkBump = 0;
   private freeFirst = NIL;
   private freeLast = NIL;
   private usedLinks = 0;
 
-  constructor(capacity: OutageCapacity) {
+  constructor(capacity: OutageCapacity, pool: AddressPool) {
     if (capacity.servers < 1 || capacity.links < 1 || capacity.linksPerServer < 1) {
       throw new RangeError('OutageTable: every capacity must be at least 1');
     }
     this.capacity = capacity;
+    this.pool = pool;
     const s = capacity.servers;
     const l = capacity.links;
-    this.serverAddr = new Uint32Array(s);
+    this.serverAddr = new Int32Array(s);
     this.serverState = new Uint8Array(s);
-    this.serverFirst = new Int32Array(s).fill(NIL);
-    this.serverLast = new Int32Array(s).fill(NIL);
+    this.serverFirst = new Int32Array(s);
+    this.serverLast = new Int32Array(s);
     this.serverLinks = new Int32Array(s);
     this.downSince = new Float64Array(s);
     this.downCause = new Uint8Array(s);
     this.holdUntil = new Float64Array(s);
     this.recoveryCause = new Uint8Array(s);
     this.freeServers = new Int32Array(s);
-    for (let i = 0; i < s; i++) this.freeServers[i] = s - 1 - i;
-    this.freeServerCount = s;
-    this.serverIndex = new KeyIndex(s);
+    this.slotByAddress = new Int32Array(pool.capacity);
 
-    this.linkClient = new Uint32Array(l);
-    this.linkServer = new Int32Array(l).fill(NIL);
+    this.linkClient = new Int32Array(l);
+    this.linkServer = new Int32Array(l);
     this.linkNext = new Int32Array(l);
-    this.linkPrev = new Int32Array(l).fill(NIL);
+    this.linkPrev = new Int32Array(l);
     this.firstAttempt = new Float64Array(l);
     this.lastAttempt = new Float64Array(l);
     this.linkMac = new Float64Array(l);
-    this.olderLink = new Int32Array(l).fill(NIL);
-    this.newerLink = new Int32Array(l).fill(NIL);
+    this.olderLink = new Int32Array(l);
+    this.newerLink = new Int32Array(l);
     this.linkIndex = new KeyIndex(l);
-    for (let i = 0; i < l; i++) this.linkNext[i] = i + 1 < l ? i + 1 : NIL;
-    this.freeFirst = 0;
-    this.freeLast = l - 1;
   }
 
   get serverCount(): number {
-    return this.capacity.servers - this.freeServerCount;
+    return this.serverBump - this.freeServerCount;
+  }
+
+  /** Slots to look at when walking the table: every slot ever used lies below. */
+  get serverSlots(): number {
+    return this.serverBump;
   }
 
   get linkCount(): number {
     return this.usedLinks;
   }
 
-  /** The slot of a server in the table, or NIL. */
-  findServer(addr: number): number {
-    return this.serverIndex.get(addr);
+  /** The slot of a server by its address-pool id (NIL for none), or NIL. */
+  findServer(address: number): number {
+    return address < 0 ? NIL : this.slotByAddress[address] - 1;
   }
 
   /** Adds a server in state Down; NIL when all server slots are taken. */
-  addServer(addr: number, t: number, cause: number): number {
-    if (this.freeServerCount === 0) return NIL;
-    const slot = this.freeServers[--this.freeServerCount];
-    this.serverAddr[slot] = addr;
+  addServer(address: number, t: number, cause: number): number {
+    let slot: number;
+    if (this.freeServerCount > 0) slot = this.freeServers[--this.freeServerCount];
+    else if (this.serverBump < this.capacity.servers) slot = this.serverBump++;
+    else return NIL;
+    this.pool.retain(address);
+    this.serverAddr[slot] = address;
     this.serverState[slot] = ServerState.Down;
     this.serverFirst[slot] = NIL;
     this.serverLast[slot] = NIL;
@@ -132,7 +137,7 @@ export class OutageTable {
     this.downSince[slot] = t;
     this.downCause[slot] = cause;
     this.holdUntil[slot] = 0;
-    this.serverIndex.set(addr, 0, 0, slot);
+    this.slotByAddress[address] = slot + 1;
     return slot;
   }
 
@@ -144,34 +149,52 @@ export class OutageTable {
       this.releaseLink(link);
       link = next;
     }
-    this.serverIndex.delete(this.serverAddr[slot]);
+    const address = this.serverAddr[slot];
+    this.slotByAddress[address] = 0;
     this.serverState[slot] = ServerState.Free;
     this.serverFirst[slot] = NIL;
     this.serverLast[slot] = NIL;
     this.serverLinks[slot] = 0;
     this.freeServers[this.freeServerCount++] = slot;
+    this.pool.release(address);
   }
 
-  /** The link of (server, client), or NIL. */
+  /** The link of (server, client) by the client's address-pool id, or NIL. */
   findLink(slot: number, client: number): number {
-    return this.linkIndex.get(this.serverAddr[slot], client);
+    return client < 0 ? NIL : this.linkIndex.get(this.serverAddr[slot], client);
   }
 
   /**
-   * Links a client to a down server (P5). Returns the link, and reports in `evicted` a
-   * registration that had to go to make room (its reason says which cap), else leaves it.
-   * The caller checks findLink first: linking twice is a caller error.
+   * The registration that must go before `slot` can take one more client, or NIL when there
+   * is room: the server's oldest when it reached its cap (serverCapped), else the oldest of
+   * the whole table when no link is free.
    */
-  addLink(slot: number, client: number, t: number, mac: number, evicted: Evicted[]): number {
-    if (this.serverLinks[slot] >= this.capacity.linksPerServer) {
-      this.evict(this.serverFirst[slot], 'server-cap', evicted);
-    } else if (this.freeFirst === NIL) {
-      this.evict(this.oldestLink, 'table-full', evicted);
-    }
-    const link = this.freeFirst;
-    this.freeFirst = this.linkNext[link];
-    if (this.freeFirst === NIL) this.freeLast = NIL;
+  victimFor(slot: number): number {
+    if (this.serverCapped(slot)) return this.serverFirst[slot];
+    if (this.linkBump === this.capacity.links && this.freeFirst === NIL) return this.oldestLink;
+    return NIL;
+  }
 
+  serverCapped(slot: number): boolean {
+    return this.serverLinks[slot] >= this.capacity.linksPerServer;
+  }
+
+  /**
+   * Links a client (address-pool id) to a down server (P5) and returns the link. The caller
+   * checked findLink and made room (victimFor): linking twice or over capacity is a caller error.
+   */
+  addLink(slot: number, client: number, t: number, mac: number): number {
+    if (this.victimFor(slot) !== NIL) throw new Error('OutageTable.addLink: no room (call victimFor first)');
+    let link: number;
+    if (this.linkBump < this.capacity.links) {
+      link = this.linkBump++;
+    } else {
+      link = this.freeFirst;
+      this.freeFirst = this.linkNext[link];
+      if (this.freeFirst === NIL) this.freeLast = NIL;
+    }
+
+    this.pool.retain(client);
     this.linkClient[link] = client;
     this.linkServer[link] = slot;
     this.firstAttempt[link] = t;
@@ -211,15 +234,13 @@ export class OutageTable {
     return this.newerLink[link];
   }
 
-  private evict(link: number, reason: EvictReason, evicted: Evicted[]): void {
-    evicted.push({
-      server: this.serverAddr[this.linkServer[link]],
-      client: this.linkClient[link],
-      firstAttempt: this.firstAttempt[link],
-      lastAttempt: this.lastAttempt[link],
-      reason,
-    });
-    this.releaseLink(link);
+  /** Adds one per address-pool id this table holds to `refs` (for invariant checks). */
+  countReferences(refs: Int32Array): void {
+    for (let slot = 0; slot < this.serverBump; slot++) {
+      if (this.serverState[slot] === ServerState.Free) continue;
+      refs[this.serverAddr[slot]]++;
+      for (let link = this.serverFirst[slot]; link !== NIL; link = this.linkNext[link]) refs[this.linkClient[link]]++;
+    }
   }
 
   private releaseLink(link: number): void {
@@ -239,7 +260,8 @@ export class OutageTable {
     if (newer === NIL) this.newestLink = older;
     else this.olderLink[newer] = older;
 
-    this.linkIndex.delete(this.serverAddr[slot], this.linkClient[link]);
+    const client = this.linkClient[link];
+    this.linkIndex.delete(this.serverAddr[slot], client);
     this.linkServer[link] = NIL;
     this.linkPrev[link] = NIL;
     this.olderLink[link] = NIL;
@@ -250,6 +272,7 @@ export class OutageTable {
     else this.linkNext[this.freeLast] = link;
     this.freeLast = link;
     this.usedLinks--;
+    this.pool.release(client);
   }
 
   /**
@@ -261,12 +284,16 @@ export class OutageTable {
     const problems: string[] = [];
     const seen = new Uint8Array(this.capacity.links);
     let listed = 0;
-    for (let slot = 0; slot < this.capacity.servers; slot++) {
+    let servers = 0;
+    for (let slot = 0; slot < this.serverBump; slot++) {
       if (this.serverState[slot] === ServerState.Free) continue;
-      if (this.serverIndex.get(this.serverAddr[slot]) !== slot) problems.push(`server slot ${slot} not indexed`);
+      servers++;
+      if (this.findServer(this.serverAddr[slot]) !== slot) problems.push(`server slot ${slot} not indexed`);
+      if (this.pool.references(this.serverAddr[slot]) <= 0) problems.push(`server slot ${slot} holds a freed address id`);
       let count = 0;
       let prev = NIL;
       for (let link = this.serverFirst[slot]; link !== NIL; link = this.linkNext[link]) {
+        if (link >= this.linkBump) { problems.push(`link ${link} was never handed out`); break; }
         if (seen[link]) { problems.push(`link ${link} reached twice`); break; }
         seen[link] = 1;
         count++;
@@ -291,11 +318,12 @@ export class OutageTable {
       last = link;
     }
     if (last !== this.freeLast) problems.push('free list last link is wrong');
-    if (free + listed !== this.capacity.links) problems.push(`leak: ${this.capacity.links - free - listed} links in no list`);
+    const neverUsed = this.capacity.links - this.linkBump;
+    if (free + listed + neverUsed !== this.capacity.links) problems.push(`leak: ${this.capacity.links - free - listed - neverUsed} links in no list`);
     let aged = 0;
     for (let link = this.oldestLink; link !== NIL && aged <= this.capacity.links; link = this.newerLink[link]) aged++;
     if (aged !== this.usedLinks) problems.push(`registration-order list holds ${aged}, count says ${this.usedLinks}`);
-    if (this.serverIndex.size !== this.serverCount) problems.push('server index size is wrong');
+    if (servers !== this.serverCount) problems.push(`${servers} servers in use, count says ${this.serverCount}`);
     return problems;
   }
 }

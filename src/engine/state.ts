@@ -1,14 +1,20 @@
-// The engine's durable state as plain JSON: outages with their waiting clients, and the
-// contacts registered at run time. Pending SYNs are not kept: they live seconds, not restarts.
+// The engine's durable state as plain JSON: outages with their waiting clients (each with the
+// MAC it was seen with, which makes it part of a device), and the contacts registered at run
+// time. Pending SYNs are not kept: they live seconds, not restarts.
+//
+// Version 2 holds addresses of both families as text (dotted quad or RFC 5952); version 1
+// (IPv4 only, otherwise the same shape) is still read.
 
-import { formatIPv4, parseIPv4 } from '../net/ipv4';
+import { ipFromV4, parseIp } from '../net/ip';
 import { formatMac, parseMac } from '../net/mac';
 import type { ContactSource } from './contacts';
-import type { Cause } from './decisions';
+import { DOWN_CAUSES, type DownCause } from './decisions';
 import type { Engine, OutageView } from './engine';
-import { NIL, ServerState, type Evicted } from './outages';
+import { NIL } from './outages';
 
-export const STATE_VERSION = 1;
+export const STATE_VERSION = 2;
+/** Versions importState reads. */
+const READABLE_VERSIONS: readonly unknown[] = [1, 2];
 
 export interface SavedContact {
   client?: string;
@@ -30,7 +36,7 @@ export function exportState(engine: Engine, now: number): EngineState {
   for (const c of engine.contacts.entries()) {
     if (c.source === 'config') continue; // the configuration brings those back itself
     contacts.push({
-      ...(c.client !== null ? { client: formatIPv4(c.client) } : {}),
+      ...(c.client !== null ? { client: c.client } : {}),
       ...(c.mac !== null ? { mac: formatMac(c.mac) } : {}),
       mail: c.mail, registeredAt: c.registeredAt, source: c.source,
     });
@@ -39,47 +45,44 @@ export function exportState(engine: Engine, now: number): EngineState {
 }
 
 /**
- * Loads saved state into a fresh engine. Entries that do not parse, or no longer fit the
- * configured capacities or watch list, are skipped and reported, never fatal.
+ * Loads saved state into a fresh engine at time `now`. Entries that do not parse, or no longer
+ * fit the configured watch list, are skipped and reported, never fatal. An outage that no
+ * longer fits the server table is reported by the engine as expired (cause 'evicted'), and
+ * waiting clients that do not fit are evicted as at run time: both are decisions, so whoever
+ * acted on the outage learns it ended.
  */
-export function importState(engine: Engine, state: unknown): { restored: number; skipped: string[] } {
+export function importState(engine: Engine, state: unknown, now: number): { restored: number; skipped: string[] } {
   const skipped: string[] = [];
   let restored = 0;
-  if (typeof state !== 'object' || state === null || (state as EngineState).version !== STATE_VERSION) {
+  if (typeof state !== 'object' || state === null || !READABLE_VERSIONS.includes((state as EngineState).version)) {
     return { restored, skipped: ['state file has an unknown version; starting empty'] };
   }
   const s = state as EngineState;
-  const causes: Cause[] = ['icmp-unreachable', 'syn-timeout', 'arp-silence', 'neigh-failed'];
-  const o = engine.outages;
-  const evicted: Evicted[] = [];
+  const evictedBefore = engine.counters.evictions['table-full'] + engine.counters.evictions['server-cap'];
   for (const outage of Array.isArray(s.outages) ? s.outages : []) {
-    const server = typeof outage?.server === 'string' ? parseIPv4(outage.server) : null;
-    const cause = causes.indexOf(outage?.cause);
-    if (server === null || cause < 0 || typeof outage.since !== 'number') { skipped.push(`outage ${JSON.stringify(outage?.server)}: malformed`); continue; }
+    const server = typeof outage?.server === 'string' ? parseIp(outage.server) : null;
+    const cause = DOWN_CAUSES.includes(outage?.cause) ? outage.cause as DownCause : null;
+    if (server === null || cause === null || typeof outage.since !== 'number') { skipped.push(`outage ${JSON.stringify(outage?.server)}: malformed`); continue; }
     if (!engine.watches(server)) { skipped.push(`outage ${outage.server}: no longer watched`); continue; }
-    if (o.findServer(server) !== NIL) { skipped.push(`outage ${outage.server}: listed twice`); continue; }
-    const slot = o.addServer(server, outage.since, cause);
-    if (slot === NIL) { skipped.push(`outage ${outage.server}: server table full`); continue; }
-    if (outage.state === 'holding' && typeof outage.holdUntil === 'number') {
-      // A restart loses the evidence of the hold; the server has to show itself alive again.
-      o.serverState[slot] = ServerState.Down;
-    }
+    // A restart loses the evidence of a hold; a holding server has to show itself alive again.
+    const slot = engine.restoreOutage(now, server, outage.since, cause);
+    if (slot === 'duplicate') { skipped.push(`outage ${outage.server}: listed twice`); continue; }
+    if (slot === NIL) { skipped.push(`outage ${outage.server}: server table full (reported as expired, evicted)`); continue; }
     restored++;
     for (const c of Array.isArray(outage.clients) ? outage.clients : []) {
-      const client = typeof c?.client === 'string' ? parseIPv4(c.client) : null;
+      const client = typeof c?.client === 'string' ? parseIp(c.client) : null;
       if (client === null || typeof c.firstAttempt !== 'number' || typeof c.lastAttempt !== 'number') {
         skipped.push(`client ${JSON.stringify(c?.client)} of ${outage.server}: malformed`);
         continue;
       }
-      if (o.findLink(slot, client) !== NIL) continue;
       const mac = typeof c.mac === 'string' ? parseMac(c.mac) ?? 0 : 0;
-      const link = o.addLink(slot, client, c.firstAttempt, mac, evicted);
-      o.lastAttempt[link] = c.lastAttempt;
+      engine.restoreClient(now, slot, client, c.firstAttempt, c.lastAttempt, mac);
     }
   }
-  for (const e of evicted) skipped.push(`client of ${e.server}: table full (${e.reason})`);
+  const evicted = engine.counters.evictions['table-full'] + engine.counters.evictions['server-cap'] - evictedBefore;
+  if (evicted > 0) skipped.push(`${evicted} waiting clients: tables full (reported as expired)`);
   for (const c of Array.isArray(s.contacts) ? s.contacts : []) {
-    const client = typeof c?.client === 'string' ? parseIPv4(c.client) : null;
+    const client = typeof c?.client === 'string' ? parseIp(c.client) : null;
     const mac = typeof c?.mac === 'string' ? parseMac(c.mac) : null;
     if ((client === null && mac === null) || typeof c.mail !== 'string' || typeof c.registeredAt !== 'number') {
       skipped.push(`contact ${JSON.stringify(c?.mail)}: malformed`);
@@ -99,7 +102,7 @@ export function seedContacts(
 ): void {
   engine.contacts.dropConfigured();
   for (const c of contacts) {
-    const key = c.client !== null ? { client: c.client } : c.mac !== null ? { mac: c.mac } : null;
+    const key = c.client !== null ? { client: ipFromV4(c.client) } : c.mac !== null ? { mac: c.mac } : null;
     if (key !== null) engine.contacts.set(key, { mail: c.mail, registeredAt: now, source: 'config' });
   }
 }

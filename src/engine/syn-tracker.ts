@@ -1,17 +1,25 @@
 // P4: remember each client's SYN (client, server, ports, seq) until the server's SYN/ACK with
 // ack = seq + 1 answers it; a SYN still unanswered after the timeout means the server is down.
 // SYNs arrive in time order, so the pending ones sit in a ring, oldest first, and expiry only
-// looks at the head. A fixed index finds the entry a SYN/ACK answers.
+// looks at the head. A fixed index finds the entry a SYN/ACK answers. Addresses are ids of the
+// engine's address pool: an entry retains both while it is pending.
 
+import type { AddressPool } from './address-pool';
 import { KeyIndex } from './key-index';
 
-/** `t` is when the timeout ran out, `sent` when the unanswered SYN was seen. */
+/**
+ * `t` is when the timeout ran out, `sent` when the unanswered SYN was seen; the ids stay valid
+ * during the call.
+ */
 export type SynTimeout = (t: number, sent: number, client: number, server: number, clientMac: number) => void;
+/** One pending SYN handed over by takeServer; the client id stays valid during the call. */
+export type SynTaken = (sent: number, client: number, clientMac: number) => void;
 
 export class SynTracker {
   readonly capacity: number;
-  private readonly client: Uint32Array;
-  private readonly server: Uint32Array;
+  private readonly pool: AddressPool;
+  private readonly client: Int32Array;
+  private readonly server: Int32Array;
   private readonly ports: Uint32Array;
   private readonly seq: Uint32Array;
   private readonly time: Float64Array;
@@ -28,10 +36,11 @@ export class SynTracker {
   /** SYNs dropped because the ring was full of older, still pending ones. */
   overflows = 0;
 
-  constructor(capacity: number) {
+  constructor(capacity: number, pool: AddressPool) {
     this.capacity = capacity;
-    this.client = new Uint32Array(capacity);
-    this.server = new Uint32Array(capacity);
+    this.pool = pool;
+    this.client = new Int32Array(capacity);
+    this.server = new Int32Array(capacity);
     this.ports = new Uint32Array(capacity);
     this.seq = new Uint32Array(capacity);
     this.time = new Float64Array(capacity);
@@ -53,7 +62,10 @@ export class SynTracker {
     return this.length === 0 ? Infinity : this.time[this.head];
   }
 
-  /** Records a SYN; a retransmission (same flow, same seq) keeps the first one's time. */
+  /**
+   * Records a SYN (addresses by pool id; the entry retains them); a retransmission (same flow,
+   * same seq) keeps the first one's time.
+   */
   syn(t: number, client: number, server: number, sport: number, dport: number, seq: number, mac: number): void {
     const ports = ((sport << 16) | dport) >>> 0;
     const found = this.index.get(client, server, ports);
@@ -68,11 +80,15 @@ export class SynTracker {
       this.skipAnswered();
       if (this.length === this.capacity) {
         this.overflows++;
-        this.drop(this.head);
+        const head = this.head;
+        this.drop(head);
+        this.releaseIds(head);
         this.skipAnswered();
       }
     }
     const slot = (this.head + this.length) % this.capacity;
+    this.pool.retain(client);
+    this.pool.retain(server);
     this.client[slot] = client;
     this.server[slot] = server;
     this.ports[slot] = ports;
@@ -98,29 +114,33 @@ export class SynTracker {
 
   /** A SYN/ACK from the server; true when it answered a pending SYN (ack = seq + 1). */
   synAck(server: number, client: number, serverPort: number, clientPort: number, ack: number): boolean {
+    if (client < 0 || server < 0) return false;
     const found = this.index.get(client, server, ((clientPort << 16) | serverPort) >>> 0);
     if (found < 0 || ((this.seq[found] + 1) >>> 0) !== ack >>> 0) return false;
     this.drop(found);
+    this.releaseIds(found);
     return true;
   }
 
   /** The server refused or an ICMP error answered the flow: it is no longer pending. */
   answered(server: number, client: number, clientPort: number, serverPort: number): void {
+    if (client < 0 || server < 0) return;
     const found = this.index.get(client, server, ((clientPort << 16) | serverPort) >>> 0);
-    if (found >= 0) this.drop(found);
+    if (found >= 0) { this.drop(found); this.releaseIds(found); }
   }
 
   /** When the oldest SYN still pending for `server` was seen, or Infinity. */
   earliestFor(server: number): number {
-    const first = this.byServer.get(server);
+    const first = server < 0 ? -1 : this.byServer.get(server);
     return first < 0 ? Infinity : this.time[first];
   }
 
   /** Removes every SYN pending for `server`, handing each to `take` (oldest first). */
-  takeServer(server: number, take: (sent: number, client: number, mac: number) => void): void {
+  takeServer(server: number, take: SynTaken): void {
     for (let slot = this.byServer.get(server); slot >= 0; slot = this.byServer.get(server)) {
       this.drop(slot);
       take(this.time[slot], this.client[slot], this.mac[slot]);
+      this.releaseIds(slot);
     }
   }
 
@@ -136,7 +156,24 @@ export class SynTracker {
       const sent = this.time[slot];
       this.drop(slot);
       onTimeout(sent + timeout, sent, client, server, mac);
+      this.releaseIds(slot);
     }
+  }
+
+  /** Adds one per address-pool id the pending SYNs hold to `refs` (for invariant checks). */
+  countReferences(refs: Int32Array): void {
+    for (let i = 0; i < this.length; i++) {
+      const slot = (this.head + i) % this.capacity;
+      if (!this.live[slot]) continue;
+      refs[this.client[slot]]++;
+      refs[this.server[slot]]++;
+    }
+  }
+
+  /** Gives back the ids of an entry drop() took out (kept until its callback has run). */
+  private releaseIds(slot: number): void {
+    this.pool.release(this.client[slot]);
+    this.pool.release(this.server[slot]);
   }
 
   private drop(slot: number): void {

@@ -4,7 +4,7 @@
 // An IPv4 address is also written in 16 bytes as ::ffff:a.b.c.d (RFC 4291 2.5.5.2), so both
 // families share one key space; such a mapped address is always treated as IPv4.
 
-import { formatIPv4, parseIPv4, prefixContains } from './ipv4';
+import { formatIPv4, parseIPv4, prefixContains, type Prefix } from './ipv4';
 import { IPV6_LEN, formatIPv6, parseIPv6 } from './ipv6';
 
 export type IpFamily = 4 | 6;
@@ -89,6 +89,12 @@ export function parseIpPrefix(text: string): IpPrefix | null {
     if ((ip.bytes[bit >> 3] >> (7 - (bit & 7))) & 1) return null;
   }
   return { family: ip.family, bytes: ip.bytes, length, v4: ip.v4, text: `${ip.text}/${length}` };
+}
+
+/** An IPv4 prefix (ipv4.ts) as a prefix of either family. */
+export function prefixFromV4(prefix: Prefix): IpPrefix {
+  const ip = ipFromV4(prefix.network);
+  return { family: 4, bytes: ip.bytes, length: prefix.length, v4: ip.v4, text: `${ip.text}/${prefix.length}` };
 }
 
 /** Does `prefix` hold the 16-byte address at `off` of `bytes`? */

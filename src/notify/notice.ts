@@ -1,12 +1,14 @@
-// A recovery notice (P9): what one waiting client is told when its server is back. Built from
+// A recovery notice (P9): what one waiting device is told when its server is back. Built from
 // the engine's `notify` decision plus what the engine does not know (the server's name).
-import type { Decision } from '../engine/decisions';
+import type { NotifyDecision } from '../engine/decisions';
 
 export interface RecoveryNotice {
   /** The client's mail address (table 73/74). */
   readonly to: string;
-  /** The client's IPv4 address, dotted quad. */
+  /** The client's address (the first its device tried from): dotted quad or RFC 5952. */
   readonly client: string;
+  /** Every address the device tried from, `client` first, when more than one. */
+  readonly addresses?: readonly string[];
   readonly server: { readonly name: string; readonly address: string };
   /** Unix seconds: when the outage began (the server's down-since). */
   readonly outageStart: number;
@@ -20,23 +22,21 @@ export interface RecoveryNotice {
 }
 
 /**
- * The notice for a `notify` decision, or null when there is nothing to send: another event,
- * or a client without a known mail address. `serverName` is the configured host name (the
- * address itself when none is configured).
+ * The notice for a `notify` decision, or null when there is nothing to send: a client without
+ * a known mail address. `serverName` is the configured host name (the address itself when
+ * none is configured).
  */
-export function noticeFromDecision(d: Decision, serverName: string, recoveredAt: number): RecoveryNotice | null {
-  if (d.event !== 'notify' || d.client === undefined || d.contact === undefined || d.contact === '') return null;
-  const outageStart = d.since ?? d.firstAttempt ?? recoveredAt;
-  const firstAttempt = d.firstAttempt ?? outageStart;
+export function noticeFromDecision(d: NotifyDecision, serverName: string, recoveredAt: number): RecoveryNotice | null {
+  if (d.contact === undefined || d.contact === '') return null;
   return {
     to: d.contact,
     client: d.client,
+    ...(d.addresses.length > 1 ? { addresses: d.addresses } : {}),
     server: { name: serverName === '' ? d.server : serverName, address: d.server },
-    outageStart,
+    outageStart: d.since,
     recoveredAt,
-    firstAttempt,
-    lastAttempt: d.lastAttempt ?? firstAttempt,
-    // The engine always sets it; the fallback is the engine's own formula.
-    outage: d.outage ?? `${d.server}@${outageStart}`,
+    firstAttempt: d.firstAttempt,
+    lastAttempt: d.lastAttempt,
+    outage: d.outage,
   };
 }

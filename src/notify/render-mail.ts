@@ -59,6 +59,7 @@ export function renderRecoveryMail(notice: RecoveryNotice, options: MailRenderOp
     ? cleanText(options.subject, MAX_NAME + 80)
     : `${NOTICE_TITLE}: ${server}`;
   const client = cleanText(notice.client, 45);
+  const others = (notice.addresses ?? []).filter((a) => a !== notice.client).map((a) => cleanText(a, 45));
   const text = options.text !== undefined && options.text.trim() !== ''
     ? options.text.replace(/\r\n?/g, '\n').replace(/\n?$/, '\n')
     : [
@@ -72,6 +73,7 @@ export function renderRecoveryMail(notice: RecoveryNotice, options: MailRenderOp
     `  Outage duration: ${formatDuration(notice.recoveredAt - notice.outageStart)}`,
     `  Your first try:  ${formatIsoLocal(notice.firstAttempt, offset)}`,
     `  Your address:    ${client}`,
+    ...(others.length > 0 ? [`  Also tried from: ${others.join(', ')}`] : []),
     '',
     `You receive this notice because the device at ${client} tried to reach`,
     options.sentBy === 'agent'

@@ -7,6 +7,7 @@ export const MIB_LAYOUT = {
   backsoonNotifications: [0],
   backsoonServerDown: [0, 1],
   backsoonServerRecovered: [0, 2],
+  backsoonOutageExpired: [0, 3],
   backsoonObjects: [1],
   backsoonServerAddress: [1, 1],
   backsoonServerName: [1, 2],

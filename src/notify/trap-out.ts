@@ -1,5 +1,5 @@
-// backsoon's own SNMP notifications (BACKSOON-MIB): backsoonServerDown and
-// backsoonServerRecovered to each config trap_target, as v2c/v3 traps or informs, through the
+// backsoon's own SNMP notifications (BACKSOON-MIB): backsoonServerDown,
+// backsoonServerRecovered and backsoonOutageExpired to each config trap_target, as v2c/v3 traps or informs, through the
 // outbox (channel 'trap'). The outbox stores the receiver's address and port and the event;
 // community, keys and the OID arc are looked up in the running configuration at each attempt,
 // so no key lands on disk.
@@ -60,6 +60,12 @@ interface NetSnmpModule {
 // require, not import: net-snmp has no type declarations; NetSnmpModule above is its shape here.
 const netSnmp = require('net-snmp') as NetSnmpModule;
 
+const NOTIFICATIONS = {
+  down: 'backsoonServerDown',
+  recovered: 'backsoonServerRecovered',
+  expired: 'backsoonOutageExpired',
+} as const satisfies Record<TrapOutEvent, string>;
+
 /** The notification OID and its varbinds (after sysUpTime.0 and snmpTrapOID.0, which net-snmp adds). */
 export function trapVarbinds(arc: string, p: TrapPayload): { oid: string; varbinds: Varbind[] } {
   const T = netSnmp.ObjectType;
@@ -69,15 +75,17 @@ export function trapVarbinds(arc: string, p: TrapPayload): { oid: string; varbin
     { oid: instanceOid(arc, 'backsoonServerName'), type: T.OctetString, value: text(p.name, 255) },
     { oid: instanceOid(arc, 'backsoonOutageStart'), type: T.OctetString, value: dateAndTime(p.outageStart) },
   ];
-  if (p.event === 'recovered') {
+  if (p.event !== 'down') {
     varbinds.push({ oid: instanceOid(arc, 'backsoonOutageEnd'), type: T.OctetString, value: dateAndTime(p.outageEnd ?? p.outageStart) });
   }
+  if (p.event !== 'expired') {
+    varbinds.push({ oid: instanceOid(arc, 'backsoonWaitingClients'), type: T.Gauge32, value: Math.min(p.waitingClients, 0xffffffff) });
+  }
   varbinds.push(
-    { oid: instanceOid(arc, 'backsoonWaitingClients'), type: T.Gauge32, value: Math.min(p.waitingClients, 0xffffffff) },
     { oid: instanceOid(arc, 'backsoonCause'), type: T.OctetString, value: text(p.cause, 32) },
     { oid: instanceOid(arc, 'backsoonOutageId'), type: T.OctetString, value: text(p.outage, 80) },
   );
-  const oid = mibOid(arc, p.event === 'down' ? 'backsoonServerDown' : 'backsoonServerRecovered');
+  const oid = mibOid(arc, NOTIFICATIONS[p.event]);
   return { oid, varbinds };
 }
 
@@ -150,7 +158,7 @@ export function trapChannel(current: () => SnmpOutConfig | null, upTime: () => n
   return {
     concurrency,
     async send(payload: TrapPayload): Promise<Delivery> {
-      if (typeof payload?.target !== 'string' || (payload.event !== 'down' && payload.event !== 'recovered') ||
+      if (typeof payload?.target !== 'string' || !Object.hasOwn(NOTIFICATIONS, payload.event) ||
           typeof payload.server !== 'string' || parseIPv4(payload.server) === null) {
         return { status: 'permanent', detail: 'outbox payload is not a backsoon notification' };
       }
@@ -186,8 +194,8 @@ export async function queueTraps(outbox: Outbox, snmpOut: SnmpOutConfig | null, 
       name: serverName === '' ? event.server : serverName,
       outage: event.outage,
       outageStart: event.since,
-      outageEnd: event.kind === 'recovered' ? event.t : null,
-      waitingClients: event.kind === 'down' ? event.waitingClients : event.clients.length,
+      outageEnd: event.kind === 'down' ? null : event.t,
+      waitingClients: event.kind === 'down' ? event.waitingClients : event.kind === 'recovered' ? event.clients.length : 0,
       cause: event.cause ?? '',
     };
     let result: EnqueueResult;

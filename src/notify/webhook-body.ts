@@ -25,6 +25,7 @@ function deliveryId(key: string): string {
 function client(c: WaitingClient, withMail: boolean): Record<string, unknown> {
   return {
     address: c.client,
+    ...(c.addresses.length > 1 ? { addresses: c.addresses } : {}),
     firstAttempt: formatUtc(c.firstAttempt),
     lastAttempt: formatUtc(c.lastAttempt),
     ...(c.mac !== undefined ? { mac: c.mac } : {}),
@@ -33,8 +34,8 @@ function client(c: WaitingClient, withMail: boolean): Record<string, unknown> {
 }
 
 /**
- * The documents for one outage event and one webhook subscribed to `events`: one for down or
- * recovered, plus one per client told for notify. `url` is part of the key, so two webhooks
+ * The documents for one outage event and one webhook subscribed to `events`: one for down,
+ * recovered or expired, plus one per device told for notify. `url` is part of the key, so two webhooks
  * each get their own copy.
  */
 export function webhookDocuments(url: string, events: readonly WebhookEvent[], e: OutageEvent, serverName: string): WebhookDocument[] {
@@ -52,6 +53,12 @@ export function webhookDocuments(url: string, events: readonly WebhookEvent[], e
         outage: { id: e.outage, start: formatUtc(e.since), cause: e.cause ?? null },
         waitingClients: e.waitingClients,
       });
+    }
+    return docs;
+  }
+  if (e.kind === 'expired') {
+    if (events.includes('expired')) {
+      make('expired', '', { time: formatUtc(e.t), server, outage: { id: e.outage, start: formatUtc(e.since), end: formatUtc(e.t), expiryCause: e.cause } });
     }
     return docs;
   }

@@ -11,7 +11,7 @@ import { webhookDocuments } from './webhook-body';
 import { SIGNATURE_HEADER, signWebhook, TIMESTAMP_HEADER } from './webhook-sign';
 
 export const WEBHOOK_CHANNEL = 'webhook';
-const EVENTS = new Set<unknown>(['down', 'recovered', 'notify']);
+const EVENTS = new Set<unknown>(['down', 'recovered', 'notify', 'expired']);
 
 /** What the outbox stores for one POST. */
 export interface WebhookPayload {
@@ -132,7 +132,7 @@ export function webhookChannel(
     concurrency,
     async send(payload: WebhookPayload, message: MessageView): Promise<Delivery> {
       if (typeof payload?.url !== 'string' || typeof payload.body !== 'string' || !EVENTS.has(payload.event)) {
-        return { status: 'permanent', detail: 'outbox payload is not a webhook POST (url and body strings, event down|recovered|notify)' };
+        return { status: 'permanent', detail: 'outbox payload is not a webhook POST (url and body strings, event down|recovered|notify|expired)' };
       }
       const webhook = lookup(payload.url);
       if (webhook === undefined) {

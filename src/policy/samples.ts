@@ -12,7 +12,7 @@ const dayEnd = localAt(2025, 6, 2, 14, 30);   // a Monday afternoon
 const nightEnd = localAt(2025, 6, 2, 23, 30); // the same day, late at night
 
 export const sampleClients: readonly PolicyClient[] = [
-  { address: '192.0.2.10', mac: '02:00:5e:00:53:0a', hostname: 'anna-laptop' },
+  { address: '192.0.2.10', addresses: ['192.0.2.10', '2001:db8::a'], mac: '02:00:5e:00:53:0a', hostname: 'anna-laptop' },
   { address: '192.0.2.11', mac: '02:00:5e:00:53:0b' },
   { address: '192.0.2.12', hostname: 'printer-2f', contact: 'office@example.com' },
 ];

@@ -5,10 +5,12 @@
 export type HookName = 'contactFor' | 'shouldNotify' | 'render';
 export const HOOK_NAMES: readonly HookName[] = ['contactFor', 'shouldNotify', 'render'];
 
-/** A client that tried to reach a down server. */
+/** A client (a device) that tried to reach a down server. */
 export interface PolicyClient {
-  /** IPv4, dotted quad. */
+  /** IPv4 dotted quad or IPv6 (RFC 5952); of a device that tried from several, the first. */
   readonly address: string;
+  /** Every address the device tried from, `address` first; only when more than one. */
+  readonly addresses?: readonly string[];
   /** "aa:bb:cc:dd:ee:ff" when seen. */
   readonly mac?: string;
   /** The DHCP host name, passed in by the daemon (the sandbox cannot read files). */
@@ -19,7 +21,7 @@ export interface PolicyClient {
 
 /** One outage of one server, as the daemon describes it to the policy. */
 export interface PolicyOutage {
-  /** The server's IPv4, dotted quad. */
+  /** The server's address, IPv4 dotted quad or IPv6 (RFC 5952). */
   readonly server: string;
   /** The configured host name, or the address when none is configured. */
   readonly name: string;

@@ -5,7 +5,7 @@
 // open pages are told to reload, then its listener closes.
 //
 // The daemon creates one StandIn, calls start() after the engine's state is restored, forwards
-// 'down' and 'recovered' decisions (onDecision), and calls stop() on exit. Changes are applied
+// 'down', 'recovered' and 'expired' decisions (onDecision), and calls stop() on exit. Changes are applied
 // one at a time, in order.
 import type { Server } from 'node:http';
 import { formatIPv4, parseIPv4 } from '../net/ipv4';
@@ -141,9 +141,13 @@ export class StandIn {
     });
   }
 
-  /** The engine's decisions: 'down' and 'recovered' matter here, the rest is ignored. */
+  /**
+   * The engine's decisions: 'down' starts standing in; 'recovered', and 'expired' of the whole
+   * outage (the engine forgot it to make room), end it. The rest is ignored.
+   */
   onDecision(d: Decision): Promise<void> {
-    if (d.event !== 'down' && d.event !== 'recovered') return Promise.resolve();
+    const ends = d.event === 'recovered' || (d.event === 'expired' && d.client === undefined);
+    if (d.event !== 'down' && !ends) return Promise.resolve();
     const server = parseIPv4(d.server);
     if (server === null) return Promise.resolve();
     return d.event === 'down' ? this.onDown(server) : this.onRecovered(server);

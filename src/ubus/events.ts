@@ -1,12 +1,13 @@
 // The events backsoon sends on ubus (docs/UBUS.md), built from the engine's decisions:
 //   backsoon.down       a server was found down (or went down again while holding)
 //   backsoon.recovered  a server is back; `told` and `stale` count the clients of that outage
-//   backsoon.notice     one waiting client is being told
+//   backsoon.notice     one waiting device is being told
+//   backsoon.expired    an outage ended without a recovery (forgotten to make room)
 // Addresses are text, times Unix seconds. Mail addresses stay out: any process allowed to
 // `ubus listen` would read them.
 import type { Decision } from '../engine/decisions';
 
-export type BacksoonEventId = 'backsoon.down' | 'backsoon.recovered' | 'backsoon.notice';
+export type BacksoonEventId = 'backsoon.down' | 'backsoon.recovered' | 'backsoon.notice' | 'backsoon.expired';
 
 export interface DownEvent {
   server: string;
@@ -36,6 +37,8 @@ export interface NoticeEvent {
   server: string;
   name?: string;
   client: string;
+  /** Every address the device tried from, `client` first, when more than one. */
+  addresses?: string[];
   mac?: string;
   /** Whether a mail address is known for the client (the address itself is not sent). */
   contact: boolean;
@@ -45,10 +48,20 @@ export interface NoticeEvent {
   time: number;
 }
 
+export interface ExpiredEvent {
+  server: string;
+  name?: string;
+  /** Why it ended: 'evicted' (a full server table made room). */
+  cause: string;
+  since: number;
+  time: number;
+}
+
 export type BacksoonEvent =
   | { id: 'backsoon.down'; data: DownEvent }
   | { id: 'backsoon.recovered'; data: RecoveredEvent }
-  | { id: 'backsoon.notice'; data: NoticeEvent };
+  | { id: 'backsoon.notice'; data: NoticeEvent }
+  | { id: 'backsoon.expired'; data: ExpiredEvent };
 
 export interface EventContext {
   /** The name of config server section for this address, when there is one. */
@@ -80,12 +93,12 @@ export class DecisionEvents {
       case 'down':
         return {
           id: 'backsoon.down',
-          data: { server: d.server, ...named, cause: d.cause ?? 'unknown', flap: d.cause === 'flap', since: d.since ?? d.t, time: d.t },
+          data: { server: d.server, ...named, cause: d.cause, flap: d.flap, since: d.since, time: d.t },
         };
       case 'recovered': {
-        const since = d.since ?? d.t;
+        const since = d.since;
         const data: RecoveredEvent = {
-          server: d.server, ...named, cause: d.cause ?? 'unknown', since, time: d.t, downFor: d.t - since, told: 0, stale: 0,
+          server: d.server, ...named, cause: d.cause, since, time: d.t, downFor: d.t - since, told: 0, stale: 0,
         };
         this.recovering.set(d.server, data);
         return { id: 'backsoon.recovered', data };
@@ -96,13 +109,16 @@ export class DecisionEvents {
         return {
           id: 'backsoon.notice',
           data: {
-            server: d.server, ...named, client: d.client ?? '', ...(d.mac !== undefined ? { mac: d.mac } : {}),
-            contact: d.contact !== undefined, since: d.since ?? d.t, firstAttempt: d.firstAttempt ?? d.t,
-            lastAttempt: d.lastAttempt ?? d.t, time: d.t,
+            server: d.server, ...named, client: d.client, ...(d.addresses.length > 1 ? { addresses: [...d.addresses] } : {}),
+            ...(d.mac !== undefined ? { mac: d.mac } : {}),
+            contact: d.contact !== undefined, since: d.since, firstAttempt: d.firstAttempt, lastAttempt: d.lastAttempt, time: d.t,
           },
         };
       }
       case 'expired': {
+        if (d.client === undefined) {
+          return { id: 'backsoon.expired', data: { server: d.server, ...named, cause: d.cause, since: d.since, time: d.t } };
+        }
         const recovered = this.recovering.get(d.server);
         if (recovered !== undefined && d.cause === 'stale-at-recovery') recovered.stale++;
         return null;

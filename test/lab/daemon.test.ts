@@ -274,4 +274,67 @@ function render(notice) { return { subject: 'Back: ' + notice.outage.name + ' af
   }
 });
 
+test('a full server table forgets an idle outage the stand-in answers for: the redirect goes and a webhook hears the end', async () => {
+  // A webhook receiver in the router's namespace, printing each POST as a JSON line.
+  const HOOK_PORT = 18471;
+  const receiver = `require('http').createServer((q, s) => { let b = ''; q.on('data', (c) => { b += c; });
+    q.on('end', () => { process.stdout.write(JSON.stringify({ event: q.headers['x-backsoon-event'], body: JSON.parse(b) }) + '\\n'); s.end('ok'); });
+  }).listen(${HOOK_PORT}, '127.0.0.1', () => process.stdout.write('listening\\n'));`;
+  const extraConfig = `
+config watch
+	list network '198.51.100.0/24'
+
+config webhook
+	option url 'http://127.0.0.1:${HOOK_PORT}/hook'
+	list event 'down'
+	list event 'expired'
+`;
+  await withLab('dt-evict', {
+    fastNeigh: false, serverOptions: "\toption standin '1'", extraConfig,
+    mainOptions: { probe_interval: '600', max_servers: '1', arp_retries: '3' },
+  }, async (lab) => {
+    const hook = lab.lab.spawn('r', [process.execPath, '-e', receiver], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let posts = '';
+    hook.stdout!.setEncoding('utf8').on('data', (d: string) => { posts += d; });
+    let hookErrors = '';
+    hook.stderr!.setEncoding('utf8').on('data', (d: string) => { hookErrors += d; });
+    const received = () => posts.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { event: string; body: any });
+    for (const deadline = Date.now() + 5000; !posts.includes('listening') && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(posts.includes('listening'), `the webhook receiver did not start: ${hookErrors}`);
+    await lab.start();
+    await lab.lab.serverGone('addr');
+    // The router itself asks for the server (no client tries it, so nobody waits for it).
+    await lab.lab.exec('r', ['ping', '-c', '5', '-i', '1', '-W', '1', SERVER], { timeoutMs: 15_000 });
+    await lab.waitForLog(/server 198\.51\.100\.10 is down \((arp-silence|neigh-failed)\)/, 10_000);
+    const before = await lab.lab.exec('r', ['nft', 'list', 'table', 'inet', 'backsoon']);
+    assert.match(before.stdout, /198\.51\.100\.10/, 'the stand-in redirects the server');
+    // Another watched address goes silent: the one-server table makes room by forgetting the idle outage.
+    await lab.lab.exec('r', ['ping', '-c', '5', '-i', '1', '-W', '1', '198.51.100.20'], { timeoutMs: 15_000 });
+    await lab.waitForLog(/outage of 198\.51\.100\.10 forgotten without a recovery \(evicted/, 10_000);
+    const s = await lab.status();
+    assert.equal(s.outages.map((o: any) => o.server), ['198.51.100.20']);
+    assert.is(s.engine.outagesEvicted, 1);
+    for (const deadline = Date.now() + 5000; Date.now() < deadline;) {
+      if (!/198\.51\.100\.10/.test((await lab.lab.exec('r', ['nft', 'list', 'table', 'inet', 'backsoon'])).stdout)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const after = await lab.lab.exec('r', ['nft', 'list', 'table', 'inet', 'backsoon']);
+    assert.not.match(after.stdout, /198\.51\.100\.10/, 'no redirect for the forgotten outage');
+    // Nothing stands in any more: a client reaches the real server, not the page. (While it is
+    // still away a client's attempt would be a new outage, stood in for again.)
+    await lab.lab.serverBack();
+    const real = await lab.curl('c', 5);
+    assert.match(real.stdout, /real server/);
+    assert.not.match(real.stdout, /www\.example\.test/, 'not the stand-in page');
+    // The webhook heard the outage begin and end, under one id.
+    for (const deadline = Date.now() + 10_000; !received().some((p) => p.event === 'expired') && Date.now() < deadline;) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const ten = received().filter((p) => p.body.server.address === SERVER);
+    assert.equal(ten.map((p) => p.event), ['down', 'expired'], JSON.stringify(received()));
+    assert.is(ten[1].body.outage.id, ten[0].body.outage.id);
+    assert.is(ten[1].body.outage.expiryCause, 'evicted');
+  });
+});
+
 test.run();

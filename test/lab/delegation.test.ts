@@ -22,6 +22,7 @@ import { Dnsmasq } from './delegation-dns';
 import { Dovecot } from './delegation-dovecot';
 import { Exim } from './exim';
 import { mailConfig, wire } from './mail-helpers';
+import { ipFromV4 } from '../../src/net/ip';
 
 const ROOT = resolve(__dirname, '../..');
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
@@ -66,7 +67,7 @@ function recovery(address: string, clients: [string, number][], start: number): 
   const engine = new Engine({ ...defaultEngineOptions }, (d) => collector.push(d));
   clients.forEach(([client, mac], i) => engine.syn(start + i, ip(client), ip(address), 40000 + i, 80, 1000 + i, mac));
   engine.tick(start + 31);
-  engine.recoverySignal(start + 723, ip(address), 'trap');
+  engine.recoverySignal(start + 723, ipFromV4(ip(address)), 'trap');
   collector.flush();
   return events[0];
 }

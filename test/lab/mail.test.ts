@@ -3,7 +3,7 @@
 // defers, or refuses.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Decision } from '../../src/engine/decisions';
+import type { NotifyDecision } from '../../src/engine/decisions';
 import { noticeFromDecision } from '../../src/notify/notice';
 import { queueRecoveryMail } from '../../src/notify/recovery-mail';
 import { renderRecoveryMail } from '../../src/notify/render-mail';
@@ -26,8 +26,8 @@ const mine = async (outage: string) => (await exim.messages()).filter((m) => m.h
 test('a notice from a notify decision arrives with the right headers and body', async () => {
   const w = await wire(exim);
   try {
-    const decision: Decision = {
-      t: 1_795_000_723, event: 'notify', server: '198.51.100.10', client: '192.0.2.7', contact: 'sato@example.test',
+    const decision: NotifyDecision = {
+      t: 1_795_000_723, event: 'notify', server: '198.51.100.10', client: '192.0.2.7', addresses: ['192.0.2.7'], contact: 'sato@example.test',
       since: 1_795_000_000, firstAttempt: 1_795_000_061, lastAttempt: 1_795_000_300, outage: '198.51.100.10@1795000000',
     };
     const n = noticeFromDecision(decision, 'www.example.test', decision.t);

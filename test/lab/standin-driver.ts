@@ -10,14 +10,14 @@
 //   ip netns exec bs-RUN-st-r node --import tsx test/lab/standin-driver.ts CONFIG_FILE
 import { createInterface } from 'node:readline';
 import { loadConfig } from '../../src/config/validate';
-import { parseIPv4 } from '../../src/net/ipv4';
 import { Daemon } from '../../src/daemon/daemon';
 import { createLogger } from '../../src/daemon/log';
 import { StandInInput } from '../../src/daemon/standin-input';
+import { parseIp } from '../../src/net/ip';
 
 export const LAB_SERVER = '198.51.100.10';
 export const LAB_CLIENTS = ['192.0.2.10', '192.0.2.11', '192.0.2.12'];
-const server = parseIPv4(LAB_SERVER) as number;
+const server = parseIp(LAB_SERVER)!;
 const now = () => Date.now() / 1000;
 const out = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);
 
@@ -43,7 +43,7 @@ function answer(daemon: Daemon, what: string): object {
   const s = daemon.status();
   const contacts: Record<string, string> = {};
   for (const c of LAB_CLIENTS) {
-    const mail = daemon.engine.contacts.lookup(parseIPv4(c) as number, 0)?.mail;
+    const mail = daemon.engine.contacts.lookup(parseIp(c)!, 0)?.mail;
     if (mail !== undefined) contacts[c] = mail;
   }
   return { event: 'done', do: what, down: daemon.engine.isDown(server), standin: standinCounters(daemon), contacts, outages: s.outages, stateWrites: (s.extra.state as { writes: number }).writes };

@@ -13,6 +13,7 @@ import { Outbox, type OutboxEvent } from '../../src/notify/outbox';
 import { OutageEventCollector, type OutageEvent } from '../../src/notify/targets-collect';
 import { queueTraps, TRAP_CHANNEL, trapChannel } from '../../src/notify/trap-out';
 import { Snmptrapd } from './trapout-snmptrapd';
+import { ipFromV4 } from '../../src/net/ip';
 
 const ENGINE_ID = '80007ed9050102030405060708';
 const user: SnmpUser = {
@@ -62,7 +63,7 @@ function outage(): OutageEvent[] {
   for (const [i, client] of ['192.0.2.7', '192.0.2.8', '192.0.2.9'].entries()) engine.syn(T0 + i, ip(client), ip('198.51.100.10'), 40000 + i, 80, 1000 + i, 0);
   engine.tick(T0 + 31);
   collector.flush();
-  engine.recoverySignal(T0 + 723, ip('198.51.100.10'), 'trap');
+  engine.recoverySignal(T0 + 723, ipFromV4(ip('198.51.100.10')), 'trap');
   collector.flush();
   return events;
 }

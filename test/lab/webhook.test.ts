@@ -16,12 +16,13 @@ import { queueWebhooks, WEBHOOK_CHANNEL, webhookChannel } from '../../src/notify
 import { OutageDispatcher, type DispatchConfig } from '../../src/notify/targets-dispatch';
 import { parseIPv4 } from '../../src/net/ipv4';
 import { defaultEngineOptions, Engine } from '../../src/engine/engine';
+import { ipFromV4 } from '../../src/net/ip';
 
 const SECRET = 'a long random shared secret';
 const T0 = 1_795_000_000;
 const recovered: OutageEvent = {
   kind: 'recovered', t: T0 + 723, server: '198.51.100.10', since: T0, cause: 'syn-ack', outage: `198.51.100.10@${T0}`, stale: 0,
-  clients: [{ client: '192.0.2.7', firstAttempt: T0 + 1, lastAttempt: T0 + 9, contact: 'alice@example.test' }],
+  clients: [{ client: '192.0.2.7', addresses: ['192.0.2.7'], firstAttempt: T0 + 1, lastAttempt: T0 + 9, contact: 'alice@example.test' }],
 };
 
 interface Received {
@@ -201,7 +202,7 @@ test('as the daemon wires it: engine decisions -> OutageDispatcher -> attached w
     dispatcher.attach(outbox);
     const engine = new Engine({ ...defaultEngineOptions }, (d) => dispatcher.push(d));
     engine.icmpUnreachable(T0, parseIPv4('192.0.2.1')!, 0, parseIPv4('192.0.2.7')!, parseIPv4('198.51.100.10')!, 1, 6, 40000, 80);
-    engine.recoverySignal(T0 + 60, parseIPv4('198.51.100.10')!, 'trap');
+    engine.recoverySignal(T0 + 60, ipFromV4(parseIPv4('198.51.100.10')!), 'trap');
     await dispatcher.settle();
     await outbox.settled();
     assert.equal(r.received.map((q) => q.headers['x-backsoon-event']).sort(), ['down', 'recovered']);

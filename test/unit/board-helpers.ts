@@ -54,20 +54,22 @@ export function backsoonBin(dir: string): string {
 }
 
 const engine: EngineCounters = {
-  downs: { 'icmp-unreachable': 1, 'syn-timeout': 1, 'arp-silence': 0, 'neigh-failed': 0 },
-  recoveries: { 'arp-reply': 0, 'syn-ack': 3, reset: 0, 'neigh-reachable': 0, trap: 0, probe: 0 },
+  downs: { 'icmp-unreachable': 1, 'syn-timeout': 1, 'arp-silence': 0, 'nd-silence': 0, 'neigh-failed': 0 },
+  recoveries: { 'arp-reply': 0, 'nd-advert': 0, 'syn-ack': 3, reset: 0, 'neigh-reachable': 0, trap: 0, probe: 0 },
   attempts: 4,
   notices: 3,
   noContact: 1,
   dropped: { 'table-full': 0, 'server-cap': 0, 'max-attempt-age': 0, 'stale-at-recovery': 0 },
   expired: 0,
   evictions: { 'table-full': 0, 'server-cap': 0 },
+  outagesEvicted: 0,
   serversFull: 0,
   flaps: 0,
   icmpOtherCode: 0,
   unwatched: 0,
   refusedNoContact: 0,
-  ipv6Undecided: 0,
+  ipv6Ignored: 0,
+  addressPoolFull: 0,
 };
 
 /** Two down servers (one holding), three waiting clients, counters that differ from each other. */

@@ -8,7 +8,7 @@ import * as vm from 'node:vm';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SCHEMA, type OptionSpec } from '../../src/config/schema';
-import { PARSERS, parseIcmpCode } from '../../src/config/values';
+import { PARSERS } from '../../src/config/values';
 import type { StatusReport } from '../../src/control/status';
 import { METHODS, OBJECT_PATH } from '../../src/ubus/backsoon-object';
 import { FILES, LUCI, sampleReport } from './board-helpers';
@@ -257,7 +257,7 @@ function expectedWidget(opt: OptionSpec): string {
   // A bool without a default has a third state, unset, which a checkbox cannot write.
   if (opt.kind === 'bool') return opt.default === undefined ? 'ListValue' : 'Flag';
   if (opt.kind === 'iface') return 'DeviceSelect';
-  if (opt.kind === 'enum' || opt.kind === 'icmp_code') return opt.list ? 'MultiValue' : 'ListValue';
+  if (opt.kind === 'enum' || opt.kind === 'icmp_code' || opt.kind === 'icmp6_code') return opt.list ? 'MultiValue' : 'ListValue';
   return opt.list ? 'DynamicList' : 'Value';
 }
 
@@ -302,8 +302,8 @@ function checkOption(type: string, opt: OptionSpec, o: FormOption): void {
   } else if (opt.kind === 'enum') {
     assert.equal(o.values.map(([k]) => k), [...(opt.values ?? [])], `${where}: choices`);
     assert.is(o.default, Array.isArray(opt.default) ? opt.default.join(' ') : opt.default, `${where}: default`);
-  } else if (opt.kind === 'icmp_code') {
-    const usable = Array.from({ length: 16 }, (_, c) => String(c)).filter((c) => parseIcmpCode(c).ok);
+  } else if (opt.kind === 'icmp_code' || opt.kind === 'icmp6_code') {
+    const usable = Array.from({ length: 16 }, (_, c) => String(c)).filter((c) => PARSERS[opt.kind](c, opt).ok);
     assert.equal(o.values.map(([k]) => k), usable, `${where}: choices are the codes the daemon accepts`);
   } else if (opt.kind === 'iface') {
     assert.is(o.multiple, opt.list === true, `${where}: several devices`);

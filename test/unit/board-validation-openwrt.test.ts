@@ -79,6 +79,10 @@ function awkward(option: OptionSpec): string[] {
       for (let code = 0; code <= 16; code++) values.push(String(code));
       values.push('00', '0 1', '0\t5', '1,2', '3 0', ' 1');
       break;
+    case 'icmp6_code':
+      for (let code = 0; code <= 8; code++) values.push(String(code));
+      values.push('03', '0 3', '0\t3', '0,3', '3 0', ' 3', '256');
+      break;
     case 'iface':
       values.push('br-lan', 'eth0.2', 'wlan0-1', 'a_b', 'lo', '.', '..', '...', 'a/b', 'a:b', '123456789012345',
         '1234567890123456', 'eth0*', 'a@b', '-', 'eth0 br-lan', ' eth1', 'eth0\teth1', 'a+b');

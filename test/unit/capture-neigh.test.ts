@@ -3,6 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseIPv4 } from '../../src/net/ipv4';
+import { ipFromV4 } from '../../src/net/ip';
 import type { Decision } from '../../src/engine/decisions';
 import { defaultEngineOptions, Engine } from '../../src/engine/engine';
 import { parseNeighbourLine } from '../../src/capture/neigh-parse';
@@ -81,7 +82,7 @@ function harness(opts: { servers?: string[]; devices?: string[]; command?: strin
   const decisions: Decision[] = [];
   const logs: string[] = [];
   let now = 1700000000;
-  const engine = new Engine({ ...defaultEngineOptions, servers: (opts.servers ?? []).map(ip) }, (d) => decisions.push(d));
+  const engine = new Engine({ ...defaultEngineOptions, servers: (opts.servers ?? []).map((s) => ipFromV4(ip(s))) }, (d) => decisions.push(d));
   const monitor = new NeighbourMonitor({
     target: engine,
     devices: opts.devices ?? ['s0'],
@@ -107,7 +108,7 @@ async function until(done: () => boolean): Promise<void> {
 }
 
 function events(decisions: Decision[]): string[] {
-  return decisions.map((d) => `${d.event} ${d.server} ${d.cause ?? ''}`.trim());
+  return decisions.map((d) => `${d.event} ${d.server} ${'cause' in d ? d.cause : ''}`.trim());
 }
 
 test('FAILED on a server-side device marks the server down; REACHABLE brings it back', async () => {

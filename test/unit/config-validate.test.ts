@@ -55,7 +55,7 @@ test('an empty file gives every default', () => {
     file: FILE,
     main: {
       enabled: true, clientInterfaces: [], serverInterfaces: [], synTimeout: 30, arpRetries: 3,
-      icmpCodes: [0, 1, 5, 6, 7, 11, 12], maxAttemptAge: 86400, purgeInterval: 300, hold: 0, confirm: null,
+      icmpCodes: [0, 1, 5, 6, 7, 11, 12], icmp6Codes: [0, 3], maxAttemptAge: 86400, purgeInterval: 300, hold: 0, confirm: null,
       probeInterval: 10, maxServers: 1024, maxLinks: 65536, maxLinksPerServer: 8192, maxPendingSyns: 65536,
       maxContacts: 65536, captureBuffer: 4096 * 1024, requireContact: false, stateDir: '/etc/backsoon', snapshotInterval: 60,
       controlSocket: '/var/run/backsoon.sock', ubusSocket: '/var/run/ubus/ubus.sock', logLevel: 'info', policy: null, policyBudget: 5, metricsListen: null,
@@ -82,6 +82,7 @@ test('every main option reaches its typed field', () => {
     "\toption arp_retries '5'",
     "\tlist icmp_code '1'",
     "\tlist icmp_code '7'",
+    "\tlist icmp6_code '3'",
     "\toption max_attempt_age '3600'",
     "\toption purge_interval '60'",
     "\toption hold '20'",
@@ -105,7 +106,7 @@ test('every main option reaches its typed field', () => {
   ));
   assert.equal(c.main, {
     enabled: false, clientInterfaces: ['br-lan', 'eth0.3'], serverInterfaces: ['br-dmz'], synTimeout: 12, arpRetries: 5,
-    icmpCodes: [1, 7], maxAttemptAge: 3600, purgeInterval: 60, hold: 20, confirm: true, probeInterval: 3,
+    icmpCodes: [1, 7], icmp6Codes: [3], maxAttemptAge: 3600, purgeInterval: 60, hold: 20, confirm: true, probeInterval: 3,
     maxServers: 10, maxLinks: 100, maxLinksPerServer: 50, maxPendingSyns: 200, maxContacts: 30, captureBuffer: 512 * 1024, requireContact: true,
     stateDir: '/tmp/bs', snapshotInterval: 5, controlSocket: '/tmp/bs.sock', ubusSocket: '/tmp/ubus.sock', logLevel: 'debug',
     policy: POLICY, policyBudget: 30, metricsListen: '127.0.0.1:9100',
@@ -180,6 +181,16 @@ test('icmp_code: 2, 3 and 4 are refused, admin-prohibited codes warn, a given li
     `${FILE}:4: warning: list icmp_code '13' in section 'main': code 13 (communication administratively prohibited) is a firewall's refusal, not a down server; clients may wait for a "recovery" that only a rule change brings`,
   ]);
   assert.equal(valid(`${MAIN}\tlist icmp_code '1'\n`).main.icmpCodes, [1]);
+});
+
+test('icmp6_code: port unreachable and the other codes of a live path are refused, a filter warns, 0 to 8 only', () => {
+  oneError(`${MAIN}\tlist icmp6_code '4'\n`, 3, 'code 4 (port unreachable) comes from a live server');
+  oneError(`${MAIN}\tlist icmp6_code '2'\n`, 3, 'beyond scope of source address');
+  oneError(`${MAIN}\tlist icmp6_code '9'\n`, 3, 'from 0 to 8');
+  assert.equal(warnings(`${MAIN}\tlist icmp6_code '3'\n\tlist icmp6_code '1'\n`), [
+    `${FILE}:4: warning: list icmp6_code '1' in section 'main': code 1 (communication administratively prohibited) is a firewall's refusal, not a down server; clients may wait for a "recovery" that only a rule change brings`,
+  ]);
+  assert.equal(valid(`${MAIN}\tlist icmp6_code '3'\n`).main.icmp6Codes, [3]);
 });
 
 test('max_links_per_server may not exceed max_links', () => {

@@ -1,7 +1,7 @@
 // The recovery mail as its reader sees it (P9, Fig. 8): subject, body, times, Date, Message-ID.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Decision } from '../../src/engine/decisions';
+import type { NotifyDecision } from '../../src/engine/decisions';
 import { noticeFromDecision, type RecoveryNotice } from '../../src/notify/notice';
 import { renderRecoveryMail } from '../../src/notify/render-mail';
 import { recoveryMailKey } from '../../src/notify/recovery-mail';
@@ -11,8 +11,8 @@ import { fixedUtcOffset, formatDuration, formatIsoLocal, formatMailDate } from '
 const T0 = Date.UTC(2026, 10, 25, 13, 0, 0) / 1000;
 const JST = fixedUtcOffset(9 * 60);
 
-const notify: Decision = {
-  t: T0 + 723.4, event: 'notify', server: '198.51.100.10', client: '192.0.2.7', contact: 'sato@example.test',
+const notify: NotifyDecision = {
+  t: T0 + 723.4, event: 'notify', server: '198.51.100.10', client: '192.0.2.7', addresses: ['192.0.2.7'], contact: 'sato@example.test',
   since: T0, firstAttempt: T0 + 61.9, lastAttempt: T0 + 300, outage: `198.51.100.10@${T0}`,
 };
 
@@ -57,7 +57,7 @@ test('durations read as words', () => {
   assert.is(formatDuration(-5), '0 s');
 });
 
-test('a notify decision with a contact makes a notice; without one, or another event, none', () => {
+test('a notify decision with a contact makes a notice; without one, none', () => {
   const n = noticeFromDecision(notify, 'www.example.test', T0 + 800);
   assert.equal(n, {
     to: 'sato@example.test', client: '192.0.2.7',
@@ -67,7 +67,6 @@ test('a notify decision with a contact makes a notice; without one, or another e
   });
   const { contact: _drop, ...anonymous } = notify;
   assert.is(noticeFromDecision(anonymous, 'www', T0), null);
-  assert.is(noticeFromDecision({ ...notify, event: 'recovered' }, 'www', T0), null);
   assert.is(noticeFromDecision({ ...notify, contact: '' }, 'www', T0), null);
   // no configured name: the address stands for it
   assert.is(noticeFromDecision(notify, '', T0)?.server.name, '198.51.100.10');
@@ -95,6 +94,16 @@ test('the mail says what Fig. 8 says, and when, for how long and why', () => {
   assert.ok(lines.includes('  Your address:    192.0.2.7'));
   assert.is(mail.envelopeFrom, 'backsoon@router.example.test');
   assert.is(mail.to, 'sato@example.test');
+});
+
+test('a device that tried from several addresses is told once, and the mail names them all', () => {
+  const laptop: NotifyDecision = { ...notify, addresses: ['192.0.2.7', '2001:db8::7', '2001:db8::8a1c:3f'] };
+  const n = noticeFromDecision(laptop, 'www.example.test', T0 + 800)!;
+  assert.equal(n.addresses, ['192.0.2.7', '2001:db8::7', '2001:db8::8a1c:3f']);
+  const lines = renderRecoveryMail(n, { from: 'backsoon@router.example.test', date: T0, utcOffset: JST }).text.split('\n');
+  assert.ok(lines.includes('  Your address:    192.0.2.7'));
+  assert.ok(lines.includes('  Also tried from: 2001:db8::7, 2001:db8::8a1c:3f'));
+  assert.not.ok(renderRecoveryMail(notice(), { from: 'backsoon@router.example.test', date: T0 }).text.includes('Also tried from'));
 });
 
 test('who sent it: the router by default, a notice service when a delegated agent sends it', () => {

@@ -1,7 +1,34 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { KeyIndex } from '../../src/engine/key-index';
-import { NIL, OutageTable, type Evicted } from '../../src/engine/outages';
+import { AddressPool } from '../../src/engine/address-pool';
+import { NIL, OutageTable } from '../../src/engine/outages';
+
+/** A table whose rows take addresses as IPv4 numbers, interned in its own pool. */
+function tableOf(capacity: { servers: number; links: number; linksPerServer: number }) {
+  const pool = new AddressPool(capacity.servers + capacity.links + 4);
+  const table = new OutageTable(capacity, pool);
+  return {
+    pool,
+    table,
+    findServer: (v4: number) => table.findServer(pool.findV4(v4)),
+    addServer: (v4: number, t: number) => { const a = pool.acquireV4(v4); const slot = table.addServer(a, t, 0); pool.release(a); return slot; },
+    findLink: (slot: number, v4: number) => table.findLink(slot, pool.findV4(v4)),
+    /** Adds a link, first evicting what victimFor names; returns the evicted (server, client, reason) or null. */
+    addLink(slot: number, v4: number, t: number): [number, number, string] | null {
+      let evicted: [number, number, string] | null = null;
+      const victim = table.victimFor(slot);
+      if (victim !== NIL) {
+        evicted = [pool.v4(table.serverAddr[table.linkServer[victim]]), pool.v4(table.linkClient[victim]), table.serverCapped(slot) ? 'server-cap' : 'table-full'];
+        table.removeLink(victim);
+      }
+      const a = pool.acquireV4(v4);
+      table.addLink(slot, a, t, 0);
+      pool.release(a);
+      return evicted;
+    },
+  };
+}
 
 function prng(seed: number): () => number {
   return () => ((seed = (Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32);
@@ -41,74 +68,87 @@ test('KeyIndex refuses more keys than its capacity', () => {
 });
 
 test('outage table: lists and free list partition the pool under 2 million random operations', () => {
-  const table = new OutageTable({ servers: 16, links: 256, linksPerServer: 40 });
-  const evicted: Evicted[] = [];
+  const t = tableOf({ servers: 16, links: 256, linksPerServer: 40 });
+  const { table, pool } = t;
   const rnd = prng(42);
   const model = new Map<number, Set<number>>(); // server address -> clients
   let evictions = 0;
   for (let i = 0; i < 2_000_000; i++) {
     const server = 1000 + Math.floor(rnd() * 24);
     const op = rnd();
-    let slot = table.findServer(server);
+    let slot = t.findServer(server);
     if (op < 0.7) {
       if (slot === NIL) {
-        slot = table.addServer(server, i, 0);
+        slot = t.addServer(server, i);
         if (slot === NIL) continue; // all 16 slots taken
         model.set(server, new Set());
       }
       const client = Math.floor(rnd() * 300);
-      if (table.findLink(slot, client) !== NIL) {
+      if (t.findLink(slot, client) !== NIL) {
         assert.ok(model.get(server)!.has(client));
         continue;
       }
-      table.addLink(slot, client, i, 0, evicted);
+      const evicted = t.addLink(slot, client, i);
       model.get(server)!.add(client);
-      for (const e of evicted) {
-        assert.ok(model.get(e.server)!.delete(e.client), 'evicted link was in the model');
+      if (evicted !== null) {
+        assert.ok(model.get(evicted[0])!.delete(evicted[1]), 'evicted link was in the model');
         evictions++;
       }
-      evicted.length = 0;
     } else if (op < 0.72 && slot !== NIL) {
       table.removeServer(slot);
       model.delete(server);
     } else if (op < 0.9 && slot !== NIL) {
       const link = table.serverFirst[slot];
       if (link !== NIL) {
-        model.get(server)!.delete(table.linkClient[link]);
+        model.get(server)!.delete(pool.v4(table.linkClient[link]));
         table.removeLink(link);
       }
     }
-    if (i % 50_000 === 0) assert.equal(table.checkInvariants(), [], `after ${i} operations`);
+    if (i % 50_000 === 0) {
+      assert.equal(table.checkInvariants(), [], `after ${i} operations`);
+      const refs = new Int32Array(pool.capacity);
+      table.countReferences(refs);
+      assert.equal(pool.checkInvariants(refs), [], `pool after ${i} operations`);
+    }
   }
   assert.equal(table.checkInvariants(), []);
   let total = 0;
   for (const [server, clients] of model) {
     total += clients.size;
-    const slot = table.findServer(server);
+    const slot = t.findServer(server);
     assert.is(table.serverLinks[slot], clients.size);
-    for (const c of clients) assert.is.not(table.findLink(slot, c), NIL);
+    for (const c of clients) assert.is.not(t.findLink(slot, c), NIL);
   }
   assert.is(table.linkCount, total);
   assert.ok(evictions > 0, 'the run exercised eviction');
+  // Every address the pool holds is held by the table.
+  assert.is(pool.size, new Set([...model.keys(), ...[...model.values()].flatMap((c) => [...c])]).size);
 });
 
 test('outage table: the oldest registration goes first when the pool is full', () => {
-  const table = new OutageTable({ servers: 2, links: 3, linksPerServer: 3 });
-  const evicted: Evicted[] = [];
-  const a = table.addServer(1, 0, 0);
-  const b = table.addServer(2, 0, 0);
-  table.addLink(a, 10, 1, 0, evicted);
-  table.addLink(b, 20, 2, 0, evicted);
-  table.addLink(a, 11, 3, 0, evicted);
-  table.addLink(b, 21, 4, 0, evicted);
-  assert.equal(evicted.map((e) => [e.server, e.client, e.reason]), [[1, 10, 'table-full']]);
-  assert.is(table.findLink(a, 10), NIL);
-  assert.is(table.linkCount, 3);
-  assert.equal(table.checkInvariants(), []);
+  const t = tableOf({ servers: 2, links: 3, linksPerServer: 3 });
+  const a = t.addServer(1, 0);
+  const b = t.addServer(2, 0);
+  assert.is(t.addLink(a, 10, 1), null);
+  assert.is(t.addLink(b, 20, 2), null);
+  assert.is(t.addLink(a, 11, 3), null);
+  assert.equal(t.addLink(b, 21, 4), [1, 10, 'table-full']);
+  assert.is(t.findLink(a, 10), NIL);
+  assert.is(t.table.linkCount, 3);
+  assert.equal(t.table.checkInvariants(), []);
+});
+
+test('outage table: adding without room is a caller error, not a silent overwrite', () => {
+  const t = tableOf({ servers: 1, links: 4, linksPerServer: 1 });
+  const a = t.addServer(1, 0);
+  t.addLink(a, 10, 1);
+  const id = t.pool.acquireV4(11);
+  assert.throws(() => t.table.addLink(a, id, 2, 0), /no room/);
+  assert.equal(t.table.checkInvariants(), []);
 });
 
 test('outage table: capacities below 1 are refused', () => {
-  assert.throws(() => new OutageTable({ servers: 0, links: 1, linksPerServer: 1 }), /at least 1/);
+  assert.throws(() => new OutageTable({ servers: 0, links: 1, linksPerServer: 1 }, new AddressPool(4)), /at least 1/);
 });
 
 test.run();

@@ -10,6 +10,7 @@ import type { NftRunner } from '../../src/standin/nft';
 import type { StandInSettings } from '../../src/standin/settings';
 import { StandIn } from '../../src/standin/standin';
 import type { StandInCallbacks } from '../../src/standin/types';
+import { ipFromV4 } from '../../src/net/ip';
 
 export const SERVER = parseIPv4('198.51.100.10')!;
 export const SERVER_NAME = 'www.example.test';
@@ -80,7 +81,7 @@ export async function up(opts: HarnessOptions = {}): Promise<Harness> {
     conntrack: conntrackRecorderMock,
     utcOffset: () => 540,
   });
-  if (opts.down !== false) engine.markDown(clock.t - 300, SERVER, 'neigh-failed');
+  if (opts.down !== false) engine.markDown(clock.t - 300, ipFromV4(SERVER), 'neigh-failed');
   await standin.start();
   const si = standin;
   return {

@@ -6,6 +6,7 @@ import { formatIPv4, parseIPv4 } from '../../src/net/ipv4';
 import type { Decision } from '../../src/engine/decisions';
 import { defaultEngineOptions, Engine } from '../../src/engine/engine';
 import { OutageEventCollector, type OutageEvent } from '../../src/notify/targets-collect';
+import { ipFromV4 } from '../../src/net/ip';
 
 const ip = (s: string) => parseIPv4(s)!;
 const SERVER = ip('198.51.100.10');
@@ -41,7 +42,7 @@ test('a down edge counts the clients registered with it; a recovery lists every 
   endOfJob();
   assert.is(events.length, 1, 'a further attempt is no new edge');
 
-  engine.recoverySignal(T0 + 100, SERVER, 'trap');
+  engine.recoverySignal(T0 + 100, ipFromV4(SERVER), 'trap');
   endOfJob();
   assert.is(events.length, 2);
   const up = events[1];
@@ -83,12 +84,24 @@ test('clients too old at recovery are counted as stale, not listed (P10)', () =>
   assert.is(up.kind === 'recovered' && up.stale, 1);
 });
 
+test('an outage pushed out of a full server table ends with an expired event carrying its id', () => {
+  const { engine, events, endOfJob } = wired({ maxServers: 1, arpRetries: 1 });
+  engine.arpRequest(T0, ip('198.51.100.1'), OTHER); // ARP silence: down, nobody waiting
+  endOfJob();
+  engine.icmpUnreachable(T0 + 5, ip('192.0.2.1'), 0, ip('192.0.2.7'), SERVER, 1, 6, 40000, 80);
+  endOfJob();
+  assert.equal(events.map((e) => `${e.kind} ${e.server}`), ['down 198.51.100.20', 'expired 198.51.100.20', 'down 198.51.100.10']);
+  const expired = events[1];
+  assert.ok(expired.kind === 'expired');
+  assert.equal(expired, { kind: 'expired', t: T0 + 5, server: '198.51.100.20', since: T0, cause: 'evicted', outage: events[0].outage });
+});
+
 test('a sink that throws does not stop the other events', () => {
   const seen: string[] = [];
   const errors: unknown[] = [];
   const c = new OutageEventCollector((e) => { seen.push(e.server); if (seen.length === 1) throw new Error('boom'); }, (e) => errors.push(e), () => {});
-  c.push({ t: 1, event: 'down', server: '198.51.100.1', since: 1, cause: 'arp-silence' });
-  c.push({ t: 1, event: 'down', server: '198.51.100.2', since: 1, cause: 'arp-silence' });
+  c.push({ t: 1, event: 'down', server: '198.51.100.1', since: 1, cause: 'arp-silence', flap: false });
+  c.push({ t: 1, event: 'down', server: '198.51.100.2', since: 1, cause: 'arp-silence', flap: false });
   c.flush();
   assert.equal(seen, ['198.51.100.1', '198.51.100.2']);
   assert.is(errors.length, 1);
@@ -99,7 +112,7 @@ test('the default flush runs after the current job, as the engine emits a whole 
   const c = new OutageEventCollector((e) => events.push(e));
   const since = T0;
   c.push({ t: T0 + 5, event: 'recovered', server: formatIPv4(SERVER), since, outage: `198.51.100.10@${since}`, cause: 'trap' });
-  c.push({ t: T0 + 5, event: 'notify', server: formatIPv4(SERVER), client: '192.0.2.7', since, firstAttempt: T0 + 1, lastAttempt: T0 + 2, outage: `198.51.100.10@${since}` });
+  c.push({ t: T0 + 5, event: 'notify', server: formatIPv4(SERVER), client: '192.0.2.7', addresses: ['192.0.2.7'], since, firstAttempt: T0 + 1, lastAttempt: T0 + 2, outage: `198.51.100.10@${since}` });
   assert.is(events.length, 0);
   await Promise.resolve();
   assert.is(events.length, 1);

@@ -13,6 +13,7 @@ import { defaultEngineOptions, Engine } from '../../src/engine/engine';
 import { Outbox } from '../../src/notify/outbox';
 import { checkOutboundText } from '../../src/notify/targets-config';
 import { OutageDispatcher, type DispatchConfig } from '../../src/notify/targets-dispatch';
+import { ipFromV4 } from '../../src/net/ip';
 
 const ip = (s: string) => parseIPv4(s)!;
 const T0 = 1_795_000_000;
@@ -39,23 +40,24 @@ const servers: ServerConfig[] = [{
   mailbox: 'notify@www.example.test', probe: [], standin: false, standinPorts: [80],
 }];
 
+const config: DispatchConfig = {
+  servers,
+  mail: { host: '127.0.0.1', port: 25, tls: 'none', user: null, password: null, from: 'backsoon@router.example.test', heloName: null, nms: 'nms@example.test' },
+  webhooks: outbound.config!.webhooks,
+  snmpOut: outbound.config!.snmpOut,
+};
+
 test('one outage of a configured server: traps, webhooks and targets mails, each once', async () => {
   assert.equal(outbound.errors, []);
   const dir = mkdtempSync(join(tmpdir(), 'bs-dl-dispatch-'));
   const outbox = await Outbox.open({ dir, log: () => {} });
   const logs: string[] = [];
-  const config: DispatchConfig = {
-    servers,
-    mail: { host: '127.0.0.1', port: 25, tls: 'none', user: null, password: null, from: 'backsoon@router.example.test', heloName: null, nms: 'nms@example.test' },
-    webhooks: outbound.config!.webhooks,
-    snmpOut: outbound.config!.snmpOut,
-  };
   const dispatcher = new OutageDispatcher({ outbox: () => outbox, config: () => config, log: (l, m) => logs.push(`${l}: ${m}`) });
   try {
     const engine = new Engine({ ...defaultEngineOptions }, (d) => dispatcher.push(d));
     engine.icmpUnreachable(T0, ip('192.0.2.1'), 0, ip('192.0.2.7'), ip('198.51.100.10'), 1, 6, 40000, 80);
     engine.icmpUnreachable(T0 + 3, ip('192.0.2.1'), 0, ip('192.0.2.8'), ip('198.51.100.10'), 1, 6, 40001, 80);
-    engine.recoverySignal(T0 + 600, ip('198.51.100.10'), 'trap');
+    engine.recoverySignal(T0 + 600, ipFromV4(ip('198.51.100.10')), 'trap');
     await dispatcher.settle();
     assert.equal(logs, []);
 
@@ -82,9 +84,36 @@ test('one outage of a configured server: traps, webhooks and targets mails, each
     const again = new Engine({ ...defaultEngineOptions }, (d) => dispatcher.push(d));
     again.icmpUnreachable(T0, ip('192.0.2.1'), 0, ip('192.0.2.7'), ip('198.51.100.10'), 1, 6, 40000, 80);
     again.icmpUnreachable(T0 + 3, ip('192.0.2.1'), 0, ip('192.0.2.8'), ip('198.51.100.10'), 1, 6, 40001, 80);
-    again.recoverySignal(T0 + 600, ip('198.51.100.10'), 'trap');
+    again.recoverySignal(T0 + 600, ipFromV4(ip('198.51.100.10')), 'trap');
     await dispatcher.settle();
     assert.equal(dispatcher.counters, { delegation: 2, traps: 3, webhooks: 4, duplicates: 9, problems: 0 });
+  } finally {
+    await outbox.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an outage forgotten to make room (expired, evicted): its end goes to the traps that want it, no targets mail', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bs-dl-dispatch-'));
+  const outbox = await Outbox.open({ dir, log: () => {} });
+  const dispatcher = new OutageDispatcher({ outbox: () => outbox, config: () => config, log: () => {} });
+  try {
+    // One server fits: the second outage pushes out the first, which nobody waits for.
+    const engine = new Engine({ ...defaultEngineOptions, maxServers: 1 }, (d) => dispatcher.push(d));
+    engine.markDown(T0, ipFromV4(ip('198.51.100.10')), 'neigh-failed');
+    engine.markDown(T0 + 5, ipFromV4(ip('198.51.100.20')), 'neigh-failed');
+    await dispatcher.settle();
+    const keys = readdirSync(join(dir, 'queue')).map((f) => (JSON.parse(readFileSync(join(dir, 'queue', f), 'utf8')) as { key: string }).key).sort();
+    const url = 'https://hooks.example.test/backsoon';
+    assert.equal(keys, [
+      `trap:192.0.2.200:162|down|198.51.100.10@${T0}`,
+      `trap:192.0.2.200:162|down|198.51.100.20@${T0 + 5}`,
+      `trap:192.0.2.200:162|expired|198.51.100.10@${T0}`,
+      // this webhook lists its events without 'expired'
+      `webhook:${url}|down|198.51.100.10@${T0}`,
+      `webhook:${url}|down|198.51.100.20@${T0 + 5}`,
+    ]);
+    assert.is(dispatcher.counters.delegation, 0, 'nobody is to be told: no targets mail');
   } finally {
     await outbox.close();
     rmSync(dir, { recursive: true, force: true });
@@ -101,7 +130,7 @@ test('a server without delegation and without outbound sections: nothing is queu
   try {
     const engine = new Engine({ ...defaultEngineOptions }, (d) => dispatcher.push(d));
     engine.icmpUnreachable(T0, ip('192.0.2.1'), 0, ip('192.0.2.7'), ip('198.51.100.10'), 1, 6, 40000, 80);
-    engine.recoverySignal(T0 + 600, ip('198.51.100.10'), 'trap');
+    engine.recoverySignal(T0 + 600, ipFromV4(ip('198.51.100.10')), 'trap');
     await dispatcher.settle();
     assert.is(outbox.stats().queued, 0);
   } finally {

@@ -24,8 +24,8 @@ const T0 = 1_795_000_000;
 const event: ServerRecoveredEvent = {
   kind: 'recovered', t: T0 + 723, server: '198.51.100.80', since: T0, cause: 'trap', outage: `198.51.100.80@${T0}`, stale: 0,
   clients: [
-    { client: '192.0.2.7', firstAttempt: T0 + 1, lastAttempt: T0 + 5, contact: 'alice@example.test' },
-    { client: '192.0.2.8', firstAttempt: T0 + 2, lastAttempt: T0 + 2, mac: '02:00:5e:10:00:01' },
+    { client: '192.0.2.7', addresses: ['192.0.2.7'], firstAttempt: T0 + 1, lastAttempt: T0 + 5, contact: 'alice@example.test' },
+    { client: '192.0.2.8', addresses: ['192.0.2.8'], firstAttempt: T0 + 2, lastAttempt: T0 + 2, mac: '02:00:5e:10:00:01' },
   ],
 };
 

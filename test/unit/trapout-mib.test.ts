@@ -94,8 +94,13 @@ test('varbinds: the objects of each NOTIFICATION-TYPE, in its order, under the c
   const down = trapVarbinds(DEFAULT_ENTERPRISE_OID, { ...payload, event: 'down', outageEnd: null });
   assert.is(down.oid, mibOid(DEFAULT_ENTERPRISE_OID, 'backsoonServerDown'));
   assert.is(down.varbinds.length, 6, 'no outage end in a down notification');
+  const expired = trapVarbinds(DEFAULT_ENTERPRISE_OID, { ...payload, event: 'expired', waitingClients: 0, cause: 'evicted' });
+  assert.is(expired.oid, mibOid(DEFAULT_ENTERPRISE_OID, 'backsoonOutageExpired'));
+  assert.is(expired.oid, `${DEFAULT_ENTERPRISE_OID}.0.3`);
+  assert.equal(expired.varbinds.map((v) => v.value instanceof Buffer ? v.value.toString('latin1') : v.value).filter((v) => typeof v !== 'string' || !/[\u0000-\u0008]/.test(v)),
+    ['198.51.100.10', 'www.example.test', 'evicted', '198.51.100.10@1795000000']);
   // the MIB's OBJECTS clause of each notification lists the same objects in the same order
-  for (const [name, v] of [['backsoonServerRecovered', rec], ['backsoonServerDown', down]] as const) {
+  for (const [name, v] of [['backsoonServerRecovered', rec], ['backsoonServerDown', down], ['backsoonOutageExpired', expired]] as const) {
     const clause = new RegExp(`${name} NOTIFICATION-TYPE\\s+OBJECTS\\s+\\{([^}]*)\\}`).exec(mibText)![1];
     const objects = clause.split(',').map((s) => s.trim());
     const arcOf = v === rec ? arc : DEFAULT_ENTERPRISE_OID;
@@ -125,7 +130,7 @@ test('config: defaults, a stable engine ID per host, v3 users with their keys', 
   assert.match(out.engineId, /^80007ed905[0-9a-f]{16}$/);
   assert.is(readOut("config trap_target\n\toption address '127.0.0.1'\n").out.engineId, out.engineId, 'the same host, the same ID');
   assert.is.not(readOut("config trap_target\n\toption address '127.0.0.1'\n", 'other').out.engineId, out.engineId);
-  assert.equal(out.targets[0], { address: '127.0.0.1', port: 162, version: '2c', community: 'public', inform: false, user: null, events: ['down', 'recovered'] });
+  assert.equal(out.targets[0], { address: '127.0.0.1', port: 162, version: '2c', community: 'public', inform: false, user: null, events: ['down', 'recovered', 'expired'] });
   assert.equal(out.targets[1].user, {
     name: 'backsoon', level: 'authPriv', authProtocol: 'sha', authKey: 'auth pass phrase', privProtocol: 'aes', privKey: 'priv pass phrase',
   });

@@ -14,6 +14,7 @@ import { Daemon } from '../../src/daemon/daemon';
 import { createLogger } from '../../src/daemon/log';
 import { Reloader } from '../../src/daemon/reload';
 import { UbusInput } from '../../src/daemon/ubus-input';
+import { ipFromV4 } from '../../src/net/ip';
 import { parseIPv4 } from '../../src/net/ipv4';
 import { atExit } from '../at-exit';
 import { Ubusd, until } from '../ubusd';
@@ -107,7 +108,7 @@ test('real ubusd: `ubus listen` hears backsoon.down, backsoon.recovered and back
   await withDaemon(async (u, d) => {
     const listen = await u.listen('backsoon.*');
     const downAt = serverDown(d.daemon);
-    d.daemon.engine.recoverySignal(downAt + 1, SERVER, 'trap');
+    d.daemon.engine.recoverySignal(downAt + 1, ipFromV4(SERVER), 'trap');
     await until('three events', () => listen.events.length >= 3);
     listen.stop();
     const since = downAt - 40;

@@ -96,12 +96,12 @@ async function eventsOf(decisions: Decision[]): Promise<BacksoonEvent[]> {
 
 test('events: a down server, with the name of its config section and whether it flapped', async () => {
   assert.equal(await eventsOf([
-    { t: T, event: 'down', server: '198.51.100.10', cause: 'syn-timeout', since: T - 30 },
+    { t: T, event: 'down', server: '198.51.100.10', cause: 'syn-timeout', since: T - 30, flap: false },
     { t: T, event: 'attempt', server: '198.51.100.10', client: '192.0.2.5' },
-    { t: T + 9, event: 'down', server: '2001:db8::10', cause: 'flap', since: T - 30 },
+    { t: T + 9, event: 'down', server: '2001:db8::10', cause: 'nd-silence', since: T - 30, flap: true },
   ]), [
     { id: 'backsoon.down', data: { server: '198.51.100.10', name: 'web', cause: 'syn-timeout', flap: false, since: T - 30, time: T } },
-    { id: 'backsoon.down', data: { server: '2001:db8::10', cause: 'flap', flap: true, since: T - 30, time: T + 9 } },
+    { id: 'backsoon.down', data: { server: '2001:db8::10', cause: 'nd-silence', flap: true, since: T - 30, time: T + 9 } },
   ]);
 });
 
@@ -110,12 +110,12 @@ test('events: a recovery counts the clients told and the stale ones; each told c
   assert.equal(await eventsOf([
     { t: T, event: 'recovered', server: '198.51.100.10', cause: 'trap', since: T - 100, outage },
     { t: T, event: 'expired', server: '198.51.100.10', client: '192.0.2.4', cause: 'stale-at-recovery' },
-    { t: T, event: 'notify', server: '198.51.100.10', client: '192.0.2.5', contact: 'user@example.org', since: T - 100, firstAttempt: T - 90, lastAttempt: T - 80, outage, mac: '02:00:5e:10:00:05' },
-    { t: T, event: 'notify', server: '198.51.100.10', client: '2001:db8::5', since: T - 100, firstAttempt: T - 70, lastAttempt: T - 70, outage },
+    { t: T, event: 'notify', server: '198.51.100.10', client: '192.0.2.5', addresses: ['192.0.2.5', '2001:db8::5'], contact: 'user@example.org', since: T - 100, firstAttempt: T - 90, lastAttempt: T - 70, outage, mac: '02:00:5e:10:00:05' },
+    { t: T, event: 'notify', server: '198.51.100.10', client: '2001:db8::6', addresses: ['2001:db8::6'], since: T - 100, firstAttempt: T - 70, lastAttempt: T - 70, outage },
   ]), [
     { id: 'backsoon.recovered', data: { server: '198.51.100.10', name: 'web', cause: 'trap', since: T - 100, time: T, downFor: 100, told: 2, stale: 1 } },
-    { id: 'backsoon.notice', data: { server: '198.51.100.10', name: 'web', client: '192.0.2.5', mac: '02:00:5e:10:00:05', contact: true, since: T - 100, firstAttempt: T - 90, lastAttempt: T - 80, time: T } },
-    { id: 'backsoon.notice', data: { server: '198.51.100.10', name: 'web', client: '2001:db8::5', contact: false, since: T - 100, firstAttempt: T - 70, lastAttempt: T - 70, time: T } },
+    { id: 'backsoon.notice', data: { server: '198.51.100.10', name: 'web', client: '192.0.2.5', addresses: ['192.0.2.5', '2001:db8::5'], mac: '02:00:5e:10:00:05', contact: true, since: T - 100, firstAttempt: T - 90, lastAttempt: T - 70, time: T } },
+    { id: 'backsoon.notice', data: { server: '198.51.100.10', name: 'web', client: '2001:db8::6', contact: false, since: T - 100, firstAttempt: T - 70, lastAttempt: T - 70, time: T } },
   ]);
 });
 
@@ -126,11 +126,21 @@ test('events: attempts and expiries outside a recovery send nothing; a later tur
   ]), []);
   const sent: BacksoonEvent[] = [];
   const events = new DecisionEvents({ serverName: () => undefined }, (e) => sent.push(e));
-  events.push({ t: T, event: 'recovered', server: '198.51.100.20', cause: 'probe', since: T - 5 });
+  const outage = `198.51.100.20@${T - 5}`;
+  events.push({ t: T, event: 'recovered', server: '198.51.100.20', cause: 'probe', since: T - 5, outage });
   await Promise.resolve();
-  events.push({ t: T + 1, event: 'notify', server: '198.51.100.20', client: '192.0.2.9', since: T - 5, firstAttempt: T - 4, lastAttempt: T - 4 });
+  events.push({ t: T + 1, event: 'notify', server: '198.51.100.20', client: '192.0.2.9', addresses: ['192.0.2.9'], since: T - 5, firstAttempt: T - 4, lastAttempt: T - 4, outage });
   await Promise.resolve();
   assert.equal(sent.map((e) => [e.id, (e.data as { told?: number }).told]), [['backsoon.recovered', 0], ['backsoon.notice', undefined]]);
+});
+
+test('events: an outage forgotten to make room ends with backsoon.expired; a client\'s expiry sends nothing', async () => {
+  assert.equal(await eventsOf([
+    { t: T, event: 'expired', server: '198.51.100.10', cause: 'evicted', since: T - 60, outage: `198.51.100.10@${T - 60}` },
+    { t: T, event: 'expired', server: '198.51.100.20', client: '192.0.2.5', cause: 'table-full' },
+  ]), [
+    { id: 'backsoon.expired', data: { server: '198.51.100.10', name: 'web', cause: 'evicted', since: T - 60, time: T } },
+  ]);
 });
 
 test.run();

@@ -7,7 +7,7 @@ import type { Findings } from '../../src/config/section-reader';
 import { SectionReader } from '../../src/config/section-reader';
 import { sectionSpec } from '../../src/config/schema';
 import { parseUci } from '../../src/config/uci';
-import type { ServerRecoveredEvent } from '../../src/notify/targets-collect';
+import type { OutageExpiredEvent, ServerRecoveredEvent } from '../../src/notify/targets-collect';
 import { classifyHttpStatus, redactUrl } from '../../src/notify/webhook';
 import { webhookDocuments } from '../../src/notify/webhook-body';
 import { readWebhooks } from '../../src/notify/webhook-config';
@@ -55,8 +55,8 @@ const T0 = 1_795_000_000;
 const recovered: ServerRecoveredEvent = {
   kind: 'recovered', t: T0 + 60, server: '198.51.100.10', since: T0, cause: 'syn-ack', outage: `198.51.100.10@${T0}`, stale: 0,
   clients: [
-    { client: '192.0.2.7', firstAttempt: T0 + 1, lastAttempt: T0 + 9, contact: 'alice@example.test', mac: '02:00:5e:10:00:01' },
-    { client: '192.0.2.8', firstAttempt: T0 + 2, lastAttempt: T0 + 2 },
+    { client: '192.0.2.7', addresses: ['192.0.2.7'], firstAttempt: T0 + 1, lastAttempt: T0 + 9, contact: 'alice@example.test', mac: '02:00:5e:10:00:01' },
+    { client: '192.0.2.8', addresses: ['192.0.2.8'], firstAttempt: T0 + 2, lastAttempt: T0 + 2 },
   ],
 };
 
@@ -87,6 +87,31 @@ test('documents: one per subscribed event, notify one per client with its mail, 
   assert.is(JSON.parse(down[0].body).server.name, '198.51.100.10');
 });
 
+test('expired: one document when subscribed, with the outage id its down carried and why it ended', () => {
+  const url = 'https://hooks.example.test/in';
+  const event: OutageExpiredEvent = { kind: 'expired', t: T0 + 600, server: '198.51.100.10', since: T0, cause: 'evicted', outage: `198.51.100.10@${T0}` };
+  const [doc, ...more] = webhookDocuments(url, ['down', 'expired'], event, 'www.example.test');
+  assert.equal(more, []);
+  assert.is(doc.event, 'expired');
+  const body = JSON.parse(doc.body);
+  assert.equal(body, {
+    version: 1, event: 'expired', id: body.id, time: '2026-11-18T11:16:40Z',
+    server: { address: '198.51.100.10', name: 'www.example.test' },
+    outage: { id: '198.51.100.10@1795000000', start: '2026-11-18T11:06:40Z', end: '2026-11-18T11:16:40Z', expiryCause: 'evicted' },
+  });
+  assert.equal(webhookDocuments(url, ['down', 'recovered', 'notify'], event, ''), [], 'not posted to a webhook that did not ask for it');
+});
+
+test('a device that tried from several addresses lists them; one address, no list', () => {
+  const device: ServerRecoveredEvent = {
+    ...recovered,
+    clients: [{ client: '192.0.2.7', addresses: ['192.0.2.7', '2001:db8:1::7'], firstAttempt: T0 + 1, lastAttempt: T0 + 9, contact: 'alice@example.test' }, recovered.clients[1]],
+  };
+  const [rec, notify] = webhookDocuments('https://hooks.example.test/in', ['recovered', 'notify'], device, '');
+  assert.equal(JSON.parse(rec.body).clients.map((c: { addresses?: string[] }) => c.addresses ?? null), [['192.0.2.7', '2001:db8:1::7'], null]);
+  assert.equal(JSON.parse(notify.body).client.addresses, ['192.0.2.7', '2001:db8:1::7']);
+});
+
 function read(text: string) {
   const { pkg, errors } = parseUci(text, 'backsoon');
   assert.equal(errors, []);
@@ -97,7 +122,7 @@ function read(text: string) {
 
 test('config webhook: defaults, and each wrong URL refused with its line and fix', () => {
   const ok = read(`config webhook\n\toption url 'https://hooks.example.test/in'\n\toption secret '${SECRET}'\n`);
-  assert.equal(ok.webhooks, [{ url: 'https://hooks.example.test/in', secret: SECRET, events: ['down', 'recovered'], timeout: 10 }]);
+  assert.equal(ok.webhooks, [{ url: 'https://hooks.example.test/in', secret: SECRET, events: ['down', 'recovered', 'expired'], timeout: 10 }]);
   assert.equal(ok.errors, []);
   assert.equal(ok.warnings, []);
   const bad = read([

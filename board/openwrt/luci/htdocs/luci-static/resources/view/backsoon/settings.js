@@ -158,6 +158,15 @@ var ICMP_CODES = [
 	[ '15', _('15: precedence cutoff in effect (a firewall)') ]
 ];
 
+// ICMPv6 destination unreachable (RFC 4443): the codes the daemon accepts.
+var ICMP6_CODES = [
+	[ '0', _('0: no route to destination') ],
+	[ '1', _('1: communication administratively prohibited (a firewall)') ],
+	[ '3', _('3: address unreachable') ],
+	[ '5', _('5: source address failed ingress/egress policy (a firewall)') ],
+	[ '6', _('6: reject route to destination (a firewall)') ]
+];
+
 // A number option: LuCI's range check, and the default shown greyed in the empty field.
 function number(s, tab, name, title, description, min, max, dflt) {
 	var o = s.taboption(tab, form.Value, name, title, description);
@@ -222,6 +231,10 @@ function renderMain(m) {
 	o = s.taboption('detection', form.MultiValue, 'icmp_code', _('ICMP codes'),
 		_('"Destination unreachable" codes that mean the server is down. Codes marked "a firewall" are a refusal, not an outage. None chosen: 0, 1, 5, 6, 7, 11 and 12.'));
 	ICMP_CODES.forEach(function(c) { o.value(c[0], c[1]); });
+
+	o = s.taboption('detection', form.MultiValue, 'icmp6_code', _('ICMPv6 codes'),
+		_('IPv6 "destination unreachable" codes that mean the server is down. Codes marked "a firewall" are a refusal, not an outage. None chosen: 0 and 3.'));
+	ICMP6_CODES.forEach(function(c) { o.value(c[0], c[1]); });
 
 	number(s, 'detection', 'hold', _('Hold'),
 		_('Seconds a server must stay up before the notices go out, so a flapping server does not mail everybody twice. 0: at once.'), 0, 86400, '0');

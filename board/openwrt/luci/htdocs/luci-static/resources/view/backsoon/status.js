@@ -34,6 +34,7 @@ var DOWN_CAUSES = {
 	'icmp-unreachable': _('the router answered "destination unreachable"'),
 	'syn-timeout': _('connection attempts went unanswered'),
 	'arp-silence': _('ARP requests went unanswered'),
+	'nd-silence': _('neighbour solicitations went unanswered'),
 	'neigh-failed': _('the neighbour entry failed')
 };
 

@@ -1,0 +1,54 @@
+// Where decisions leave the engine: the numeric sink's calls become Decision objects with
+// addresses as text. Only consumers that want objects pay for them (the daemon, replay, tests);
+// the hot path of a counting sink allocates nothing.
+
+import { formatMac } from '../net/mac';
+import type { AddressPool } from './address-pool';
+import {
+  DOWN_CAUSES, EXPIRY_CAUSES, RECOVERY_CAUSES, outageId,
+  type ClientExpiryCause, type DecisionListener, type DecisionSink, type WaitingDevice,
+} from './decisions';
+
+export class DecisionObjects implements DecisionSink {
+  constructor(private readonly pool: AddressPool, private readonly listener: DecisionListener) {}
+
+  down(t: number, server: number, cause: number, since: number, flap: boolean): void {
+    this.listener({ t, event: 'down', server: this.pool.format(server), cause: DOWN_CAUSES[cause], since, flap });
+  }
+
+  attempt(t: number, server: number, client: number, mac: number): void {
+    this.listener({
+      t, event: 'attempt', server: this.pool.format(server), client: this.pool.format(client),
+      ...(mac !== 0 ? { mac: formatMac(mac) } : {}),
+    });
+  }
+
+  recovered(t: number, server: number, cause: number, since: number): void {
+    const address = this.pool.format(server);
+    this.listener({ t, event: 'recovered', server: address, cause: RECOVERY_CAUSES[cause], since, outage: outageId(address, since) });
+  }
+
+  notify(t: number, server: number, since: number, device: WaitingDevice): void {
+    const address = this.pool.format(server);
+    const addresses: string[] = [];
+    for (let i = 0; i < device.count; i++) addresses.push(this.pool.format(device.addresses[i]));
+    this.listener({
+      t, event: 'notify', server: address, client: addresses[0], addresses,
+      ...(device.contact !== undefined ? { contact: device.contact } : {}),
+      since, firstAttempt: device.firstAttempt, lastAttempt: device.lastAttempt, outage: outageId(address, since),
+      ...(device.mac !== 0 ? { mac: formatMac(device.mac) } : {}),
+    });
+  }
+
+  expired(t: number, server: number, client: number, cause: number): void {
+    this.listener({
+      t, event: 'expired', server: this.pool.format(server), client: this.pool.format(client),
+      cause: EXPIRY_CAUSES[cause] as ClientExpiryCause,
+    });
+  }
+
+  evicted(t: number, server: number, since: number): void {
+    const address = this.pool.format(server);
+    this.listener({ t, event: 'expired', server: address, cause: 'evicted', since, outage: outageId(address, since) });
+  }
+}
