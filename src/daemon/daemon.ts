@@ -15,7 +15,7 @@ import { ControlServer } from '../control/socket';
 import { SnapshotStore } from '../control/snapshot';
 import type { StatusReport } from '../control/status';
 import { createMailTransport, mailChannel, MAIL_CHANNEL, type MailTransport } from '../notify/mail';
-import { Outbox } from '../notify/outbox';
+import { Outbox } from '../notify/outbox/outbox';
 import { OutageDispatcher } from '../notify/targets-dispatch';
 import { renderMetrics } from '../control/metrics';
 import { metricsFromStatus } from '../control/metrics-from-status';

@@ -6,7 +6,7 @@ import type { Config, ServerConfig } from '../config/types';
 import { parseIPv4 } from '../net/ipv4';
 import type { Decision } from '../engine/decisions';
 import { noticeFromDecision } from '../notify/notice';
-import type { Outbox } from '../notify/outbox';
+import type { Outbox } from '../notify/outbox/outbox';
 import { queueRecoveryMail } from '../notify/recovery-mail';
 import { renderRecoveryMail } from '../notify/render-mail';
 import type { IsolatedPolicy } from '../policy/isolated';

@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import type { ConnectionOptions } from 'node:tls';
 import nodemailer from 'nodemailer';
 import type { MailConfig } from '../config/types';
-import type { ChannelHandler, Delivery } from './outbox';
+import type { ChannelHandler, Delivery } from './outbox/outbox';
 
 export const MAIL_CHANNEL = 'mail';
 

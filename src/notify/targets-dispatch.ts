@@ -5,7 +5,7 @@
 import type { MailConfig, ServerConfig, SnmpOutConfig, WebhookConfig } from '../config/types';
 import { formatIPv4 } from '../net/ipv4';
 import type { Decision } from '../engine/decisions';
-import type { Outbox } from './outbox';
+import type { Outbox } from './outbox/outbox';
 import { OutageEventCollector, type OutageEvent } from './targets-collect';
 import { queueDelegation } from './targets-queue';
 import { queueTraps, TRAP_CHANNEL, trapChannel } from './trap-out';

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { mailAddressProblem, normalizeMailAddress, parseMailbox, printable } from './mail-address';
 import { cleanText, encodeUnstructured, formatMailbox, headerField } from './mail-header';
 import { MAIL_CHANNEL, type MailPayload } from './mail';
-import type { EnqueueResult, Outbox } from './outbox';
+import type { EnqueueResult, Outbox } from './outbox/outbox';
 import type { RenderedMail } from './render-mail';
 import { formatTargetsBlock, formatUtc, TARGETS_FORMAT_VERSION, type RecoveryTargets } from './targets-format';
 import { formatDuration, formatIsoLocal, formatMailDate, systemUtcOffset, type UtcOffset } from './time-format';

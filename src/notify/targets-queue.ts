@@ -2,7 +2,7 @@
 // server's own notifier (option mailbox, table 75, P13), 'nms' to the management station
 // (option nms of config mail, P14). 'direct' is the daemon's own notices and is not handled here.
 import type { MailConfig, ServerConfig } from '../config/types';
-import type { Outbox } from './outbox';
+import type { Outbox } from './outbox/outbox';
 import type { ServerRecoveredEvent } from './targets-collect';
 import type { RecoveryTargets } from './targets-format';
 import { queueTargetsMail, type TargetsRenderOptions } from './targets-mail';

@@ -9,7 +9,7 @@
 // failure, and the outbox tries again later, for as long as the receiver stays away.
 import type { SnmpOutConfig, TrapOutEvent, TrapTargetConfig } from '../config/types';
 import { parseIPv4 } from '../net/ipv4';
-import type { ChannelHandler, Delivery, EnqueueResult, Outbox } from './outbox';
+import type { ChannelHandler, Delivery, EnqueueResult, Outbox } from './outbox/outbox';
 import type { OutageEvent } from './targets-collect';
 import { dateAndTime, instanceOid, mibOid } from './trap-out-mib';
 

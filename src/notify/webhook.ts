@@ -5,7 +5,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { WebhookConfig } from '../config/types';
-import type { ChannelHandler, Delivery, EnqueueResult, MessageView, Outbox } from './outbox';
+import type { ChannelHandler, Delivery, EnqueueResult, MessageView, Outbox } from './outbox/outbox';
 import type { OutageEvent } from './targets-collect';
 import { webhookDocuments } from './webhook-body';
 import { SIGNATURE_HEADER, signWebhook, TIMESTAMP_HEADER } from './webhook-sign';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { SnmpOutConfig, SnmpUser, TrapTargetConfig } from '../../src/config/types';
 import { parseIPv4 } from '../../src/net/ipv4';
 import { defaultEngineOptions, Engine } from '../../src/engine/engine';
-import { Outbox, type OutboxEvent } from '../../src/notify/outbox';
+import { Outbox, type OutboxEvent } from '../../src/notify/outbox/outbox';
 import { OutageEventCollector, type OutageEvent } from '../../src/notify/targets-collect';
 import { queueTraps, TRAP_CHANNEL, trapChannel } from '../../src/notify/trap-out';
 import { Snmptrapd } from './trapout-snmptrapd';

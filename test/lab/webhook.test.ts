@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WebhookConfig } from '../../src/config/types';
-import { Outbox, type OutboxEvent } from '../../src/notify/outbox';
+import { Outbox, type OutboxEvent } from '../../src/notify/outbox/outbox';
 import type { OutageEvent } from '../../src/notify/targets-collect';
 import { queueWebhooks, WEBHOOK_CHANNEL, webhookChannel } from '../../src/notify/webhook';
 import { OutageDispatcher, type DispatchConfig } from '../../src/notify/targets-dispatch';

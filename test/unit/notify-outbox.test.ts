@@ -8,9 +8,9 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { appendFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Outbox, type ChannelHandler, type Delivery, type MessageView, type OutboxEvent, type OutboxOptions } from '../../src/notify/outbox';
-import { retryDelay } from '../../src/notify/backoff';
-import type { Scheduler } from '../../src/notify/scheduler';
+import { Outbox, type ChannelHandler, type Delivery, type MessageView, type OutboxEvent, type OutboxOptions } from '../../src/notify/outbox/outbox';
+import { retryDelay } from '../../src/notify/outbox/backoff';
+import type { Scheduler } from '../../src/notify/outbox/scheduler';
 
 const START = 1_800_000_000_000;
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { ServerConfig } from '../../src/config/types';
 import { parseIPv4 } from '../../src/net/ipv4';
 import { defaultEngineOptions, Engine } from '../../src/engine/engine';
-import { Outbox } from '../../src/notify/outbox';
+import { Outbox } from '../../src/notify/outbox/outbox';
 import { checkOutboundText } from '../../src/notify/targets-config';
 import { OutageDispatcher, type DispatchConfig } from '../../src/notify/targets-dispatch';
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MailConfig, ServerConfig } from '../../src/config/types';
 import { parseMessage } from '../../src/agent/message';
-import { Outbox } from '../../src/notify/outbox';
+import { Outbox } from '../../src/notify/outbox/outbox';
 import type { ServerRecoveredEvent } from '../../src/notify/targets-collect';
 import { parseTargetsText } from '../../src/notify/targets-format';
 import { delegationRecipients, queueDelegation } from '../../src/notify/targets-queue';

@@ -9,7 +9,7 @@ import { GroupCommit } from './group-commit';
 export interface StoredMessage {
   readonly id: string;
   readonly channel: string;
-  /** At most one message per key, ever (see outbox-ledger.ts). */
+  /** At most one message per key, ever (see ledger.ts). */
   readonly key: string;
   /** ms since the epoch; the max-age limit counts from here. */
   readonly createdAt: number;

@@ -7,8 +7,8 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { defaultBackoff, retryDelay, type BackoffPolicy } from './backoff';
 import { DueQueue } from './due-queue';
-import { Ledger, type Outcome } from './outbox-ledger';
-import { OutboxStore, type StoredMessage } from './outbox-store';
+import { Ledger, type Outcome } from './ledger';
+import { OutboxStore, type StoredMessage } from './store';
 import { systemNow, systemScheduler, type Cancel, type Now, type Scheduler } from './scheduler';
 
 /** What a channel's transport says about one attempt. */

@@ -4,7 +4,7 @@
 // when it has grown to twice the bound, and on every start (which also drops a line torn by
 // a crash).
 import { promises as fs } from 'node:fs';
-import { syncDir, writeDurably } from './outbox-store';
+import { syncDir, writeDurably } from './store';
 import { GroupCommit } from './group-commit';
 import type { Now } from './scheduler';
 import { dirname } from 'node:path';
