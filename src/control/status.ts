@@ -1,6 +1,7 @@
 // What `backsoon status` reports: built by the daemon, printed by the CLI, read by rpcd/LuCI.
 import type { EngineCounters, OutageView } from '../engine/engine';
 import type { DecodeStats } from '../packet/stats';
+import type { SnapshotStatus } from './snapshot';
 
 export interface CaptureStatus {
   interface: string;
@@ -31,6 +32,8 @@ export interface StatusReport {
   captures: CaptureStatus[];
   packets: DecodeStats;
   engine: EngineCounters;
+  /** The state file (STATE_DIR/state.json). */
+  state: SnapshotStatus;
   /** Other parts' counters by name (traps, probes, stand-in, policy...). */
   extra: Record<string, Record<string, number>>;
   tables: { servers: number; serverCapacity: number; links: number; linkCapacity: number; pendingSyns: number; synCapacity: number; synOverflows: number };

@@ -9,7 +9,7 @@ import type { Decision } from '../engine/decisions';
 import { Engine } from '../engine/engine';
 import { engineOptionsFrom } from '../engine/from-config';
 import { ForwardingObservations, type Observations } from '../net/observations';
-import { exportState, importState, seedContacts } from '../engine/state';
+import { exportState, importState, seedContacts, type EngineState } from '../engine/state';
 import { addDecodeStats, createDecodeStats, type DecodeStats } from '../packet/stats';
 import { ControlServer } from '../control/socket';
 import { SnapshotStore } from '../control/snapshot';
@@ -47,7 +47,7 @@ export class Daemon {
   /** Packets backsoon itself sent in a server's name (the stand-in's replies): not evidence. */
   isOwnTraffic: ((server: number, port: number) => boolean) | null = null;
   private serversByAddress = new Map<number, ServerConfig>();
-  private snapshot: SnapshotStore;
+  private snapshot: SnapshotStore<EngineState>;
   private outbox: Outbox | null = null;
   private mail: MailTransport | null = null;
   private control: ControlServer | null = null;
@@ -146,7 +146,7 @@ export class Daemon {
     this.engine = this.buildEngine(next);
     const { restored, skipped } = importState(this.engine, saved);
     for (const s of skipped) this.log('warn', `reload: ${s}`);
-    this.snapshot.flush();
+    await this.snapshot.close();
     this.snapshot = this.buildSnapshot(next);
     this.attachMail();
     await this.direct.loadPolicy(next.main.policy);
@@ -156,12 +156,9 @@ export class Daemon {
     return { restored };
   }
 
-  /** Writes the state file now, whatever the interval; false when it could not be written. */
+  /** Writes the state file now, whatever the interval (the process is exiting); false when it could not be written. */
   saveStateNow(): boolean {
-    const failures = this.snapshot.failures;
-    this.snapshot.markDirty();
-    this.snapshot.flush();
-    return this.snapshot.failures === failures;
+    return this.snapshot.saveNowSync();
   }
 
   /** SIGTERM: stop taking input, write state, give the outbox a moment, close. */
@@ -170,7 +167,7 @@ export class Daemon {
     for (const inputs of this.inputs) {
       try { await inputs.stop(); } catch (err) { this.log('warn', `stopping: ${(err as Error).message}`); }
     }
-    this.snapshot.flush();
+    await this.snapshot.close();
     this.control?.stop();
     this.metrics?.close();
     if (this.outbox !== null) {
@@ -190,7 +187,6 @@ export class Daemon {
     const packets = createDecodeStats();
     const extra: StatusReport['extra'] = {
       notices: { ...this.direct.counters },
-      state: { writes: this.snapshot.writes, failures: this.snapshot.failures },
       control: { badRequests: this.control?.badRequests ?? 0 },
       outboxEvents: { ...this.outboxEvents },
       outbound: { ...this.outbound.counters },
@@ -218,6 +214,7 @@ export class Daemon {
       captures,
       packets,
       engine: e.counters,
+      state: this.snapshot.status(),
       extra,
       tables: {
         servers: e.outages.serverCount, serverCapacity: e.outages.capacity.servers,
@@ -248,9 +245,13 @@ export class Daemon {
     return engine;
   }
 
-  private buildSnapshot(config: Config): SnapshotStore {
-    return new SnapshotStore(config.main.stateDir, config.main.snapshotInterval,
-      () => exportState(this.engine, Daemon.now()), (msg) => this.log('error', msg));
+  private buildSnapshot(config: Config): SnapshotStore<EngineState> {
+    return new SnapshotStore({
+      dir: config.main.stateDir,
+      minIntervalSeconds: config.main.snapshotInterval,
+      produce: () => exportState(this.engine, Daemon.now()),
+      log: (level, msg) => this.log(level, msg),
+    });
   }
 
   private restoreState(): void {

@@ -4,10 +4,9 @@
 // when it has grown to twice the bound, and on every start (which also drops a line torn by
 // a crash).
 import { promises as fs } from 'node:fs';
-import { syncDir, writeDurably } from './store';
+import { writeFileDurably } from '../../disk/durable-write';
 import { GroupCommit } from './group-commit';
 import type { Now } from './scheduler';
-import { dirname } from 'node:path';
 
 export type Outcome = 'sent' | 'given-up';
 
@@ -102,8 +101,7 @@ export class Ledger {
   private async rewrite(): Promise<void> {
     let body = '';
     for (const [key, e] of this.entries) body += `${JSON.stringify({ t: e.t, s: e.outcome, k: key })}\n`;
-    await writeDurably(this.tmp, this.file, body);
-    await syncDir(dirname(this.file));
+    await writeFileDurably(this.file, body, { tmp: this.tmp });
     this.linesOnDisk = this.entries.size;
   }
 }

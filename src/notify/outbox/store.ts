@@ -4,6 +4,7 @@
 // flash of a router pays. Unreadable files are moved to DIR/corrupt, never fatal.
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
+import { syncDir, writeFileDurably } from '../../disk/durable-write';
 import { GroupCommit } from './group-commit';
 
 export interface StoredMessage {
@@ -51,7 +52,7 @@ export class OutboxStore {
   async write(message: StoredMessage): Promise<void> {
     const body = JSON.stringify({ v: FORMAT, ...message });
     const name = `${message.id}.json`;
-    await writeDurably(join(this.tmpDir, name), join(this.queueDir, name), body);
+    await writeFileDurably(join(this.queueDir, name), body, { tmp: join(this.tmpDir, name), syncDir: false });
     await this.queueSync.add();
   }
 
@@ -120,25 +121,4 @@ function messageProblem(data: unknown, id: string): string | null {
   if (typeof m.createdAt !== 'number' || !Number.isFinite(m.createdAt)) return 'no creation time';
   if (!('payload' in m)) return 'no payload';
   return null;
-}
-
-/** tmp + fsync + rename: the target is either the old file or the new one, whole. */
-export async function writeDurably(tmp: string, target: string, body: string): Promise<void> {
-  const fh = await fs.open(tmp, 'w', 0o600);
-  try {
-    await fh.writeFile(body, 'utf8');
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await fs.rename(tmp, target);
-}
-
-export async function syncDir(dir: string): Promise<void> {
-  const fh = await fs.open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
 }
