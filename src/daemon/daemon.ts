@@ -116,8 +116,8 @@ export class Daemon {
 
   async start(): Promise<void> {
     const m = this.config.main;
-    await this.direct.loadPolicy(m.policy);
-    this.restoreState();
+    // The outbox first: its lock keeps a second daemon off this state_dir before either reads
+    // or writes anything there.
     this.outbox = await Outbox.open({
       dir: join(m.stateDir, 'outbox'),
       log: (level, line) => this.log(level, line),
@@ -127,6 +127,8 @@ export class Daemon {
         this.outboxEvents[key] = (this.outboxEvents[key] ?? 0) + 1;
       },
     });
+    await this.direct.loadPolicy(m.policy);
+    this.restoreState();
     this.attachMail();
     this.outbound.attach(this.outbox);
     this.control = new ControlServer(m.controlSocket, (req) => this.answer(req), (msg) => this.log('warn', msg));

@@ -6,6 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { appendFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Outbox, type ChannelHandler, type Delivery, type MessageView, type OutboxEvent, type OutboxOptions } from '../../src/notify/outbox/outbox';
@@ -386,18 +387,47 @@ test('drain sends what is due, waits for attempts in flight up to its limit, the
   assert.equal(await outbox.drain(5000), { left: 0, inFlight: 0 });
 });
 
-test('a live process holding the directory keeps a second one out; a stale lock is taken over', async () => {
+/** Another process with the outbox in `dir` open; resolves once it holds it. */
+async function holder(dir: string): Promise<{ pid: number; kill(): Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'outbox-holder.ts'), dir],
+    { cwd: join(__dirname, '../..'), stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const said = await new Promise<string>((resolve) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => { out += d.toString(); if (out.includes('\n')) resolve(out.trim()); });
+    child.once('exit', () => resolve(out.trim()));
+  });
+  assert.is(said, 'holding');
+  return { pid: child.pid!, kill: async () => { child.kill('SIGKILL'); await exited; } };
+}
+
+test('a second process on the same outbox is refused, naming the holder; the lock dies with it', async () => {
   const dir = tempDir();
-  await writeFile(join(dir, 'lock'), `${process.ppid}\n`);
-  await mkdir(join(dir, 'tmp'));
-  await writeFile(join(dir, 'tmp', 'being-written.json'), '{');
-  await rejects(() => setup(dir).open(), (err: Error) => err.message.includes(`in use by process ${process.ppid}`));
-  assert.ok(existsSync(join(dir, 'tmp', 'being-written.json')), "the holder's writes in progress are left alone");
-  await writeFile(join(dir, 'lock'), '4194303\n'); // above pid_max's default: no such process
+  const other = await holder(dir);
+  try {
+    await mkdir(join(dir, 'tmp'), { recursive: true });
+    await writeFile(join(dir, 'tmp', 'being-written.json'), '{');
+    await rejects(() => setup(dir).open(), (err: Error) =>
+      err.message === `outbox ${dir} is in use by process ${other.pid} (it holds the lock on ${join(dir, 'lock')}); ` +
+        'stop it, or give this instance its own state_dir');
+    assert.ok(existsSync(join(dir, 'tmp', 'being-written.json')), "the holder's writes in progress are left alone");
+  } finally {
+    await other.kill(); // kill -9: no chance to clean up
+  }
   const outbox = await setup(dir).open();
   assert.is((await readFile(join(dir, 'lock'), 'utf8')).trim(), String(process.pid));
   await outbox.close();
-  assert.not.ok(existsSync(join(dir, 'lock')));
+});
+
+test('a lock file naming a dead process, or a live unrelated one (a PID reused after a reboot), does not stop a start', async () => {
+  for (const pid of ['4194303', String(process.ppid), '1']) { // above pid_max's default: no such process; then live ones
+    const dir = tempDir();
+    await writeFile(join(dir, 'lock'), `${pid}\n`);
+    const outbox = await setup(dir).open();
+    await outbox.close();
+    const again = await setup(dir).open(); // and again once closed: the lock went with the descriptor
+    await again.close();
+  }
 });
 
 test('a clock stepped back (NTP at boot) does not postpone a retry by the size of the step', async () => {

@@ -9,6 +9,7 @@ import { defaultBackoff, retryDelay, type BackoffPolicy } from './backoff';
 import { DueQueue } from './due-queue';
 import { Ledger, type Outcome } from './ledger';
 import { OutboxStore, type StoredMessage } from './store';
+import { lockDirectory, type DirLock } from '../../disk/dir-lock';
 import { systemNow, systemScheduler, type Cancel, type Now, type Scheduler } from './scheduler';
 
 /** What a channel's transport says about one attempt. */
@@ -131,6 +132,7 @@ export class Outbox {
   private constructor(
     private readonly store: OutboxStore,
     private readonly ledger: Ledger,
+    private readonly lock: DirLock,
     options: OutboxOptions,
   ) {
     this.now = options.now ?? systemNow;
@@ -160,14 +162,21 @@ export class Outbox {
     const store = new OutboxStore(options.dir);
     // The lock first: store.open() empties tmp/, which would break a live holder's writes.
     await fs.mkdir(options.dir, { recursive: true, mode: 0o700 });
-    await takeLock(options.dir);
-    await store.open();
-    const { ledger, unreadable } = await Ledger.open(join(options.dir, 'ledger'), join(store.tmpDir, 'ledger'), {
-      maxEntries: options.ledgerMaxEntries ?? 20_000,
-      maxAgeMs: options.ledgerMaxAgeMs ?? 7 * 86_400_000,
-      now,
-    });
-    const outbox = new Outbox(store, ledger, options);
+    const lock = await lockDirectory(options.dir, `outbox ${options.dir}`);
+    let ledger: Ledger;
+    let unreadable: number;
+    try {
+      await store.open();
+      ({ ledger, unreadable } = await Ledger.open(join(options.dir, 'ledger'), join(store.tmpDir, 'ledger'), {
+        maxEntries: options.ledgerMaxEntries ?? 20_000,
+        maxAgeMs: options.ledgerMaxAgeMs ?? 7 * 86_400_000,
+        now,
+      }));
+    } catch (err) {
+      await lock.release();
+      throw err;
+    }
+    const outbox = new Outbox(store, ledger, lock, options);
     if (unreadable > 0) outbox.log('warn', `outbox ${options.dir}: ${unreadable} unreadable ledger line(s) dropped`);
     const { messages, corrupt } = await store.load();
     for (const c of corrupt) {
@@ -305,7 +314,7 @@ export class Outbox {
     this.closed = true;
     this.timer?.cancel();
     this.timer = null;
-    await releaseLock(this.store.dir);
+    await this.lock.release();
   }
 
   /** Nothing in flight and nothing due that a handler could take now. */
@@ -481,41 +490,4 @@ function errorText(err: unknown): string {
 function oneLine(text: string): string {
   // a transport's detail may quote a multi-line server reply; the log takes one line
   return text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-}
-
-const LOCK = 'lock';
-
-/** One process per outbox: two would send every message twice. */
-async function takeLock(dir: string): Promise<void> {
-  const file = join(dir, LOCK);
-  try {
-    await fs.writeFile(file, `${process.pid}\n`, { mode: 0o600, flag: 'wx' });
-    return;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  }
-  const holder = Number((await fs.readFile(file, 'utf8')).trim());
-  if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && processAlive(holder)) {
-    throw new Error(`outbox ${dir} is in use by process ${holder}; stop it, or give this instance its own state_dir`);
-  }
-  // left by a process that is gone (or by this one): take it over
-  await fs.writeFile(file, `${process.pid}\n`, { mode: 0o600 });
-}
-
-async function releaseLock(dir: string): Promise<void> {
-  const file = join(dir, LOCK);
-  try {
-    if (Number((await fs.readFile(file, 'utf8')).trim()) === process.pid) await fs.rm(file, { force: true });
-  } catch {
-    // already gone
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
