@@ -17,6 +17,11 @@ export interface OutboxStatus {
   sent: number;
   failed: number;
   retries: number;
+  /** Notices held in memory only because the disk refused them (they are still sent). */
+  unsaved: number;
+  /** Why the outbox cannot write ("ENOSPC"), and since when (Unix seconds); null while it can. */
+  storageError: string | null;
+  storageErrorSince: number | null;
 }
 
 export interface StatusReport {

@@ -211,8 +211,10 @@ export class Daemon {
       outages,
       waitingClients: e.outages.linkCount,
       contacts: e.contacts.size,
-      outbox: ob ? { queued: ob.queued, sending: ob.sending, sent: ob.sent, failed: ob.failed, retries: ob.retries }
-        : { queued: 0, sending: 0, sent: 0, failed: 0, retries: 0 },
+      outbox: ob ? {
+        queued: ob.queued, sending: ob.sending, sent: ob.sent, failed: ob.failed, retries: ob.retries, unsaved: ob.unsaved,
+        storageError: ob.storageError, storageErrorSince: ob.storageErrorSince === null ? null : ob.storageErrorSince / 1000,
+      } : { queued: 0, sending: 0, sent: 0, failed: 0, retries: 0, unsaved: 0, storageError: null, storageErrorSince: null },
       captures,
       packets,
       engine: e.counters,
@@ -252,6 +254,12 @@ export class Daemon {
       dir: config.main.stateDir,
       minIntervalSeconds: config.main.snapshotInterval,
       produce: () => exportState(this.engine, Daemon.now()),
+      // The old file still holds the waiting clients of notices the disk refused: it must stay
+      // until they are sent or saved, or a crash would lose them.
+      holdReason: () => {
+        const unsaved = this.outbox?.stats().unsaved ?? 0;
+        return unsaved > 0 ? `${unsaved} notice(s) are in memory only (the outbox cannot write)` : null;
+      },
       log: (level, msg) => this.log(level, msg),
     });
   }

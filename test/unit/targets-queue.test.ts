@@ -51,9 +51,9 @@ test('one targets mail per mailbox into the outbox; again for the same outage is
     assert.is(outbox.stats().channels.mail?.queued, 2);
 
     const queue = join(dir, 'queue');
-    const stored = readdirSync(queue).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(queue, f), 'utf8')) as {
-      payload: { to: string; raw: string };
-    });
+    // one JSON line per message in the outbox's batch files
+    const stored = readdirSync(queue).flatMap((f) => readFileSync(join(queue, f), 'utf8').trim().split('\n'))
+      .map((line) => JSON.parse(line) as { payload: { to: string; raw: string } });
     assert.equal(stored.map((m) => m.payload.to).sort(), ['nms@example.test', 'notify@www.example.test']);
     for (const m of stored) {
       const read = parseTargetsText(parseMessage(Buffer.from(m.payload.raw)).text);
