@@ -53,6 +53,8 @@ export function formatStatus(r: StatusReport): string {
   }
   const st = r.state;
   lines.push(`State file: ${st.writes} writes, ${st.failures} failed${st.error !== null ? ` (failing: ${st.error})` : ''}${st.heldBy !== null ? `; held: ${st.heldBy}` : ''}`);
+  const rg = r.registrations;
+  if (rg.saved + rg.notSaved > 0) lines.push(`Page registrations: ${rg.saved} saved, ${rg.notSaved} refused as not saved${rg.error !== null ? ` (failing: ${rg.error})` : ''}`);
   const p = r.packets;
   lines.push(`Packets: ${p.frames} (${p.syn} SYN, ${p.synAck} SYN/ACK, ${p.reset} RST, ${p.icmpUnreachable} ICMP unreachable, ${p.arp} ARP, ${p.neighbour} ND)`);
   for (const c of r.captures) {

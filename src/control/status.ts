@@ -1,6 +1,7 @@
 // What `backsoon status` reports: built by the daemon, printed by the CLI, read by rpcd/LuCI.
 import type { EngineCounters, OutageView } from '../engine/engine';
 import type { DecodeStats } from '../packet/stats';
+import type { JournalStatus } from './registration-journal';
 import type { SnapshotStatus } from './snapshot';
 
 export interface CaptureStatus {
@@ -39,6 +40,8 @@ export interface StatusReport {
   engine: EngineCounters;
   /** The state file (STATE_DIR/state.json). */
   state: SnapshotStatus;
+  /** Stand-in registrations saved between two state files (STATE_DIR/registrations.N.jsonl). */
+  registrations: JournalStatus;
   /** Other parts' counters by name (traps, probes, stand-in, policy...). */
   extra: Record<string, Record<string, number>>;
   tables: { servers: number; serverCapacity: number; links: number; linkCapacity: number; pendingSyns: number; synCapacity: number; synOverflows: number };

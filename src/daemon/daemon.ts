@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import type { Config, ServerConfig } from '../config/types';
 import { formatIPv4, parseIPv4 } from '../net/ipv4';
+import { formatMac } from '../net/mac';
 import type { Decision } from '../engine/decisions';
 import { Engine } from '../engine/engine';
 import { engineOptionsFrom } from '../engine/from-config';
@@ -12,6 +13,7 @@ import { ForwardingObservations, type Observations } from '../net/observations';
 import { exportState, importState, seedContacts, type EngineState } from '../engine/state';
 import { addDecodeStats, createDecodeStats, type DecodeStats } from '../packet/stats';
 import { ControlServer } from '../control/socket';
+import { RegistrationJournal, withRegistrations } from '../control/registration-journal';
 import { SnapshotStore } from '../control/snapshot';
 import type { StatusReport } from '../control/status';
 import { createMailTransport, mailChannel, MAIL_CHANNEL, type MailTransport } from '../notify/mail';
@@ -26,6 +28,9 @@ import type { Logger } from './log';
 import type { ReloadCounts } from './reload';
 
 export const VERSION = '0.1.0';
+
+/** The state file: the engine's state and the last registration-journal segment it holds. */
+type SavedState = EngineState & { readonly registrations: number };
 
 /** The pieces with I/O, started after the engine; each may be absent (not configured). */
 export interface Inputs {
@@ -47,7 +52,9 @@ export class Daemon {
   /** Packets backsoon itself sent in a server's name (the stand-in's replies): not evidence. */
   isOwnTraffic: ((server: number, port: number) => boolean) | null = null;
   private serversByAddress = new Map<number, ServerConfig>();
-  private snapshot: SnapshotStore<EngineState>;
+  private snapshot: SnapshotStore<SavedState>;
+  /** Stand-in registrations, on disk before the page confirms them (between two state files). */
+  private readonly journal: RegistrationJournal;
   private outbox: Outbox | null = null;
   private mail: MailTransport | null = null;
   private control: ControlServer | null = null;
@@ -79,6 +86,7 @@ export class Daemon {
     this.log = log;
     this.engine = this.buildEngine(config);
     this.sink = new OwnTrafficFilter(() => this.engine, (server, port) => this.isOwnTraffic?.(server, port) ?? false);
+    this.journal = new RegistrationJournal(config.main.stateDir, (level, msg) => this.log(level, msg));
     this.snapshot = this.buildSnapshot(config);
   }
 
@@ -97,6 +105,18 @@ export class Daemon {
   /** Something outside the engine's own decisions changed its state (a page registration). */
   stateChanged(): void {
     this.snapshot.markDirty();
+  }
+
+  /**
+   * A page registration the engine has taken: resolves true once it is on disk (the journal),
+   * false when it could not be written; only then may the page confirm it.
+   */
+  async saveRegistration(server: number, client: number, mac: number, mail: string, t: number): Promise<boolean> {
+    const slot = this.engine.outages.findServer(server);
+    return this.journal.save({
+      t, server: formatIPv4(server), client: formatIPv4(client), mac: mac !== 0 ? formatMac(mac) : null, mail,
+      since: slot < 0 ? null : this.engine.outages.downSince[slot],
+    });
   }
 
   /** The operator policy's text for the stand-in page (render hook, kind 'standin'). */
@@ -128,7 +148,7 @@ export class Daemon {
       },
     });
     await this.direct.loadPolicy(m.policy);
-    this.restoreState();
+    await this.restoreState();
     this.attachMail();
     this.outbound.attach(this.outbox);
     this.control = new ControlServer(m.controlSocket, (req) => this.answer(req), (msg) => this.log('warn', msg));
@@ -219,6 +239,7 @@ export class Daemon {
       packets,
       engine: e.counters,
       state: this.snapshot.status(),
+      registrations: this.journal.status(),
       extra,
       tables: {
         servers: e.outages.serverCount, serverCapacity: e.outages.capacity.servers,
@@ -249,11 +270,12 @@ export class Daemon {
     return engine;
   }
 
-  private buildSnapshot(config: Config): SnapshotStore<EngineState> {
+  private buildSnapshot(config: Config): SnapshotStore<SavedState> {
     return new SnapshotStore({
       dir: config.main.stateDir,
       minIntervalSeconds: config.main.snapshotInterval,
-      produce: () => exportState(this.engine, Daemon.now()),
+      produce: () => ({ ...exportState(this.engine, Daemon.now()), registrations: this.journal.cut() }),
+      written: (saved) => void this.journal.written(saved.registrations),
       // The old file still holds the waiting clients of notices the disk refused: it must stay
       // until they are sent or saved, or a crash would lose them.
       holdReason: () => {
@@ -264,17 +286,21 @@ export class Daemon {
     });
   }
 
-  private restoreState(): void {
-    let saved: unknown;
+  /** The state file, and the registrations the journal holds beyond it. */
+  private async restoreState(): Promise<void> {
+    let saved: unknown = null;
     try {
       saved = this.snapshot.load();
     } catch (err) {
       this.log('warn', (err as Error).message);
-      return;
     }
-    if (saved === null) return;
-    const { restored, skipped } = importState(this.engine, saved);
-    this.log('info', `state restored from ${this.snapshot.file}: ${restored} outages, ${this.engine.outages.linkCount} waiting clients`);
+    const cut = (saved as Partial<SavedState> | null)?.registrations;
+    const records = await this.journal.open(typeof cut === 'number' ? cut : -1);
+    const merged = withRegistrations(saved as EngineState | null, records, Daemon.now());
+    if (merged === null) return;
+    const { restored, skipped } = importState(this.engine, merged);
+    this.log('info', `state restored from ${this.snapshot.file}${records.length > 0 ? ` and ${records.length} registration(s) saved since` : ''}: ` +
+      `${restored} outages, ${this.engine.outages.linkCount} waiting clients`);
     for (const s of skipped) this.log('warn', `state: ${s}`);
   }
 
@@ -290,6 +316,8 @@ export class Daemon {
     const level = d.event === 'down' || d.event === 'recovered' ? 'info' : 'debug';
     this.log(level, describeDecision(d));
     this.snapshot.markDirty();
+    if (d.event === 'down' && d.cause !== undefined) this.journal.outageStarted(d.server, d.cause);
+    else if (d.event === 'recovered') this.journal.outageEnded(d.server);
     if (d.event === 'notify') this.direct.notify(d);
     this.outbound.push(d);
     for (const listener of this.decisionListeners) {

@@ -102,6 +102,7 @@ export function sampleReport(): StatusReport {
     packets: createDecodeStats(),
     engine,
     state: { writes: 12, failures: 0, error: null, heldBy: null },
+    registrations: { saved: 3, notSaved: 0, error: null },
     extra: {},
     tables: { servers: 2, serverCapacity: 1024, links: 3, linkCapacity: 65536, pendingSyns: 9, synCapacity: 65536, synOverflows: 0 },
   };

@@ -7,7 +7,7 @@
 // and kept in memory; the next flush writes it, and `onDurable` says when.
 import { promises as fs } from 'node:fs';
 import { appendDurably, writeFileDurably } from '../../disk/durable-write';
-import { GroupCommit } from './group-commit';
+import { GroupCommit } from '../../disk/group-commit';
 import type { Now } from './scheduler';
 
 export type Outcome = 'sent' | 'given-up';

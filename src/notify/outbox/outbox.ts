@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { lockDirectory, type DirLock } from '../../disk/dir-lock';
 import { defaultBackoff, retryDelay, type BackoffPolicy } from './backoff';
 import { DueQueue } from './due-queue';
-import { GroupCommit } from './group-commit';
+import { GroupCommit } from '../../disk/group-commit';
 import { Ledger, type Outcome } from './ledger';
 import { systemNow, systemScheduler, type Cancel, type Now, type Scheduler } from './scheduler';
 import { StorageHealth } from './storage-health';
