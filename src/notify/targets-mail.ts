@@ -4,8 +4,6 @@
 import { mailAddressProblem, normalizeMailAddress, parseMailbox, printable } from './mail-address';
 import { cleanText } from './mail-header';
 import { assembleTextMail, outageHeader } from './mime';
-import { MAIL_CHANNEL, type MailPayload } from './mail';
-import type { EnqueueResult, Outbox } from './outbox/outbox';
 import type { RenderedMail } from './render-mail';
 import { formatTargetsBlock, formatUtc, TARGETS_FORMAT_VERSION, type RecoveryTargets } from './targets-format';
 import { formatDuration, formatIsoLocal, systemUtcOffset, type UtcOffset } from './time-format';
@@ -86,13 +84,4 @@ export function renderTargetsMail(targets: RecoveryTargets, to: string, from: st
 /** One targets mail per mailbox and outage, however often the recovery is replayed. */
 export function targetsMailKey(to: string, outage: string): string {
   return `targets:${normalizeMailAddress(to)}|${outage}`;
-}
-
-/** Renders and queues on the mail channel. Throws like renderTargetsMail, or when the outbox cannot store it. */
-export async function queueTargetsMail(
-  outbox: Outbox, targets: RecoveryTargets, to: string, from: string, options: TargetsRenderOptions = {},
-): Promise<EnqueueResult> {
-  const mail = renderTargetsMail(targets, to, from, options);
-  const payload: MailPayload = { from: mail.envelopeFrom, to: mail.to, raw: mail.raw };
-  return outbox.enqueue(MAIL_CHANNEL, targetsMailKey(to, targets.outage), payload);
 }

@@ -10,7 +10,14 @@ import { parseMessage } from '../../src/agent/message';
 import { Outbox } from '../../src/notify/outbox/outbox';
 import type { ServerRecoveredEvent } from '../../src/notify/targets-collect';
 import { parseTargetsText } from '../../src/notify/targets-format';
-import { delegationRecipients, queueDelegation } from '../../src/notify/targets-queue';
+import { queueOutbound } from '../../src/notify/outbound';
+import { delegationMessages, delegationRecipients } from '../../src/notify/targets-queue';
+
+/** The delegation mails of one recovery into the outbox, as the daemon's dispatcher queues them. */
+function queueDelegation(outbox: Outbox, ...args: Parameters<typeof delegationMessages>) {
+  const { messages, problems } = delegationMessages(...args);
+  return queueOutbound(outbox, messages, problems);
+}
 
 const mail: MailConfig = {
   host: '127.0.0.1', port: 25, tls: 'none', user: null, password: null,
