@@ -1,14 +1,13 @@
 // The peer of bench/lab-recovery.ts: the same recovery mails sent by backsoon's own SMTP
-// transport (src/notify/mail.ts: nodemailer pool, 5 connections) with 10 in flight, but with no
-// engine, no outbox and no disk: what the MTA takes when nothing else is in the way.
+// transport (src/notify/mail.ts: its SMTP pool), as many in flight as the daemon's mail
+// channel, but with no engine, no outbox and no disk: what the MTA takes when nothing else is
+// in the way.
 // Run inside the router namespace, where exim listens on 127.0.0.1:
 //   node --import tsx bench/lab-recovery-peer.ts PORT COUNT
 // Prints one JSON line: {"count","renderMs","firstMs","lastMs","cpuSeconds"} (ms from the first send).
 import type { MailConfig } from '../src/config/types';
-import { createMailTransport, type MailPayload } from '../src/notify/mail';
+import { createMailTransport, mailChannel, type MailPayload } from '../src/notify/mail';
 import { renderRecoveryMail } from '../src/notify/render-mail';
-
-const IN_FLIGHT = 10;
 
 async function main(): Promise<void> {
   const [portText, countText] = process.argv.slice(2);
@@ -51,7 +50,7 @@ async function main(): Promise<void> {
       last = Math.max(last, t);
     }
   };
-  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+  await Promise.all(Array.from({ length: mailChannel(transport).concurrency }, worker));
   const cpu = process.cpuUsage(cpuStart);
   transport.close();
   process.stdout.write(`${JSON.stringify({ count, failed, renderMs, firstMs: first, lastMs: last, cpuSeconds: (cpu.user + cpu.system) / 1e6 })}\n`);

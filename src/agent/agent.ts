@@ -6,7 +6,7 @@
 // cannot read is reported and left where it is, and nothing is sent for it.
 import { MAIL_CHANNEL, type MailPayload } from '../notify/mail';
 import type { RecoveryNotice } from '../notify/notice';
-import type { Outbox } from '../notify/outbox';
+import type { Outbox } from '../notify/outbox/outbox';
 import { recoveryMailKey } from '../notify/recovery-mail';
 import { renderRecoveryMail } from '../notify/render-mail';
 import { parseTargetsText, type RecoveryTargets } from '../notify/targets-format';

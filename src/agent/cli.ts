@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ConfigError } from '../config/diagnostics';
 import { createLogger, type Logger } from '../daemon/log';
 import { createMailTransport, mailChannel, MAIL_CHANNEL } from '../notify/mail';
-import { Outbox } from '../notify/outbox';
+import { Outbox } from '../notify/outbox/outbox';
 import { DelegationAgent } from './agent';
 import { DEFAULT_AGENT_CONFIG_FILE, loadAgentConfig, type AgentSetup } from './config';
 import { loadContacts, MapFileError, type AgentContacts } from './contacts';

@@ -36,6 +36,8 @@ export function metricsFromStatus(r: StatusReport): MetricsSnapshot {
     waitingClients: r.waitingClients,
     contacts: r.contacts,
     outboxQueued: r.outbox.queued,
+    outboxUnsaved: r.outbox.unsaved,
+    storageFailing: { outbox: r.outbox.storageError !== null, state: r.state.error !== null, registrations: r.registrations.error !== null },
     detections: { ...e.downs },
     recoveries: { ...e.recoveries },
     notices,

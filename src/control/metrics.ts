@@ -29,6 +29,10 @@ export interface MetricsSnapshot {
   /** Known client mail addresses (73/74). */
   readonly contacts: number;
   readonly outboxQueued: number;
+  /** Notices in memory only (the disk refused them). */
+  readonly outboxUnsaved: number;
+  /** Files the daemon keeps (outbox, state, registrations), by name: whether writing them fails now. */
+  readonly storageFailing: Readonly<Record<string, boolean>>;
   /** Outages detected, by cause (icmp-unreachable, syn-timeout, arp-silence, ...). */
   readonly detections: CountsBy;
   /** Outages ended, by cause (arp-reply, syn-ack, trap, probe, ...). */
@@ -81,6 +85,9 @@ export function renderMetrics(s: MetricsSnapshot): string {
   out.family('backsoon_waiting_clients', 'gauge', 'Clients waiting to be told that their server is back.', one(s.waitingClients));
   out.family('backsoon_contacts', 'gauge', 'Client mail addresses known (configuration and stand-in page).', one(s.contacts));
   out.family('backsoon_outbox_queued', 'gauge', 'Notices queued in the outbox, not yet delivered.', one(s.outboxQueued));
+  out.family('backsoon_outbox_unsaved', 'gauge', 'Notices held in memory only because the disk refused them (still sent).', one(s.outboxUnsaved));
+  out.family('backsoon_storage_failing', 'gauge', '1 while writing this file of the state_dir fails (a full disk), else 0.',
+    Object.entries(s.storageFailing).map(([file, failing]) => ({ labels: { file }, value: failing ? 1 : 0 })));
   out.family('backsoon_detections_total', 'counter', 'Outages detected, by cause.', by('cause', s.detections));
   out.family('backsoon_recoveries_total', 'counter', 'Outages ended, by what showed the server was back.', by('cause', s.recoveries));
   out.family('backsoon_notices_total', 'counter', 'Notices handled, by channel and result.', byTwo('channel', 'result', s.notices));

@@ -48,6 +48,13 @@ export function formatStatus(r: StatusReport): string {
   lines.push('');
   const ob = r.outbox;
   lines.push(`Outbox: ${ob.queued} queued, ${ob.sending} sending, ${ob.sent} sent, ${ob.failed} failed, ${ob.retries} retries`);
+  if (ob.storageError !== null) {
+    lines.push(`  cannot write since ${clock(ob.storageErrorSince ?? r.now)} (${ob.storageError}): ${ob.unsaved} notice(s) in memory only, still sent; free space in the state_dir`);
+  }
+  const st = r.state;
+  lines.push(`State file: ${st.writes} writes, ${st.failures} failed${st.error !== null ? ` (failing: ${st.error})` : ''}${st.heldBy !== null ? `; held: ${st.heldBy}` : ''}`);
+  const rg = r.registrations;
+  if (rg.saved + rg.notSaved > 0) lines.push(`Page registrations: ${rg.saved} saved, ${rg.notSaved} refused as not saved${rg.error !== null ? ` (failing: ${rg.error})` : ''}`);
   const p = r.packets;
   lines.push(`Packets: ${p.frames} (${p.syn} SYN, ${p.synAck} SYN/ACK, ${p.reset} RST, ${p.icmpUnreachable} ICMP unreachable, ${p.arp} ARP, ${p.neighbour} ND)`);
   for (const c of r.captures) {

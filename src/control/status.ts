@@ -1,6 +1,8 @@
 // What `backsoon status` reports: built by the daemon, printed by the CLI, read by rpcd/LuCI.
 import type { EngineCounters, OutageView } from '../engine/engine';
 import type { DecodeStats } from '../packet/stats';
+import type { JournalStatus } from './registration-journal';
+import type { SnapshotStatus } from './snapshot';
 
 export interface CaptureStatus {
   interface: string;
@@ -16,6 +18,11 @@ export interface OutboxStatus {
   sent: number;
   failed: number;
   retries: number;
+  /** Notices held in memory only because the disk refused them (they are still sent). */
+  unsaved: number;
+  /** Why the outbox cannot write ("ENOSPC"), and since when (Unix seconds); null while it can. */
+  storageError: string | null;
+  storageErrorSince: number | null;
 }
 
 export interface StatusReport {
@@ -31,6 +38,10 @@ export interface StatusReport {
   captures: CaptureStatus[];
   packets: DecodeStats;
   engine: EngineCounters;
+  /** The state file (STATE_DIR/state.json). */
+  state: SnapshotStatus;
+  /** Stand-in registrations saved between two state files (STATE_DIR/registrations.N.jsonl). */
+  registrations: JournalStatus;
   /** Other parts' counters by name (traps, probes, stand-in, policy...). */
   extra: Record<string, Record<string, number>>;
   tables: { servers: number; serverCapacity: number; links: number; linkCapacity: number; pendingSyns: number; synCapacity: number; synOverflows: number };

@@ -4,19 +4,21 @@
 
 import { join } from 'node:path';
 import type { Config, ServerConfig } from '../config/types';
-import { formatIPv4 } from '../net/ipv4';
+import { formatIPv4, parseIPv4 } from '../net/ipv4';
 import { ipFromV4 } from '../net/ip';
+import { formatMac } from '../net/mac';
 import type { Decision } from '../engine/decisions';
 import { Engine } from '../engine/engine';
 import { engineOptionsFrom } from '../engine/from-config';
 import { ForwardingObservations, type Observations } from '../net/observations';
-import { exportState, importState, seedContacts } from '../engine/state';
+import { exportState, importState, seedContacts, type EngineState } from '../engine/state';
 import { addDecodeStats, createDecodeStats, type DecodeStats } from '../packet/stats';
 import { ControlServer } from '../control/socket';
+import { RegistrationJournal, withRegistrations } from '../control/registration-journal';
 import { SnapshotStore } from '../control/snapshot';
 import type { StatusReport } from '../control/status';
 import { createMailTransport, mailChannel, MAIL_CHANNEL, type MailTransport } from '../notify/mail';
-import { Outbox } from '../notify/outbox';
+import { Outbox } from '../notify/outbox/outbox';
 import { OutageDispatcher } from '../notify/targets-dispatch';
 import { renderMetrics } from '../control/metrics';
 import { metricsFromStatus } from '../control/metrics-from-status';
@@ -27,6 +29,9 @@ import type { Logger } from './log';
 import type { ReloadCounts } from './reload';
 
 export const VERSION = '0.1.0';
+
+/** The state file: the engine's state and the last registration-journal segment it holds. */
+type SavedState = EngineState & { readonly registrations: number };
 
 /** The pieces with I/O, started after the engine; each may be absent (not configured). */
 export interface Inputs {
@@ -48,7 +53,9 @@ export class Daemon {
   /** Packets backsoon itself sent in a server's name (the stand-in's replies): not evidence. */
   isOwnTraffic: ((server: number, port: number) => boolean) | null = null;
   private serversByAddress = new Map<number, ServerConfig>();
-  private snapshot: SnapshotStore;
+  private snapshot: SnapshotStore<SavedState>;
+  /** Stand-in registrations, on disk before the page confirms them (between two state files). */
+  private readonly journal: RegistrationJournal;
   private outbox: Outbox | null = null;
   private mail: MailTransport | null = null;
   private control: ControlServer | null = null;
@@ -80,6 +87,7 @@ export class Daemon {
     this.log = log;
     this.engine = this.buildEngine(config);
     this.sink = new OwnTrafficFilter(() => this.engine, (server, port) => this.isOwnTraffic?.(server, port) ?? false);
+    this.journal = new RegistrationJournal(config.main.stateDir, (level, msg) => this.log(level, msg));
     this.snapshot = this.buildSnapshot(config);
   }
 
@@ -100,6 +108,17 @@ export class Daemon {
     this.snapshot.markDirty();
   }
 
+  /**
+   * A page registration the engine has taken: resolves true once it is on disk (the journal),
+   * false when it could not be written; only then may the page confirm it.
+   */
+  async saveRegistration(server: number, client: number, mac: number, mail: string, t: number): Promise<boolean> {
+    return this.journal.save({
+      t, server: formatIPv4(server), client: formatIPv4(client), mac: mac !== 0 ? formatMac(mac) : null, mail,
+      since: this.engine.downSince(ipFromV4(server)),
+    });
+  }
+
   /** The operator policy's text for the stand-in page (render hook, kind 'standin'). */
   pageText(server: number, client: number): Promise<string | null> {
     const since = this.engine.downSince(ipFromV4(server));
@@ -117,7 +136,8 @@ export class Daemon {
 
   async start(): Promise<void> {
     const m = this.config.main;
-    await this.direct.loadPolicy(m.policy);
+    // The outbox first: its lock keeps a second daemon off this state_dir before either reads
+    // or writes anything there.
     this.outbox = await Outbox.open({
       dir: join(m.stateDir, 'outbox'),
       log: (level, line) => this.log(level, line),
@@ -127,10 +147,11 @@ export class Daemon {
         this.outboxEvents[key] = (this.outboxEvents[key] ?? 0) + 1;
       },
     });
+    await this.direct.loadPolicy(m.policy);
     this.attachMail();
     this.outbound.attach(this.outbox);
     // After the outbox: an outage that no longer fits ends with a decision that goes out.
-    this.restoreState();
+    await this.restoreState();
     this.control = new ControlServer(m.controlSocket, (req) => this.answer(req), (msg) => this.log('warn', msg));
     await this.control.start();
     for (const inputs of this.inputs) await inputs.start(this);
@@ -148,7 +169,7 @@ export class Daemon {
     this.engine = this.buildEngine(next);
     const { restored, skipped } = importState(this.engine, saved, Daemon.now());
     for (const s of skipped) this.log('warn', `reload: ${s}`);
-    this.snapshot.flush();
+    await this.snapshot.close();
     this.snapshot = this.buildSnapshot(next);
     this.attachMail();
     await this.direct.loadPolicy(next.main.policy);
@@ -158,12 +179,9 @@ export class Daemon {
     return { restored };
   }
 
-  /** Writes the state file now, whatever the interval; false when it could not be written. */
+  /** Writes the state file now, whatever the interval (the process is exiting); false when it could not be written. */
   saveStateNow(): boolean {
-    const failures = this.snapshot.failures;
-    this.snapshot.markDirty();
-    this.snapshot.flush();
-    return this.snapshot.failures === failures;
+    return this.snapshot.saveNowSync();
   }
 
   /** SIGTERM: stop taking input, write state, give the outbox a moment, close. */
@@ -172,7 +190,7 @@ export class Daemon {
     for (const inputs of this.inputs) {
       try { await inputs.stop(); } catch (err) { this.log('warn', `stopping: ${(err as Error).message}`); }
     }
-    this.snapshot.flush();
+    await this.snapshot.close();
     this.control?.stop();
     this.metrics?.close();
     if (this.outbox !== null) {
@@ -192,7 +210,6 @@ export class Daemon {
     const packets = createDecodeStats();
     const extra: StatusReport['extra'] = {
       notices: { ...this.direct.counters },
-      state: { writes: this.snapshot.writes, failures: this.snapshot.failures },
       control: { badRequests: this.control?.badRequests ?? 0 },
       outboxEvents: { ...this.outboxEvents },
       outbound: { ...this.outbound.counters },
@@ -215,11 +232,15 @@ export class Daemon {
       outages,
       waitingClients: e.outages.linkCount,
       contacts: e.contacts.size,
-      outbox: ob ? { queued: ob.queued, sending: ob.sending, sent: ob.sent, failed: ob.failed, retries: ob.retries }
-        : { queued: 0, sending: 0, sent: 0, failed: 0, retries: 0 },
+      outbox: ob ? {
+        queued: ob.queued, sending: ob.sending, sent: ob.sent, failed: ob.failed, retries: ob.retries, unsaved: ob.unsaved,
+        storageError: ob.storageError, storageErrorSince: ob.storageErrorSince === null ? null : ob.storageErrorSince / 1000,
+      } : { queued: 0, sending: 0, sent: 0, failed: 0, retries: 0, unsaved: 0, storageError: null, storageErrorSince: null },
       captures,
       packets,
       engine: e.counters,
+      state: this.snapshot.status(),
+      registrations: this.journal.status(),
       extra,
       tables: {
         servers: e.outages.serverCount, serverCapacity: e.outages.capacity.servers,
@@ -250,22 +271,37 @@ export class Daemon {
     return engine;
   }
 
-  private buildSnapshot(config: Config): SnapshotStore {
-    return new SnapshotStore(config.main.stateDir, config.main.snapshotInterval,
-      () => exportState(this.engine, Daemon.now()), (msg) => this.log('error', msg));
+  private buildSnapshot(config: Config): SnapshotStore<SavedState> {
+    return new SnapshotStore({
+      dir: config.main.stateDir,
+      minIntervalSeconds: config.main.snapshotInterval,
+      produce: () => ({ ...exportState(this.engine, Daemon.now()), registrations: this.journal.cut() }),
+      written: (saved) => void this.journal.written(saved.registrations),
+      // The old file still holds the waiting clients of notices the disk refused: it must stay
+      // until they are sent or saved, or a crash would lose them.
+      holdReason: () => {
+        const unsaved = this.outbox?.stats().unsaved ?? 0;
+        return unsaved > 0 ? `${unsaved} notice(s) are in memory only (the outbox cannot write)` : null;
+      },
+      log: (level, msg) => this.log(level, msg),
+    });
   }
 
-  private restoreState(): void {
-    let saved: unknown;
+  /** The state file, and the registrations the journal holds beyond it. */
+  private async restoreState(): Promise<void> {
+    let saved: unknown = null;
     try {
       saved = this.snapshot.load();
     } catch (err) {
       this.log('warn', (err as Error).message);
-      return;
     }
-    if (saved === null) return;
-    const { restored, skipped } = importState(this.engine, saved, Daemon.now());
-    this.log('info', `state restored from ${this.snapshot.file}: ${restored} outages, ${this.engine.outages.linkCount} waiting clients`);
+    const cut = (saved as Partial<SavedState> | null)?.registrations;
+    const records = await this.journal.open(typeof cut === 'number' ? cut : -1);
+    const merged = withRegistrations(saved as EngineState | null, records, Daemon.now());
+    if (merged === null) return;
+    const { restored, skipped } = importState(this.engine, merged, Daemon.now());
+    this.log('info', `state restored from ${this.snapshot.file}${records.length > 0 ? ` and ${records.length} registration(s) saved since` : ''}: ` +
+      `${restored} outages, ${this.engine.outages.linkCount} waiting clients`);
     for (const s of skipped) this.log('warn', `state: ${s}`);
   }
 
@@ -281,6 +317,8 @@ export class Daemon {
     const level = d.event === 'down' || d.event === 'recovered' || (d.event === 'expired' && d.client === undefined) ? 'info' : 'debug';
     this.log(level, describeDecision(d));
     this.snapshot.markDirty();
+    if (d.event === 'down' && d.cause !== undefined) this.journal.outageStarted(d.server, d.cause);
+    else if (d.event === 'recovered') this.journal.outageEnded(d.server);
     if (d.event === 'notify') this.direct.notify(d);
     this.outbound.push(d);
     for (const listener of this.decisionListeners) {

@@ -6,7 +6,7 @@ import type { Config, ServerConfig } from '../config/types';
 import { parseIPv4 } from '../net/ipv4';
 import type { NotifyDecision } from '../engine/decisions';
 import { noticeFromDecision } from '../notify/notice';
-import type { Outbox } from '../notify/outbox';
+import type { Outbox } from '../notify/outbox/outbox';
 import { queueRecoveryMail } from '../notify/recovery-mail';
 import { renderRecoveryMail } from '../notify/render-mail';
 import type { IsolatedPolicy } from '../policy/isolated';
@@ -41,10 +41,11 @@ export class DirectNotices {
   private readonly leases = new DhcpLeases('/tmp/dhcp.leases');
   /**
    * A recovery with thousands of waiting clients would otherwise render and write every mail
-   * at once (measured: +224 MiB for 10,000); a few at a time keeps memory flat and lets the
-   * first mail leave while the rest are still being written.
+   * at once (measured: +224 MiB for 10,000); a batch file's worth at a time (the outbox writes
+   * up to 256 per fsync) keeps memory flat and lets the first mail leave while the rest are
+   * still being written.
    */
-  private readonly queueing = new Limiter(32);
+  private readonly queueing = new Limiter(256);
 
   constructor(private readonly ctx: DirectNoticesContext) {}
 

@@ -18,16 +18,23 @@ export class StandInInput implements Inputs {
     }
     const servers = standInServersFrom(daemon.config.servers);
     if (servers.length === 0) { daemon.isOwnTraffic = null; return; }
+    const engine = engineCallbacks(daemon.engine, {
+      serverName: (server) => daemon.serverConfig(server)?.name ?? formatIPv4(server),
+      now: () => Date.now() / 1000,
+      log: (level, msg) => daemon.log(level, msg),
+      changed: () => daemon.stateChanged(),
+    });
     const standin = new StandIn({
       servers,
       settings: standInSettingsFrom(daemon.config.standin),
       callbacks: {
-        ...engineCallbacks(daemon.engine, {
-          serverName: (server) => daemon.serverConfig(server)?.name ?? formatIPv4(server),
-          now: () => Date.now() / 1000,
-          log: (level, msg) => daemon.log(level, msg),
-          changed: () => daemon.stateChanged(),
-        }),
+        ...engine,
+        // Confirmed to the client only once it is on disk.
+        register: async (server, client, mac, mail, t) => {
+          const outcome = await engine.register(server, client, mac, mail, t);
+          if (outcome !== 'registered') return outcome;
+          return (await daemon.saveRegistration(server, client, mac, mail, t)) ? 'registered' : 'not-saved';
+        },
         pageText: (server, client) => daemon.pageText(server, client),
       },
     });

@@ -1,12 +1,18 @@
-// The mail transport: nodemailer's SMTP pool, configured from `config mail`, sending messages
-// already rendered (render-mail.ts) and saying of each failure whether a retry can help.
+// The mail transport: a pool of SMTP sessions (smtp-pool.ts), configured from `config mail`,
+// sending messages already rendered (render-mail.ts) and saying of each failure whether a retry
+// can help.
 import { hostname } from 'node:os';
 import type { ConnectionOptions } from 'node:tls';
-import nodemailer from 'nodemailer';
 import type { MailConfig } from '../config/types';
-import type { ChannelHandler, Delivery } from './outbox';
+import type { ChannelHandler, Delivery } from './outbox/outbox';
+import { SmtpPool } from './smtp-pool';
 
 export const MAIL_CHANNEL = 'mail';
+
+/** Sessions at once: exim here takes the most mails per second from 10 to 20 (bench/lab-recovery.ts). */
+const DEFAULT_CONNECTIONS = 10;
+/** Messages in flight for the mail channel: two per session, so each has its next one ready. */
+const DEFAULT_CONCURRENCY = 2 * DEFAULT_CONNECTIONS;
 
 /** What the outbox stores for a mail: the SMTP envelope and the finished message. */
 export interface MailPayload {
@@ -16,7 +22,7 @@ export interface MailPayload {
 }
 
 export interface MailTransportOptions {
-  /** SMTP connections kept open at once (default 5). */
+  /** SMTP connections kept open at once (default 10). */
   readonly maxConnections?: number;
   /** Messages sent over one connection before it is renewed (default 100). */
   readonly maxMessagesPerConnection?: number;
@@ -35,26 +41,25 @@ export interface MailTransport {
 }
 
 export function createMailTransport(config: MailConfig, options: MailTransportOptions = {}): MailTransport {
-  const transporter = nodemailer.createTransport({
-    pool: true,
-    host: config.host,
-    port: config.port,
-    secure: config.tls === 'tls',
-    requireTLS: config.tls === 'starttls',
-    ignoreTLS: config.tls === 'none',
-    ...(config.user !== null ? { auth: { user: config.user, pass: config.password ?? '' } } : {}),
-    name: config.heloName ?? hostname(),
-    maxConnections: options.maxConnections ?? 5,
+  const pool = new SmtpPool({
+    connection: {
+      host: config.host,
+      port: config.port,
+      secure: config.tls === 'tls',
+      requireTLS: config.tls === 'starttls',
+      ignoreTLS: config.tls === 'none',
+      name: config.heloName ?? hostname(),
+      connectionTimeout: options.connectionTimeoutMs ?? 10_000,
+      greetingTimeout: options.greetingTimeoutMs ?? 10_000,
+      socketTimeout: options.socketTimeoutMs ?? 60_000,
+      dnsTimeout: options.connectionTimeoutMs ?? 10_000,
+      ...(options.tls !== undefined ? { tls: options.tls } : {}),
+      logger: false,
+    },
+    auth: config.user !== null ? { user: config.user, pass: config.password ?? '' } : null,
+    maxConnections: options.maxConnections ?? DEFAULT_CONNECTIONS,
     maxMessages: options.maxMessagesPerConnection ?? 100,
-    // The outbox owns retries: a message whose connection drops fails at once instead of
-    // being re-sent inside nodemailer, where a lost 250 would become an unseen duplicate.
-    maxRequeues: 0,
-    connectionTimeout: options.connectionTimeoutMs ?? 10_000,
-    greetingTimeout: options.greetingTimeoutMs ?? 10_000,
-    socketTimeout: options.socketTimeoutMs ?? 60_000,
-    dnsTimeout: options.connectionTimeoutMs ?? 10_000,
-    ...(options.tls !== undefined ? { tls: options.tls } : {}),
-    logger: false,
+    idleMs: 30_000,
   });
   let closed = false;
   return {
@@ -63,16 +68,16 @@ export function createMailTransport(config: MailConfig, options: MailTransportOp
       const problem = payloadProblem(mail);
       if (problem !== null) return { status: 'permanent', detail: problem };
       try {
-        const info = await transporter.sendMail({ envelope: { from: mail.from, to: [mail.to] }, raw: mail.raw });
-        if (info.rejected.length > 0) return { status: 'permanent', detail: `recipient rejected: ${info.response}` };
-        return { status: 'sent', detail: info.response };
+        const reply = await pool.send(mail.from, mail.to, mail.raw);
+        if (reply.rejected.length > 0) return { status: 'permanent', detail: `recipient rejected: ${reply.response}` };
+        return { status: 'sent', detail: reply.response };
       } catch (err) {
         return classifyMailError(err);
       }
     },
     close() {
       closed = true;
-      transporter.close();
+      pool.close();
     },
   };
 }
@@ -116,7 +121,7 @@ function payloadProblem(mail: unknown): string | null {
 }
 
 /** The outbox channel for mail. Concurrency above the pool size keeps every connection busy. */
-export function mailChannel(transport: MailTransport, concurrency = 10): ChannelHandler<MailPayload> {
+export function mailChannel(transport: MailTransport, concurrency = DEFAULT_CONCURRENCY): ChannelHandler<MailPayload> {
   return {
     concurrency,
     send: (payload) => transport.send(payload),

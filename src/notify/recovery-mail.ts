@@ -3,7 +3,7 @@
 import { normalizeMailAddress } from './mail-address';
 import { MAIL_CHANNEL, type MailPayload } from './mail';
 import type { RecoveryNotice } from './notice';
-import type { EnqueueResult, Outbox } from './outbox';
+import type { EnqueueResult, Outbox } from './outbox/outbox';
 import { renderRecoveryMail, type MailRenderOptions } from './render-mail';
 
 export function recoveryMailKey(notice: RecoveryNotice): string {

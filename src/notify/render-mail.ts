@@ -2,11 +2,11 @@
 // server's name and address, recovery time), plus what a reader asks next: when it went down,
 // for how long, and why this mail came to them. Rendered once, when the notice is queued, so
 // every retry sends the same bytes and the same Message-ID.
-import { createHash } from 'node:crypto';
 import { mailAddressProblem, parseMailbox, printable } from './mail-address';
-import { cleanText, encodeUnstructured, formatMailbox, headerField } from './mail-header';
+import { cleanText } from './mail-header';
+import { assembleTextMail, outageHeader } from './mime';
 import type { RecoveryNotice } from './notice';
-import { formatDuration, formatIsoLocal, formatMailDate, systemUtcOffset, type UtcOffset } from './time-format';
+import { formatDuration, formatIsoLocal, systemUtcOffset, type UtcOffset } from './time-format';
 
 export interface MailRenderOptions {
   /** The configured sender (MailConfig.from): "addr" or "Name <addr>". */
@@ -83,34 +83,17 @@ export function renderRecoveryMail(notice: RecoveryNotice, options: MailRenderOp
     '',
   ].join('\n');
 
-  const domain = sender.address.slice(sender.address.lastIndexOf('@') + 1);
-  const digest = createHash('sha256').update(`${notice.to.toLowerCase()}\n${notice.outage}`).digest('hex');
-  const messageId = `<recovery.${digest.slice(0, 32)}@${domain}>`;
-  // 7bit only for what it may carry: printable ASCII, TAB, lines of at most 998 octets. An
-  // operator's text with a NUL, a stray CR or a very long line goes as base64 instead.
-  const ascii = /^[\t\n\u0020-\u007e]*$/.test(text) && text.split('\n').every((line) => line.length <= 998);
-  const headers = [
-    headerField('From', formatMailbox(sender)),
-    headerField('To', notice.to),
-    headerField('Subject', encodeUnstructured(subject, MAX_NAME + 80)),
-    headerField('Date', formatMailDate(options.date, offset)),
-    headerField('Message-ID', messageId),
-    headerField('MIME-Version', '1.0'),
-    headerField('Content-Type', 'text/plain; charset=utf-8'),
-    headerField('Content-Transfer-Encoding', ascii ? '7bit' : 'base64'),
-    // RFC 3834: keeps vacation responders from answering the router.
-    headerField('Auto-Submitted', 'auto-generated'),
-    headerField('X-Backsoon-Outage', cleanText(notice.outage, 80).replace(/[^A-Za-z0-9.:@_-]/g, '_')),
-  ];
-  const body = ascii
-    ? text.replace(/\n/g, '\r\n')
-    : (Buffer.from(text, 'utf8').toString('base64').match(/.{1,76}/g) ?? []).join('\r\n') + '\r\n';
+  const { messageId, raw } = assembleTextMail({
+    from: sender, to: notice.to, subject, subjectMax: MAX_NAME + 80, date: options.date, utcOffset: offset,
+    idKind: 'recovery', idSeed: `${notice.to.toLowerCase()}\n${notice.outage}`,
+    extraHeaders: [outageHeader(notice.outage)], text,
+  });
   return {
     envelopeFrom: sender.address,
     to: notice.to,
     subject: cleanText(subject, MAX_NAME + 80),
     text,
     messageId,
-    raw: `${headers.join('\r\n')}\r\n\r\n${body}`,
+    raw,
   };
 }

@@ -5,11 +5,12 @@
 import type { MailConfig, ServerConfig, SnmpOutConfig, WebhookConfig } from '../config/types';
 import { formatIPv4 } from '../net/ipv4';
 import type { Decision } from '../engine/decisions';
-import type { Outbox } from './outbox';
+import type { Outbox } from './outbox/outbox';
 import { OutageEventCollector, type OutageEvent } from './targets-collect';
-import { queueDelegation } from './targets-queue';
-import { queueTraps, TRAP_CHANNEL, trapChannel } from './trap-out';
-import { queueWebhooks, WEBHOOK_CHANNEL, webhookChannel } from './webhook';
+import { queueOutbound, type OutboundMessage } from './outbound';
+import { delegationMessages } from './targets-queue';
+import { TRAP_CHANNEL, trapChannel, trapMessages } from './trap-out';
+import { WEBHOOK_CHANNEL, webhookChannel, webhookMessages } from './webhook';
 
 /** What the dispatcher reads of the running configuration, at every edge (reloads apply at once). */
 export interface DispatchConfig {
@@ -85,15 +86,13 @@ export class OutageDispatcher {
     if (outbox === null) return;
     const server = c.servers.find((s) => formatIPv4(s.address) === event.server);
     const name = server?.name ?? event.server;
-    type Queued = { queued: number; duplicate: number; problems: readonly string[] };
-    const results: { channel: 'traps' | 'webhooks' | 'delegation'; result: Queued }[] = [
-      { channel: 'traps', result: await queueTraps(outbox, c.snmpOut, event, name) },
-      { channel: 'webhooks', result: await queueWebhooks(outbox, c.webhooks, event, name) },
+    const plans: { channel: 'traps' | 'webhooks' | 'delegation'; messages: OutboundMessage[]; problems?: string[] }[] = [
+      { channel: 'traps', messages: trapMessages(c.snmpOut, event, name) },
+      { channel: 'webhooks', messages: webhookMessages(c.webhooks, event, name) },
+      ...(event.kind === 'recovered' ? [{ channel: 'delegation' as const, ...delegationMessages(event, server, c.mail) }] : []),
     ];
-    if (event.kind === 'recovered') {
-      results.push({ channel: 'delegation', result: await queueDelegation(outbox, event, server, c.mail) });
-    }
-    for (const { channel, result } of results) {
+    for (const { channel, messages, problems } of plans) {
+      const result = await queueOutbound(outbox, messages, problems);
       this.counters[channel] += result.queued;
       this.counters.duplicates += result.duplicate;
       this.counters.problems += result.problems.length;

@@ -1,14 +1,12 @@
 // The "recovery notification targets" mail (P13: to the recovered server's own notifier, P14:
 // to a management station): a few lines for a person, then the block of targets-format.ts for
 // `backsoon agent`. Rendered once when queued, so every retry sends the same bytes.
-import { createHash } from 'node:crypto';
 import { mailAddressProblem, normalizeMailAddress, parseMailbox, printable } from './mail-address';
-import { cleanText, encodeUnstructured, formatMailbox, headerField } from './mail-header';
-import { MAIL_CHANNEL, type MailPayload } from './mail';
-import type { EnqueueResult, Outbox } from './outbox';
+import { cleanText } from './mail-header';
+import { assembleTextMail, outageHeader } from './mime';
 import type { RenderedMail } from './render-mail';
 import { formatTargetsBlock, formatUtc, TARGETS_FORMAT_VERSION, type RecoveryTargets } from './targets-format';
-import { formatDuration, formatIsoLocal, formatMailDate, systemUtcOffset, type UtcOffset } from './time-format';
+import { formatDuration, formatIsoLocal, systemUtcOffset, type UtcOffset } from './time-format';
 
 export const TARGETS_TITLE = 'Server failure recovery notification targets';
 
@@ -63,47 +61,27 @@ export function renderTargetsMail(targets: RecoveryTargets, to: string, from: st
   ];
   const text = `${human.join('\n')}\n${formatTargetsBlock(targets)}`;
 
-  const domain = sender.address.slice(sender.address.lastIndexOf('@') + 1);
-  const digest = createHash('sha256').update(`${to.toLowerCase()}\n${targets.outage}`).digest('hex');
-  const messageId = `<targets.${digest.slice(0, 32)}@${domain}>`;
-  const ascii = /^[\u0000-\u007f]*$/.test(text);
-  const headers = [
-    headerField('From', formatMailbox(sender)),
-    headerField('To', to),
-    headerField('Subject', encodeUnstructured(subject, MAX_NAME + 80)),
-    headerField('Date', formatMailDate(date, offset)),
-    headerField('Message-ID', messageId),
-    headerField('MIME-Version', '1.0'),
-    headerField('Content-Type', 'text/plain; charset=utf-8'),
-    headerField('Content-Transfer-Encoding', ascii ? '7bit' : 'base64'),
-    headerField('Auto-Submitted', 'auto-generated'),
-    headerField('X-Backsoon-Targets', String(TARGETS_FORMAT_VERSION)),
-    headerField('X-Backsoon-Outage', cleanText(targets.outage, 80).replace(/[^A-Za-z0-9.:@_-]/g, '_')),
-    headerField('X-Backsoon-Recovered-At', formatUtc(targets.recoveredAt)),
-  ];
-  const body = ascii
-    ? text.replace(/\n/g, '\r\n')
-    : (Buffer.from(text, 'utf8').toString('base64').match(/.{1,76}/g) ?? []).join('\r\n') + '\r\n';
+  const { messageId, raw } = assembleTextMail({
+    from: sender, to, subject, subjectMax: MAX_NAME + 80, date, utcOffset: offset,
+    idKind: 'targets', idSeed: `${to.toLowerCase()}\n${targets.outage}`,
+    extraHeaders: [
+      ['X-Backsoon-Targets', String(TARGETS_FORMAT_VERSION)],
+      outageHeader(targets.outage),
+      ['X-Backsoon-Recovered-At', formatUtc(targets.recoveredAt)],
+    ],
+    text,
+  });
   return {
     envelopeFrom: sender.address,
     to,
     subject: cleanText(subject, MAX_NAME + 80),
     text,
     messageId,
-    raw: `${headers.join('\r\n')}\r\n\r\n${body}`,
+    raw,
   };
 }
 
 /** One targets mail per mailbox and outage, however often the recovery is replayed. */
 export function targetsMailKey(to: string, outage: string): string {
   return `targets:${normalizeMailAddress(to)}|${outage}`;
-}
-
-/** Renders and queues on the mail channel. Throws like renderTargetsMail, or when the outbox cannot store it. */
-export async function queueTargetsMail(
-  outbox: Outbox, targets: RecoveryTargets, to: string, from: string, options: TargetsRenderOptions = {},
-): Promise<EnqueueResult> {
-  const mail = renderTargetsMail(targets, to, from, options);
-  const payload: MailPayload = { from: mail.envelopeFrom, to: mail.to, raw: mail.raw };
-  return outbox.enqueue(MAIL_CHANNEL, targetsMailKey(to, targets.outage), payload);
 }

@@ -2,10 +2,11 @@
 // server's own notifier (option mailbox, table 75, P13), 'nms' to the management station
 // (option nms of config mail, P14). 'direct' is the daemon's own notices and is not handled here.
 import type { MailConfig, ServerConfig } from '../config/types';
-import type { Outbox } from './outbox';
+import { MAIL_CHANNEL, type MailPayload } from './mail';
+import type { OutboundMessage } from './outbound';
 import type { ServerRecoveredEvent } from './targets-collect';
 import type { RecoveryTargets } from './targets-format';
-import { queueTargetsMail, type TargetsRenderOptions } from './targets-mail';
+import { renderTargetsMail, targetsMailKey, type TargetsRenderOptions } from './targets-mail';
 
 export interface DelegationRecipient {
   readonly via: 'server' | 'nms';
@@ -48,36 +49,25 @@ export function targetsFromEvent(event: ServerRecoveredEvent, serverName: string
   };
 }
 
-export interface DelegationResult {
-  readonly queued: number;
-  readonly duplicate: number;
-  /** One line per mailbox that could not be queued or configured, for the log. */
-  readonly problems: readonly string[];
-}
-
 /**
- * Queues the targets mail of one recovery to each delegation mailbox of the server. A recovery
- * nobody waited for sends nothing (the patent's S204/S304). Never throws: what failed is in
- * `problems`.
+ * The targets mails of one recovery, one to each delegation mailbox of the server (for
+ * queueOutbound), and what keeps a mailbox from being reachable. A recovery nobody waited for
+ * sends nothing (the patent's S204/S304).
  */
-export async function queueDelegation(
-  outbox: Outbox, event: ServerRecoveredEvent, server: ServerConfig | undefined, mail: MailConfig | null,
-  options: TargetsRenderOptions = {},
-): Promise<DelegationResult> {
+export function delegationMessages(
+  event: ServerRecoveredEvent, server: ServerConfig | undefined, mail: MailConfig | null, options: TargetsRenderOptions = {},
+): { messages: OutboundMessage[]; problems: string[] } {
   const { recipients, problems } = delegationRecipients(server, mail);
-  if (recipients.length === 0 || event.clients.length === 0 || mail === null) return { queued: 0, duplicate: 0, problems };
+  if (recipients.length === 0 || event.clients.length === 0 || mail === null) return { messages: [], problems };
   const targets = targetsFromEvent(event, server?.name ?? event.server);
-  let queued = 0;
-  let duplicate = 0;
-  for (const r of recipients) {
-    try {
-      const result = await queueTargetsMail(outbox, targets, r.to, mail.from, options);
-      if (result.status === 'queued') queued++;
-      else duplicate++;
-    } catch (err) {
-      problems.push(`cannot queue the list of ${targets.clients.length} client(s) of ${event.server} to ${r.to} (${r.via}): ` +
-        `${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
-  return { queued, duplicate, problems };
+  const messages = recipients.map((r): OutboundMessage => ({
+    channel: MAIL_CHANNEL,
+    key: targetsMailKey(r.to, targets.outage),
+    what: `the list of ${targets.clients.length} client(s) of ${event.server} to ${r.to} (${r.via})`,
+    payload: (): MailPayload => {
+      const m = renderTargetsMail(targets, r.to, mail.from, options);
+      return { from: m.envelopeFrom, to: m.to, raw: m.raw };
+    },
+  }));
+  return { messages, problems };
 }

@@ -9,7 +9,8 @@
 // failure, and the outbox tries again later, for as long as the receiver stays away.
 import type { SnmpOutConfig, TrapOutEvent, TrapTargetConfig } from '../config/types';
 import { parseIPv4 } from '../net/ipv4';
-import type { ChannelHandler, Delivery, EnqueueResult, Outbox } from './outbox';
+import type { OutboundMessage } from './outbound';
+import type { ChannelHandler, Delivery } from './outbox/outbox';
 import type { OutageEvent } from './targets-collect';
 import { dateAndTime, instanceOid, mibOid } from './trap-out-mib';
 
@@ -173,20 +174,10 @@ export function trapChannel(current: () => SnmpOutConfig | null, upTime: () => n
   };
 }
 
-export interface TrapQueueResult {
-  readonly queued: number;
-  readonly duplicate: number;
-  readonly problems: readonly string[];
-}
-
-/** Queues the notification of one outage event to every receiver that takes it. Never throws. */
-export async function queueTraps(outbox: Outbox, snmpOut: SnmpOutConfig | null, event: OutageEvent, serverName: string): Promise<TrapQueueResult> {
-  let queued = 0;
-  let duplicate = 0;
-  const problems: string[] = [];
-  if (snmpOut === null) return { queued, duplicate, problems };
-  for (const target of snmpOut.targets) {
-    if (!target.events.includes(event.kind)) continue;
+/** The notifications of one outage event, one to every receiver that takes it (for queueOutbound). */
+export function trapMessages(snmpOut: SnmpOutConfig | null, event: OutageEvent, serverName: string): OutboundMessage[] {
+  if (snmpOut === null) return [];
+  return snmpOut.targets.filter((target) => target.events.includes(event.kind)).map((target) => {
     const payload: TrapPayload = {
       target: targetId(target),
       event: event.kind,
@@ -198,15 +189,11 @@ export async function queueTraps(outbox: Outbox, snmpOut: SnmpOutConfig | null, 
       waitingClients: event.kind === 'down' ? event.waitingClients : event.kind === 'recovered' ? event.clients.length : 0,
       cause: event.cause ?? '',
     };
-    let result: EnqueueResult;
-    try {
-      result = await outbox.enqueue(TRAP_CHANNEL, `trap:${payload.target}|${event.kind}|${event.outage}`, payload);
-    } catch (err) {
-      problems.push(`cannot queue the ${event.kind} notification to ${payload.target}: ${err instanceof Error ? err.message : String(err)}`);
-      continue;
-    }
-    if (result.status === 'queued') queued++;
-    else duplicate++;
-  }
-  return { queued, duplicate, problems };
+    return {
+      channel: TRAP_CHANNEL,
+      key: `trap:${payload.target}|${event.kind}|${event.outage}`,
+      what: `the ${event.kind} notification to ${payload.target}`,
+      payload: () => payload,
+    };
+  });
 }

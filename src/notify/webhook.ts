@@ -5,7 +5,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { WebhookConfig } from '../config/types';
-import type { ChannelHandler, Delivery, EnqueueResult, MessageView, Outbox } from './outbox';
+import type { OutboundMessage } from './outbound';
+import type { ChannelHandler, Delivery, MessageView } from './outbox/outbox';
 import type { OutageEvent } from './targets-collect';
 import { webhookDocuments } from './webhook-body';
 import { SIGNATURE_HEADER, signWebhook, TIMESTAMP_HEADER } from './webhook-sign';
@@ -154,32 +155,12 @@ function deliveryIdOf(payload: WebhookPayload, message: MessageView): string {
   return message.id;
 }
 
-export interface WebhookQueueResult {
-  readonly queued: number;
-  readonly duplicate: number;
-  readonly problems: readonly string[];
-}
-
-/** Queues the POSTs of one outage event to every webhook subscribed to it. Never throws. */
-export async function queueWebhooks(
-  outbox: Outbox, webhooks: readonly WebhookConfig[], event: OutageEvent, serverName: string,
-): Promise<WebhookQueueResult> {
-  let queued = 0;
-  let duplicate = 0;
-  const problems: string[] = [];
-  for (const webhook of webhooks) {
-    for (const doc of webhookDocuments(webhook.url, webhook.events, event, serverName)) {
-      const payload: WebhookPayload = { url: webhook.url, event: doc.event, body: doc.body };
-      let result: EnqueueResult;
-      try {
-        result = await outbox.enqueue(WEBHOOK_CHANNEL, doc.key, payload);
-      } catch (err) {
-        problems.push(`cannot queue webhook ${doc.event} to ${redactUrl(webhook.url)}: ${err instanceof Error ? err.message : String(err)}`);
-        continue;
-      }
-      if (result.status === 'queued') queued++;
-      else duplicate++;
-    }
-  }
-  return { queued, duplicate, problems };
+/** The POSTs of one outage event, to every webhook subscribed to it (for queueOutbound). */
+export function webhookMessages(webhooks: readonly WebhookConfig[], event: OutageEvent, serverName: string): OutboundMessage[] {
+  return webhooks.flatMap((webhook) => webhookDocuments(webhook.url, webhook.events, event, serverName).map((doc) => ({
+    channel: WEBHOOK_CHANNEL,
+    key: doc.key,
+    what: `webhook ${doc.event} to ${redactUrl(webhook.url)}`,
+    payload: (): WebhookPayload => ({ url: webhook.url, event: doc.event, body: doc.body }),
+  })));
 }

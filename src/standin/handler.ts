@@ -240,7 +240,7 @@ async function formPost(d: HandlerDeps, server: number, req: IncomingMessage, re
     return;
   }
   const mac = d.callbacks.macOf ? d.callbacks.macOf(clientNum) : macFromArpTable(client);
-  const outcome = d.callbacks.register(server, clientNum, mac, post.mail, now);
+  const outcome = await d.callbacks.register(server, clientNum, mac, post.mail, now);
   if (outcome === 'not-down') {
     d.counters.refused.notDown++;
     send(res, 503, renderBack(catalog, view.name, post.returnPath), { 'retry-after': '1' });
@@ -249,6 +249,11 @@ async function formPost(d: HandlerDeps, server: number, req: IncomingMessage, re
   if (outcome === 'full') {
     d.counters.refused.tableFull++;
     problem(res, 503, catalog, 'full', {}, 60, post.returnPath);
+    return;
+  }
+  if (outcome === 'not-saved') {
+    d.counters.refused.notSaved++;
+    problem(res, 503, catalog, 'notSaved', {}, 60, post.returnPath);
     return;
   }
   d.declined.remove(server, client);

@@ -6,7 +6,8 @@ import type { ServerView } from './page';
 export type RegisterOutcome =
   | 'registered'  // the address is stored (74) and the client is linked to the server (71)
   | 'not-down'    // the server is no longer down: nothing stored
-  | 'full';       // a table is full of entries that may not be evicted
+  | 'full'        // a table is full of entries that may not be evicted
+  | 'not-saved';  // in the tables, but not on disk (a full disk): not acknowledged
 
 export interface KnownContact {
   readonly mail: string;
@@ -23,8 +24,11 @@ export interface StandInCallbacks {
   isDown(server: number): boolean;
   /** Name, address and down-since of a down server; null when it is not down. */
   serverInfo(server: number): ServerView | null;
-  /** Stores the client's address (contacts.set, source 'page') and links it to the server (registerAttempt). */
-  register(server: number, client: number, mac: number, mail: string, t: number): RegisterOutcome;
+  /**
+   * Stores the client's address (contacts.set, source 'page') and links it to the server
+   * (registerAttempt); the daemon's answer comes once the registration is on disk.
+   */
+  register(server: number, client: number, mac: number, mail: string, t: number): RegisterOutcome | Promise<RegisterOutcome>;
   /** The address known for a client (73/74), if any. */
   lookupContact(client: number): KnownContact | null;
   /** A client was shown the page: its attempt (engine.registerAttempt, mac 0 when not known). */
@@ -59,6 +63,8 @@ export interface StandInCounters {
     /** Posted after the server came back. */
     notDown: number;
     tableFull: number;
+    /** Could not be saved on disk (a full disk): the page says so instead of confirming. */
+    notSaved: number;
   };
   /** Bodies over max_body (413). */
   tooLarge: number;
@@ -77,7 +83,7 @@ export interface StandInCounters {
 export function newStandInCounters(): StandInCounters {
   return {
     pages: 0, registrations: 0, declined: 0,
-    refused: { csrf: 0, badMail: 0, badForm: 0, clientRate: 0, addressRate: 0, notDown: 0, tableFull: 0 },
+    refused: { csrf: 0, badMail: 0, badForm: 0, clientRate: 0, addressRate: 0, notDown: 0, tableFull: 0, notSaved: 0 },
     tooLarge: 0, noPort: 0, portBusy: 0, nftApplied: 0, nftErrors: 0, takenOver: 0, internalErrors: 0,
   };
 }

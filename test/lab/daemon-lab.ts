@@ -26,6 +26,8 @@ export interface DaemonLabOptions {
   serverSide?: boolean;
   /** SNMPv1/v2c communities of config snmp; default ['public'] (set explicitly, as an operator may). */
   communities?: string[];
+  /** exim only queues what it accepts and never delivers it: see Exim's holdQueue. */
+  mtaHoldQueue?: boolean;
 }
 
 const LAB_SNMP_USER = 'lab';
@@ -55,7 +57,7 @@ export class DaemonLab {
     const lab = await Lab.up(tag, { clients: opts.clients ?? 1, http: true, fastNeigh: opts.fastNeigh ?? true });
     let exim: Exim | null = null;
     try {
-      exim = await Exim.start({ netns: lab.ns('r') });
+      exim = await Exim.start({ netns: lab.ns('r'), queueOnly: opts.mtaHoldQueue === true, holdQueue: opts.mtaHoldQueue === true });
       const dl = new DaemonLab(lab, exim);
       dl.writeConfig(opts);
       return dl;

@@ -17,7 +17,8 @@ import { defaultEngineOptions, Engine } from '../../src/engine/engine';
 import { createMailTransport } from '../../src/notify/mail';
 import { OutageEventCollector, type ServerRecoveredEvent } from '../../src/notify/targets-collect';
 import { renderTargetsMail } from '../../src/notify/targets-mail';
-import { queueDelegation, targetsFromEvent } from '../../src/notify/targets-queue';
+import { queueOutbound } from '../../src/notify/outbound';
+import { delegationMessages, targetsFromEvent } from '../../src/notify/targets-queue';
 import { Dnsmasq } from './delegation-dns';
 import { Dovecot } from './delegation-dovecot';
 import { Exim } from './exim';
@@ -77,7 +78,8 @@ async function routerSends(event: ServerRecoveredEvent, config: ServerConfig): P
   const before = (await notifierMta.messages()).length;
   const w = await wire(notifierMta);
   try {
-    const r = await queueDelegation(w.outbox, event, config, { ...mailConfig(notifierMta), nms: null }, { date: event.t + 1 });
+    const { messages, problems } = delegationMessages(event, config, { ...mailConfig(notifierMta), nms: null }, { date: event.t + 1 });
+    const r = await queueOutbound(w.outbox, messages, problems);
     assert.equal(r, { queued: 1, duplicate: 0, problems: [] });
     await w.outbox.settled();
     assert.is(w.outbox.stats().sent, 1);

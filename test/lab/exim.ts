@@ -34,6 +34,11 @@ export interface EximOptions {
    * message while they arrive, which on a small machine slows the SMTP side down.
    */
   readonly queueOnly?: boolean;
+  /**
+   * With queueOnly: no queue runners at all, so nothing is delivered (and no CPU is spent on
+   * it); what was accepted stays in the spool (spooledCount). For benchmarks of what the MTA accepts.
+   */
+  readonly holdQueue?: boolean;
 }
 
 export interface MaildirMessage {
@@ -64,13 +69,13 @@ export class Exim {
   private stderr = '';
   private readonly conf: string;
   private readonly maildir: string;
-  private readonly queueInterval: string;
+  private readonly queueInterval: string | null;
 
   private constructor(readonly port: number, options: EximOptions) {
     this.domain = options.domain ?? 'example.test';
     this.address = options.address ?? '127.0.0.1';
     this.netns = options.netns ?? null;
-    this.queueInterval = options.queueOnly === true ? '-q1s' : '-q5s';
+    this.queueInterval = options.queueOnly === true ? (options.holdQueue === true ? null : '-q1s') : '-q5s';
     this.dir = mkdtempSync(join(tmpdir(), 'bs-exim-'));
     this.conf = join(this.dir, 'exim.conf');
     this.maildir = join(this.dir, 'Maildir');
@@ -102,7 +107,7 @@ export class Exim {
   async start(): Promise<void> {
     if (this.child !== null) return;
     const logBefore = this.mainlogSync();
-    const args = ['-C', this.conf, '-bdf', this.queueInterval, '-oX', `${this.address}.${this.port}`];
+    const args = ['-C', this.conf, '-bdf', ...(this.queueInterval !== null ? [this.queueInterval] : []), '-oX', `${this.address}.${this.port}`];
     const child = this.netns === null
       ? spawn(EXIM, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true })
       : spawn('ip', ['netns', 'exec', this.netns, EXIM, ...args], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
@@ -190,6 +195,11 @@ export class Exim {
       if (Date.now() > deadline) throw new Error(`exim: ${count} of ${n} messages arrived within ${timeoutMs} ms (Maildir ${this.maildir})`);
       await sleep(Math.min(200, 20 + count));
     }
+  }
+
+  /** Messages accepted and not yet delivered. */
+  spooledCount(): number {
+    return spooled(join(this.dir, 'spool', 'input'));
   }
 
   /** Resolves once exim holds no message in its spool (everything accepted is delivered). */

@@ -4,7 +4,7 @@
 //   tsx test/lab/mail-driver.ts DIR PORT COUNT [hold]
 // "hold": queue, print "holding", and wait to be killed without sending anything.
 import { createMailTransport, MAIL_CHANNEL, mailChannel } from '../../src/notify/mail';
-import { Outbox } from '../../src/notify/outbox';
+import { Outbox } from '../../src/notify/outbox/outbox';
 import { queueRecoveryMail } from '../../src/notify/recovery-mail';
 import { FROM, mailConfig, notice } from './mail-helpers';
 

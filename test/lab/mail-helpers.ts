@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { MailConfig } from '../../src/config/types';
 import { createMailTransport, MAIL_CHANNEL, mailChannel, type MailTransport, type MailTransportOptions } from '../../src/notify/mail';
 import type { RecoveryNotice } from '../../src/notify/notice';
-import { Outbox, type OutboxEvent, type OutboxOptions } from '../../src/notify/outbox';
+import { Outbox, type OutboxEvent, type OutboxOptions } from '../../src/notify/outbox/outbox';
 import type { Exim } from './exim';
 
 export const FROM = 'backsoon <backsoon@router.example.test>';

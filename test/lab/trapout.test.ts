@@ -9,9 +9,10 @@ import { join } from 'node:path';
 import type { SnmpOutConfig, SnmpUser, TrapTargetConfig } from '../../src/config/types';
 import { parseIPv4 } from '../../src/net/ipv4';
 import { defaultEngineOptions, Engine } from '../../src/engine/engine';
-import { Outbox, type OutboxEvent } from '../../src/notify/outbox';
+import { Outbox, type OutboxEvent } from '../../src/notify/outbox/outbox';
 import { OutageEventCollector, type OutageEvent } from '../../src/notify/targets-collect';
-import { queueTraps, TRAP_CHANNEL, trapChannel } from '../../src/notify/trap-out';
+import { queueOutbound } from '../../src/notify/outbound';
+import { TRAP_CHANNEL, trapChannel, trapMessages } from '../../src/notify/trap-out';
 import { Snmptrapd } from './trapout-snmptrapd';
 import { ipFromV4 } from '../../src/net/ip';
 
@@ -85,7 +86,7 @@ test('down and recovered, v2c and v3 authPriv traps: snmptrapd decodes every one
   try {
     const [down, recovered] = outage();
     for (const e of [down, recovered]) {
-      const r = await queueTraps(w.outbox, w.snmpOut, e, 'www.example.test');
+      const r = await queueOutbound(w.outbox, trapMessages(w.snmpOut, e, 'www.example.test'));
       assert.equal(r, { queued: 2, duplicate: 0, problems: [] });
     }
     await w.outbox.settled();
@@ -116,7 +117,7 @@ test('down and recovered, v2c and v3 authPriv traps: snmptrapd decodes every one
       assert.match(r!, /SNMPv2-MIB::sysUpTime\.0 = Timeticks: \(4200\)/);
     }
     // queued again (a replayed decision): the outbox refuses the duplicates, nothing more is sent
-    const again = await queueTraps(w.outbox, w.snmpOut, outage()[1], 'www.example.test');
+    const again = await queueOutbound(w.outbox, trapMessages(w.snmpOut, outage()[1], 'www.example.test'));
     assert.equal(again, { queued: 0, duplicate: 2, problems: [] });
   } finally {
     await w.close();
@@ -129,10 +130,10 @@ test('v3 traps need the pinned engine ID: one sent under another ID is not accep
   try {
     const [down] = outage();
     w.snmpOut = { ...w.snmpOut, engineId: '80007ed9059999999999999999' };
-    await queueTraps(w.outbox, w.snmpOut, { ...down, outage: 'wrong-engine' }, 'wrong-engine-id');
+    await queueOutbound(w.outbox, trapMessages(w.snmpOut, { ...down, outage: 'wrong-engine' }, 'wrong-engine-id'));
     await w.outbox.settled();
     w.snmpOut = { ...w.snmpOut, engineId: ENGINE_ID };
-    await queueTraps(w.outbox, w.snmpOut, { ...down, outage: 'right-engine' }, 'right-engine-id');
+    await queueOutbound(w.outbox, trapMessages(w.snmpOut, { ...down, outage: 'right-engine' }, 'right-engine-id'));
     await w.outbox.settled();
     await trapd.waitForOutput(/right-engine-id/, from);
     assert.equal(lines(from).filter((l) => /engine-id/.test(l)).map((l) => /ServerName\.0 = STRING: (\S+)/.exec(l)?.[1]), ['right-engine-id']);
@@ -146,7 +147,7 @@ test('informs are retried while the receiver is down and delivered once it is up
   const w = await wire([target(late.port, { inform: true, events: ['recovered'] })]);
   try {
     const recovered = outage()[1];
-    assert.equal(await queueTraps(w.outbox, w.snmpOut, recovered, 'www.example.test'), { queued: 1, duplicate: 0, problems: [] });
+    assert.equal(await queueOutbound(w.outbox, trapMessages(w.snmpOut, recovered, 'www.example.test')), { queued: 1, duplicate: 0, problems: [] });
     // nobody listens yet: each attempt waits inform_timeout (1 s) for its acknowledgement
     for (let i = 0; w.events.filter((e) => e.type === 'retry').length < 2; i++) {
       if (i > 200) throw new Error(`no retries: ${JSON.stringify(w.events)}`);
@@ -173,7 +174,7 @@ test('a receiver removed from the configuration is given up, not retried for eve
   const outbox = await Outbox.open({ dir, log: () => {} });
   try {
     const snmpOut: SnmpOutConfig = { enterpriseOid: '1.3.6.1.4.1.32473', engineId: ENGINE_ID, informTimeout: 1, targets: [target(trapd.port)] };
-    await queueTraps(outbox, snmpOut, outage()[0], 'www');
+    await queueOutbound(outbox, trapMessages(snmpOut, outage()[0], 'www'));
     // the reloaded configuration no longer has the receiver
     outbox.registerChannel(TRAP_CHANNEL, trapChannel(() => ({ ...snmpOut, targets: [] })));
     await outbox.settled();

@@ -10,9 +10,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WebhookConfig } from '../../src/config/types';
-import { Outbox, type OutboxEvent } from '../../src/notify/outbox';
+import { Outbox, type OutboxEvent } from '../../src/notify/outbox/outbox';
 import type { OutageEvent } from '../../src/notify/targets-collect';
-import { queueWebhooks, WEBHOOK_CHANNEL, webhookChannel } from '../../src/notify/webhook';
+import { queueOutbound } from '../../src/notify/outbound';
+import { WEBHOOK_CHANNEL, webhookChannel, webhookMessages } from '../../src/notify/webhook';
 import { OutageDispatcher, type DispatchConfig } from '../../src/notify/targets-dispatch';
 import { parseIPv4 } from '../../src/net/ipv4';
 import { defaultEngineOptions, Engine } from '../../src/engine/engine';
@@ -78,7 +79,7 @@ test('a signed POST; 503 is retried with the same body and id, then 200 finishes
   const hook: WebhookConfig = { url: r.url, secret: SECRET, events: ['recovered'], timeout: 5 };
   const w = await wire([hook]);
   try {
-    assert.equal(await queueWebhooks(w.outbox, [hook], recovered, 'www.example.test'), { queued: 1, duplicate: 0, problems: [] });
+    assert.equal(await queueOutbound(w.outbox, webhookMessages([hook], recovered, 'www.example.test')), { queued: 1, duplicate: 0, problems: [] });
     await w.outbox.settled();
     assert.is(r.received.length, 2);
     const [first, second] = r.received;
@@ -117,7 +118,7 @@ test('429 and timeouts are retried; 404 and redirects are given up at once', asy
     const hook: WebhookConfig = { url: r.url, secret: SECRET, events: ['down'], timeout: 1 };
     const w = await wire([hook]);
     try {
-      await queueWebhooks(w.outbox, [hook], { kind: 'down', t: T0, server: '198.51.100.10', since: T0, cause: 'icmp-unreachable', outage: `x@${T0}`, waitingClients: 1 }, '');
+      await queueOutbound(w.outbox, webhookMessages([hook], { kind: 'down', t: T0, server: '198.51.100.10', since: T0, cause: 'icmp-unreachable', outage: `x@${T0}`, waitingClients: 1 }, ''));
       await w.outbox.settled();
       assert.equal(w.events.map((e) => e.type), [...expected], JSON.stringify(answers));
       if (answers[0] === 'silence') {
@@ -142,7 +143,7 @@ test('a receiver that is not listening yet: connection refused is retried until 
   const hook: WebhookConfig = { url, secret: SECRET, events: ['down'], timeout: 2 };
   const w = await wire([hook]);
   try {
-    await queueWebhooks(w.outbox, [hook], { kind: 'down', t: T0, server: '198.51.100.10', since: T0, cause: 'arp-silence', outage: `y@${T0}`, waitingClients: 0 }, '');
+    await queueOutbound(w.outbox, webhookMessages([hook], { kind: 'down', t: T0, server: '198.51.100.10', since: T0, cause: 'arp-silence', outage: `y@${T0}`, waitingClients: 0 }, ''));
     for (let i = 0; w.events.filter((e) => e.type === 'retry').length < 2; i++) {
       if (i > 200) throw new Error(JSON.stringify(w.events));
       await new Promise((res) => setTimeout(res, 20));
@@ -176,7 +177,7 @@ test('a webhook removed from the configuration is given up; each webhook gets it
   ];
   const w = await wire(hooks.slice(0, 1));
   try {
-    assert.equal(await queueWebhooks(w.outbox, hooks, recovered, 'www'), { queued: 3, duplicate: 0, problems: [] });
+    assert.equal(await queueOutbound(w.outbox, webhookMessages(hooks, recovered, 'www')), { queued: 3, duplicate: 0, problems: [] });
     await w.outbox.settled();
     assert.equal(a.received.map((r) => r.headers['x-backsoon-event']).sort(), ['notify', 'recovered']);
     assert.is(JSON.parse(a.received.find((r) => r.headers['x-backsoon-event'] === 'notify')!.body.toString()).client.mail, 'alice@example.test');

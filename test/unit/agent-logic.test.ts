@@ -14,7 +14,7 @@ import { parseMessage } from '../../src/agent/message';
 import type { Pop3Listing } from '../../src/agent/pop3-client';
 import { serverNameLookup } from '../../src/agent/server-name';
 import { ConfigError } from '../../src/config/diagnostics';
-import { Outbox } from '../../src/notify/outbox';
+import { Outbox } from '../../src/notify/outbox/outbox';
 import type { RecoveryTargets } from '../../src/notify/targets-format';
 import { renderTargetsMail } from '../../src/notify/targets-mail';
 

@@ -96,13 +96,15 @@ export function sampleReport(): StatusReport {
     ],
     waitingClients: 3,
     contacts: 2,
-    outbox: { queued: 11, sending: 1, sent: 37, failed: 2, retries: 5 },
+    outbox: { queued: 11, sending: 1, sent: 37, failed: 2, retries: 5, unsaved: 0, storageError: null, storageErrorSince: null },
     captures: [
       { interface: 'br-lan', role: 'client', received: 123456, dropped: 17, ifDropped: 3 },
       { interface: 'br-dmz', role: 'server', received: 9876, dropped: 0, ifDropped: 0 },
     ],
     packets: createDecodeStats(),
     engine,
+    state: { writes: 12, failures: 0, error: null, heldBy: null },
+    registrations: { saved: 3, notSaved: 0, error: null },
     extra: {},
     tables: { servers: 2, serverCapacity: 1024, links: 3, linkCapacity: 65536, pendingSyns: 9, synCapacity: 65536, synOverflows: 0 },
   };

@@ -5,14 +5,16 @@ import { METRICS_CONTENT_TYPE, renderMetrics, type MetricsSnapshot } from '../..
 import { parseExposition, type ParsedFamily } from './metrics-exposition';
 
 const empty: MetricsSnapshot = {
-  version: '0.1.0', startTimeSeconds: 1748874600, serversDown: 0, waitingClients: 0, contacts: 0, outboxQueued: 0,
+  version: '0.1.0', startTimeSeconds: 1748874600, serversDown: 0, waitingClients: 0, contacts: 0, outboxQueued: 0, outboxUnsaved: 0,
+  storageFailing: { outbox: false, state: false },
   detections: {}, recoveries: {}, notices: {}, evictions: {}, outagesEvicted: 0, packets: {}, malformedPackets: {}, captures: {},
   tables: {}, policyCalls: {}, policyErrors: {}, trapIgnored: {},
 };
 
 const busy: MetricsSnapshot = {
   ...empty,
-  serversDown: 2, waitingClients: 17, contacts: 40, outboxQueued: 3,
+  serversDown: 2, waitingClients: 17, contacts: 40, outboxQueued: 3, outboxUnsaved: 2,
+  storageFailing: { outbox: true, state: false },
   detections: { 'icmp-unreachable': 5, 'syn-timeout': 2 },
   recoveries: { 'arp-reply': 4, trap: 1 },
   notices: { mail: { sent: 12, failed: 1 }, trap: { sent: 2 } },
@@ -62,6 +64,9 @@ test('types follow the conventions: counters end in _total, the rest are gauges'
 test('the snapshot values come out under the right labels', () => {
   const families = parseExposition(renderMetrics(busy));
   assert.is(valueOf(families, 'backsoon_waiting_clients'), 17);
+  assert.is(valueOf(families, 'backsoon_outbox_unsaved'), 2);
+  assert.is(valueOf(families, 'backsoon_storage_failing', { file: 'outbox' }), 1);
+  assert.is(valueOf(families, 'backsoon_storage_failing', { file: 'state' }), 0);
   assert.is(valueOf(families, 'backsoon_detections_total', { cause: 'icmp-unreachable' }), 5);
   assert.is(valueOf(families, 'backsoon_notices_total', { channel: 'mail', result: 'failed' }), 1);
   assert.is(valueOf(families, 'backsoon_notices_total', { channel: 'trap', result: 'sent' }), 2);

@@ -72,6 +72,19 @@ test('the form registers: address stored with client and time, client linked, co
   assert.is(h.standin.stats().registrations, 1);
 }));
 
+test('a registration that could not be saved is not confirmed: the page says so, in the client\'s language', () => withHarness(async (h) => {
+  const r = await register(h.port(), { mail: 'alice@example.org', choice: 'yes', return: '/shop' }, '127.0.0.9');
+  assert.is(r.status, 503);
+  assert.is(r.headers['retry-after'], '60');
+  assert.match(visible(r.body), 'Your address could not be saved: the router cannot write to its storage right now. Please try again later.');
+  assert.not.match(r.body, 'a notice goes to');
+  assert.match(r.body, '<a href="/shop">');
+  const ja = await register(h.port(), { mail: 'alice@example.org', choice: 'yes', lang: 'ja' }, '127.0.0.9');
+  assert.match(visible(ja.body), 'アドレスを保存できませんでした');
+  assert.is(h.standin.stats().refused.notSaved, 2);
+  assert.is(h.standin.stats().registrations, 0);
+}, { callbacks: { register: async () => 'not-saved' as const } }));
+
 test('a known address is shown masked with an offer to change it; an old one is asked for again', () => withHarness(async (h) => {
   await register(h.port(), { mail: 'alice@example.org', choice: 'yes' });
   const known = await fetchPage(h.port());

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { ServerConfig } from '../../src/config/types';
 import { parseIPv4 } from '../../src/net/ipv4';
 import { defaultEngineOptions, Engine } from '../../src/engine/engine';
-import { Outbox } from '../../src/notify/outbox';
+import { Outbox } from '../../src/notify/outbox/outbox';
 import { checkOutboundText } from '../../src/notify/targets-config';
 import { OutageDispatcher, type DispatchConfig } from '../../src/notify/targets-dispatch';
 import { ipFromV4 } from '../../src/net/ip';
@@ -61,7 +61,10 @@ test('one outage of a configured server: traps, webhooks and targets mails, each
     await dispatcher.settle();
     assert.equal(logs, []);
 
-    const keys = readdirSync(join(dir, 'queue')).map((f) => (JSON.parse(readFileSync(join(dir, 'queue', f), 'utf8')) as { key: string }).key).sort();
+    // The queue's batch files hold one message per line.
+    const keys = readdirSync(join(dir, 'queue'))
+      .flatMap((f) => readFileSync(join(dir, 'queue', f), 'utf8').split('\n').filter((l) => l !== ''))
+      .map((l) => (JSON.parse(l) as { key: string }).key).sort();
     const outage = `198.51.100.10@${T0}`;
     const url = 'https://hooks.example.test/backsoon';
     assert.equal(keys, [
@@ -103,7 +106,10 @@ test('an outage forgotten to make room (expired, evicted): its end goes to the t
     engine.markDown(T0, ipFromV4(ip('198.51.100.10')), 'neigh-failed');
     engine.markDown(T0 + 5, ipFromV4(ip('198.51.100.20')), 'neigh-failed');
     await dispatcher.settle();
-    const keys = readdirSync(join(dir, 'queue')).map((f) => (JSON.parse(readFileSync(join(dir, 'queue', f), 'utf8')) as { key: string }).key).sort();
+    // The queue's batch files hold one message per line.
+    const keys = readdirSync(join(dir, 'queue'))
+      .flatMap((f) => readFileSync(join(dir, 'queue', f), 'utf8').split('\n').filter((l) => l !== ''))
+      .map((l) => (JSON.parse(l) as { key: string }).key).sort();
     const url = 'https://hooks.example.test/backsoon';
     assert.equal(keys, [
       `trap:192.0.2.200:162|down|198.51.100.10@${T0}`,

@@ -4,6 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseMessage } from '../../src/agent/message';
 import { parseTargetsText, type RecoveryTargets } from '../../src/notify/targets-format';
+import { renderRecoveryMail } from '../../src/notify/render-mail';
 import { renderTargetsMail, targetsMailKey, TARGETS_TITLE } from '../../src/notify/targets-mail';
 import { fixedUtcOffset } from '../../src/notify/time-format';
 
@@ -78,6 +79,20 @@ test('a bad mailbox or sender is refused with the option to fix', () => {
 test('dedup key: one mail per mailbox (any case) and outage', () => {
   assert.is(targetsMailKey('Notify@WWW.example.test', targets.outage), targetsMailKey('notify@www.example.test', targets.outage));
   assert.is.not(targetsMailKey('notify@www.example.test', targets.outage), targetsMailKey('notify@www.example.test', '198.51.100.80@1795009999'));
+});
+
+test('the targets mail and the recovery mail share one header block (src/notify/mime.ts)', () => {
+  const names = (raw: string) => raw.slice(0, raw.indexOf('\r\n\r\n')).split('\r\n').filter((l) => !/^[ \t]/.test(l)).map((l) => l.slice(0, l.indexOf(':')));
+  const targetsMail = renderTargetsMail(targets, 'notify@www.example.test', FROM, options);
+  const recovery = renderRecoveryMail({
+    to: 'sato@example.test', client: '192.0.2.7', server: targets.server, outageStart: T0, recoveredAt: T0 + 723,
+    firstAttempt: T0 + 61, lastAttempt: T0 + 300, outage: targets.outage,
+  }, { from: FROM, date: T0 + 724, utcOffset: fixedUtcOffset(540) });
+  const standard = ['From', 'To', 'Subject', 'Date', 'Message-ID', 'MIME-Version', 'Content-Type', 'Content-Transfer-Encoding', 'Auto-Submitted'];
+  assert.equal(names(recovery.raw), [...standard, 'X-Backsoon-Outage']);
+  assert.equal(names(targetsMail.raw), [...standard, 'X-Backsoon-Targets', 'X-Backsoon-Outage', 'X-Backsoon-Recovered-At']);
+  assert.match(recovery.messageId, /^<recovery\.[0-9a-f]{32}@router\.example\.test>$/);
+  assert.match(targetsMail.messageId, /^<targets\.[0-9a-f]{32}@router\.example\.test>$/);
 });
 
 test.run();

@@ -7,10 +7,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MailConfig, ServerConfig } from '../../src/config/types';
 import { parseMessage } from '../../src/agent/message';
-import { Outbox } from '../../src/notify/outbox';
+import { Outbox } from '../../src/notify/outbox/outbox';
 import type { ServerRecoveredEvent } from '../../src/notify/targets-collect';
 import { parseTargetsText } from '../../src/notify/targets-format';
-import { delegationRecipients, queueDelegation } from '../../src/notify/targets-queue';
+import { queueOutbound } from '../../src/notify/outbound';
+import { delegationMessages, delegationRecipients } from '../../src/notify/targets-queue';
+
+/** The delegation mails of one recovery into the outbox, as the daemon's dispatcher queues them. */
+function queueDelegation(outbox: Outbox, ...args: Parameters<typeof delegationMessages>) {
+  const { messages, problems } = delegationMessages(...args);
+  return queueOutbound(outbox, messages, problems);
+}
 
 const mail: MailConfig = {
   host: '127.0.0.1', port: 25, tls: 'none', user: null, password: null,
@@ -51,9 +58,9 @@ test('one targets mail per mailbox into the outbox; again for the same outage is
     assert.is(outbox.stats().channels.mail?.queued, 2);
 
     const queue = join(dir, 'queue');
-    const stored = readdirSync(queue).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(queue, f), 'utf8')) as {
-      payload: { to: string; raw: string };
-    });
+    // one JSON line per message in the outbox's batch files
+    const stored = readdirSync(queue).flatMap((f) => readFileSync(join(queue, f), 'utf8').trim().split('\n'))
+      .map((line) => JSON.parse(line) as { payload: { to: string; raw: string } });
     assert.equal(stored.map((m) => m.payload.to).sort(), ['nms@example.test', 'notify@www.example.test']);
     for (const m of stored) {
       const read = parseTargetsText(parseMessage(Buffer.from(m.payload.raw)).text);

@@ -1,102 +1,37 @@
-// The durable outbox every notice goes through (mail now; webhooks, SNMP traps and delegation
-// mails later). A message is on disk before the first attempt, leaves the disk only once it
-// is finished, and at most one message per dedup key is ever accepted (see docs/OUTBOX.md for
-// the crash guarantees: at-least-once, with duplicates bounded by the channel's concurrency).
+// The durable outbox every notice goes through: recovery mails, delegation mails, webhooks and
+// SNMP notifications. A message is on disk before the first attempt (written in batches, one
+// fsync for many), leaves the disk only once it is finished, and at most one message per dedup
+// key is ever accepted. When the disk refuses a message (full), it is kept in memory, sent all
+// the same, and saved once writing works again. See docs/OUTBOX.md for the crash guarantees:
+// at-least-once, with duplicates bounded by the channel's concurrency.
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
+import { lockDirectory, type DirLock } from '../../disk/dir-lock';
 import { defaultBackoff, retryDelay, type BackoffPolicy } from './backoff';
 import { DueQueue } from './due-queue';
-import { Ledger, type Outcome } from './outbox-ledger';
-import { OutboxStore, type StoredMessage } from './outbox-store';
+import { GroupCommit } from '../../disk/group-commit';
+import { Ledger, type Outcome } from './ledger';
 import { systemNow, systemScheduler, type Cancel, type Now, type Scheduler } from './scheduler';
+import { StorageHealth } from './storage-health';
+import { messageLine, OutboxStore, type Location, type MessageMeta } from './store';
+import type {
+  ChannelHandler, Delivery, DrainResult, EnqueueResult, LogLevel, MessageView, OutboxEvent, OutboxOptions, OutboxStats,
+} from './types';
 
-/** What a channel's transport says about one attempt. */
-export type Delivery =
-  | { readonly status: 'sent'; readonly detail?: string }
-  /** Worth trying again later: connection refused or timed out, SMTP 4xx. */
-  | { readonly status: 'temporary'; readonly detail: string }
-  /** Trying again would get the same answer: SMTP 5xx. */
-  | { readonly status: 'permanent'; readonly detail: string };
-
-export interface MessageView {
-  readonly id: string;
-  readonly channel: string;
-  readonly key: string;
-  readonly createdAt: number;
-  /** Attempts so far, this one included. Counted since this process loaded the message. */
-  readonly attempts: number;
-}
-
-export interface ChannelHandler<P> {
-  /** Attempts of this channel in flight at once. */
-  readonly concurrency: number;
-  /** Should not throw; a throw counts as a temporary failure. */
-  send(payload: P, message: MessageView): Promise<Delivery>;
-  /** Names the message in log lines, e.g. "mail to alice@example.org". */
-  describe?(payload: P): string;
-}
-
-export type OutboxEvent =
-  | { readonly type: 'queued'; readonly message: MessageView }
-  | { readonly type: 'sent'; readonly message: MessageView }
-  | { readonly type: 'retry'; readonly message: MessageView; readonly nextAttemptAt: number; readonly detail: string }
-  | { readonly type: 'given-up'; readonly message: MessageView; readonly detail: string };
-
-export type LogLevel = 'info' | 'warn' | 'error';
-
-export interface OutboxOptions {
-  /** The outbox directory (created when missing), e.g. STATE_DIR/outbox. */
-  readonly dir: string;
-  readonly now?: Now;
-  readonly scheduler?: Scheduler;
-  /** [0, 1); drives the jitter of retry delays. */
-  readonly random?: () => number;
-  readonly backoff?: BackoffPolicy;
-  /** Give up a message this long after it was queued, ms (default 3 days). */
-  readonly maxAgeMs?: number;
-  /** Finished keys remembered for dedup (default 20,000) and for how long (default 7 days). */
-  readonly ledgerMaxEntries?: number;
-  readonly ledgerMaxAgeMs?: number;
-  readonly log?: (level: LogLevel, line: string) => void;
-  readonly onEvent?: (event: OutboxEvent) => void;
-}
-
-export type EnqueueResult =
-  | { readonly status: 'queued'; readonly id: string }
-  /** The key is already queued, being sent, or finished: nothing was added. */
-  | { readonly status: 'duplicate'; readonly of: 'queued' | 'sending' | Outcome };
-
-export interface OutboxStats {
-  /** On disk, waiting for an attempt. */
-  readonly queued: number;
-  /** Attempts in flight. */
-  readonly sending: number;
-  /** Since start: finished with success / given up / failed attempts that will be retried. */
-  readonly sent: number;
-  readonly failed: number;
-  readonly retries: number;
-  /** Since start: enqueues refused as duplicates; files moved aside on load. */
-  readonly duplicates: number;
-  readonly corrupt: number;
-  /** Keys in the ledger. */
-  readonly ledger: number;
-  /** createdAt of the oldest unfinished message, ms; null when none. */
-  readonly oldestCreatedAt: number | null;
-  readonly channels: Readonly<Record<string, { readonly queued: number; readonly sending: number }>>;
-}
-
-export interface DrainResult {
-  /** Messages still unfinished (they stay on disk for the next start). */
-  readonly left: number;
-  /** Attempts that had not answered when the time ran out. */
-  readonly inFlight: number;
-}
+export type {
+  ChannelHandler, Delivery, DrainResult, EnqueueResult, LogLevel, MessageView, OutboxEvent, OutboxOptions, OutboxStats,
+} from './types';
 
 type State = 'writing' | 'waiting' | 'sending';
 
 interface Pending {
-  readonly stored: StoredMessage;
+  readonly meta: MessageMeta;
+  /** Where the message is on disk; null until written, and while the disk refuses it. */
+  at: Location | null;
+  /** Held only while the message is not on disk: the line to write and the payload to send. */
+  line: string | null;
+  payload: unknown;
   state: State;
   attempts: number;
   nextAttemptAt: number;
@@ -109,6 +44,10 @@ interface Channel {
 }
 
 export const DEFAULT_MAX_AGE_MS = 3 * 86_400_000;
+/** Messages per batch file: a batch is one fsync; a small one lets the first notice go at once. */
+const MAX_BATCH = 256;
+/** How often writing is tried again while the disk refuses it, ms. */
+const STORAGE_RETRY_MS = 5000;
 
 export class Outbox {
   private readonly now: Now;
@@ -120,10 +59,19 @@ export class Outbox {
   private readonly onEvent: (event: OutboxEvent) => void;
   private readonly pending = new Map<string, Pending>();
   private readonly channels = new Map<string, Channel>();
+  /** Messages the disk refused, still unfinished. */
+  private readonly unsaved = new Set<Pending>();
+  /** Finished messages whose ledger line is not on disk yet: their file stays until it is. */
+  private readonly unrecorded = new Map<string, Location>();
+  private readonly writer: GroupCommit<Pending>;
+  private readonly storage: StorageHealth;
+  private storageTimer: Cancel | null = null;
   private timer: { at: number; cancel: Cancel } | null = null;
   private seq = 0;
   private counters = { sent: 0, failed: 0, retries: 0, duplicates: 0, corrupt: 0 };
   private closed = false;
+  /** finish() calls under way: their files may still be going. */
+  private finishing = 0;
   private settledWaiters: (() => void)[] = [];
   /** Set while drain() waits: called after every step to see whether it may stop. */
   private drainCheck: (() => boolean) | null = null;
@@ -131,6 +79,7 @@ export class Outbox {
   private constructor(
     private readonly store: OutboxStore,
     private readonly ledger: Ledger,
+    private readonly lock: DirLock,
     options: OutboxOptions,
   ) {
     this.now = options.now ?? systemNow;
@@ -148,6 +97,15 @@ export class Outbox {
         this.log('error', `outbox: event listener failed on ${event.type}: ${errorText(err)}`);
       }
     };
+    this.storage = new StorageHealth(store.dir, STORAGE_RETRY_MS, this.now, this.log);
+    this.writer = new GroupCommit<Pending>(async (batch) => {
+      const at = await this.store.writeBatch(batch.map((m) => m.line!), batch.map((m) => m.meta.key));
+      batch.forEach((m, i) => {
+        m.at = at[i];
+        m.line = null;
+        m.payload = undefined; // read back from the file when it is sent
+      });
+    }, MAX_BATCH);
   }
 
   /**
@@ -157,17 +115,28 @@ export class Outbox {
    */
   static async open(options: OutboxOptions): Promise<Outbox> {
     const now = options.now ?? systemNow;
-    const store = new OutboxStore(options.dir);
+    let ledgerRef: Ledger | null = null;
+    const store = new OutboxStore(options.dir, (keys) => ledgerRef?.unpin(keys));
     // The lock first: store.open() empties tmp/, which would break a live holder's writes.
     await fs.mkdir(options.dir, { recursive: true, mode: 0o700 });
-    await takeLock(options.dir);
-    await store.open();
-    const { ledger, unreadable } = await Ledger.open(join(options.dir, 'ledger'), join(store.tmpDir, 'ledger'), {
-      maxEntries: options.ledgerMaxEntries ?? 20_000,
-      maxAgeMs: options.ledgerMaxAgeMs ?? 7 * 86_400_000,
-      now,
-    });
-    const outbox = new Outbox(store, ledger, options);
+    const lock = await lockDirectory(options.dir, `outbox ${options.dir}`);
+    let opened: Awaited<ReturnType<typeof Ledger.open>>;
+    let outbox: Outbox | null = null;
+    try {
+      await store.open();
+      opened = await Ledger.open(join(options.dir, 'ledger'), join(store.tmpDir, 'ledger'), {
+        maxEntries: options.ledgerMaxEntries ?? 20_000,
+        maxAgeMs: options.ledgerMaxAgeMs ?? 7 * 86_400_000,
+        now,
+        onDurable: (keys) => outbox?.recorded(keys),
+      });
+    } catch (err) {
+      await lock.release();
+      throw err;
+    }
+    const { ledger, unreadable } = opened;
+    ledgerRef = ledger;
+    outbox = new Outbox(store, ledger, lock, options);
     if (unreadable > 0) outbox.log('warn', `outbox ${options.dir}: ${unreadable} unreadable ledger line(s) dropped`);
     const { messages, corrupt } = await store.load();
     for (const c of corrupt) {
@@ -175,17 +144,25 @@ export class Outbox {
     }
     outbox.counters.corrupt = corrupt.length;
     const at = now();
-    for (const stored of messages) {
+    for (const { meta, at: where } of messages) {
       // Sent or given up just before a crash took the process, after the ledger and before
-      // the file was removed: finish the removal now.
-      if (ledger.get(stored.key) !== undefined || outbox.pending.has(stored.key)) {
-        await store.remove(stored.id);
+      // the file was removed: the key stays in the ledger while the file does.
+      if (ledger.get(meta.key) !== undefined) {
+        ledger.pin(meta.key);
+        await store.release(where);
         continue;
       }
-      const m: Pending = { stored, state: 'waiting', attempts: 0, nextAttemptAt: at };
-      outbox.pending.set(stored.key, m);
-      outbox.channel(stored.channel).due.push(at, m);
+      if (outbox.pending.has(meta.key)) { // a second copy of one message: the first one counts
+        await store.release(where);
+        continue;
+      }
+      const m: Pending = { meta, at: where, line: null, payload: undefined, state: 'waiting', attempts: 0, nextAttemptAt: at };
+      outbox.pending.set(meta.key, m);
+      outbox.channel(meta.channel).due.push(at, m);
     }
+    // After the pins: the keys of files still on disk must survive the trim.
+    const notCompacted = await ledger.compact();
+    if (notCompacted !== null) outbox.log('warn', `outbox ${options.dir}: ledger not compacted (${errorText(notCompacted)}); appending to it`);
     return outbox;
   }
 
@@ -198,7 +175,7 @@ export class Outbox {
     ch.handler = handler as ChannelHandler<unknown>;
     const at = this.now();
     for (const m of this.pending.values()) {
-      if (m.stored.channel === name && m.state === 'waiting' && m.nextAttemptAt > at) {
+      if (m.meta.channel === name && m.state === 'waiting' && m.nextAttemptAt > at) {
         m.nextAttemptAt = at;
         ch.due.push(at, m);
       }
@@ -207,9 +184,10 @@ export class Outbox {
   }
 
   /**
-   * Stores a message and schedules it; resolves once it is on disk (before any attempt).
-   * A key already queued, in flight or finished is refused as a duplicate. `payload` must be
-   * JSON. Throws when the message cannot be stored, or after close().
+   * Stores a message and schedules it; resolves once it is on disk, before any attempt. When
+   * the disk refuses it, it is kept in memory, scheduled all the same and saved later
+   * (`saved: false`). A key already queued, in flight or finished is refused as a duplicate.
+   * Throws when `payload` is not JSON or larger than 1 MiB, and after close().
    */
   async enqueue(channel: string, key: string, payload: unknown): Promise<EnqueueResult> {
     if (this.closed) throw new Error(`outbox ${this.store.dir}: closed, cannot queue ${key}`);
@@ -224,24 +202,23 @@ export class Outbox {
       return { status: 'duplicate', of: done };
     }
     const createdAt = this.now();
-    const id = `${createdAt.toString(36)}-${(this.seq++).toString(36)}-${randomBytes(4).toString('hex')}`;
-    const m: Pending = { stored: { id, channel, key, createdAt, payload }, state: 'writing', attempts: 0, nextAttemptAt: createdAt };
+    const meta: MessageMeta = { id: `${createdAt.toString(36)}-${(this.seq++).toString(36)}-${randomBytes(4).toString('hex')}`, channel, key, createdAt };
+    const line = messageLine(meta, payload);
+    const m: Pending = { meta, at: null, line, payload, state: 'writing', attempts: 0, nextAttemptAt: createdAt };
     this.pending.set(key, m);
+    let saved = true;
     try {
-      await this.store.write(m.stored);
+      await this.writer.add(m);
     } catch (err) {
-      this.pending.delete(key);
-      this.notifySettled();
-      throw new Error(
-        `outbox ${this.store.dir}: cannot store ${channel} message ${key}: ${(err as Error).message}; ` +
-        'check free space and permissions of the state directory',
-      );
+      saved = false;
+      this.unsaved.add(m);
+      this.storageFailed(err);
     }
     m.state = 'waiting';
     this.onEvent({ type: 'queued', message: view(m) });
     this.channel(channel).due.push(m.nextAttemptAt, m);
     this.pump();
-    return { status: 'queued', id };
+    return { status: 'queued', id: meta.id, saved };
   }
 
   stats(): OutboxStats {
@@ -250,7 +227,7 @@ export class Outbox {
     let oldest: number | null = null;
     const channels: Record<string, { queued: number; sending: number }> = {};
     for (const m of this.pending.values()) {
-      const c = (channels[m.stored.channel] ??= { queued: 0, sending: 0 });
+      const c = (channels[m.meta.channel] ??= { queued: 0, sending: 0 });
       if (m.state === 'sending') {
         sending++;
         c.sending++;
@@ -258,14 +235,18 @@ export class Outbox {
         queued++;
         c.queued++;
       }
-      if (oldest === null || m.stored.createdAt < oldest) oldest = m.stored.createdAt;
+      if (oldest === null || m.meta.createdAt < oldest) oldest = m.meta.createdAt;
     }
-    return { queued, sending, ...this.counters, ledger: this.ledger.size, oldestCreatedAt: oldest, channels };
+    return {
+      queued, sending, ...this.counters, ledger: this.ledger.size, oldestCreatedAt: oldest, channels,
+      unsaved: this.unsaved.size, unrecorded: this.ledger.unrecorded,
+      storageError: this.storage.error, storageErrorSince: this.storage.since,
+    };
   }
 
   /** Resolves when nothing is queued or in flight (everything sent or given up). */
   settled(): Promise<void> {
-    if (this.pending.size === 0) return Promise.resolve();
+    if (this.pending.size === 0 && this.finishing === 0) return Promise.resolve();
     return new Promise((resolve) => this.settledWaiters.push(resolve));
   }
 
@@ -305,7 +286,12 @@ export class Outbox {
     this.closed = true;
     this.timer?.cancel();
     this.timer = null;
-    await releaseLock(this.store.dir);
+    this.storageTimer?.();
+    this.storageTimer = null;
+    if (this.unsaved.size > 0) {
+      this.log('warn', `outbox ${this.store.dir}: ${this.unsaved.size} notice(s) the disk refused were not sent and are not on disk`);
+    }
+    await this.lock.release();
   }
 
   /** Nothing in flight and nothing due that a handler could take now. */
@@ -338,8 +324,8 @@ export class Outbox {
         const top = ch.due.peek();
         if (top === undefined) break;
         const m = top.item;
-        if (m.state !== 'waiting' || m.nextAttemptAt !== top.at) {
-          ch.due.pop(); // superseded by a newer entry
+        if (m.state !== 'waiting' || m.nextAttemptAt !== top.at || this.pending.get(m.meta.key) !== m) {
+          ch.due.pop(); // superseded by a newer entry, or finished
           continue;
         }
         if (top.at > at + this.backoff.maxMs) {
@@ -381,10 +367,10 @@ export class Outbox {
 
   /** A message whose channel has no transport yet: look again later, give up at max age. */
   private park(name: string, ch: Channel, m: Pending, at: number): void {
-    const deadline = m.stored.createdAt + this.maxAgeMs;
+    const deadline = m.meta.createdAt + this.maxAgeMs;
     if (at >= deadline) {
       const detail = `no transport is configured for channel '${name}'`;
-      this.log('warn', `outbox: gave up ${m.stored.channel} message ${m.stored.key} at max age: ${detail}`);
+      this.log('warn', `outbox: gave up ${m.meta.channel} message ${m.meta.key} at max age: ${detail}`);
       void this.finish(m, 'given-up', detail);
       return;
     }
@@ -398,14 +384,16 @@ export class Outbox {
     ch.inFlight++;
     void (async () => {
       let delivery: Delivery;
+      let payload: unknown;
       try {
-        delivery = await handler.send(m.stored.payload, view(m));
+        payload = m.at === null ? m.payload : await this.store.readPayload(m.at, m.meta.id);
+        delivery = await handler.send(payload, view(m));
       } catch (err) {
         delivery = { status: 'temporary', detail: errorText(err) };
       }
-      const what = describe(handler, m);
+      const what = describe(handler, payload, m);
       const at = this.now();
-      const deadline = m.stored.createdAt + this.maxAgeMs;
+      const deadline = m.meta.createdAt + this.maxAgeMs;
       if (delivery.status === 'sent') {
         await this.finish(m, 'sent', delivery.detail ?? '');
       } else if (delivery.status === 'permanent') {
@@ -413,7 +401,7 @@ export class Outbox {
         await this.finish(m, 'given-up', delivery.detail);
       } else if (at >= deadline) {
         this.log('warn', `outbox: gave up ${what} after ${m.attempts} attempt(s) over ` +
-          `${Math.round((at - m.stored.createdAt) / 1000)} s (max age): ${oneLine(delivery.detail)}`);
+          `${Math.round((at - m.meta.createdAt) / 1000)} s (max age): ${oneLine(delivery.detail)}`);
         await this.finish(m, 'given-up', delivery.detail);
       } else {
         this.counters.retries++;
@@ -424,24 +412,24 @@ export class Outbox {
       }
       // The slot is held until the outcome is in the ledger: at most `concurrency` messages
       // per channel can be between "accepted by the peer" and "recorded", which bounds the
-      // duplicates a crash can cause.
+      // duplicates a crash can cause (unless the disk refuses the ledger line; OUTBOX.md).
       ch.inFlight--;
       this.pump();
     })();
   }
 
   private async finish(m: Pending, outcome: Outcome, detail: string): Promise<void> {
-    try {
-      await this.ledger.record(m.stored.key, outcome);
-    } catch (err) {
-      this.log('error', `outbox ${this.store.dir}: cannot record ${m.stored.key} in the ledger: ${errorText(err)}`);
+    const at = m.at;
+    this.finishing++;
+    this.pending.delete(m.meta.key);
+    this.unsaved.delete(m);
+    const durable = await this.ledger.record(m.meta.key, outcome, at !== null);
+    if (!durable) {
+      this.storageFailed(this.ledger.lastError);
+      if (at !== null) this.unrecorded.set(m.meta.key, at); // the file must stay until the line is on disk
+    } else if (at !== null) {
+      await this.release(at);
     }
-    try {
-      await this.store.remove(m.stored.id);
-    } catch (err) {
-      this.log('error', `outbox ${this.store.dir}: cannot remove ${m.stored.id}: ${errorText(err)}`);
-    }
-    this.pending.delete(m.stored.key);
     if (outcome === 'sent') {
       this.counters.sent++;
       this.onEvent({ type: 'sent', message: view(m) });
@@ -449,11 +437,65 @@ export class Outbox {
       this.counters.failed++;
       this.onEvent({ type: 'given-up', message: view(m), detail });
     }
+    this.finishing--;
     this.notifySettled();
   }
 
+  /** The ledger wrote lines that had failed before: their files may go now. */
+  private recorded(keys: readonly string[]): void {
+    for (const key of keys) {
+      const at = this.unrecorded.get(key);
+      if (at === undefined) continue;
+      this.unrecorded.delete(key);
+      void this.release(at);
+    }
+  }
+
+  private async release(at: Location): Promise<void> {
+    try {
+      await this.store.release(at);
+    } catch (err) {
+      this.log('error', `outbox ${this.store.dir}: cannot remove queue/${at.file}: ${errorText(err)}`);
+    }
+  }
+
+  /** The disk refused a write (`err`; null: try again without a new error). */
+  private storageFailed(err: unknown): void {
+    if (err !== null) this.storage.failed(err);
+    if (this.storageTimer === null && !this.closed) {
+      this.storageTimer = this.scheduler.after(STORAGE_RETRY_MS, () => { this.storageTimer = null; void this.retryStorage(); });
+    }
+  }
+
+  /** Writes what the disk refused: the unsaved messages (one batch) and the ledger's lines. */
+  private async retryStorage(): Promise<void> {
+    if (this.closed) return;
+    const batch = [...this.unsaved].filter((m) => m.state === 'waiting');
+    for (const m of batch) m.state = 'writing'; // not sent while its copy is being written
+    const results = await Promise.allSettled(batch.map((m) => this.writer.add(m)));
+    let saved = 0;
+    let failure: unknown = null;
+    batch.forEach((m, i) => {
+      const r = results[i];
+      if (r.status === 'fulfilled') {
+        this.unsaved.delete(m);
+        saved++;
+      } else {
+        failure = r.reason;
+      }
+      m.state = 'waiting';
+      if (this.pending.get(m.meta.key) === m) this.channel(m.meta.channel).due.push(m.nextAttemptAt, m);
+    });
+    const ledgerDone = await this.ledger.retry();
+    if (failure !== null) this.storageFailed(failure);
+    else if (!ledgerDone) this.storageFailed(this.ledger.lastError);
+    else if (this.unsaved.size > 0) this.storageFailed(null); // the rest were being sent: next round
+    else this.storage.recovered(saved);
+    this.pump();
+  }
+
   private notifySettled(): void {
-    if (this.pending.size > 0) return;
+    if (this.pending.size > 0 || this.finishing > 0) return;
     const waiters = this.settledWaiters;
     this.settledWaiters = [];
     for (const w of waiters) w();
@@ -461,17 +503,17 @@ export class Outbox {
 }
 
 function view(m: Pending): MessageView {
-  const s = m.stored;
+  const s = m.meta;
   return { id: s.id, channel: s.channel, key: s.key, createdAt: s.createdAt, attempts: m.attempts };
 }
 
-function describe(handler: ChannelHandler<unknown>, m: Pending): string {
+function describe(handler: ChannelHandler<unknown>, payload: unknown, m: Pending): string {
   try {
-    if (handler.describe) return `${handler.describe(m.stored.payload)} (${m.stored.key})`;
+    if (handler.describe && payload !== undefined) return `${handler.describe(payload)} (${m.meta.key})`;
   } catch {
     // a describe() that throws must not stop the outcome being recorded
   }
-  return `${m.stored.channel} message ${m.stored.key}`;
+  return `${m.meta.channel} message ${m.meta.key}`;
 }
 
 function errorText(err: unknown): string {
@@ -481,41 +523,4 @@ function errorText(err: unknown): string {
 function oneLine(text: string): string {
   // a transport's detail may quote a multi-line server reply; the log takes one line
   return text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-}
-
-const LOCK = 'lock';
-
-/** One process per outbox: two would send every message twice. */
-async function takeLock(dir: string): Promise<void> {
-  const file = join(dir, LOCK);
-  try {
-    await fs.writeFile(file, `${process.pid}\n`, { mode: 0o600, flag: 'wx' });
-    return;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  }
-  const holder = Number((await fs.readFile(file, 'utf8')).trim());
-  if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && processAlive(holder)) {
-    throw new Error(`outbox ${dir} is in use by process ${holder}; stop it, or give this instance its own state_dir`);
-  }
-  // left by a process that is gone (or by this one): take it over
-  await fs.writeFile(file, `${process.pid}\n`, { mode: 0o600 });
-}
-
-async function releaseLock(dir: string): Promise<void> {
-  const file = join(dir, LOCK);
-  try {
-    if (Number((await fs.readFile(file, 'utf8')).trim()) === process.pid) await fs.rm(file, { force: true });
-  } catch {
-    // already gone
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
