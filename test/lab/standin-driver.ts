@@ -46,7 +46,7 @@ function answer(daemon: Daemon, what: string): object {
     const mail = daemon.engine.contacts.lookup(parseIp(c)!, 0)?.mail;
     if (mail !== undefined) contacts[c] = mail;
   }
-  return { event: 'done', do: what, down: daemon.engine.isDown(server), standin: standinCounters(daemon), contacts, outages: s.outages, stateWrites: (s.extra.state as { writes: number }).writes };
+  return { event: 'done', do: what, down: daemon.engine.isDown(server), standin: standinCounters(daemon), contacts, outages: s.outages, stateWrites: s.state.writes };
 }
 
 async function main(): Promise<void> {
