@@ -21,5 +21,6 @@ export function engineOptionsFrom(config: Config): EngineOptions {
     requireContact: m.requireContact,
     servers: config.servers.map((s) => ipFromV4(s.address)),
     networks: config.watch.networks.map(prefixFromV4),
+    clientNetworks: [],
   };
 }
