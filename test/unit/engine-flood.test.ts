@@ -5,6 +5,7 @@ import { parseIPv4 } from '../../src/net/ipv4';
 import { Engine, defaultEngineOptions, type EngineOptions } from '../../src/engine/engine';
 import type { Decision } from '../../src/engine/decisions';
 import { summary } from './decision-summary';
+import { lanNetworks } from '../../src/daemon/lan-networks';
 import { ISSUE_FLOOD, replaySynFlood } from './synflood-replay';
 
 const ip = (s: string): number => parseIPv4(s)!;
@@ -129,6 +130,18 @@ test('the same flood from outside the client network registers none of it and co
   assert.is(r.engine.counters.refusedOffNetwork, 100_000);
   assert.is(r.engine.counters.evicted.unverified, 0);
   assert.equal(r.told.size, 3);
+});
+
+test("the default client networks are the client-side devices' networks, host bits cleared, of both families", () => {
+  const interfaces = {
+    'br-lan': [
+      { address: '192.168.1.1', netmask: '255.255.255.0', family: 'IPv4', mac: '', internal: false, cidr: '192.168.1.1/24' },
+      { address: 'fd00:1::1', netmask: 'ffff:ffff:ffff:ffff::', family: 'IPv6', mac: '', internal: false, cidr: 'fd00:1::1/64', scopeid: 0 },
+    ],
+    wan: [{ address: '203.0.113.2', netmask: '255.255.255.0', family: 'IPv4', mac: '', internal: false, cidr: '203.0.113.2/24' }],
+  } as const;
+  assert.equal(lanNetworks(['br-lan'], interfaces as never).map((n) => n.text), ['192.168.1.0/24', 'fd00:1::/64']);
+  assert.equal(lanNetworks([], interfaces as never), []);
 });
 
 test.run();
