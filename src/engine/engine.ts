@@ -480,7 +480,8 @@ export class Engine implements Observations {
       if (slot !== NIL && this.outages.serverState[slot] === ServerState.Down) {
         this.attempt(slot, c, t, clientMac); // P4: later SYNs to a down server register at once
       } else {
-        this.syns.syn(t, c, s, sport, dport, seq, clientMac, this.verified(c, clientMac));
+        // Trust is looked up only when it decides something: a full table.
+        this.syns.syn(t, c, s, sport, dport, seq, clientMac, !this.syns.full || this.verified(c, clientMac));
       }
     }
     this.releaseTemporary(c, s);

@@ -56,6 +56,13 @@ export class SynTracker {
     return this.index.size;
   }
 
+  /** Is every entry taken by a SYN still pending (a new one needs `mayEvict`)? */
+  get full(): boolean {
+    if (this.length < this.capacity) return false;
+    this.skipAnswered();
+    return this.length === this.capacity;
+  }
+
   /** Time of the oldest pending SYN, or Infinity. */
   get oldest(): number {
     this.skipAnswered();
