@@ -109,10 +109,16 @@ export const SCHEMA: readonly SectionSpec[] = [
     type: 'watch',
     header: 'config watch',
     multiple: true,
-    doc: 'Networks whose servers are watched. Several sections add up. Without any, every server a client fails to reach is watched.',
+    doc: 'Networks whose servers are watched, and networks whose clients are. Several sections add up. Without any network, ' +
+      'every server a client fails to reach is watched.',
     options: [
       { name: 'network', kind: 'prefix', list: true, default: [],
         doc: 'A network such as 198.51.100.0/24 (host bits zero) or a single address.' },
+      { name: 'client_network', kind: 'ipprefix', list: true, default: [],
+        defaultNote: "the networks of the client-side devices (list interface) when the daemon starts; none known (replay): every client",
+        doc: 'A client network, IPv4 or IPv6, such as 192.168.1.0/24 or fd00:1::/64 (host bits zero). Only a client inside one is ' +
+          'ever registered as waiting: a SYN from a forged source elsewhere is dropped and counted (refused_off_network), ' +
+          'so it cannot push real clients out of a full table.' },
     ],
   },
   {

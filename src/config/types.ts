@@ -1,5 +1,6 @@
 // The typed configuration every other module reads. Produced by validate.ts from the UCI file;
 // durations are seconds, addresses are parsed (see engine/addr.ts).
+import type { IpPrefix } from '../net/ip';
 import type { Prefix } from '../net/ipv4';
 
 export type TlsMode = 'none' | 'starttls' | 'tls';
@@ -49,6 +50,8 @@ export interface MainConfig {
 /** config watch: networks whose servers are watched (none: every server seen). */
 export interface WatchConfig {
   readonly networks: readonly Prefix[];
+  /** Networks whose clients are registered (none: the client-side devices' networks, else every client). */
+  readonly clientNetworks: readonly IpPrefix[];
 }
 
 /** config server 'name' */

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { formatIPv4, prefixContains, type Prefix } from '../net/ipv4';
+import type { IpPrefix } from '../net/ip';
 import { formatMac } from '../net/mac';
 import { ConfigError, formatWarning, type Diagnostic } from './diagnostics';
 import { SCHEMA, sectionSpec } from './schema';
@@ -181,12 +182,16 @@ function readMain(r: SectionReader): MainConfig {
 
 function readWatch(readers: readonly SectionReader[]): WatchConfig {
   const networks: Prefix[] = [];
+  const clientNetworks: IpPrefix[] = [];
   for (const r of readers) {
     for (const p of r.many('network', 'prefix')) {
       if (!networks.some((n) => n.network === p.network && n.length === p.length)) networks.push(p);
     }
+    for (const p of r.many('client_network', 'ipprefix')) {
+      if (!clientNetworks.some((n) => n.text === p.text)) clientNetworks.push(p);
+    }
   }
-  return { networks };
+  return { networks, clientNetworks };
 }
 
 function readMail(r: SectionReader, hostname: string): MailConfig {

@@ -1,6 +1,7 @@
 // Parsers for the kinds of values the schema names. Each turns the UCI text into the typed value
 // or says, in words an admin can act on, what the value must look like.
 import { parseIPv4, parsePrefix, formatPrefix, prefixMask, type Prefix } from '../net/ipv4';
+import { parseIpPrefix, type IpPrefix } from '../net/ip';
 import { parseMac } from '../net/mac';
 import type { ProbeSpec } from './types';
 
@@ -14,6 +15,7 @@ export interface KindValue {
   enum: string;
   ipv4: number;
   prefix: Prefix;
+  ipprefix: IpPrefix;
   mac: number;
   mail: string;
   oid: string;
@@ -123,6 +125,12 @@ export function parseNetwork(text: string): Parsed<Prefix> {
     return bad(`host bits must be zero: did you mean ${network}?`);
   }
   return bad('must be a network such as 192.0.2.0/24, or a single address such as 192.0.2.10');
+}
+
+export function parseIpNetwork(text: string): Parsed<IpPrefix> {
+  const prefix = parseIpPrefix(text);
+  if (prefix) return ok(prefix);
+  return bad('must be a network such as 192.0.2.0/24 or 2001:db8:1::/64 with the host bits zero, or a single address');
 }
 
 export function parseMacAddress(text: string): Parsed<number> {
@@ -268,6 +276,7 @@ export const PARSERS: { readonly [K in ValueKind]: Parser<K> } = {
   enum: parseEnum,
   ipv4: parseAddress,
   prefix: parseNetwork,
+  ipprefix: parseIpNetwork,
   mac: parseMacAddress,
   mail: parseMail,
   oid: parseOid,

@@ -44,6 +44,8 @@ export function metricsFromStatus(r: StatusReport): MetricsSnapshot {
     // A pending SYN pushed out of a full table is a registration that can no longer happen.
     evictions: { ...e.dropped, 'pending-syn-overflow': r.tables.synOverflows ?? 0 },
     // Absent from the report of a daemon older than the counter.
+    evictedByTrust: e.evicted ?? { verified: 0, unverified: 0 },
+    refusedClients: { 'off-network': e.refusedOffNetwork ?? 0, 'no-contact': e.refusedNoContact },
     outagesEvicted: e.outagesEvicted ?? 0,
     packets: {
       syn: p.syn, 'syn-ack': p.synAck, reset: p.reset, 'icmp-unreachable': p.icmpUnreachable, arp: p.arp,

@@ -64,6 +64,9 @@ export function formatStatus(r: StatusReport): string {
   lines.push(`Detections: ${Object.entries(e.downs).map(([k, v]) => `${v} ${k}`).join(', ')}`);
   lines.push(`Recoveries: ${Object.entries(e.recoveries).map(([k, v]) => `${v} ${k}`).join(', ')}`);
   lines.push(`Clients: ${e.attempts} registered, ${e.notices} to notify (${e.noContact} without address), ${e.expired} expired; evictions ${e.evictions['table-full']} table-full, ${e.evictions['server-cap']} server-cap; ${e.outagesEvicted ?? 0} outages forgotten to make room`);
+  if (e.evicted !== undefined) {
+    lines.push(`Evicted clients: ${e.evicted.unverified} unverified, ${e.evicted.verified} verified; refused: ${e.refusedOffNetwork} outside the client networks, ${e.refusedNoContact} without a contact`);
+  }
   const t = r.tables;
   lines.push(`Tables: servers ${t.servers}/${t.serverCapacity}, links ${t.links}/${t.linkCapacity}, pending SYNs ${t.pendingSyns}/${t.synCapacity} (${t.synOverflows} pushed out when full), contacts ${r.contacts}`);
   for (const [name, counters] of Object.entries(r.extra)) {

@@ -25,6 +25,7 @@ import { metricsFromStatus } from '../control/metrics-from-status';
 import { startMetricsListener } from '../control/metrics-listener';
 import type { Server } from 'node:http';
 import { DirectNotices } from './direct-notices';
+import { lanNetworks } from './lan-networks';
 import type { Logger } from './log';
 import type { ReloadCounts } from './reload';
 
@@ -266,7 +267,7 @@ export class Daemon {
 
   private buildEngine(config: Config): Engine {
     this.serversByAddress = new Map(config.servers.map((s) => [s.address >>> 0, s]));
-    const engine = new Engine(engineOptionsFrom(config), (d) => this.decided(d));
+    const engine = new Engine(engineOptionsFrom(config, lanNetworks(config.main.clientInterfaces)), (d) => this.decided(d));
     seedContacts(engine, config.contacts, Daemon.now());
     return engine;
   }

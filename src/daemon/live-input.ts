@@ -30,6 +30,7 @@ export class LiveInput implements Inputs, TrapConfirmer {
     this.neighbours = new NeighbourMonitor({
       target: {
         neighbour: (t, addr, state) => daemon.engine.neighbour(t, addr, state),
+        bound: (t, addr) => daemon.engine.bound(t, addr),
         watches: (addr) => daemon.engine.watches(addr),
       },
       devices: m.serverInterfaces,

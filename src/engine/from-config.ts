@@ -1,9 +1,13 @@
 // The engine's options from the typed configuration.
 import type { Config } from '../config/types';
-import { ipFromV4, prefixFromV4 } from '../net/ip';
+import { ipFromV4, prefixFromV4, type IpPrefix } from '../net/ip';
 import type { EngineOptions } from './engine';
 
-export function engineOptionsFrom(config: Config): EngineOptions {
+/**
+ * `lanNetworks`: the networks of the client-side devices as the kernel has them, the client
+ * networks when the configuration names none (empty: every client).
+ */
+export function engineOptionsFrom(config: Config, lanNetworks: readonly IpPrefix[] = []): EngineOptions {
   const m = config.main;
   return {
     synTimeout: m.synTimeout,
@@ -21,5 +25,6 @@ export function engineOptionsFrom(config: Config): EngineOptions {
     requireContact: m.requireContact,
     servers: config.servers.map((s) => ipFromV4(s.address)),
     networks: config.watch.networks.map(prefixFromV4),
+    clientNetworks: config.watch.clientNetworks.length > 0 ? config.watch.clientNetworks : lanNetworks,
   };
 }

@@ -62,6 +62,8 @@ const engine: EngineCounters = {
   dropped: { 'table-full': 0, 'server-cap': 0, 'max-attempt-age': 0, 'stale-at-recovery': 0 },
   expired: 0,
   evictions: { 'table-full': 0, 'server-cap': 0 },
+  evicted: { verified: 0, unverified: 0 },
+  refusedOffNetwork: 0,
   outagesEvicted: 0,
   serversFull: 0,
   flaps: 0,

@@ -73,6 +73,7 @@ test('random input never throws', () => {
 });
 
 interface Harness {
+  engine: Engine;
   monitor: NeighbourMonitor;
   decisions: Decision[];
   logs: string[];
@@ -92,7 +93,7 @@ function harness(opts: { servers?: string[]; devices?: string[]; command?: strin
     restartMinMs: 20,
     restartMaxMs: 40,
   });
-  return { monitor, decisions, logs };
+  return { engine, monitor, decisions, logs };
 }
 
 /** Waits longer than the monitor holds a FAILED (25 ms): for checks that something did not happen. */
@@ -120,6 +121,16 @@ test('FAILED on a server-side device marks the server down; REACHABLE brings it 
   assert.equal(events(h.decisions), ['down 198.51.100.10 neigh-failed', 'recovered 198.51.100.10 neigh-reachable']);
   const s = h.monitor.stats();
   assert.equal([s.lines, s.failed, s.reachable, s.ignored], [3, 1, 1, 1]);
+});
+
+test('REACHABLE of any address on any device binds it for the engine (a real host); other states do not', () => {
+  const h = harness({ servers: ['198.51.100.10'] });
+  h.monitor.line('192.168.1.23 dev br-lan lladdr 02:00:c0:a8:01:17 REACHABLE ');
+  h.monitor.line('192.168.1.24 dev br-lan lladdr 02:00:c0:a8:01:18 STALE ');
+  h.monitor.line('192.168.1.25 dev br-lan FAILED ');
+  assert.is(h.engine.bindings.size, 1);
+  assert.ok(h.engine.bindings.verifies(h.engine.pool.findV4(ip('192.168.1.23')), 0x02aabbccddee));
+  assert.equal(h.decisions, []);
 });
 
 test('FAILED then Deleted (ip neigh del / flush) is no outage', async () => {

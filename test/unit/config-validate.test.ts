@@ -60,7 +60,7 @@ test('an empty file gives every default', () => {
       maxContacts: 65536, captureBuffer: 4096 * 1024, requireContact: false, stateDir: '/etc/backsoon', snapshotInterval: 60,
       controlSocket: '/var/run/backsoon.sock', ubusSocket: '/var/run/ubus/ubus.sock', logLevel: 'info', policy: null, policyBudget: 5, metricsListen: null,
     },
-    watch: { networks: [] },
+    watch: { networks: [], clientNetworks: [] },
     servers: [],
     contacts: [],
     mail: null,
@@ -232,6 +232,14 @@ test('watch: networks from several sections add up; host bits must be zero', () 
   assert.equal(c.watch.networks, [{ network: ip('198.51.100.0'), length: 24 }, { network: ip('203.0.113.7'), length: 32 }]);
   oneError(uci(MAIN.trimEnd(), 'config watch', "\tlist network '198.51.100.7/24'"), 4, 'host bits must be zero: did you mean 198.51.100.0/24?');
   oneError(uci(MAIN.trimEnd(), 'config watch', "\tlist network 'lan'"), 4, 'must be a network such as 192.0.2.0/24');
+});
+
+test('watch: client networks of both families add up; host bits must be zero', () => {
+  const c = valid(uci(MAIN.trimEnd(), 'config watch', "\tlist client_network '192.168.1.0/24'", "\tlist client_network 'fd00:1::/64'",
+    'config watch', "\tlist client_network '192.168.1.0/24'"));
+  assert.equal(c.watch.clientNetworks.map((n) => n.text), ['192.168.1.0/24', 'fd00:1::/64']);
+  assert.equal(valid(MAIN).watch.clientNetworks, []);
+  oneError(uci(MAIN.trimEnd(), 'config watch', "\tlist client_network 'fd00:1::1/64'"), 4, 'must be a network such as 192.0.2.0/24 or 2001:db8:1::/64');
 });
 
 test('servers: defaults, names, probes, ports', () => {

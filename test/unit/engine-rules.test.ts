@@ -224,17 +224,18 @@ test('require_contact: only clients with a known address are registered (P5 vari
   assert.is(engine.counters.refusedNoContact, 1);
 });
 
-test('a full pool evicts the oldest registration and says so; a server cap protects the others', () => {
+test('a full pool evicts the newest unverified registration and says so; a server cap takes its own', () => {
   const { engine, events } = setup({ maxLinks: 4, maxLinksPerServer: 3 });
   for (let i = 0; i < 4; i++) engine.icmpUnreachable(i, ROUTER, 0, ALICE + i, SERVER, 1, 6, 1, 80);
-  assert.ok(events().includes('expired 198.51.100.10 192.0.2.10 server-cap'));
+  assert.ok(events().includes('expired 198.51.100.10 192.0.2.12 server-cap'));
   engine.icmpUnreachable(10, ROUTER, 0, BOB + 10, OTHER_SERVER, 1, 6, 1, 80);
   engine.icmpUnreachable(11, ROUTER, 0, BOB + 11, OTHER_SERVER, 1, 6, 1, 80);
-  assert.ok(events().includes('expired 198.51.100.10 192.0.2.11 table-full'));
+  assert.ok(events().includes('expired 198.51.100.20 192.0.2.21 table-full'));
   assert.is(engine.outages.linkCount, 4);
   assert.equal(engine.outages.checkInvariants(), []);
   assert.is(engine.counters.evictions['server-cap'], 1);
   assert.is(engine.counters.evictions['table-full'], 1);
+  assert.equal(engine.counters.evicted, { verified: 0, unverified: 2 });
 });
 
 test('a full server table makes room by dropping a server nobody waits for, and says its outage ended (expired, evicted)', () => {

@@ -90,7 +90,8 @@ test('an outage that no longer fits the server table ends with expired (evicted)
   assert.is(r.restored, 2);
   assert.equal(r.skipped, ['outage 198.51.100.3: server table full (reported as expired, evicted)', '1 waiting clients: tables full (reported as expired)']);
   assert.equal(small.decisions.map(summary), [
-    'expired 198.51.100.1 192.0.2.1 table-full',
+    // Unverified clients go newest first: the one restored last makes room.
+    'expired 198.51.100.2 192.0.2.2 table-full',
     'expired 198.51.100.3 evicted',
   ]);
   const evicted = small.decisions[1];

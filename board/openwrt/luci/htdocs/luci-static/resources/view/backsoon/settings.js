@@ -289,6 +289,10 @@ function renderWatch(m) {
 
 	var o = s.option(form.DynamicList, 'network', _('Networks'), _('Such as 198.51.100.0/24 (host bits zero), or a single address.'));
 	o.datatype = 'or(cidr4,ip4addr("nomask"))';
+
+	o = s.option(form.DynamicList, 'client_network', _('Client networks'),
+		_('Only clients in these networks are registered, such as 192.168.1.0/24 or fd00:1::/64 (host bits zero). No entry: the networks of the client-side devices.'));
+	o.datatype = 'or(cidr,ipaddr("nomask"))';
 }
 
 function renderServers(m) {

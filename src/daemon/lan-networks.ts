@@ -1,0 +1,29 @@
+// The networks of the client-side devices, as the kernel has them now: the default client
+// networks (only clients inside them are registered) when the configuration names none.
+import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
+import { formatIp, parseIp, parseIpPrefix, type IpPrefix } from '../net/ip';
+
+/** Each address's network (host bits cleared) on the named devices; none named: none. */
+export function lanNetworks(devices: readonly string[], interfaces: NodeJS.Dict<NetworkInterfaceInfo[]> = networkInterfaces()): IpPrefix[] {
+  const out: IpPrefix[] = [];
+  for (const device of devices) {
+    for (const info of interfaces[device] ?? []) {
+      if (info.cidr === null) continue;
+      const prefix = networkOf(info.cidr);
+      if (prefix !== null && !out.some((p) => p.text === prefix.text)) out.push(prefix);
+    }
+  }
+  return out;
+}
+
+/** "192.168.1.1/24" -> 192.168.1.0/24 (either family). */
+export function networkOf(cidr: string): IpPrefix | null {
+  const [address, lengthText] = cidr.split('/');
+  const ip = parseIp(address.split('%')[0]);
+  const length = Number(lengthText);
+  if (ip === null || !Number.isInteger(length)) return null;
+  const bytes = ip.bytes.slice();
+  const bits = ip.family === 4 ? 96 + length : length;
+  for (let bit = bits; bit < 128; bit++) bytes[bit >> 3] &= ~(0x80 >> (bit & 7));
+  return parseIpPrefix(`${formatIp(bytes)}/${length}`);
+}
