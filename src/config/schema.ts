@@ -323,6 +323,10 @@ export const SCHEMA: readonly SectionSpec[] = [
       { name: 'reask_after', ...seconds(0, 315360000), default: '2592000',
         doc: 'A mail address left on the page longer ago than this is asked for again (P11); 0 asks every time. ' +
           'Addresses from config contact are never asked for again.' },
+      { name: 'registration_conflict', kind: 'enum', values: ['refuse', 'keep_both'], default: 'refuse',
+        doc: 'A registration on the page for an address that another device (another MAC) registered, or was seen waiting from: ' +
+          "'refuse' it (a client that takes over another's address cannot take its notices), or 'keep_both': the earlier one " +
+          'stays by the address, the new one is kept by its own MAC. A contact from config contact is never replaced either way.' },
       { name: 'max_body', kind: 'uint', min: 256, max: 65536, default: '4096', doc: 'Largest form post in bytes; larger ones get 413.' },
       { name: 'max_connections', kind: 'uint', min: 1, max: 65535, default: '512',
         doc: 'Open connections over all listeners. When they are all taken, the oldest connection still sending its request, of a ' +

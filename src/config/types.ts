@@ -186,6 +186,7 @@ export interface StandinConfig {
   readonly listenPorts: number;         // ports in the range, default 64
   readonly resetPorts: readonly number[];     // [] when reset_https is 0; default [443]
   readonly reaskAfter: number;          // seconds, default 30 days
+  readonly registrationConflict: 'refuse' | 'keep_both';  // another device's address: refuse, default
   readonly maxBody: number;             // bytes, default 4096
   readonly maxConnections: number;
   readonly maxClientConnections: number;

@@ -23,6 +23,7 @@ export class StandInInput implements Inputs {
       now: () => Date.now() / 1000,
       log: (level, msg) => daemon.log(level, msg),
       changed: () => daemon.stateChanged(),
+      registrationConflict: daemon.config.standin.registrationConflict,
     });
     const standin = new StandIn({
       servers,

@@ -375,6 +375,15 @@ export class Engine implements Observations {
     return linked;
   }
 
+  /** The MAC `client` was first seen with while waiting for `server` (0: not waiting, or not known). */
+  waitingMac(server: IpAddress, client: IpAddress): number {
+    const slot = this.outages.findServer(this.pool.find(server));
+    const c = this.pool.find(client);
+    if (slot === NIL || c === NO_ADDRESS) return 0;
+    const link = this.outages.findLink(slot, c);
+    return link === NIL ? 0 : this.outages.linkMac[link];
+  }
+
   /** Lets time pass: SYN timeouts, the end of hold times, the periodic purge (P10). */
   tick(t: number): void {
     this.advance(t);

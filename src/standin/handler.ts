@@ -4,6 +4,7 @@
 // (escaped); the server's name and address come from backsoon's tables.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { formatIPv4, parseIPv4 } from '../net/ipv4';
+import { formatMac } from '../net/mac';
 import { normalizeMailAddress } from '../notify/mail-address';
 import type { UtcOffset } from '../notify/time-format';
 import type { CsrfTokens } from './csrf';
@@ -249,6 +250,15 @@ async function formPost(d: HandlerDeps, server: number, req: IncomingMessage, re
   if (outcome === 'full') {
     d.counters.refused.tableFull++;
     problem(res, 503, catalog, 'full', {}, 60, post.returnPath);
+    return;
+  }
+  if (outcome === 'configured' || outcome === 'other-device') {
+    // Someone else's contact stays: the operator's, or another device's (docs/SECURITY.md, "Registrations").
+    if (outcome === 'configured') d.counters.refused.configured++;
+    else d.counters.refused.otherDevice++;
+    d.callbacks.log('info', `stand-in: registration from ${client} (MAC ${mac === 0 ? 'not known' : formatMac(mac)}) for ${formatIPv4(server)} refused: ` +
+      (outcome === 'configured' ? 'the configuration names a contact for this address or device' : 'the address is registered from another device'));
+    problem(res, 409, catalog, outcome === 'configured' ? 'configured' : 'otherDevice', {}, undefined, post.returnPath);
     return;
   }
   if (outcome === 'not-saved') {

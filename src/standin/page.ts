@@ -220,7 +220,7 @@ export function renderBack(catalog: Catalog, name: string, returnPath: string): 
   return layout({ lang: catalog.tag, title: fillText(m.back, { name }), body, live: null });
 }
 
-export type Problem = 'tooManyClient' | 'tooManyAddress' | 'tooLarge' | 'badRequest' | 'full' | 'notSaved';
+export type Problem = 'tooManyClient' | 'tooManyAddress' | 'tooLarge' | 'badRequest' | 'full' | 'notSaved' | 'configured' | 'otherDevice';
 
 /** A refusal, in the client's language; `values` fills {minutes} and {hours}. */
 export function renderProblem(catalog: Catalog, problem: Problem, vals: Record<string, string> = {}, returnPath: string | null = null): string {
