@@ -106,6 +106,14 @@ test('a device that tried from several addresses is told once, and the mail name
   assert.not.ok(renderRecoveryMail(notice(), { from: 'backsoon@router.example.test', date: T0 }).text.includes('Also tried from'));
 });
 
+test('the mail names the device (MAC) it is about when the MAC is known, and the addresses it tried from', () => {
+  const laptop: NotifyDecision = { ...notify, addresses: ['192.0.2.7', '2001:db8::7'], mac: '02:00:00:00:00:07' };
+  const lines = renderRecoveryMail(noticeFromDecision(laptop, 'www.example.test', T0 + 800)!, { from: 'backsoon@router.example.test', date: T0 }).text.split('\n');
+  assert.ok(lines.includes('  Your device:     MAC 02:00:00:00:00:07'));
+  assert.ok(lines.includes('  Also tried from: 2001:db8::7'));
+  assert.not.ok(renderRecoveryMail(notice(), { from: 'backsoon@router.example.test', date: T0 }).text.includes('Your device'), 'no MAC known');
+});
+
 test('who sent it: the router by default, a notice service when a delegated agent sends it', () => {
   const byRouter = renderRecoveryMail(notice(), { from: 'backsoon@router.example.test', date: T0 });
   assert.match(byRouter.text, /Your router sent it once, automatically;/);
