@@ -43,8 +43,8 @@ export function engineCallbacks(engine: Engine, o: EngineCallbackOptions): Stand
     lookupContact(client): KnownContact | null {
       return engine.contacts.lookup(ipFromV4(client), 0) ?? null;
     },
-    noticeAttempt(server, client, t) {
-      engine.registerAttempt(t, ipFromV4(server), ipFromV4(client), 0);
+    noticeAttempt(server, client, t, mac) {
+      engine.registerAttempt(t, ipFromV4(server), ipFromV4(client), mac);
     },
     now: o.now,
     log: o.log,

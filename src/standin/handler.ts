@@ -140,10 +140,15 @@ async function downPage(d: HandlerDeps, server: number, req: IncomingMessage, re
   const client = clientOf(req);
   const clientNum = parseIPv4(client);
   const now = d.callbacks.now();
-  if (clientNum !== null) d.callbacks.noticeAttempt?.(server, clientNum, now);
+  if (clientNum !== null) d.callbacks.noticeAttempt?.(server, clientNum, now, macOf(d, clientNum, client));
   d.counters.pages++;
   const c = await context(d, server, view, client, catalog, returnPath);
   send(res, 503, renderDownPage(c, offerFor(d, server, client, clientNum, now)), { 'retry-after': RETRY_AFTER });
+}
+
+/** The client's MAC from the router's neighbour table (0: not known, e.g. not on the link). */
+function macOf(d: HandlerDeps, clientNum: number, client: string): number {
+  return d.callbacks.macOf ? d.callbacks.macOf(clientNum) : macFromArpTable(client);
 }
 
 function eventStream(d: HandlerDeps, server: number, req: IncomingMessage, res: ServerResponse): void {
@@ -240,7 +245,7 @@ async function formPost(d: HandlerDeps, server: number, req: IncomingMessage, re
     problem(res, 429, catalog, 'tooManyAddress', { hours: String(Math.ceil(address.retryAfter / 3600)) }, address.retryAfter, post.returnPath);
     return;
   }
-  const mac = d.callbacks.macOf ? d.callbacks.macOf(clientNum) : macFromArpTable(client);
+  const mac = macOf(d, clientNum, client);
   const outcome = await d.callbacks.register(server, clientNum, mac, post.mail, now);
   if (outcome === 'not-down') {
     d.counters.refused.notDown++;

@@ -34,8 +34,8 @@ export interface StandInCallbacks {
   register(server: number, client: number, mac: number, mail: string, t: number): RegisterOutcome | Promise<RegisterOutcome>;
   /** The address known for a client (73/74), if any. */
   lookupContact(client: number): KnownContact | null;
-  /** A client was shown the page: its attempt (engine.registerAttempt, mac 0 when not known). */
-  noticeAttempt?(server: number, client: number, t: number): void;
+  /** A client was shown the page: its attempt (engine.registerAttempt, with its MAC; 0 when not known). */
+  noticeAttempt?(server: number, client: number, t: number, mac: number): void;
   /** The client chose "no thanks" for this outage (P15). */
   declined?(server: number, client: number, t: number): void;
   /** The client's MAC (0: not known); default: the kernel's ARP table. */

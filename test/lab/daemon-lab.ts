@@ -203,6 +203,23 @@ ${opts.extraConfig ?? ''}
     return this.lab.exec(role, ['env', `SNMP_PERSISTENT_DIR=${this.dir}/snmp-${role}`, 'snmptrap', '-M', '', '-m', '', ...args]);
   }
 
+  /**
+   * The stand-in's form, filled in by client `role` with `mail` (from its address `from`, by
+   * default its own): the page's HTTP status and text, or null when the page had no form.
+   */
+  async registerOnPage(role: `c${number}` | 'c', mail: string, from?: string): Promise<{ code: string; body: string } | null> {
+    const jar = `${this.dir}/cookies-${role}-${from ?? 'own'}`;
+    const curl = ['curl', '-sS', '-c', jar, '-b', jar, '-m', '10', ...(from !== undefined ? ['--interface', from] : [])];
+    const page = await this.lab.exec(role, [...curl, '-H', 'Accept-Language: en', 'http://198.51.100.10/']);
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page.stdout)?.[1];
+    if (csrf === undefined) return null;
+    const post = await this.lab.exec(role, [...curl, '-w', '\n%{http_code}',
+      '--data-urlencode', `csrf=${csrf}`, '--data-urlencode', `mail=${mail}`, '--data-urlencode', 'choice=yes',
+      '--data-urlencode', 'return=/', '--data-urlencode', 'lang=en', 'http://198.51.100.10/.backsoon/register']);
+    const at = post.stdout.lastIndexOf('\n');
+    return { code: post.stdout.slice(at + 1), body: post.stdout.slice(0, at) };
+  }
+
   async stopDaemon(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     const child = this.daemon;
     if (child === null || child.exitCode !== null) return;

@@ -66,15 +66,9 @@ function withLab(tag: string, stateDir: string, body: (lab: DaemonLab) => Promis
 
 /** The stand-in's form, filled in by client `role` with `mail`: the page's HTTP status and text. */
 async function registerOnPage(lab: DaemonLab, role: `c${number}`, mail: string): Promise<{ code: string; body: string }> {
-  const jar = `${lab.dir}/cookies-${role}`;
-  const page = await lab.lab.exec(role, ['curl', '-sS', '-c', jar, '-b', jar, '-H', 'Accept-Language: en', '-m', '10', `http://${SERVER}/`]);
-  const csrf = /name="csrf" value="([^"]+)"/.exec(page.stdout)?.[1];
-  assert.ok(csrf, `no form on the page: ${page.stdout.slice(0, 300)} ${page.stderr}`);
-  const post = await lab.lab.exec(role, ['curl', '-sS', '-c', jar, '-b', jar, '-m', '10', '-w', '\n%{http_code}',
-    '--data-urlencode', `csrf=${csrf}`, '--data-urlencode', `mail=${mail}`, '--data-urlencode', 'choice=yes',
-    '--data-urlencode', 'return=/', '--data-urlencode', 'lang=en', `http://${SERVER}/.backsoon/register`]);
-  const at = post.stdout.lastIndexOf('\n');
-  return { code: post.stdout.slice(at + 1), body: post.stdout.slice(0, at) };
+  const r = await lab.registerOnPage(role, mail);
+  assert.ok(r, 'no form on the page');
+  return r;
 }
 
 async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number): Promise<T> {
