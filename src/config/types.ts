@@ -36,6 +36,7 @@ export interface MainConfig {
   readonly maxPendingSyns: number;      // P4 tracker capacity
   readonly maxContacts: number;         // 73/74 capacity
   readonly captureBuffer: number;       // bytes of kernel capture buffer per interface
+  readonly captureBatchMs: number;      // ms packets may wait in the kernel to be read as a batch
   readonly requireContact: boolean;     // P5 variant: register only clients with a known address
   readonly stateDir: string;
   readonly snapshotInterval: number;    // minimum seconds between state writes (flash wear)

@@ -156,6 +156,7 @@ function readMain(r: SectionReader): MainConfig {
     maxPendingSyns: r.value('max_pending_syns', 'uint'),
     maxContacts: r.value('max_contacts', 'uint'),
     captureBuffer: r.value('capture_buffer', 'uint') * 1024,
+    captureBatchMs: r.value('capture_batch_ms', 'uint'),
     requireContact: r.value('require_contact', 'bool'),
     stateDir: r.value('state_dir', 'path'),
     snapshotInterval: r.value('snapshot_interval', 'duration'),

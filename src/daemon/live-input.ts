@@ -24,6 +24,7 @@ export class LiveInput implements Inputs, TrapConfirmer {
       scope: { servers: daemon.config.servers.map((s) => s.address), networks: daemon.config.watch.networks },
       log: (level, msg) => daemon.log(level, msg),
       bufferSize: m.captureBuffer,
+      batchMs: m.captureBatchMs,
     });
     this.capture.watchDrops(60);
     this.openedWith = captureKey(daemon.config);
@@ -42,8 +43,8 @@ export class LiveInput implements Inputs, TrapConfirmer {
 
   async reconfigure(daemon: Daemon): Promise<void> {
     if (captureKey(daemon.config) !== this.openedWith) {
-      // libpcap cannot change a running session's filter and node-pcap's close() blocks.
-      daemon.log('warn', 'interfaces or watched servers changed: captures keep the old filter until backsoon is restarted');
+      // libpcap cannot change a running session's filter or buffer, and closing one blocks.
+      daemon.log('warn', 'interfaces, watched servers, capture_buffer or capture_batch_ms changed: captures keep the old settings until backsoon is restarted');
     }
     this.prober?.stop();
     this.startProber(daemon);
@@ -113,5 +114,5 @@ export class LiveInput implements Inputs, TrapConfirmer {
 
 function captureKey(config: Config): string {
   const m = config.main;
-  return JSON.stringify([m.clientInterfaces, m.serverInterfaces, config.servers.map((s) => s.address), config.watch.networks]);
+  return JSON.stringify([m.clientInterfaces, m.serverInterfaces, config.servers.map((s) => s.address), config.watch.networks, m.captureBuffer, m.captureBatchMs]);
 }

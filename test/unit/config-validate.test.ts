@@ -57,7 +57,7 @@ test('an empty file gives every default', () => {
       enabled: true, clientInterfaces: [], serverInterfaces: [], synTimeout: 30, arpRetries: 3,
       icmpCodes: [0, 1, 5, 6, 7, 11, 12], icmp6Codes: [0, 3], maxAttemptAge: 86400, purgeInterval: 300, hold: 0, confirm: null,
       probeInterval: 10, maxServers: 1024, maxLinks: 65536, maxLinksPerServer: 8192, maxPendingSyns: 65536,
-      maxContacts: 65536, captureBuffer: 4096 * 1024, requireContact: false, stateDir: '/etc/backsoon', snapshotInterval: 60,
+      maxContacts: 65536, captureBuffer: 4096 * 1024, captureBatchMs: 10, requireContact: false, stateDir: '/etc/backsoon', snapshotInterval: 60,
       controlSocket: '/var/run/backsoon.sock', ubusSocket: '/var/run/ubus/ubus.sock', logLevel: 'info', policy: null, policyBudget: 5, metricsListen: null,
     },
     watch: { networks: [], clientNetworks: [] },
@@ -94,6 +94,7 @@ test('every main option reaches its typed field', () => {
     "\toption max_pending_syns '200'",
     "\toption max_contacts '30'",
     "\toption capture_buffer '512'",
+    "\toption capture_batch_ms '0'",
     "\toption require_contact 'true'",
     "\toption state_dir '/tmp/bs'",
     "\toption snapshot_interval '5'",
@@ -107,7 +108,7 @@ test('every main option reaches its typed field', () => {
   assert.equal(c.main, {
     enabled: false, clientInterfaces: ['br-lan', 'eth0.3'], serverInterfaces: ['br-dmz'], synTimeout: 12, arpRetries: 5,
     icmpCodes: [1, 7], icmp6Codes: [3], maxAttemptAge: 3600, purgeInterval: 60, hold: 20, confirm: true, probeInterval: 3,
-    maxServers: 10, maxLinks: 100, maxLinksPerServer: 50, maxPendingSyns: 200, maxContacts: 30, captureBuffer: 512 * 1024, requireContact: true,
+    maxServers: 10, maxLinks: 100, maxLinksPerServer: 50, maxPendingSyns: 200, maxContacts: 30, captureBuffer: 512 * 1024, captureBatchMs: 0, requireContact: true,
     stateDir: '/tmp/bs', snapshotInterval: 5, controlSocket: '/tmp/bs.sock', ubusSocket: '/tmp/ubus.sock', logLevel: 'debug',
     policy: POLICY, policyBudget: 30, metricsListen: '127.0.0.1:9100',
   });

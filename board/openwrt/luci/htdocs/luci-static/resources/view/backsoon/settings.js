@@ -264,6 +264,8 @@ function renderMain(m) {
 		_('Client mail addresses: contacts below and addresses left on the stand-in page.'), 1, 1048576, '65536');
 	number(s, 'tables', 'capture_buffer', _('Capture buffer (KiB)'),
 		_('Kernel buffer per captured interface; larger rides out longer bursts without drops.'), 256, 262144, '4096');
+	number(s, 'tables', 'capture_batch_ms', _('Capture batch (ms)'),
+		_('The kernel hands packets over in batches of up to this many ms: far less CPU under load, detections that much later; 0 for each packet at once.'), 0, 1000, '10');
 
 	o = s.taboption('storage', form.Value, 'state_dir', _('State directory'),
 		_('Where the state snapshot and the outbox are kept across restarts.'));
