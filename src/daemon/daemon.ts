@@ -28,8 +28,7 @@ import { DirectNotices } from './direct-notices';
 import { lanNetworks } from './lan-networks';
 import type { Logger } from './log';
 import type { ReloadCounts } from './reload';
-
-export const VERSION = '0.1.0';
+import { VERSION } from '../version';
 
 /** The state file: the engine's state and the last registration-journal segment it holds. */
 type SavedState = EngineState & { readonly registrations: number };
