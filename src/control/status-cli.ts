@@ -1,4 +1,6 @@
 // `backsoon status [--json] [--socket PATH]`
+import { readCommandLine, usageError } from '../cli-args';
+import { formatDuration } from '../notify/time-format';
 import { defaultSocketPath, requestStatus } from './socket';
 import type { StatusReport } from './status';
 
@@ -9,14 +11,11 @@ running daemon. --json prints the daemon's report as it is (for scripts and rpcd
 `;
 
 export async function main(args: string[]): Promise<number> {
-  let json = false;
-  let socket = defaultSocketPath();
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === '--json') json = true;
-    else if (args[i] === '--socket' && args[i + 1] !== undefined) socket = args[++i];
-    else if (args[i] === '--help' || args[i] === '-h') { process.stdout.write(usage); return 0; }
-    else { process.stderr.write(`backsoon status: unknown option '${args[i]}'\n${usage}`); return 2; }
-  }
+  const line = readCommandLine('status', usage, args, { json: 'flag', socket: 'value' });
+  if (typeof line === 'number') return line;
+  if (line.positionals.length > 0) return usageError('status', `unexpected argument '${line.positionals[0]}'`, usage);
+  const json = line.options.json === true;
+  const socket = line.options.socket ?? defaultSocketPath();
   let report: StatusReport;
   try {
     report = await requestStatus(socket);
@@ -79,10 +78,7 @@ function clock(t: number): string {
   return new Date(t * 1000).toISOString().replace('T', ' ').slice(0, 19) + 'Z';
 }
 
+/** Status rounds to the nearest second (the notices' durations are whole seconds elapsed). */
 function duration(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
-  if (s < 86400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
-  return `${Math.floor(s / 86400)} d ${Math.floor((s % 86400) / 3600)} h`;
+  return formatDuration(Math.round(seconds));
 }
