@@ -2,7 +2,7 @@
 import { readCommandLine, usageError } from '../cli-args';
 import { formatDuration } from '../notify/time-format';
 import { defaultSocketPath, requestStatus } from './socket';
-import type { StatusReport } from './status';
+import { COUNTER_SECTIONS, counterEntries, type StatusReport } from './status';
 
 const usage = `usage: backsoon status [--json] [--socket PATH]
 
@@ -47,6 +47,9 @@ export function formatStatus(r: StatusReport): string {
   lines.push('');
   const ob = r.outbox;
   lines.push(`Outbox: ${ob.queued} queued, ${ob.sending} sending, ${ob.sent} sent, ${ob.failed} failed, ${ob.retries} retries`);
+  for (const [channel, outcomes] of Object.entries(ob.outcomes)) {
+    lines.push(`  ${channel}: ${Object.entries(outcomes).map(([k, v]) => `${v} ${k}`).join(', ')}`);
+  }
   if (ob.storageError !== null) {
     lines.push(`  cannot write since ${clock(ob.storageErrorSince ?? r.now)} (${ob.storageError}): ${ob.unsaved} notice(s) in memory only, still sent; free space in the state_dir`);
   }
@@ -66,10 +69,15 @@ export function formatStatus(r: StatusReport): string {
   if (e.evicted !== undefined) {
     lines.push(`Evicted clients: ${e.evicted.unverified} unverified, ${e.evicted.verified} verified; refused: ${e.refusedOffNetwork} outside the client networks, ${e.refusedNoContact} without a contact`);
   }
+  // Every other number the engine counts, so a new counter shows without touching this file.
+  const shown = new Set<string>(['attempts', 'notices', 'noContact', 'expired', 'outagesEvicted', 'refusedOffNetwork', 'refusedNoContact']);
+  const others = Object.entries(e).filter(([k, v]) => typeof v === 'number' && !shown.has(k));
+  lines.push(`Engine: ${others.map(([k, v]) => `${k} ${v}`).join(', ')}`);
   const t = r.tables;
   lines.push(`Tables: servers ${t.servers}/${t.serverCapacity}, links ${t.links}/${t.linkCapacity}, pending SYNs ${t.pendingSyns}/${t.synCapacity} (${t.synOverflows} pushed out when full), contacts ${r.contacts}`);
-  for (const [name, counters] of Object.entries(r.extra)) {
-    lines.push(`${name}: ${Object.entries(counters).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  for (const name of COUNTER_SECTIONS) {
+    const section = r[name];
+    if (section !== undefined) lines.push(`${name}: ${counterEntries(section).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   }
   return lines.join('\n') + '\n';
 }

@@ -11,6 +11,7 @@
 import { createInterface } from 'node:readline';
 import { loadConfig } from '../../src/config/validate';
 import { Daemon } from '../../src/daemon/daemon';
+import { counterEntries } from '../../src/control/status';
 import { createLogger } from '../../src/daemon/log';
 import { StandInInput } from '../../src/daemon/standin-input';
 import { parseIp } from '../../src/net/ip';
@@ -22,7 +23,7 @@ const now = () => Date.now() / 1000;
 const out = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);
 
 function standinCounters(daemon: Daemon): Record<string, number> {
-  return (daemon.status().extra.standin ?? {}) as Record<string, number>;
+  return Object.fromEntries(counterEntries(daemon.status().standin ?? {}));
 }
 
 /**
