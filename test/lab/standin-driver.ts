@@ -33,8 +33,11 @@ function standinCounters(daemon: Daemon): Record<string, number> {
 async function followed(daemon: Daemon, nftBefore: number): Promise<void> {
   const deadline = Date.now() + 10_000;
   const want = daemon.engine.isDown(server);
-  const done = (c: Record<string, number>): boolean => ('active.0.listenPort' in c) === want && c.nftApplied > nftBefore;
-  while (!done(standinCounters(daemon))) {
+  const done = (): boolean => {
+    const s = daemon.status().standin;
+    return s !== undefined && (s.active.length > 0) === want && s.nftApplied > nftBefore;
+  };
+  while (!done()) {
     if (Date.now() > deadline) throw new Error(`the stand-in did not follow the engine (down: ${want}) within 10 s`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
