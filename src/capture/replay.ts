@@ -2,6 +2,7 @@
 // timestamps, one JSON decision per line on stdout and a summary on stderr.
 
 import { readFileSync } from 'node:fs';
+import { readCommandLine, usageError } from '../cli-args';
 import { Engine, defaultEngineOptions, type EngineOptions } from '../engine/engine';
 import { engineOptionsFrom } from '../engine/from-config';
 import type { Decision } from '../engine/decisions';
@@ -25,27 +26,17 @@ Events: down, attempt, recovered, notify, expired. A summary goes to stderr.
 `;
 
 export async function main(args: string[]): Promise<number> {
-  let file: string | null = null;
-  let configFile: string | null = null;
+  const line = readCommandLine('replay', usage, args, { config: 'value', 'syn-timeout': 'value' });
+  if (typeof line === 'number') return line;
+  const [file, extra] = line.positionals;
+  if (file === undefined) return usageError('replay', 'missing FILE, the capture to replay', usage);
+  if (extra !== undefined) return usageError('replay', `one capture file at a time ('${extra}')`, usage);
+  const configFile = line.options.config ?? null;
   let synTimeout: number | null = null;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === '--help' || a === '-h') { process.stdout.write(usage); return 0; }
-    if (a === '--config' || a === '--syn-timeout') {
-      const value = args[++i];
-      if (value === undefined) { process.stderr.write(`backsoon replay: ${a} needs a value\n`); return 2; }
-      if (a === '--config') configFile = value;
-      else {
-        synTimeout = Number(value);
-        if (!(synTimeout > 0)) { process.stderr.write(`backsoon replay: --syn-timeout '${value}': must be a positive number of seconds\n`); return 2; }
-      }
-    } else if (a.startsWith('-')) {
-      process.stderr.write(`backsoon replay: unknown option '${a}'\n${usage}`);
-      return 2;
-    } else if (file === null) file = a;
-    else { process.stderr.write(`backsoon replay: one capture file at a time ('${a}')\n`); return 2; }
+  if (line.options['syn-timeout'] !== undefined) {
+    synTimeout = Number(line.options['syn-timeout']);
+    if (!(synTimeout > 0)) return usageError('replay', `--syn-timeout '${line.options['syn-timeout']}': must be a positive number of seconds`, usage);
   }
-  if (file === null) { process.stderr.write(usage); return 2; }
 
   let options: EngineOptions = defaultEngineOptions;
   let contacts: Parameters<typeof seedContacts>[1] = [];

@@ -5,7 +5,7 @@ import { NeighbourMonitor } from '../capture/neighbours';
 import { ArpReplyWatch } from '../capture/probe-arp';
 import { Prober } from '../capture/probes';
 import type { Config } from '../config/types';
-import type { Daemon, Inputs } from './daemon';
+import type { Daemon, Inputs, PartStats } from './daemon';
 import type { TrapConfirmer } from './trap-input';
 
 export class LiveInput implements Inputs, TrapConfirmer {
@@ -66,7 +66,7 @@ export class LiveInput implements Inputs, TrapConfirmer {
     return (this.prober?.plan(server).length ?? 0) > 0;
   }
 
-  stats() {
+  stats(): PartStats {
     const sessions = this.capture?.stats() ?? [];
     const captures = sessions.map((s) => ({
       interface: s.iface,
@@ -76,20 +76,7 @@ export class LiveInput implements Inputs, TrapConfirmer {
       ifDropped: s.ifDropped,
     }));
     const packets = sessions.map((s) => s.decode);
-    const extra: Record<string, Record<string, number>> = {};
-    if (this.neighbours) {
-      const n = this.neighbours.stats();
-      extra.neighbours = { failed: n.failed, reachable: n.reachable, deletedNotFailed: n.deletedNotFailed, unparsed: n.unparsed, restarts: n.restarts };
-    }
-    if (this.prober) {
-      const p = this.prober.stats();
-      extra.probes = { rounds: p.rounds, unusable: p.unusable };
-      for (const [method, s] of Object.entries(p.byMethod)) {
-        extra.probes[`${method}Sent`] = s.sent;
-        extra.probes[`${method}Succeeded`] = s.succeeded;
-      }
-    }
-    return { captures, packets, extra };
+    return { captures, packets, sections: { neighbours: this.neighbours?.stats(), probes: this.prober?.stats() } };
   }
 
   private startProber(daemon: Daemon): void {

@@ -153,7 +153,7 @@ ${opts.extraConfig ?? ''}
     for (;;) {
       const s = await this.status();
       if (ok(s)) return s;
-      if (Date.now() > deadline) throw new Error(`no ${what} within ${timeoutMs} ms; status: ${JSON.stringify({ outbox: s.outbox, extra: s.extra })}`);
+      if (Date.now() > deadline) throw new Error(`no ${what} within ${timeoutMs} ms; status: ${JSON.stringify(s)}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }

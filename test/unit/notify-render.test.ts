@@ -5,7 +5,7 @@ import type { NotifyDecision } from '../../src/engine/decisions';
 import { noticeFromDecision, type RecoveryNotice } from '../../src/notify/notice';
 import { renderRecoveryMail } from '../../src/notify/render-mail';
 import { recoveryMailKey } from '../../src/notify/recovery-mail';
-import { fixedUtcOffset, formatDuration, formatIsoLocal, formatMailDate } from '../../src/notify/time-format';
+import { durationParts, fixedUtcOffset, formatDuration, formatIsoLocal, formatMailDate } from '../../src/notify/time-format';
 
 // 2026-11-25T13:00:00Z
 const T0 = Date.UTC(2026, 10, 25, 13, 0, 0) / 1000;
@@ -55,6 +55,13 @@ test('durations read as words', () => {
   assert.is(formatDuration(3 * 3600 + 12 * 60 + 59), '3 h 12 min');
   assert.is(formatDuration(2 * 86400 + 3 * 3600 + 7), '2 d 3 h');
   assert.is(formatDuration(-5), '0 s');
+});
+
+test('the mail, the status and the stand-in page split a duration the same way', () => {
+  assert.equal(durationParts(59.99), { unit: 's', s: 59 });
+  assert.equal(durationParts(200), { unit: 'min', m: 3, s: 20 });
+  assert.equal(durationParts(86399), { unit: 'h', h: 23, m: 59 });
+  assert.equal(durationParts(86400 * 400), { unit: 'd', d: 400, h: 0 });
 });
 
 test('a notify decision with a contact makes a notice; without one, none', () => {
