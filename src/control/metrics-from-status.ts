@@ -45,6 +45,8 @@ export function metricsFromStatus(r: StatusReport): MetricsSnapshot {
     evictions: { ...e.dropped, 'pending-syn-overflow': r.tables.synOverflows ?? 0 },
     // Absent from the report of a daemon older than the counter.
     outagesEvicted: e.outagesEvicted ?? 0,
+    // Absent from the report of a daemon older than the counter.
+    icmpForged: { ...(e.icmpForged ?? { address: 0, mac: 0 }) },
     packets: {
       syn: p.syn, 'syn-ack': p.synAck, reset: p.reset, 'icmp-unreachable': p.icmpUnreachable, arp: p.arp,
       neighbour: p.neighbour, ignored: p.ignored, fragment: p.fragments, 'unsupported-link': p.unsupportedLink,

@@ -21,5 +21,7 @@ export function engineOptionsFrom(config: Config): EngineOptions {
     requireContact: m.requireContact,
     servers: config.servers.map((s) => ipFromV4(s.address)),
     networks: config.watch.networks.map(prefixFromV4),
+    // Configured addresses have no MAC: only the IP source is checked for them.
+    routerAddresses: m.routerAddresses.map((address) => ({ address, mac: 0 })),
   };
 }
