@@ -5,6 +5,9 @@
 // With watched servers configured, TCP and ARP are narrowed to them, and ICMP to messages whose
 // quoted header was addressed to them (the server is inside the ICMP payload, not in the outer
 // header, whose source is the router and destination the client).
+// ICMP errors are taken only from the router (icmpSources): a client's forged error is then
+// mostly not even captured. The engine's own check of the source is the guard that holds
+// regardless (src/engine/router-addresses.ts).
 import { formatIPv4, formatPrefix, prefixContains, prefixMask, type Prefix } from '../net/ipv4';
 
 export type InterfaceRole = 'client' | 'server';
@@ -18,6 +21,13 @@ export interface FilterScope {
    * probe, a mail to a watched host), never a client's attempt.
    */
   readonly ownAddresses?: readonly number[];
+  /**
+   * Which ICMP errors to take: 'outbound', those this host sends (its own and those it
+   * forwards; the kernel's packet type, so it stays right when the addresses change, but only
+   * a live Linux capture knows it); or these IPv4 addresses as the IP source (a capture file,
+   * where the direction is not known). Absent: from any source.
+   */
+  readonly icmpSources?: 'outbound' | readonly number[];
   /** Also match the same packets inside 802.1Q/802.1ad tags (default true). */
   readonly vlan?: boolean;
 }
@@ -62,8 +72,20 @@ function clientSide(scope: FilterScope): string {
   const own = unique(scope.ownAddresses ?? []);
   if (own.length > 0) tcp.push(`not (${TCP_PURE_SYN} and (${own.map((a) => `src host ${formatIPv4(a)}`).join(' or ')}))`);
   const icmp = [ICMP_UNREACHABLE];
+  const from = icmpFrom(scope.icmpSources);
+  if (from !== null) icmp.push(from);
   if (targets !== null) icmp.push(`(${targets.map(quotedDestinationIn).join(' or ')})`);
   return `(${tcp.join(' and ')}) or (${icmp.join(' and ')})`;
+}
+
+/** The source condition of the ICMP part, or null for none. */
+function icmpFrom(sources: FilterScope['icmpSources']): string | null {
+  if (sources === undefined) return null;
+  if (sources === 'outbound') return 'outbound';
+  const list = unique(sources);
+  // No router address known: no ICMP error can count, so none is taken.
+  if (list.length === 0) return 'icmp[icmptype] == 255';
+  return `(${list.map((a) => `src host ${formatIPv4(a)}`).join(' or ')})`;
 }
 
 function serverSide(scope: FilterScope): string {

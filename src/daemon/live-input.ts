@@ -1,5 +1,6 @@
 // The router's own view into the engine: packet capture on the configured interfaces, the
 // kernel's neighbour events, and active probes of down servers (P8).
+import { HostAddressWatch } from '../capture/host-addresses';
 import { LiveCapture } from '../capture/live';
 import { NeighbourMonitor } from '../capture/neighbours';
 import { ArpReplyWatch } from '../capture/probe-arp';
@@ -13,15 +14,23 @@ export class LiveInput implements Inputs, TrapConfirmer {
   private arpWatch: ArpReplyWatch | null = null;
   private neighbours: NeighbourMonitor | null = null;
   private prober: Prober | null = null;
+  private hostAddresses: HostAddressWatch | null = null;
   private openedWith = '';
 
   async start(daemon: Daemon): Promise<void> {
     const m = daemon.config.main;
+    // Before the capture: the first ICMP error must already meet the router's addresses.
+    this.hostAddresses = new HostAddressWatch({
+      changed: (addresses) => daemon.setHostAddresses(addresses),
+      log: (level, msg) => daemon.log(level, msg),
+    });
+    this.hostAddresses.start();
     this.arpWatch = new ArpReplyWatch(daemon.sink);
     this.capture = LiveCapture.open(this.arpWatch, {
       clientInterfaces: m.clientInterfaces,
       serverInterfaces: m.serverInterfaces,
-      scope: { servers: daemon.config.servers.map((s) => s.address), networks: daemon.config.watch.networks },
+      // ICMP errors only as this host sends them: a client's forgery is mostly not captured.
+      scope: { servers: daemon.config.servers.map((s) => s.address), networks: daemon.config.watch.networks, icmpSources: 'outbound' },
       log: (level, msg) => daemon.log(level, msg),
       bufferSize: m.captureBuffer,
     });
@@ -51,6 +60,7 @@ export class LiveInput implements Inputs, TrapConfirmer {
   async stop(): Promise<void> {
     this.prober?.stop();
     this.neighbours?.stop();
+    this.hostAddresses?.stop();
     // The capture sessions end with the process (see run.ts).
   }
 
@@ -79,6 +89,7 @@ export class LiveInput implements Inputs, TrapConfirmer {
       const n = this.neighbours.stats();
       extra.neighbours = { failed: n.failed, reachable: n.reachable, deletedNotFailed: n.deletedNotFailed, unparsed: n.unparsed, restarts: n.restarts };
     }
+    if (this.hostAddresses) extra.routerAddresses = { ...this.hostAddresses.stats() };
     if (this.prober) {
       const p = this.prober.stats();
       extra.probes = { rounds: p.rounds, unusable: p.unusable };

@@ -6,9 +6,11 @@
 // `replay --router`) and replaced whole when that changes. Addresses are ids of the engine's
 // address pool, so the check on the packet path is one pool lookup and a short scan, without
 // allocation. Each address may carry the MAC of the router's interface that holds it (0: not
-// known); an error from a known router address must then come from one of the router's MACs.
-// Any of them, not that interface's own: Linux may source an ICMP error from the address of
-// another interface than the one the frame leaves by (icmp_errors_use_inbound_ifaddr).
+// known). Once any router MAC is known, an error in a frame with an Ethernet source must come
+// from one of them, whatever its IP source: every legitimate error on the captured LAN was
+// sent or forwarded by the router, so it leaves from a router MAC. Any of them, not the MAC of
+// the interface holding the source address: Linux may source an ICMP error from another
+// interface's address than the one the frame leaves by (icmp_errors_use_inbound_ifaddr).
 
 import type { IpAddress } from '../net/ip';
 import { NO_ADDRESS, type AddressPool } from './address-pool';
@@ -82,13 +84,11 @@ export class RouterAddresses {
   /**
    * Is `id` (a pool id, NO_ADDRESS when the pool does not hold the address) a router address,
    * and `mac` (the frame's Ethernet source, 0 when the link has none) one of the router's MACs
-   * where that address's MAC is known?
+   * where those are known?
    */
   check(id: number, mac: number): Reporter {
-    if (id === NO_ADDRESS) return Reporter.ForgedAddress;
-    const at = this.indexOf(id);
-    if (at < 0) return Reporter.ForgedAddress;
-    if (mac === 0 || this.macs[at] === 0 || !this.macsKnown) return Reporter.Router;
+    if (id === NO_ADDRESS || this.indexOf(id) < 0) return Reporter.ForgedAddress;
+    if (mac === 0 || !this.macsKnown) return Reporter.Router;
     for (let i = 0; i < this.count; i++) if (this.macs[i] === mac) return Reporter.Router;
     return Reporter.ForgedMac;
   }

@@ -73,13 +73,22 @@ test('IPv4: the router\'s address from another MAC (a client spoofing the source
   assert.equal(events(), ['down 198.51.100.10 icmp-unreachable', 'attempt 198.51.100.10 192.0.2.10']);
 });
 
-test('a link without Ethernet source (raw IP) or a router MAC not known: the IP source decides', () => {
+test('a link without Ethernet source (raw IP) or no router MAC known (replay): the IP source decides', () => {
   const { events, icmp } = setup({ routerAddresses: routerAddresses('192.0.2.1') });
-  icmp(100, ROUTER, CLIENT_MAC); // configured address: no MAC known for it
+  icmp(100, ROUTER, CLIENT_MAC);
   assert.equal(events().length, 2);
   const second = setup({ routerAddresses: [withMac('192.0.2.1', ROUTER_MAC)] });
   second.icmp(100, ROUTER, 0);
   assert.equal(second.events().length, 2);
+});
+
+test('once the router\'s MACs are known, an address without one of its own (ppp, a configured one) needs a router MAC too', () => {
+  const { engine, events, icmp } = setup({ routerAddresses: [withMac('192.0.2.1', ROUTER_MAC), withMac('203.0.113.1', 0)] });
+  icmp(100, v4('203.0.113.1'), CLIENT_MAC);
+  assert.equal(events(), []);
+  assert.equal(engine.counters.icmpForged, { address: 0, mac: 1 });
+  icmp(101, v4('203.0.113.1'), ROUTER_MAC);
+  assert.equal(events().length, 2);
 });
 
 test('IPv6: forged source, forged MAC and the router\'s global and link-local addresses', () => {
