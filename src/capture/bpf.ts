@@ -22,12 +22,10 @@ export interface FilterScope {
    */
   readonly ownAddresses?: readonly number[];
   /**
-   * Which ICMP errors to take: 'outbound', those this host sends (its own and those it
-   * forwards; the kernel's packet type, so it stays right when the addresses change, but only
-   * a live Linux capture knows it); or these IPv4 addresses as the IP source (a capture file,
-   * where the direction is not known). Absent: from any source.
+   * The router's IPv4 addresses: ICMP errors are taken only with one of them as IP source
+   * (none: no ICMP error at all). Absent: from any source.
    */
-  readonly icmpSources?: 'outbound' | readonly number[];
+  readonly icmpSources?: readonly number[];
   /** Also match the same packets inside 802.1Q/802.1ad tags (default true). */
   readonly vlan?: boolean;
 }
@@ -81,7 +79,6 @@ function clientSide(scope: FilterScope): string {
 /** The source condition of the ICMP part, or null for none. */
 function icmpFrom(sources: FilterScope['icmpSources']): string | null {
   if (sources === undefined) return null;
-  if (sources === 'outbound') return 'outbound';
   const list = unique(sources);
   // No router address known: no ICMP error can count, so none is taken.
   if (list.length === 0) return 'icmp[icmptype] == 255';

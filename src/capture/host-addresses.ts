@@ -58,6 +58,7 @@ export class HostAddressWatch {
   private readonly read: () => RouterAddress[];
   private readonly counters: HostAddressStats = { known: 0, changes: 0, monitorRestarts: 0 };
   private key = '';
+  private last: readonly RouterAddress[] = [];
   private child: ChildProcess | null = null;
   private timer: NodeJS.Timeout | null = null;
   private settle: NodeJS.Timeout | null = null;
@@ -93,6 +94,11 @@ export class HostAddressWatch {
     this.child = null;
   }
 
+  /** The addresses of the last read. */
+  current(): readonly RouterAddress[] {
+    return this.last;
+  }
+
   stats(): HostAddressStats {
     return { ...this.counters };
   }
@@ -109,6 +115,7 @@ export class HostAddressWatch {
     const key = addresses.map((a) => `${a.address.text}/${a.mac}`).sort().join(' ');
     if (key === this.key) return;
     this.key = key;
+    this.last = addresses;
     this.counters.known = addresses.length;
     this.counters.changes++;
     this.options.log('info', `router addresses (ICMP errors count only from these): ${addresses.map((a) => a.address.text).join(', ') || 'none'}`);
