@@ -1,10 +1,11 @@
 // The command lines of backsoon's subcommands: named options, each a flag or taking one value,
 // and positional words. Anything else is refused with the option's name, the usage and exit 2.
 
-export type OptionKind = 'flag' | 'value';
+/** 'list': takes a value and may stand more than once (the values in order). */
+export type OptionKind = 'flag' | 'value' | 'list';
 /** Option names without their leading "--", e.g. { config: 'value', once: 'flag' }. */
 export type OptionSpec = Readonly<Record<string, OptionKind>>;
-export type ParsedOptions<S extends OptionSpec> = { -readonly [K in keyof S]?: S[K] extends 'flag' ? true : string };
+export type ParsedOptions<S extends OptionSpec> = { -readonly [K in keyof S]?: S[K] extends 'flag' ? true : S[K] extends 'list' ? string[] : string };
 
 export interface CommandLine<S extends OptionSpec> {
   readonly options: ParsedOptions<S>;
@@ -18,7 +19,7 @@ export interface CommandLine<S extends OptionSpec> {
 export class UsageError extends Error {}
 
 export function parseArgs<S extends OptionSpec>(args: readonly string[], spec: S): CommandLine<S> {
-  const options: Record<string, true | string> = {};
+  const options: Record<string, true | string | string[]> = {};
   const positionals: string[] = [];
   let help = false;
   for (let i = 0; i < args.length; i++) {
@@ -32,13 +33,17 @@ export function parseArgs<S extends OptionSpec>(args: readonly string[], spec: S
     if (kind === 'flag') { options[name] = true; continue; }
     const value = args[++i];
     if (value === undefined) throw new UsageError(`option ${arg} needs a value`);
-    options[name] = value;
+    if (kind === 'list') {
+      const list = options[name];
+      if (Array.isArray(list)) list.push(value);
+      else options[name] = [value];
+    } else options[name] = value;
   }
   return { options: options as ParsedOptions<S>, positionals, help };
 }
 
 function knownOptions(spec: OptionSpec): string {
-  const names = Object.entries(spec).map(([name, kind]) => (kind === 'flag' ? `--${name}` : `--${name} VALUE`));
+  const names = Object.entries(spec).map(([name, kind]) => (kind === 'flag' ? `--${name}` : kind === 'list' ? `--${name} VALUE...` : `--${name} VALUE`));
   return names.length === 0 ? 'this command takes no options but --help' : `known: ${[...names, '--help'].join(', ')}`;
 }
 

@@ -46,6 +46,10 @@ export const SCHEMA: readonly SectionSpec[] = [
       { name: 'server_interface', kind: 'iface', list: true, default: [],
         doc: 'Server-side network devices: ARP requests and replies for servers on a directly attached segment are read here. ' +
           'None: no ARP detection; servers behind a gateway are judged by SYN silence and ICMP only.' },
+      { name: 'router_address', kind: 'ip', list: true, default: [],
+        doc: 'Further addresses (IPv4 or IPv6) whose ICMP destination-unreachable errors may mark a server down, besides ' +
+          "the addresses of this host, which are always read from the kernel and kept current. An error from any other source " +
+          "is a client's forgery: counted as forged, never acted on. For `backsoon replay --config`, the router's addresses in the capture." },
       { name: 'syn_timeout', ...seconds(1, 86400), default: '30',
         doc: "Seconds a client's SYN may wait for the SYN/ACK before its server counts as down." },
       { name: 'arp_retries', kind: 'uint', min: 1, max: 100, default: '3',

@@ -1,6 +1,6 @@
 // The typed configuration every other module reads. Produced by validate.ts from the UCI file;
 // durations are seconds, addresses are parsed (see engine/addr.ts).
-import type { IpPrefix } from '../net/ip';
+import type { IpAddress, IpPrefix } from '../net/ip';
 import type { Prefix } from '../net/ipv4';
 
 export type TlsMode = 'none' | 'starttls' | 'tls';
@@ -20,6 +20,8 @@ export interface MainConfig {
   readonly clientInterfaces: readonly string[];
   /** Server-side interfaces: ARP is read here. */
   readonly serverInterfaces: readonly string[];
+  /** Configured router addresses, beyond the host's own: whose ICMP errors count. */
+  readonly routerAddresses: readonly IpAddress[];
   readonly synTimeout: number;          // P4, default 30
   readonly arpRetries: number;          // unanswered ARP requests before "down", default 3
   readonly icmpCodes: readonly number[];// ICMP type 3 codes that mean "server down"

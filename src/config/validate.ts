@@ -141,6 +141,7 @@ function readMain(r: SectionReader): MainConfig {
     enabled: r.value('enabled', 'bool'),
     clientInterfaces: r.many('interface', 'iface'),
     serverInterfaces: r.many('server_interface', 'iface'),
+    routerAddresses: r.many('router_address', 'ip'),
     synTimeout: r.value('syn_timeout', 'duration'),
     arpRetries: r.value('arp_retries', 'uint'),
     icmpCodes: r.many('icmp_code', 'icmp_code'),

@@ -37,6 +37,8 @@ export function metricsFromStatus(r: StatusReport): MetricsSnapshot {
     evictedByTrust: e.evicted ?? { verified: 0, unverified: 0 },
     refusedClients: { 'off-network': e.refusedOffNetwork ?? 0, 'no-contact': e.refusedNoContact },
     outagesEvicted: e.outagesEvicted ?? 0,
+    // Absent from the report of a daemon older than the counter.
+    icmpForged: { ...(e.icmpForged ?? { address: 0, mac: 0 }) },
     packets: packetKinds(p),
     malformedPackets: kebabKeys(p.malformed),
     captures,

@@ -64,6 +64,9 @@ export function formatStatus(r: StatusReport): string {
   }
   const e = r.engine;
   lines.push(`Detections: ${Object.entries(e.downs).map(([k, v]) => `${v} ${k}`).join(', ')}`);
+  if (e.icmpForged !== undefined) {
+    lines.push(`ICMP errors not from the router (forged, not acted on): ${e.icmpForged.address} by IP source, ${e.icmpForged.mac} by Ethernet source`);
+  }
   lines.push(`Recoveries: ${Object.entries(e.recoveries).map(([k, v]) => `${v} ${k}`).join(', ')}`);
   lines.push(`Clients: ${e.attempts} registered, ${e.notices} to notify (${e.noContact} without address), ${e.expired} expired; evictions ${e.evictions['table-full']} table-full, ${e.evictions['server-cap']} server-cap; ${e.outagesEvicted ?? 0} outages forgotten to make room`);
   if (e.evicted !== undefined) {

@@ -81,6 +81,8 @@ export interface StatusReport extends PartSections {
   captures: CaptureStatus[];
   packets: DecodeStats;
   engine: EngineCounters;
+  /** Whose ICMP errors count: this host's addresses and router_address (absent from older daemons). */
+  routerAddresses?: string[];
   /** The state file (STATE_DIR/state.json). */
   state: SnapshotStatus;
   /** Stand-in registrations saved between two state files (STATE_DIR/registrations.N.jsonl). */

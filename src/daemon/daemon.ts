@@ -9,6 +9,7 @@ import { ipFromV4 } from '../net/ip';
 import { formatMac } from '../net/mac';
 import type { Decision } from '../engine/decisions';
 import { Engine } from '../engine/engine';
+import type { RouterAddress } from '../engine/router-addresses';
 import { engineOptionsFrom } from '../engine/from-config';
 import { ForwardingObservations, type Observations } from '../net/observations';
 import { exportState, importState, seedContacts, type EngineState } from '../engine/state';
@@ -60,6 +61,8 @@ export class Daemon {
   /** Packets backsoon itself sent in a server's name (the stand-in's replies): not evidence. */
   isOwnTraffic: ((server: number, port: number) => boolean) | null = null;
   private serversByAddress = new Map<number, ServerConfig>();
+  /** This host's addresses as the kernel last said (live input); router_address comes on top. */
+  private hostAddresses: readonly RouterAddress[] = [];
   private snapshot: SnapshotStore<SavedState>;
   /** Stand-in registrations, on disk before the page confirms them (between two state files). */
   private readonly journal: RegistrationJournal;
@@ -240,6 +243,7 @@ export class Daemon {
       captures,
       packets,
       engine: e.counters,
+      routerAddresses: e.router.list(),
       state: this.snapshot.status(),
       registrations: this.journal.status(),
       tables: {
@@ -269,9 +273,24 @@ export class Daemon {
     }
   }
 
+  /** The kernel's addresses of this host changed: with router_address, whose ICMP errors count. */
+  setHostAddresses(addresses: readonly RouterAddress[]): void {
+    this.hostAddresses = addresses;
+    this.applyRouterAddresses(this.engine, this.config);
+  }
+
+  private applyRouterAddresses(engine: Engine, config: Config): void {
+    const configured = engineOptionsFrom(config).routerAddresses;
+    const dropped = engine.setRouterAddresses([...this.hostAddresses, ...configured]);
+    if (dropped > 0) {
+      this.log('warn', `router addresses: ${dropped} of ${this.hostAddresses.length + configured.length} do not fit (at most ${engine.router.capacity}); ICMP errors from those are counted as forged`);
+    }
+  }
+
   private buildEngine(config: Config): Engine {
     this.serversByAddress = new Map(config.servers.map((s) => [s.address >>> 0, s]));
     const engine = new Engine(engineOptionsFrom(config, lanNetworks(config.main.clientInterfaces)), (d) => this.decided(d));
+    this.applyRouterAddresses(engine, config);
     seedContacts(engine, config.contacts, Daemon.now());
     return engine;
   }

@@ -68,6 +68,7 @@ const engine: EngineCounters = {
   serversFull: 0,
   flaps: 0,
   icmpOtherCode: 0,
+  icmpForged: { address: 0, mac: 0 },
   unwatched: 0,
   refusedNoContact: 0,
   ipv6Ignored: 0,

@@ -228,6 +228,10 @@ function renderMain(m) {
 	number(s, 'detection', 'arp_retries', _('ARP retries'),
 		_('Unanswered ARP requests for a server (on the server-side devices) before it counts as down.'), 1, 100, '3');
 
+	o = s.taboption('detection', form.DynamicList, 'router_address', _('Router addresses'),
+		_("Further addresses whose ICMP \"unreachable\" errors may mark a server down, besides this router's own (always read from the kernel). An error from any other source is a client's forgery and is only counted."));
+	o.datatype = 'ipaddr("nomask")';
+
 	o = s.taboption('detection', form.MultiValue, 'icmp_code', _('ICMP codes'),
 		_('"Destination unreachable" codes that mean the server is down. Codes marked "a firewall" are a refusal, not an outage. None chosen: 0, 1, 5, 6, 7, 11 and 12.'));
 	ICMP_CODES.forEach(function(c) { o.value(c[0], c[1]); });
