@@ -41,7 +41,7 @@ test("--version prints package.json's version, written into the bundle when it w
 });
 
 test('replay works from the bundle alone', () => {
-  const r = run('replay', FIXTURE);
+  const r = run('replay', FIXTURE, '--router', '192.0.2.1');
   assert.is(r.status, 0, r.stderr);
   assert.match(r.stdout, /"event":"notify"/);
 });
