@@ -201,20 +201,21 @@ test('stand-in: a client reaching the down server gets the page at its address, 
   // The operator's own words on the page; the page escapes them.
   writeFileSync(policy, "function render(n) { return n.kind === 'standin' ? { pageText: 'Maintenance until 18:00 <b>CET</b>' } : {}; }\n");
   try {
-  await withLab('dt-stand', { serverSide: false, serverOptions: "\toption standin '1'\n\tlist probe 'tcp:80'", mainOptions: { probe_interval: '600', policy } }, async (lab) => {
+  await withLab('dt-stand', { clients: 2, serverSide: false, serverOptions: "\toption standin '1'\n\tlist probe 'tcp:80'", mainOptions: { probe_interval: '600', policy } }, async (lab) => {
     await lab.lab.serverGone('addr');
     await lab.start();
     await lab.curlUnreachable('c'); // the first attempt shows the outage
     await lab.waitForLog(/is down/, 10_000);
     await lab.statusWhen((s) => s.standin?.active[0]?.listenPort !== undefined, 'the stand-in listening for the server');
-    // 192.0.2.11 has a configured contact; take the stand-in's form with a new address instead.
+    // 192.0.2.12 has no contact (192.0.2.11's configured one is never replaced from the page):
+    // it leaves its address on the stand-in's form.
     const jar = `${lab.dir}/cookies`;
-    const page = await lab.lab.exec('c1', ['curl', '-sS', '-c', jar, '-b', jar, '-H', 'Accept-Language: en', '-m', '10', 'http://198.51.100.10/']);
+    const page = await lab.lab.exec('c2', ['curl', '-sS', '-c', jar, '-b', jar, '-H', 'Accept-Language: en', '-m', '10', 'http://198.51.100.10/']);
     assert.match(page.stdout, /www\.example\.test/, 'the page names the server from backsoon\'s tables');
     assert.match(page.stdout, /Maintenance until 18:00 &lt;b&gt;CET&lt;\/b&gt;/, 'the policy\'s text, escaped');
     const csrf = /name="csrf" value="([^"]+)"/.exec(page.stdout)?.[1];
     assert.ok(csrf, page.stdout.slice(0, 400));
-    const post = await lab.lab.exec('c1', ['curl', '-sS', '-c', jar, '-b', jar, '-m', '10',
+    const post = await lab.lab.exec('c2', ['curl', '-sS', '-c', jar, '-b', jar, '-m', '10',
       '--data-urlencode', `csrf=${csrf}`, '--data-urlencode', 'mail=carol@example.test', '--data-urlencode', 'choice=yes',
       '--data-urlencode', 'return=/', '--data-urlencode', 'lang=en', 'http://198.51.100.10/.backsoon/register']);
     assert.match(post.stdout, /carol@example\.test/, 'the confirmation shows the registered address');
@@ -225,7 +226,7 @@ test('stand-in: a client reaching the down server gets the page at its address, 
     const mails = await lab.exim.waitFor(2, 20_000);
     assert.equal(mails.map((m) => m.recipient).sort(), ['alice@example.test', 'carol@example.test']);
     // The rules are gone with the outage: the real server answers again.
-    const real = await lab.curl('c1', 5);
+    const real = await lab.curl('c2', 5);
     assert.match(real.stdout, /real server/);
     await lab.stopDaemon('SIGTERM');
     const nft = await lab.lab.exec('r', ['nft', 'list', 'tables']);
