@@ -5,6 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { StatusReport } from '../../src/control/status';
 import { atExit } from '../at-exit';
 import { Exim } from './exim';
 import { Lab } from './lab';
@@ -141,14 +142,14 @@ ${opts.extraConfig ?? ''}
   }
 
   /** `backsoon status --json` run in the router's namespace. */
-  async status(): Promise<any> { // the report's shape is src/control/status.ts; tests read fields loosely
+  async status(): Promise<StatusReport> {
     const r = await this.lab.exec('r', [process.execPath, BUNDLE, 'status', '--json', '--socket', this.socket]);
     if (r.code !== 0) throw new Error(`backsoon status failed: ${r.stderr}`);
     return JSON.parse(r.stdout);
   }
 
   /** Asks `backsoon status --json` until `ok` holds; throws after `timeoutMs` (a bound against hanging). */
-  async statusWhen(ok: (s: any) => boolean, what: string, timeoutMs = 10_000): Promise<any> { // loosely read, as status()
+  async statusWhen(ok: (s: StatusReport) => boolean, what: string, timeoutMs = 10_000): Promise<StatusReport> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const s = await this.status();

@@ -89,8 +89,8 @@ test('ARP silence on the server side; recovery found by probing with no client t
     // the connect itself (probe), the ARP reply on s0 (arp-reply) or the kernel's REACHABLE
     // (neigh-reachable), whichever comes first. The probe's counters say it was the probe.
     assert.match(back, /\((probe|neigh-reachable|arp-reply)\)/);
-    const s = await lab.statusWhen((x) => x.probes.byMethod.tcp.succeeded > atBack.probes.byMethod.tcp.succeeded, 'a succeeded tcp probe');
-    assert.is(s.probes.byMethod.tcp.succeeded, 1);
+    const s = await lab.statusWhen((x) => x.probes!.byMethod.tcp.succeeded > atBack.probes!.byMethod.tcp.succeeded, 'a succeeded tcp probe');
+    assert.is(s.probes!.byMethod.tcp.succeeded, 1);
     assert.not.match(lab.log.slice(mark), /client \S+ tried/, 'no client traffic after the server came back');
     await lab.exim.waitFor(1, 20_000);
   });
@@ -116,14 +116,14 @@ config snmp_user
     assert.is((await lab.trap(['-v', '2c', '-c', 'wrong', '198.51.100.1', '', '1.3.6.1.6.3.1.1.5.1'])).code, 0);
     const fromClient = await lab.lab.exec('c', ['env', `SNMP_PERSISTENT_DIR=${lab.dir}/snmp-c`, 'snmptrap', '-M', '', '-m', '', '-v', '2c', '-c', 'public', '192.0.2.1', '', '1.3.6.1.6.3.1.1.5.1']);
     assert.is(fromClient.code, 0, fromClient.stderr);
-    let s = await lab.statusWhen((x) => x.traps.received >= 2, 'both forged traps received');
-    assert.is(s.traps.ignored.badCommunity, 1);
-    assert.is(s.traps.ignored.unknownSource, 1);
+    let s = await lab.statusWhen((x) => x.traps!.received >= 2, 'both forged traps received');
+    assert.is(s.traps!.ignored.badCommunity, 1);
+    assert.is(s.traps!.ignored.unknownSource, 1);
     assert.is(s.outages.length, 1, 'still down');
     await lab.trap(['-v', '3', '-u', 'agent', '-l', 'authPriv', '-a', 'SHA', '-A', 'authpass123', '-x', 'AES', '-X', 'privpass123', '198.51.100.1', '', '1.3.6.1.6.3.1.1.5.1']);
     await lab.waitForLog(/is back \(trap\)/, 5_000);
     s = await lab.status();
-    assert.is(s.traps.accepted, 1);
+    assert.is(s.traps!.accepted, 1);
     assert.is(s.outages.length, 0);
   });
 });

@@ -40,8 +40,8 @@ test('forged ICMP host unreachable from a client marks nothing down; the router\
   await withDaemonLab('icmp-forge', { clients: 1, serverSide: false, mainOptions: { probe_interval: '600' } }, async (lab) => {
     await lab.start();
     let s = await lab.status();
-    assert.ok(s.routerAddresses.includes(ROUTER) && s.routerAddresses.includes('198.51.100.1'), JSON.stringify(s.routerAddresses));
-    assert.not.ok(s.routerAddresses.includes('127.0.0.1'), 'loopback never counts');
+    assert.ok(s.routerAddresses!.includes(ROUTER) && s.routerAddresses!.includes('198.51.100.1'), JSON.stringify(s.routerAddresses));
+    assert.not.ok(s.routerAddresses!.includes('127.0.0.1'), 'loopback never counts');
     assert.is(forged(s), 0);
 
     // 1. To the router itself, from the client's own address: the capture does not take it.

@@ -64,7 +64,7 @@ test('a client that takes over another\'s address cannot replace its configured 
     await giveBack(lab, '192.0.2.12');
 
     const s = await lab.status();
-    assert.equal([s.extra.standin['refused.configured'], s.extra.standin['refused.otherDevice']], [1, 1]);
+    assert.equal([s.standin?.refused.configured, s.standin?.refused.otherDevice], [1, 1]);
     assert.match(lab.log, /registration from 192\.0\.2\.10 \(MAC [0-9a-f:]+\) for 198\.51\.100\.10 refused: the configuration names a contact/);
 
     await lab.lab.serverBack();

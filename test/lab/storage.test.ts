@@ -128,7 +128,7 @@ test('kill -9 after a confirmed registration, and again while the disk is full: 
       await lab.stopDaemon('SIGKILL');
       await lab.start();
       let s = await lab.status();
-      const clients = s.outages.find((o: { server: string }) => o.server === SERVER).clients.map((c: { client: string }) => c.client);
+      const clients = s.outages.find((o) => o.server === SERVER)!.clients.map((c) => c.client);
       assert.ok(clients.includes('192.0.2.12'), 'the client that registered still waits');
       // the 300 of the state file, alice and bob from the configuration, and carol from the page
       assert.is(s.contacts, WAITING + 3, 'the confirmed address survived kill -9');
