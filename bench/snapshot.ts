@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { SnapshotStore } from '../src/control/snapshot';
 import { defaultEngineOptions, Engine } from '../src/engine/engine';
-import { exportState, importState, type EngineState } from '../src/engine/state';
+import { exportState, importState, StateCopy, type EngineState } from '../src/engine/state';
 import { formatIPv4, parseIPv4 } from '../src/net/ipv4';
 
 const LINKS = 65_536;
@@ -93,7 +93,7 @@ async function main(): Promise<void> {
   try {
     const engine = engineWithLinks();
     const store = new SnapshotStore({
-      dir, minIntervalSeconds: 5, produce: () => exportState(engine, Date.now() / 1000),
+      dir, minIntervalSeconds: 5, produce: () => new StateCopy(engine, Date.now() / 1000, {}),
       log: (level, msg) => { if (level === 'error') throw new Error(msg); },
     });
     const rows: Row[] = [];

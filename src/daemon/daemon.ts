@@ -12,7 +12,7 @@ import { Engine } from '../engine/engine';
 import type { RouterAddress } from '../engine/router-addresses';
 import { engineOptionsFrom } from '../engine/from-config';
 import { ForwardingObservations, type Observations } from '../net/observations';
-import { exportState, importState, seedContacts, type EngineState } from '../engine/state';
+import { exportState, importState, seedContacts, StateCopy, type EngineState } from '../engine/state';
 import { addDecodeStats, createDecodeStats, type DecodeStats } from '../packet/stats';
 import { ControlServer } from '../control/socket';
 import { RegistrationJournal, withRegistrations } from '../control/registration-journal';
@@ -32,7 +32,9 @@ import type { ReloadCounts } from './reload';
 import { VERSION } from '../version';
 
 /** The state file: the engine's state and the last registration-journal segment it holds. */
-type SavedState = EngineState & { readonly registrations: number };
+/** The state file: the engine's state and the registration journal's cut. */
+type SavedFile = EngineState & { readonly registrations: number };
+type SavedState = StateCopy<{ registrations: number }>;
 
 /** The pieces with I/O, started after the engine; each may be absent (not configured). */
 export interface Inputs {
@@ -299,8 +301,8 @@ export class Daemon {
     return new SnapshotStore({
       dir: config.main.stateDir,
       minIntervalSeconds: config.main.snapshotInterval,
-      produce: () => ({ ...exportState(this.engine, Daemon.now()), registrations: this.journal.cut() }),
-      written: (saved) => void this.journal.written(saved.registrations),
+      produce: () => new StateCopy(this.engine, Daemon.now(), { registrations: this.journal.cut() }),
+      written: (saved) => void this.journal.written(saved.extra.registrations),
       // The old file still holds the waiting clients of notices the disk refused: it must stay
       // until they are sent or saved, or a crash would lose them.
       holdReason: () => {
@@ -319,7 +321,7 @@ export class Daemon {
     } catch (err) {
       this.log('warn', (err as Error).message);
     }
-    const cut = (saved as Partial<SavedState> | null)?.registrations;
+    const cut = (saved as Partial<SavedFile> | null)?.registrations;
     const records = await this.journal.open(typeof cut === 'number' ? cut : -1);
     const merged = withRegistrations(saved as EngineState | null, records, Daemon.now());
     if (merged === null) return;

@@ -2,7 +2,16 @@
 // is written without one long JSON.stringify blocking the event loop. Joined, the pieces are
 // exactly JSON.stringify(value).
 
+/** A value that writes its own JSON text in pieces (the engine's state copy). */
+export interface JsonInPieces {
+  jsonPieces(): Iterable<string>;
+}
+
 export function* jsonPieces(value: unknown): Generator<string> {
+  if (hasOwnPieces(value)) {
+    yield* value.jsonPieces();
+    return;
+  }
   const v = toJson(value);
   if (Array.isArray(v)) {
     yield '[';
@@ -44,4 +53,8 @@ function isLeaf(o: Record<string, unknown>): boolean {
     if (x !== null && typeof x === 'object') return false;
   }
   return true;
+}
+
+function hasOwnPieces(value: unknown): value is JsonInPieces {
+  return value !== null && typeof value === 'object' && typeof (value as Partial<JsonInPieces>).jsonPieces === 'function';
 }

@@ -9,6 +9,7 @@
 
 import { NO_ADDRESS, type AddressPool } from './address-pool';
 import type { IpAddress } from '../net/ip';
+import { ContactsCopy } from './state-copy';
 
 export type ContactSource = 'config' | 'page' | 'policy';
 
@@ -148,6 +149,11 @@ export class Contacts {
     for (const [id, c] of this.byClient) out.push({ ...c, client: this.pool.format(id), mac: null });
     for (const [mac, c] of this.byMac) out.push({ ...c, client: null, mac });
     return out;
+  }
+
+  /** The run-time registrations (not the configuration's) at this instant, for the state file. */
+  copy(): ContactsCopy {
+    return new ContactsCopy(this.pool, this.byClient, this.byMac);
   }
 
   /** Drops every entry from the configuration (before loading a new one on reload). */

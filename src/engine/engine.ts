@@ -23,6 +23,7 @@ import { DeviceGrouping } from './devices';
 import { ANY_MAC, NeighbourBindings } from './neighbour-bindings';
 import { NIL, OutageTable, ServerState, Trust } from './outages';
 import { MAX_ROUTER_ADDRESSES, Reporter, RouterAddresses, type RouterAddress } from './router-addresses';
+import { OutagesCopy, type OutageView } from './state-copy';
 import { SynTracker } from './syn-tracker';
 import { UnansweredQuestions } from './unanswered';
 
@@ -113,15 +114,7 @@ export interface EngineCounters {
   addressPoolFull: number;
 }
 
-/** A server in the outage table, as `backsoon status` and snapshots see it. */
-export interface OutageView {
-  server: string;
-  state: 'down' | 'holding';
-  since: number;
-  cause: DownCause;
-  holdUntil?: number;
-  clients: { client: string; firstAttempt: number; lastAttempt: number; mac?: string }[];
-}
+export type { OutageView } from './state-copy';
 
 export class Engine implements Observations {
   readonly options: EngineOptions;
@@ -452,31 +445,12 @@ export class Engine implements Observations {
   // ---- Views ----
 
   outageList(): OutageView[] {
-    const out: OutageView[] = [];
-    const o = this.outages;
-    for (let slot = 0; slot < o.serverSlots; slot++) {
-      const state = o.serverState[slot];
-      if (state === ServerState.Free) continue;
-      const clients: OutageView['clients'] = [];
-      for (let link = o.serverFirst[slot]; link !== NIL; link = o.linkNext[link]) {
-        const mac = o.linkMac[link];
-        clients.push({
-          client: this.pool.format(o.linkClient[link]),
-          firstAttempt: o.firstAttempt[link],
-          lastAttempt: o.lastAttempt[link],
-          ...(mac !== 0 ? { mac: formatMac(mac) } : {}),
-        });
-      }
-      out.push({
-        server: this.pool.format(o.serverAddr[slot]),
-        state: state === ServerState.Down ? 'down' : 'holding',
-        since: o.downSince[slot],
-        cause: DOWN_CAUSES[o.downCause[slot]],
-        ...(state === ServerState.Holding ? { holdUntil: o.holdUntil[slot] } : {}),
-        clients,
-      });
-    }
-    return out.sort((a, b) => a.since - b.since);
+    return this.copyOutages().views();
+  }
+
+  /** The outage table at this instant, formatted later (the state file is written from it). */
+  copyOutages(): OutagesCopy {
+    return new OutagesCopy(this.outages, this.pool);
   }
 
   /**

@@ -6,25 +6,18 @@
 // (IPv4 only, otherwise the same shape) is still read.
 
 import { ipFromV4, parseIp } from '../net/ip';
-import { formatMac, parseMac } from '../net/mac';
+import { parseMac } from '../net/mac';
 import type { ContactSource } from './contacts';
 import { DOWN_CAUSES, type DownCause } from './decisions';
 import type { Engine, OutageView } from './engine';
+import type { ContactsCopy, OutagesCopy, SavedContact } from './state-copy';
 import { NIL } from './outages';
 
 export const STATE_VERSION = 2;
 /** Versions importState reads. */
 const READABLE_VERSIONS: readonly unknown[] = [1, 2];
 
-export interface SavedContact {
-  client?: string;
-  mac?: string;
-  /** The MAC of the device a page registration came from (it keeps the registration its own). */
-  device?: string;
-  mail: string;
-  registeredAt: number;
-  source: ContactSource;
-}
+export type { SavedContact } from './state-copy';
 
 export interface EngineState {
   version: number;
@@ -34,17 +27,50 @@ export interface EngineState {
 }
 
 export function exportState(engine: Engine, now: number): EngineState {
-  const contacts: SavedContact[] = [];
-  for (const c of engine.contacts.entries()) {
-    if (c.source === 'config') continue; // the configuration brings those back itself
-    contacts.push({
-      ...(c.client !== null ? { client: c.client } : {}),
-      ...(c.mac !== null ? { mac: formatMac(c.mac) } : {}),
-      ...(c.deviceMac ? { device: formatMac(c.deviceMac) } : {}),
-      mail: c.mail, registeredAt: c.registeredAt, source: c.source,
-    });
+  return new StateCopy(engine, now, {}).toJSON();
+}
+
+/**
+ * The state at one instant, taken in a few milliseconds, and written later: `jsonPieces()`
+ * yields the text of `toJSON()` piece by piece (an outage header, a client, a contact), so a
+ * writer can let the event loop run between them. `extra` is added at the top level, last.
+ */
+export class StateCopy<Extra extends Record<string, number> = Record<never, number>> {
+  private readonly outages: OutagesCopy;
+  private readonly contacts: ContactsCopy;
+
+  constructor(engine: Engine, private readonly savedAt: number, readonly extra: Extra) {
+    this.outages = engine.copyOutages();
+    this.contacts = engine.contacts.copy();
   }
-  return { version: STATE_VERSION, savedAt: now, outages: engine.outageList(), contacts };
+
+  toJSON(): EngineState & Extra {
+    return { version: STATE_VERSION, savedAt: this.savedAt, outages: this.outages.views(), contacts: [...this.contacts.saved()], ...this.extra };
+  }
+
+  /** Joined, exactly JSON.stringify(this.toJSON()). */
+  *jsonPieces(): Generator<string> {
+    yield `{"version":${STATE_VERSION},"savedAt":${JSON.stringify(this.savedAt)},"outages":[`;
+    for (let i = 0; i < this.outages.length; i++) {
+      const head = JSON.stringify(this.outages.head(i)); // ends in "clients":[]}
+      yield `${i > 0 ? ',' : ''}${head.slice(0, -2)}`;
+      let first = true;
+      for (const c of this.outages.clientsOf(i)) {
+        yield `${first ? '' : ','}${JSON.stringify(c)}`;
+        first = false;
+      }
+      yield ']}';
+    }
+    yield '],"contacts":[';
+    let first = true;
+    for (const c of this.contacts.saved()) {
+      yield `${first ? '' : ','}${JSON.stringify(c)}`;
+      first = false;
+    }
+    yield ']';
+    for (const [key, value] of Object.entries(this.extra)) yield `,${JSON.stringify(key)}:${JSON.stringify(value)}`;
+    yield '}';
+  }
 }
 
 /**

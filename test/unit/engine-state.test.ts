@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Decision } from '../../src/engine/decisions';
 import { Engine, defaultEngineOptions, type EngineOptions } from '../../src/engine/engine';
-import { exportState, importState, STATE_VERSION } from '../../src/engine/state';
+import { exportState, importState, StateCopy, STATE_VERSION } from '../../src/engine/state';
 import { parseIp } from '../../src/net/ip';
 import { only, summary } from './decision-summary';
 import { routerAddresses } from './router';
@@ -76,6 +76,26 @@ test('version 2 round trip: both families, device MACs and contacts survive; a d
     [['2001:db8:1::a', '192.0.2.10'], 'kim@example.org'], [['2001:db8:1::b'], null],
   ]);
   assert.equal(next.engine.checkInvariants(), []);
+});
+
+test('the state copy is taken at once and written later in pieces: the same text as JSON.stringify, and later changes do not leak in', () => {
+  const { engine } = engineWith();
+  importState(engine, VERSION_1, 1795000200);
+  engine.markDown(1795000210, ip('2001:db8:5::10'), 'nd-silence');
+  engine.registerAttempt(1795000211, ip('2001:db8:5::10'), ip('2001:db8:1::a'), 0x02000000000b);
+  engine.contacts.set({ client: ip('2001:db8:1::a') }, { mail: 'kim@example.org', registeredAt: 1795000212, source: 'page', deviceMac: 0x02000000000b });
+  engine.contacts.set({ client: ip('192.0.2.50') }, { mail: 'ops@example.org', registeredAt: 0, source: 'config' });
+  const before = JSON.stringify(exportState(engine, 1795000300));
+  const copy = new StateCopy(engine, 1795000300, { registrations: 7 });
+  // After the copy: an outage ends, its addresses go back to the pool and are reused.
+  engine.recoverySignal(1795000301, ip('2001:db8:5::10'), 'probe');
+  engine.recoverySignal(1795000302, ip('198.51.100.10'), 'trap');
+  engine.registerAttempt(1795000303, ip('198.51.100.20'), ip('192.0.2.77'), 0);
+  const pieces = [...copy.jsonPieces()];
+  assert.ok(pieces.length > 10, 'written in pieces');
+  assert.is(pieces.join(''), `${before.slice(0, -1)},"registrations":7}`);
+  assert.equal(JSON.parse(pieces.join('')), copy.toJSON());
+  assert.not.ok(pieces.join('').includes('ops@example.org'), "the configuration's contacts are not saved");
 });
 
 test('an outage that no longer fits the server table ends with expired (evicted); clients that do not fit are expired too', () => {
