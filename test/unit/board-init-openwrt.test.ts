@@ -82,18 +82,19 @@ test('start with a valid file: one instance running the bundle under procd, with
     file: ['/var/run/backsoon.capture'],
     netdev: ['lo'],
     term_timeout: 15,
+    env: { MALLOC_MMAP_THRESHOLD_: '131072' },
   }], show(o));
   assert.equal(logged(o, 'err'), []);
   assert.is(readFileSync(captureKeyFile, 'utf8'), `device lo ${loIfindex}\nserver 198.51.100.10\nwatch 198.51.100.0/24\n`);
 });
 
-test("the router's zone name (config system) reaches the daemon as TZ; without one, none is set", () => {
+test("the router's zone name (config system) reaches the daemon as TZ; without one, none is set (the malloc threshold always is)", () => {
   router.writeConfig('system', "config system\n\toption hostname 'OpenWrt'\n");
-  assert.is(instances(initScript('start', VALID))[0].env, undefined);
+  assert.equal(instances(initScript('start', VALID))[0].env, { MALLOC_MMAP_THRESHOLD_: '131072' });
   router.writeConfig('system', "config system\n\toption hostname 'OpenWrt'\n\toption zonename 'Asia/Tokyo'\n");
   try {
     const o = initScript('start', VALID);
-    assert.equal(instances(o)[0].env, { TZ: 'Asia/Tokyo' }, show(o));
+    assert.equal(instances(o)[0].env, { MALLOC_MMAP_THRESHOLD_: '131072', TZ: 'Asia/Tokyo' }, show(o));
   } finally {
     router.writeConfig('system', null);
   }
