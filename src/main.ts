@@ -1,19 +1,19 @@
 // backsoon: tells exactly the clients who tried to reach a down server when it is back.
-// Each subcommand lives in its own module and returns the process exit code.
+// Each subcommand lives in its own module and returns the process exit code. The commands that
+// only talk to the daemon or read its configuration are in this bundle; the daemon's own modules
+// (run, replay, policy, agent) are a second bundle that node reads only for those commands.
 
-import { isMainThread, workerData } from 'node:worker_threads';
-import { POLICY_WORKER_ROLE } from './policy/worker-protocol';
-
-type Command = (args: string[]) => Promise<number>;
+import { loadDaemonCommand } from './daemon-bundle';
+import type { Command } from './daemon-entry';
 
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
-  run: { summary: 'run the daemon on the configured interfaces', load: async () => (await import('./daemon/run')).main },
+  run: { summary: 'run the daemon on the configured interfaces', load: loadDaemonCommand('run') },
   status: { summary: 'show down servers, waiting clients, outbox, counters', load: async () => (await import('./control/status-cli')).main },
-  replay: { summary: 'run the detectors over a pcap/pcapng capture and print decisions', load: async () => (await import('./capture/replay')).main },
+  replay: { summary: 'run the detectors over a pcap/pcapng capture and print decisions', load: loadDaemonCommand('replay') },
   config: { summary: 'show | check the UCI configuration', load: async () => (await import('./config/cli')).main },
   metrics: { summary: 'print the running daemon\'s counters for Prometheus', load: async () => (await import('./control/metrics-cli')).main },
-  policy: { summary: 'test the operator policy file on sample data', load: async () => (await import('./policy/cli')).main },
-  agent: { summary: 'delegated notifier: read targets mails by POP3, mail the clients (P13, P14)', load: async () => (await import('./agent/cli')).main },
+  policy: { summary: 'test the operator policy file on sample data', load: loadDaemonCommand('policy') },
+  agent: { summary: 'delegated notifier: read targets mails by POP3, mail the clients (P13, P14)', load: loadDaemonCommand('agent') },
 };
 
 const usage = `usage: backsoon <command> [options]
@@ -43,15 +43,10 @@ async function dispatch(argv: string[]): Promise<number> {
   return (await command.load())(rest);
 }
 
-if (!isMainThread && (workerData as { role?: unknown } | null)?.role === POLICY_WORKER_ROLE) {
-  // This file started again as the operator policy's thread (policy/isolated.ts).
-  void import('./policy/worker-main').then((m) => m.runPolicyWorker());
-} else {
-  dispatch(process.argv.slice(2)).then(
-    (code) => { process.exitCode = code; },
-    (err: unknown) => {
-      process.stderr.write(`backsoon: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+dispatch(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (err: unknown) => {
+    process.stderr.write(`backsoon: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -265,7 +265,7 @@ function spawnThread(start: WorkerStart): Worker {
     const entry = join(__dirname, 'worker-main.ts');
     return new Worker(`require('tsx/cjs'); require(${JSON.stringify(entry)}).runPolicyWorker();`, { ...options, eval: true });
   }
-  // dist/backsoon.js: main.ts runs the worker's part when started as a policy thread.
+  // dist/backsoon-daemon.js: daemon-entry.ts runs the worker's part when started as a policy thread.
   return new Worker(__filename, options);
 }
 

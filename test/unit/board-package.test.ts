@@ -217,7 +217,8 @@ test('backsoon: the kernel features its DEPENDS are chosen for are the ones the 
 
 test('backsoon: the bundle it packs is what `make build` makes', () => {
   const top = readFileSync(join(ROOT, 'Makefile'), 'utf8');
-  assert.match(top, /--outfile=dist\/backsoon\.js/);
+  // The command line and the daemon's modules, two bundles side by side in dist/.
+  assert.match(top, /backsoon=src\/main\.ts backsoon-daemon=src\/daemon-entry\.ts .*--outdir=dist /s);
   assert.match(top, /dist\/quickjs\.wasm/);
   // The addon keeps its own name beside the bundle: backsoon-pcap installs it under that name.
   assert.match(top, /--loader:\.node=copy --asset-names=\[name\]/);
@@ -235,10 +236,10 @@ test('backsoon: unpacked from the release and installed, every router file is wh
   const installed = listFiles(root).sort();
   const fromBoard = listFiles(FILES).sort();
   const bundle = readdirSync(join(ROOT, 'dist')).filter((f) => !f.endsWith('.node') && !f.endsWith('.map')).map((f) => `usr/lib/backsoon/${f}`);
-  assert.ok(bundle.includes('usr/lib/backsoon/backsoon.js') && bundle.includes('usr/lib/backsoon/quickjs.wasm'));
+  for (const f of ['backsoon.js', 'backsoon-daemon.js', 'quickjs.wasm']) assert.ok(bundle.includes(`usr/lib/backsoon/${f}`), f);
   assert.equal(installed, [...fromBoard, ...bundle].sort(), 'every file of board/openwrt/files, and the bundle');
   for (const f of fromBoard) assert.ok(readFileSync(join(root, f)).equals(readFileSync(join(FILES, f))), `${f}: same content`);
-  assert.ok(readFileSync(join(root, 'usr/lib/backsoon/backsoon.js')).equals(readFileSync(join(ROOT, 'dist/backsoon.js'))));
+  for (const f of ['backsoon.js', 'backsoon-daemon.js']) assert.ok(readFileSync(join(root, 'usr/lib/backsoon', f)).equals(readFileSync(join(ROOT, 'dist', f))), f);
 
   const mode = (f: string) => (statSync(join(root, f)).mode & 0o777).toString(8);
   assert.is(mode('etc/init.d/backsoon'), '755');

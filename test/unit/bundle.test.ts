@@ -20,8 +20,26 @@ test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 const run = (...args: string[]) => spawnSync(process.execPath, [join(dir, 'backsoon.js'), ...args], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
 
-test('the bundle and its two companions are all there is to ship', () => {
-  for (const f of ['backsoon.js', 'pcap_binding.node', 'quickjs.wasm', 'backsoon-core.js']) assert.ok(existsSync(join(dir, f)), f);
+test('the command line, the daemon\'s bundle and their companions are all there is to ship', () => {
+  for (const f of ['backsoon.js', 'backsoon-daemon.js', 'pcap_binding.node', 'quickjs.wasm', 'backsoon-core.js']) assert.ok(existsSync(join(dir, f)), f);
+});
+
+test('status and --version do not load the daemon\'s modules: without its bundle they still answer', () => {
+  const bare = mkdtempSync(join(tmpdir(), 'bs-bundle-cli-'));
+  try {
+    cpSync(join(dir, 'backsoon.js'), join(bare, 'backsoon.js'));
+    const cli = (...args: string[]) => spawnSync(process.execPath, [join(bare, 'backsoon.js'), ...args], { cwd: bare, encoding: 'utf8', timeout: 30_000 });
+    assert.match(cli('--version').stdout, /^backsoon \d/);
+    const status = cli('status', '--socket', join(bare, 'none.sock'));
+    assert.is(status.status, 1);
+    assert.match(status.stderr, /^backsoon status: cannot reach the daemon at .*none\.sock/);
+    assert.match(cli('metrics', '--socket', join(bare, 'none.sock')).stderr, /^backsoon metrics: /);
+    const run = cli('run', '--help');
+    assert.is(run.status, 1, 'run needs the daemon\'s bundle');
+    assert.match(run.stderr, /backsoon-daemon\.js/);
+  } finally {
+    rmSync(bare, { recursive: true, force: true });
+  }
 });
 
 test('--help lists the commands; an unknown command says so and exits 2', () => {

@@ -1,6 +1,7 @@
-// src/main.ts bundled as the Makefile bundles it (esbuild, CJS, import.meta.url defined), run
-// from a folder with no node_modules: the policy's thread is the bundle itself started again,
-// and the engine must come from quickjs.wasm beside the bundle, which the build copies there.
+// src/main.ts and src/daemon-entry.ts bundled as the Makefile bundles them (esbuild, CJS,
+// import.meta.url defined), run from a folder with no node_modules: the policy's thread is the
+// daemon's bundle started again, and the engine must come from quickjs.wasm beside the bundles,
+// which the build copies there.
 import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,10 +31,10 @@ test('the bundle finds quickjs.wasm beside itself, and says what is missing with
   const dist = join(dir, 'dist');
   mkdirSync(dist);
   const bundle = join(dist, 'backsoon.js');
-  // The flags of the Makefile's dist/backsoon.js rule.
+  // The flags of the Makefile's dist/backsoon.js rule: the command line and the daemon's bundle beside it.
   await build({
-    entryPoints: [join(root, 'src/main.ts')],
-    bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: bundle, logLevel: 'warning',
+    entryPoints: { backsoon: join(root, 'src/main.ts'), 'backsoon-daemon': join(root, 'src/daemon-entry.ts') },
+    bundle: true, platform: 'node', target: 'node20', format: 'cjs', outdir: dist, logLevel: 'warning',
     loader: { '.node': 'copy' }, assetNames: '[name]', resolveExtensions: ['.ts', '.js', '.mjs', '.cjs', '.json', '.node'],
     define: { 'import.meta.url': '__backsoon_import_meta_url' },
     banner: { js: "const __backsoon_import_meta_url = require('url').pathToFileURL(__filename).href;" },
