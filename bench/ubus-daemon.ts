@@ -1,7 +1,8 @@
 // The daemon bench/ubus.ts calls: backsoon's Daemon with its ubus object and control socket,
 // no captures, and an outage table filled with SERVERS down servers of CLIENTS waiting
 // clients each, so the status report has a known size. Prints "ready" once it is on ubus.
-// Usage (bundled by bench/ubus.ts): node ubus-daemon.js CONFIG SERVERS CLIENTS
+// Usage (bundled by bench/ubus.ts): node ubus-daemon.js CONFIG SERVERS CLIENTS [no-ubus]
+// (no-ubus: the control socket alone, for bench/startup.ts, which needs no ubusd).
 import { loadConfig } from '../src/config/validate';
 import { Daemon } from '../src/daemon/daemon';
 import { createLogger } from '../src/daemon/log';
@@ -13,7 +14,7 @@ async function main(): Promise<void> {
   const log = createLogger('warn');
   const daemon = new Daemon(loadConfig(file), log);
   const reloader = new Reloader(file, daemon, log);
-  daemon.addInputs(new UbusInput(() => reloader.reload('ubus')));
+  if (process.argv[5] !== 'no-ubus') daemon.addInputs(new UbusInput(() => reloader.reload('ubus')));
   await daemon.start();
   reloader.started();
   // Unanswered SYNs older than syn_timeout: one tick turns them into outages.
