@@ -112,7 +112,7 @@ export const SCHEMA: readonly SectionSpec[] = [
     doc: 'Networks whose servers are watched. Several sections add up. Without any, every server a client fails to reach is watched.',
     options: [
       { name: 'network', kind: 'prefix', list: true, default: [],
-        doc: 'A network such as 198.51.100.0/24 (host bits zero) or a single address.' },
+        doc: 'A network such as 198.51.100.0/24 or 2001:db8:1::/64 (host bits zero), or a single address of either family.' },
     ],
   },
   {
@@ -122,10 +122,11 @@ export const SCHEMA: readonly SectionSpec[] = [
     doc: 'A server known in advance: its name for notices, how its recovery is seen, and who sends its notices. ' +
       'Servers not listed here are still watched, with defaults.',
     options: [
-      { name: 'address', kind: 'ipv4', required: true, doc: "The server's IPv4 address; one section per address." },
+      { name: 'address', kind: 'ip', required: true,
+        doc: "The server's IPv4 or IPv6 address; one section per address (a dual-stack server is two sections)." },
       { name: 'name', kind: 'text', max: 253, defaultNote: 'the section name; the address for an anonymous section',
         doc: 'Host name shown in notices.' },
-      { name: 'agent_address', kind: 'ipv4', list: true, default: [],
+      { name: 'agent_address', kind: 'ip', list: true, default: [],
         doc: 'Further source addresses whose SNMP traps speak for this server (a management card, a hypervisor).' },
       { name: 'notify', kind: 'enum', list: true, values: ['direct', 'server', 'nms'], default: ['direct'],
         doc: "Who tells the clients: direct (backsoon mails them), server (a list of clients is mailed to the server's own " +
@@ -177,11 +178,12 @@ export const SCHEMA: readonly SectionSpec[] = [
       'Without this section no trap receiver runs.',
     options: [
       { name: 'enabled', kind: 'bool', default: '1', doc: 'Run the trap receiver.' },
-      { name: 'listen', kind: 'ipv4', default: '0.0.0.0', doc: 'Address to bind; 0.0.0.0 is every address.' },
+      { name: 'listen', kind: 'ip', default: '0.0.0.0',
+        doc: 'Address to bind; 0.0.0.0 is every address of both families (IPv6 too, where the host has it), :: likewise.' },
       { name: 'port', kind: 'port', default: '162', doc: 'UDP port.' },
       { name: 'community', kind: 'text', list: true, max: 255, default: [],
         doc: 'SNMPv1/v2c communities accepted. None: v1/v2c traps are refused. Choose one nobody guesses, not public.' },
-      { name: 'nms_address', kind: 'ipv4', list: true, default: [],
+      { name: 'nms_address', kind: 'ip', list: true, default: [],
         doc: 'Management stations that forward the servers\' traps: from these only, the SNMPv1 agent-addr field or the ' +
           'snmpTrapAddress.0 varbind names the server. From any other source those fields are ignored.' },
       { name: 'recovery_trap', kind: 'oid', list: true, default: [],

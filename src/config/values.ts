@@ -1,6 +1,8 @@
 // Parsers for the kinds of values the schema names. Each turns the UCI text into the typed value
 // or says, in words an admin can act on, what the value must look like.
-import { parseIPv4, parsePrefix, formatPrefix, prefixMask, type Prefix } from '../net/ipv4';
+import { parseIPv4, formatPrefix, prefixMask } from '../net/ipv4';
+import { formatIPv6 } from '../net/ipv6';
+import { parseIp, parseIpPrefix, type IpAddress, type IpPrefix } from '../net/ip';
 import { parseMac } from '../net/mac';
 import type { ProbeSpec } from './types';
 
@@ -13,7 +15,8 @@ export interface KindValue {
   text: string;
   enum: string;
   ipv4: number;
-  prefix: Prefix;
+  ip: IpAddress;
+  prefix: IpPrefix;
   mac: number;
   mail: string;
   oid: string;
@@ -112,8 +115,14 @@ export function parseAddress(text: string): Parsed<number> {
   return addr === null ? bad('must be an IPv4 address such as 192.0.2.10') : ok(addr);
 }
 
-export function parseNetwork(text: string): Parsed<Prefix> {
-  const prefix = parsePrefix(text);
+/** An address of either family, as servers and management stations may have. */
+export function parseIpAddress(text: string): Parsed<IpAddress> {
+  const ip = parseIp(text);
+  return ip === null ? bad('must be an IPv4 address such as 192.0.2.10 or an IPv6 address such as 2001:db8::10') : ok(ip);
+}
+
+export function parseNetwork(text: string): Parsed<IpPrefix> {
+  const prefix = parseIpPrefix(text);
   if (prefix) return ok(prefix);
   const m = /^([0-9.]+)\/([0-9]{1,2})$/.exec(text);
   const addr = m ? parseIPv4(m[1]) : null;
@@ -122,7 +131,19 @@ export function parseNetwork(text: string): Parsed<Prefix> {
     const network = formatPrefix({ network: (addr & prefixMask(length)) >>> 0, length });
     return bad(`host bits must be zero: did you mean ${network}?`);
   }
-  return bad('must be a network such as 192.0.2.0/24, or a single address such as 192.0.2.10');
+  const v6 = /^([0-9A-Fa-f:.]+)\/(0|[1-9][0-9]{0,2})$/.exec(text);
+  const host = v6 ? parseIp(v6[1]) : null;
+  if (host !== null && host.family === 6 && Number(v6![2]) <= 128) {
+    return bad(`host bits must be zero: did you mean ${ipv6Network(host, Number(v6![2]))}?`);
+  }
+  return bad('must be a network such as 192.0.2.0/24 or 2001:db8:1::/64, or a single address such as 192.0.2.10');
+}
+
+/** The /length network holding an IPv6 address, as text (for the hint above). */
+function ipv6Network(host: IpAddress, length: number): string {
+  const bytes = host.bytes.slice();
+  for (let bit = length; bit < 128; bit++) bytes[bit >> 3] &= ~(1 << (7 - (bit & 7)));
+  return `${formatIPv6(bytes)}/${length}`;
 }
 
 export function parseMacAddress(text: string): Parsed<number> {
@@ -267,6 +288,7 @@ export const PARSERS: { readonly [K in ValueKind]: Parser<K> } = {
   text: parseText,
   enum: parseEnum,
   ipv4: parseAddress,
+  ip: parseIpAddress,
   prefix: parseNetwork,
   mac: parseMacAddress,
   mail: parseMail,

@@ -5,6 +5,7 @@ import { NeighbourMonitor } from '../capture/neighbours';
 import { ArpReplyWatch } from '../capture/probe-arp';
 import { Prober } from '../capture/probes';
 import type { Config } from '../config/types';
+import type { IpAddress } from '../net/ip';
 import type { Daemon, Inputs } from './daemon';
 import type { TrapConfirmer } from './trap-input';
 
@@ -55,12 +56,12 @@ export class LiveInput implements Inputs, TrapConfirmer {
   }
 
   /** For the `confirm` option: one probe round for one server. */
-  probeOnce(server: number): Promise<boolean> {
+  probeOnce(server: IpAddress): Promise<boolean> {
     return this.prober?.probeOnce(server) ?? Promise.resolve(false);
   }
 
   /** For the `confirm` option: whether `server` (down) has a probe that can run. */
-  canProbe(server: number): boolean {
+  canProbe(server: IpAddress): boolean {
     return (this.prober?.plan(server).length ?? 0) > 0;
   }
 
@@ -112,5 +113,5 @@ export class LiveInput implements Inputs, TrapConfirmer {
 
 function captureKey(config: Config): string {
   const m = config.main;
-  return JSON.stringify([m.clientInterfaces, m.serverInterfaces, config.servers.map((s) => s.address), config.watch.networks]);
+  return JSON.stringify([m.clientInterfaces, m.serverInterfaces, config.servers.map((s) => s.address.text), config.watch.networks.map((n) => n.text)]);
 }

@@ -1,6 +1,5 @@
 // The engine's options from the typed configuration.
 import type { Config } from '../config/types';
-import { ipFromV4, prefixFromV4 } from '../net/ip';
 import type { EngineOptions } from './engine';
 
 export function engineOptionsFrom(config: Config): EngineOptions {
@@ -19,7 +18,7 @@ export function engineOptionsFrom(config: Config): EngineOptions {
     maxPendingSyns: m.maxPendingSyns,
     maxContacts: m.maxContacts,
     requireContact: m.requireContact,
-    servers: config.servers.map((s) => ipFromV4(s.address)),
-    networks: config.watch.networks.map(prefixFromV4),
+    servers: config.servers.map((s) => s.address),
+    networks: config.watch.networks,
   };
 }

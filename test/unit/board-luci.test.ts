@@ -240,7 +240,7 @@ async function settingsView(answers: Record<string, () => Promise<unknown>> = {}
 }
 
 // Every LuCI datatype the form may use; all are in luci-base's validation.js.
-const LUCI_DATATYPES = ['range', 'port', 'rangelength', 'ip4addr', 'cidr4', 'macaddr', 'host', 'or'];
+const LUCI_DATATYPES = ['range', 'port', 'rangelength', 'ip4addr', 'cidr4', 'ipaddr', 'cidr', 'macaddr', 'host', 'or'];
 
 // Values for the options checked by the view's own functions; each answer must match the
 // daemon's parser for that kind.
@@ -267,7 +267,8 @@ function expectedDatatype(opt: OptionSpec): string | undefined {
     case 'port': return 'port';
     case 'text': return `rangelength(${opt.min ?? 1},${opt.max ?? 255})`;
     case 'ipv4': return 'ip4addr("nomask")';
-    case 'prefix': return 'or(cidr4,ip4addr("nomask"))';
+    case 'ip': return 'ipaddr("nomask")';
+    case 'prefix': return 'or(cidr,ipaddr("nomask"))';
     case 'mac': return 'macaddr';
     case 'host': return 'host(1)';
     default: return undefined;
