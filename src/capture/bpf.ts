@@ -7,6 +7,9 @@
 // With watched servers configured, TCP and ARP are narrowed to them, and ICMP to messages whose
 // quoted header was addressed to them (the server is inside the ICMP payload, not in the outer
 // header, whose source is the router and destination the client).
+// ICMP and ICMPv6 errors are taken only from the router (icmpSources): a client's forged error is then
+// mostly not even captured. The engine's own check of the source is the guard that holds
+// regardless (src/engine/router-addresses.ts).
 import { formatIPv4, formatPrefix, prefixContains, prefixMask, type Prefix } from '../net/ipv4';
 import { prefixHolds, type IpAddress, type IpPrefix } from '../net/ip';
 
@@ -21,6 +24,11 @@ export interface FilterScope {
    * probe, a mail to a watched host), never a client's attempt.
    */
   readonly ownAddresses?: readonly number[];
+  /**
+   * The router's addresses: ICMP and ICMPv6 errors are taken only with one of them, of the same
+   * family, as IP source (none of a family: no error of that family at all). Absent: any source.
+   */
+  readonly icmpSources?: readonly IpAddress[];
   /** Also match the same packets inside 802.1Q/802.1ad tags (default true). */
   readonly vlan?: boolean;
 }
@@ -68,8 +76,19 @@ function clientSide(scope: Ipv4Scope): string {
   const own = unique(scope.ownAddresses ?? []);
   if (own.length > 0) tcp.push(`not (${TCP_PURE_SYN} and (${own.map((a) => `src host ${formatIPv4(a)}`).join(' or ')}))`);
   const icmp = [ICMP_UNREACHABLE];
+  const from = icmpFrom(scope.icmpSources);
+  if (from !== null) icmp.push(from);
   if (targets !== null) icmp.push(`(${targets.map(quotedDestinationIn).join(' or ')})`);
   return `(${tcp.join(' and ')}) or (${icmp.join(' and ')})`;
+}
+
+/** The source condition of the ICMP part, or null for none. */
+function icmpFrom(sources: readonly number[] | undefined): string | null {
+  if (sources === undefined) return null;
+  const list = unique(sources);
+  // No router address known: no ICMP error can count, so none is taken.
+  if (list.length === 0) return 'icmp[icmptype] == 255';
+  return `(${list.map((a) => `src host ${formatIPv4(a)}`).join(' or ')})`;
 }
 
 function serverSide(scope: Ipv4Scope): string {
@@ -90,6 +109,7 @@ interface Ipv4Scope {
   readonly servers: readonly number[];
   readonly networks: readonly Prefix[];
   readonly ownAddresses?: readonly number[];
+  readonly icmpSources?: readonly number[];
   /** Watched IPv6 servers or networks exist: then no IPv4 target does not mean "every server". */
   readonly others: boolean;
 }
@@ -99,6 +119,7 @@ function ipv4Scope(scope: FilterScope): Ipv4Scope {
     servers: scope.servers.filter((s) => s.family === 4).map((s) => s.v4),
     networks: scope.networks.filter((n) => n.family === 4).map((n) => ({ network: n.v4, length: n.length })),
     ownAddresses: scope.ownAddresses,
+    icmpSources: scope.icmpSources?.filter((a) => a.family === 4).map((a) => a.v4),
     others: scope.servers.some((s) => s.family === 6) || scope.networks.some((n) => n.family === 6),
   };
 }
@@ -137,6 +158,8 @@ function ipv6Side(roles: ReadonlySet<InterfaceRole>, scope: FilterScope): string
     const tcp = [`${IP6_NEXT} == 6`, `(${IP6_TCP_FLAGS} & 0x06) != 0`];
     if (targets !== null) tcp.push(`(${targets.map(hostOrNet6).join(' or ')})`);
     const icmp = [`${IP6_NEXT} == 58`, `${IP6_ICMP_TYPE} == 1`];
+    const from = icmp6From(scope.icmpSources);
+    if (from !== null) icmp.push(from);
     if (targets !== null) icmp.push(`(${targets.map((t) => addressAt(IP6_QUOTED_DST, t)).join(' or ')})`);
     parts.push(`(${tcp.join(' and ')})`, `(${icmp.join(' and ')})`);
   }
@@ -147,6 +170,15 @@ function ipv6Side(roles: ReadonlySet<InterfaceRole>, scope: FilterScope): string
     parts.push(`(${nd.join(' and ')})`);
   }
   return `ip6 and (${parts.join(' or ')})`;
+}
+
+/** The IPv6 source condition of the ICMPv6 part (the router's IPv6 addresses), or null for none. */
+function icmp6From(sources: FilterScope['icmpSources']): string | null {
+  if (sources === undefined) return null;
+  const list = [...new Set(sources.filter((a) => a.family === 6).map((a) => a.text))];
+  // No IPv6 router address known: no ICMPv6 error can count, so none is taken.
+  if (list.length === 0) return `${IP6_ICMP_TYPE} == 255`;
+  return `(${list.map((a) => `ip6 src host ${a}`).join(' or ')})`;
 }
 
 /** Watched IPv6 servers and networks; null = no narrowing (every server watched, or too many). */

@@ -1,7 +1,9 @@
 // The kernel's neighbour table (ARP and IPv6 ND alike) as a source of signals: `ip monitor neigh` runs as a
 // child process and every FAILED or REACHABLE of a watched address on a server-side device is
 // handed to the engine (neigh-failed, neigh-reachable). The child is restarted with backoff
-// when it dies; a line that does not parse is counted and skipped.
+// when it dies; a line that does not parse is counted and skipped. Every REACHABLE, of any
+// address on any device, also tells the engine that the address is a real host (`bound`): the
+// kernel confirmed it, so its registrations are evicted last under a flood of forged sources.
 //
 // Deleting an entry (`ip neigh del`, `ip neigh flush`) makes the kernel announce it FAILED and
 // at once Deleted (recorded: 1.7 ms apart). Such a FAILED says nothing about the host, so a
@@ -16,6 +18,8 @@ type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 /** What the monitor tells; Engine has both methods. */
 export interface NeighbourTarget {
   neighbour(t: number, address: IpAddress, state: 'FAILED' | 'REACHABLE'): void;
+  /** The kernel confirmed `address` (REACHABLE), whatever device or address. */
+  bound(t: number, address: IpAddress): void;
   watches(address: IpAddress): boolean;
 }
 
@@ -120,6 +124,7 @@ export class NeighbourMonitor {
       return;
     }
     const address = n.addr;
+    if (n.kind === 'update' && n.states.includes('REACHABLE')) this.options.target.bound(t, address);
     const relevant = n.kind === 'update' && (this.devices.size === 0 || this.devices.has(n.dev)) && this.options.target.watches(address);
     if (relevant && n.states.includes('REACHABLE')) {
       if (held) { clearTimeout(held); this.heldFailed.delete(key); }

@@ -11,7 +11,7 @@ const KIND_NAMES: Record<ValueKind, string> = {
   enum: 'word',
   ipv4: 'IPv4 address',
   ip: 'IPv4 or IPv6 address',
-  prefix: 'network',
+  prefix: 'IPv4 or IPv6 network',
   mac: 'MAC address',
   mail: 'mail address',
   oid: 'numeric OID',

@@ -19,6 +19,8 @@ export interface MainConfig {
   readonly clientInterfaces: readonly string[];
   /** Server-side interfaces: ARP is read here. */
   readonly serverInterfaces: readonly string[];
+  /** Configured router addresses, beyond the host's own: whose ICMP errors count. */
+  readonly routerAddresses: readonly IpAddress[];
   readonly synTimeout: number;          // P4, default 30
   readonly arpRetries: number;          // unanswered ARP requests before "down", default 3
   readonly icmpCodes: readonly number[];// ICMP type 3 codes that mean "server down"
@@ -35,6 +37,7 @@ export interface MainConfig {
   readonly maxPendingSyns: number;      // P4 tracker capacity
   readonly maxContacts: number;         // 73/74 capacity
   readonly captureBuffer: number;       // bytes of kernel capture buffer per interface
+  readonly captureBatchMs: number;      // ms packets may wait in the kernel to be read as a batch
   readonly requireContact: boolean;     // P5 variant: register only clients with a known address
   readonly stateDir: string;
   readonly snapshotInterval: number;    // minimum seconds between state writes (flash wear)
@@ -49,6 +52,8 @@ export interface MainConfig {
 /** config watch: networks whose servers are watched (none: every server seen). */
 export interface WatchConfig {
   readonly networks: readonly IpPrefix[];
+  /** Networks whose clients are registered (none: the client-side devices' networks, else every client). */
+  readonly clientNetworks: readonly IpPrefix[];
 }
 
 /** config server 'name' */
@@ -183,6 +188,7 @@ export interface StandinConfig {
   readonly listenPorts: number;         // ports in the range, default 64
   readonly resetPorts: readonly number[];     // [] when reset_https is 0; default [443]
   readonly reaskAfter: number;          // seconds, default 30 days
+  readonly registrationConflict: 'refuse' | 'keep_both';  // another device's address: refuse, default
   readonly maxBody: number;             // bytes, default 4096
   readonly maxConnections: number;
   readonly maxClientConnections: number;

@@ -141,6 +141,7 @@ function readMain(r: SectionReader): MainConfig {
     enabled: r.value('enabled', 'bool'),
     clientInterfaces: r.many('interface', 'iface'),
     serverInterfaces: r.many('server_interface', 'iface'),
+    routerAddresses: r.many('router_address', 'ip'),
     synTimeout: r.value('syn_timeout', 'duration'),
     arpRetries: r.value('arp_retries', 'uint'),
     icmpCodes: r.many('icmp_code', 'icmp_code'),
@@ -156,6 +157,7 @@ function readMain(r: SectionReader): MainConfig {
     maxPendingSyns: r.value('max_pending_syns', 'uint'),
     maxContacts: r.value('max_contacts', 'uint'),
     captureBuffer: r.value('capture_buffer', 'uint') * 1024,
+    captureBatchMs: r.value('capture_batch_ms', 'uint'),
     requireContact: r.value('require_contact', 'bool'),
     stateDir: r.value('state_dir', 'path'),
     snapshotInterval: r.value('snapshot_interval', 'duration'),
@@ -182,12 +184,16 @@ function readMain(r: SectionReader): MainConfig {
 
 function readWatch(readers: readonly SectionReader[]): WatchConfig {
   const networks: IpPrefix[] = [];
+  const clientNetworks: IpPrefix[] = [];
   for (const r of readers) {
     for (const p of r.many('network', 'prefix')) {
       if (!networks.some((n) => n.text === p.text)) networks.push(p);
     }
+    for (const p of r.many('client_network', 'prefix')) {
+      if (!clientNetworks.some((n) => n.text === p.text)) clientNetworks.push(p);
+    }
   }
-  return { networks };
+  return { networks, clientNetworks };
 }
 
 function readMail(r: SectionReader, hostname: string): MailConfig {

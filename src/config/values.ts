@@ -118,7 +118,7 @@ export function parseAddress(text: string): Parsed<number> {
 /** An address of either family, as servers and management stations may have. */
 export function parseIpAddress(text: string): Parsed<IpAddress> {
   const ip = parseIp(text);
-  return ip === null ? bad('must be an IPv4 address such as 192.0.2.10 or an IPv6 address such as 2001:db8::10') : ok(ip);
+  return ip === null ? bad('must be an IPv4 address such as 192.0.2.10 or an IPv6 address such as 2001:db8::10 (no prefix length, no %zone)') : ok(ip);
 }
 
 export function parseNetwork(text: string): Parsed<IpPrefix> {

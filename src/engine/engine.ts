@@ -12,6 +12,7 @@ import { isV4Mapped, prefixHolds, prefixHoldsV4, type IpAddress, type IpPrefix }
 import { isLinkLocalIPv6, isUnspecifiedIPv6 } from '../net/ipv6';
 import type { Observations } from '../net/observations';
 import { AddressPool, NO_ADDRESS } from './address-pool';
+import { ClientNetworks } from './client-networks';
 import { Contacts } from './contacts';
 import { DecisionObjects } from './decision-objects';
 import {
@@ -19,7 +20,9 @@ import {
   type ClientExpiryCause, type DecisionListener, type DecisionSink, type DownCause, type RecoveryCause,
 } from './decisions';
 import { DeviceGrouping } from './devices';
-import { NIL, OutageTable, ServerState } from './outages';
+import { ANY_MAC, NeighbourBindings } from './neighbour-bindings';
+import { NIL, OutageTable, ServerState, Trust } from './outages';
+import { MAX_ROUTER_ADDRESSES, Reporter, RouterAddresses, type RouterAddress } from './router-addresses';
 import { SynTracker } from './syn-tracker';
 import { UnansweredQuestions } from './unanswered';
 
@@ -42,6 +45,13 @@ export interface EngineOptions {
   /** Watched servers: these addresses and networks (either family); both empty = every server seen. */
   readonly servers: readonly IpAddress[];
   readonly networks: readonly IpPrefix[];
+  /** Client networks (either family): only clients inside one are registered; empty = every client. */
+  readonly clientNetworks: readonly IpPrefix[];
+  /**
+   * The router's own addresses (either family): the only sources whose ICMP errors count (P3).
+   * Empty: every ICMP error is counted as forged until setRouterAddresses names them.
+   */
+  readonly routerAddresses: readonly RouterAddress[];
 }
 
 export const defaultEngineOptions: EngineOptions = {
@@ -62,6 +72,8 @@ export const defaultEngineOptions: EngineOptions = {
   requireContact: false,
   servers: [],
   networks: [],
+  clientNetworks: [],
+  routerAddresses: [],
 };
 
 /** Seconds between two ARP requests (or solicitations) for them to count as two tries (the kernel waits ~1 s). */
@@ -80,11 +92,18 @@ export interface EngineCounters {
   /** Registrations dropped without a notice, by why. */
   dropped: Record<ClientExpiryCause, number>;
   evictions: { 'table-full': number; 'server-cap': number };
+  /** The same evictions by the trust of the client that went (outages.ts). */
+  evicted: { verified: number; unverified: number };
+  /** Attempts from addresses outside the client networks: never registered. */
+  refusedOffNetwork: number;
   /** Whole outages pushed out of a full server table (expired, cause 'evicted'). */
   outagesEvicted: number;
   serversFull: number;
   flaps: number;
   icmpOtherCode: number;
+  /** ICMP / ICMPv6 errors not from the router, counted and not acted on: the IP source is not a
+   *  router address, or the frame's Ethernet source is not the router's MAC. */
+  icmpForged: { address: number; mac: number };
   unwatched: number;
   refusedNoContact: number;
   /** IPv6 observations about addresses that are never a server or a client here: link-local
@@ -110,6 +129,10 @@ export class Engine implements Observations {
   readonly outages: OutageTable;
   readonly syns: SynTracker;
   readonly contacts: Contacts;
+  /** Clients seen as real hosts: their registrations are evicted last. */
+  readonly bindings: NeighbourBindings;
+  /** Whose ICMP errors count. */
+  readonly router: RouterAddresses;
   readonly counters: EngineCounters;
   /** Unanswered ARP requests and neighbour solicitations per target. */
   private readonly questions: UnansweredQuestions;
@@ -123,6 +146,7 @@ export class Engine implements Observations {
   private readonly networksV4: readonly IpPrefix[];
   /** Watched IPv6 servers (as /128) and networks. */
   private readonly watchedV6: readonly IpPrefix[];
+  private readonly clientNetworks: ClientNetworks;
   /** Waiting addresses as devices, at recovery. */
   private readonly devices: DeviceGrouping;
   private holding = 0;
@@ -138,7 +162,7 @@ export class Engine implements Observations {
     // Every table row holds at most one reference per address it stores, so this never runs out.
     this.pool = new AddressPool(
       options.maxServers /* 71a */ + options.maxServers /* questions */ + options.maxLinks +
-      2 * options.maxPendingSyns + options.maxContacts + TEMPORARY_REFERENCES,
+      2 * options.maxPendingSyns + options.maxContacts + options.maxLinks /* bindings */ + MAX_ROUTER_ADDRESSES + TEMPORARY_REFERENCES,
     );
     this.sink = typeof out === 'function' ? new DecisionObjects(this.pool, out) : out;
     this.outages = new OutageTable({
@@ -148,7 +172,11 @@ export class Engine implements Observations {
     }, this.pool);
     this.syns = new SynTracker(options.maxPendingSyns, this.pool);
     this.contacts = new Contacts(options.maxContacts, this.pool);
+    this.bindings = new NeighbourBindings(options.maxLinks, this.pool);
+    this.clientNetworks = new ClientNetworks(options.clientNetworks);
     this.questions = new UnansweredQuestions(options.maxServers, this.pool);
+    this.router = new RouterAddresses(this.pool, MAX_ROUTER_ADDRESSES);
+    this.router.set(options.routerAddresses);
     for (const code of options.icmpCodes) this.icmpDown[code & 255] = 1;
     for (const code of options.icmp6Codes) this.icmp6Down[code & 255] = 1;
     for (const cause of HOST_LEVEL_DOWN) this.hostLevelDown[DOWN[cause]] = 1;
@@ -171,10 +199,13 @@ export class Engine implements Observations {
       expired: 0,
       dropped: countersOf(EXPIRY_CAUSES.filter((c): c is ClientExpiryCause => c !== 'evicted')),
       evictions: { 'table-full': 0, 'server-cap': 0 },
+      evicted: { verified: 0, unverified: 0 },
+      refusedOffNetwork: 0,
       outagesEvicted: 0,
       serversFull: 0,
       flaps: 0,
       icmpOtherCode: 0,
+      icmpForged: { address: 0, mac: 0 },
       unwatched: 0,
       refusedNoContact: 0,
       ipv6Ignored: 0,
@@ -185,6 +216,14 @@ export class Engine implements Observations {
   /** Is this address one of the servers we watch? (Never an IPv6 link-local one.) */
   watches(server: IpAddress): boolean {
     return server.family === 4 ? this.watchesV4(server.v4) : usableServer6(server.bytes, 0) && this.watchesV6(server.bytes, 0);
+  }
+
+  /**
+   * Replaces the router's addresses (the kernel's list changed, or a reload); returns how many
+   * did not fit.
+   */
+  setRouterAddresses(addresses: readonly RouterAddress[]): number {
+    return this.router.set(addresses);
   }
 
   /** Is the server down (or holding) right now? */
@@ -203,6 +242,7 @@ export class Engine implements Observations {
   syn(t: number, client: number, server: number, sport: number, dport: number, seq: number, clientMac: number): void {
     this.advance(t);
     if (!this.watchesV4(server)) { this.counters.unwatched++; return; }
+    if (!this.clientNetworks.holdsV4(client)) { this.counters.refusedOffNetwork++; return; }
     const c = this.pool.acquireV4(client);
     const s = this.pool.acquireV4(server);
     this.synFrom(t, c, s, sport, dport, seq, clientMac);
@@ -222,8 +262,9 @@ export class Engine implements Observations {
     if (s !== NO_ADDRESS) this.resetFrom(t, s, this.pool.findV4(client), sport, dport);
   }
 
-  icmpUnreachable(t: number, _reporter: number, _reporterMac: number, client: number, server: number, code: number, _proto: number, sport: number, dport: number): void {
+  icmpUnreachable(t: number, reporter: number, reporterMac: number, client: number, server: number, code: number, _proto: number, sport: number, dport: number): void {
     this.advance(t);
+    if (this.forged(this.pool.findV4(reporter), reporterMac)) return;
     if (!this.watchesV4(server)) { this.counters.unwatched++; return; }
     if (!this.icmpDown[code & 255]) { this.counters.icmpOtherCode++; return; }
     this.unreachable(t, this.pool.acquireV4(client), this.pool.acquireV4(server), sport, dport);
@@ -238,8 +279,9 @@ export class Engine implements Observations {
     this.asked(t, this.pool.acquireV4(target), DOWN['arp-silence']);
   }
 
-  arpReply(t: number, sender: number, _senderMac: number): void {
+  arpReply(t: number, sender: number, senderMac: number): void {
     this.advance(t);
+    if (senderMac !== 0 && this.clientNetworks.holdsV4(sender)) this.bindId(this.pool.acquireV4(sender), senderMac);
     const s = this.pool.findV4(sender);
     if (s === NO_ADDRESS) return;
     this.alive(t, s, RECOVERY['arp-reply']); // P8
@@ -250,6 +292,7 @@ export class Engine implements Observations {
     this.advance(t);
     if (!usableServer6(bytes, serverOff) || !usableClient6(bytes, clientOff)) { this.counters.ipv6Ignored++; return; }
     if (!this.watchesV6(bytes, serverOff)) { this.counters.unwatched++; return; }
+    if (!this.clientNetworks.holdsV6(bytes, clientOff)) { this.counters.refusedOffNetwork++; return; }
     const c = this.pool.acquireBytes(bytes, clientOff);
     const s = this.pool.acquireBytes(bytes, serverOff);
     this.synFrom(t, c, s, sport, dport, seq, clientMac);
@@ -271,8 +314,9 @@ export class Engine implements Observations {
     if (s !== NO_ADDRESS) this.resetFrom(t, s, this.pool.findBytes(bytes, clientOff), sport, dport);
   }
 
-  icmp6Unreachable(t: number, bytes: Uint8Array, _reporterOff: number, _reporterMac: number, clientOff: number, serverOff: number, code: number, _proto: number, sport: number, dport: number): void {
+  icmp6Unreachable(t: number, bytes: Uint8Array, reporterOff: number, reporterMac: number, clientOff: number, serverOff: number, code: number, _proto: number, sport: number, dport: number): void {
     this.advance(t);
+    if (this.forged(this.pool.findBytes(bytes, reporterOff), reporterMac)) return;
     if (!usableServer6(bytes, serverOff) || !usableClient6(bytes, clientOff)) { this.counters.ipv6Ignored++; return; }
     if (!this.watchesV6(bytes, serverOff)) { this.counters.unwatched++; return; }
     if (!this.icmp6Down[code & 255]) { this.counters.icmpOtherCode++; return; }
@@ -293,9 +337,12 @@ export class Engine implements Observations {
     this.asked(t, this.pool.acquireBytes(bytes, targetOff), DOWN['nd-silence']);
   }
 
-  neighbourAdvert(t: number, bytes: Uint8Array, targetOff: number, _targetMac: number): void {
+  neighbourAdvert(t: number, bytes: Uint8Array, targetOff: number, targetMac: number): void {
     this.advance(t);
     if (isV4Mapped(bytes, targetOff)) { this.counters.ipv6Ignored++; return; }
+    if (targetMac !== 0 && usableClient6(bytes, targetOff) && this.clientNetworks.holdsV6(bytes, targetOff)) {
+      this.bindId(this.pool.acquireBytes(bytes, targetOff), targetMac);
+    }
     const s = this.pool.findBytes(bytes, targetOff);
     if (s === NO_ADDRESS) return;
     this.alive(t, s, RECOVERY['nd-advert']); // P8
@@ -313,6 +360,17 @@ export class Engine implements Observations {
       this.questions.forget(s);
     } else if (this.watches(address)) {
       this.markDownId(t, this.pool.acquire(address), DOWN['neigh-failed']);
+    }
+  }
+
+  /**
+   * The router's own neighbour table confirmed `address` (REACHABLE): a real host, whatever
+   * frame claims otherwise. Its registrations count as verified.
+   */
+  bound(t: number, address: IpAddress): void {
+    this.advance(t);
+    if (address.family === 4 ? this.clientNetworks.holdsV4(address.v4) : this.clientNetworks.holdsV6(address.bytes, 0)) {
+      this.bindId(this.pool.acquire(address), ANY_MAC);
     }
   }
 
@@ -340,6 +398,15 @@ export class Engine implements Observations {
     const linked = this.outages.findLink(slot, c) !== NIL;
     this.pool.release(c);
     return linked;
+  }
+
+  /** The MAC `client` was first seen with while waiting for `server` (0: not waiting, or not known). */
+  waitingMac(server: IpAddress, client: IpAddress): number {
+    const slot = this.outages.findServer(this.pool.find(server));
+    const c = this.pool.find(client);
+    if (slot === NIL || c === NO_ADDRESS) return 0;
+    const link = this.outages.findLink(slot, c);
+    return link === NIL ? 0 : this.outages.linkMac[link];
   }
 
   /** Lets time pass: SYN timeouts, the end of hold times, the periodic purge (P10). */
@@ -422,6 +489,8 @@ export class Engine implements Observations {
     this.syns.countReferences(refs);
     this.questions.countReferences(refs);
     this.contacts.countReferences(refs);
+    this.bindings.countReferences(refs);
+    this.router.countReferences(refs);
     return [...this.outages.checkInvariants(), ...this.pool.checkInvariants(refs)];
   }
 
@@ -439,6 +508,15 @@ export class Engine implements Observations {
     return false;
   }
 
+  /** An ICMP error whose source (pool id `reporter`, frame MAC) is not the router's: counted. */
+  private forged(reporter: number, mac: number): boolean {
+    const said = this.router.check(reporter, mac);
+    if (said === Reporter.Router) return false;
+    if (said === Reporter.ForgedAddress) this.counters.icmpForged.address++;
+    else this.counters.icmpForged.mac++;
+    return true;
+  }
+
   /** A SYN from client `c` to server `s` (temporary references, released here). */
   private synFrom(t: number, c: number, s: number, sport: number, dport: number, seq: number, clientMac: number): void {
     if (c !== NO_ADDRESS && s !== NO_ADDRESS) {
@@ -446,7 +524,8 @@ export class Engine implements Observations {
       if (slot !== NIL && this.outages.serverState[slot] === ServerState.Down) {
         this.attempt(slot, c, t, clientMac); // P4: later SYNs to a down server register at once
       } else {
-        this.syns.syn(t, c, s, sport, dport, seq, clientMac);
+        // Trust is looked up only when it decides something: a full table.
+        this.syns.syn(t, c, s, sport, dport, seq, clientMac, !this.syns.full || this.verified(c, clientMac));
       }
     }
     this.releaseTemporary(c, s);
@@ -491,6 +570,17 @@ export class Engine implements Observations {
     if (s === NO_ADDRESS) { this.counters.addressPoolFull++; return; }
     this.down(t, s, cause);
     this.pool.release(s);
+  }
+
+  private bindId(id: number, mac: number): void {
+    if (id === NO_ADDRESS) { this.counters.addressPoolFull++; return; }
+    this.bindings.bind(id, mac);
+    this.pool.release(id);
+  }
+
+  /** A client seen as a real host (bound by the neighbour table) or known by address to the contacts. */
+  private verified(client: number, mac: number): boolean {
+    return this.bindings.verifies(client, mac) || this.contacts.lookupId(client, 0) !== undefined;
   }
 
   private releaseTemporary(c: number, s: number): void {
@@ -566,23 +656,33 @@ export class Engine implements Observations {
       if (o.linkMac[link] === 0) o.linkMac[link] = mac;
       return;
     }
+    if (!this.clientNetworks.holdsId(this.pool, client)) { this.counters.refusedOffNetwork++; return; }
     if (this.options.requireContact && this.contacts.lookupId(client, mac) === undefined) {
       this.counters.refusedNoContact++;
       return;
     }
     this.makeRoom(slot, decidedAt);
-    o.addLink(slot, client, t, mac);
+    o.addLink(slot, client, t, mac, this.verified(client, mac) ? Trust.Verified : Trust.Unverified);
     this.counters.attempts++;
     this.sink.attempt(decidedAt, o.serverAddr[slot], client, mac);
   }
 
-  /** Evicts the registration that must go before `slot` takes one more client, if any. */
+  /**
+   * Evicts the registration that must go before `slot` takes one more client, if any. A client
+   * verified since it registered (a binding or contact learnt later) is marked so when it comes
+   * up as the victim, and the next is taken: each link is promoted once, so this is amortised O(1).
+   */
   private makeRoom(slot: number, t: number): void {
     const o = this.outages;
-    const victim = o.victimFor(slot);
+    let victim = o.victimFor(slot);
+    while (victim !== NIL && o.linkTrust[victim] === Trust.Unverified && this.verified(o.linkClient[victim], o.linkMac[victim])) {
+      o.verify(victim);
+      victim = o.victimFor(slot);
+    }
     if (victim === NIL) return;
     const reason = o.serverCapped(slot) ? 'server-cap' : 'table-full';
     this.counters.evictions[reason]++;
+    this.counters.evicted[o.linkTrust[victim] === Trust.Verified ? 'verified' : 'unverified']++;
     this.counters.dropped[reason]++;
     this.counters.expired++;
     this.sink.expired(t, o.serverAddr[o.linkServer[victim]], o.linkClient[victim], EXPIRY[reason]);
@@ -653,15 +753,17 @@ export class Engine implements Observations {
   private purge(t: number): void {
     const o = this.outages;
     const oldest = t - this.options.maxAttemptAge;
-    for (let link = o.oldest; link !== NIL;) {
-      const next = o.newer(link);
-      if (o.lastAttempt[link] < oldest) {
-        this.counters.expired++;
-        this.counters.dropped['max-attempt-age']++;
-        this.sink.expired(t, o.serverAddr[o.linkServer[link]], o.linkClient[link], EXPIRY['max-attempt-age']);
-        o.removeLink(link);
+    for (const trust of [Trust.Unverified, Trust.Verified]) {
+      for (let link = o.oldest(trust); link !== NIL;) {
+        const next = o.newer(link);
+        if (o.lastAttempt[link] < oldest) {
+          this.counters.expired++;
+          this.counters.dropped['max-attempt-age']++;
+          this.sink.expired(t, o.serverAddr[o.linkServer[link]], o.linkClient[link], EXPIRY['max-attempt-age']);
+          o.removeLink(link);
+        }
+        link = next;
       }
-      link = next;
     }
     this.questions.purge(oldest);
   }

@@ -1,8 +1,13 @@
 // The engine's options from the typed configuration.
 import type { Config } from '../config/types';
+import type { IpPrefix } from '../net/ip';
 import type { EngineOptions } from './engine';
 
-export function engineOptionsFrom(config: Config): EngineOptions {
+/**
+ * `lanNetworks`: the networks of the client-side devices as the kernel has them, the client
+ * networks when the configuration names none (empty: every client).
+ */
+export function engineOptionsFrom(config: Config, lanNetworks: readonly IpPrefix[] = []): EngineOptions {
   const m = config.main;
   return {
     synTimeout: m.synTimeout,
@@ -20,5 +25,8 @@ export function engineOptionsFrom(config: Config): EngineOptions {
     requireContact: m.requireContact,
     servers: config.servers.map((s) => s.address),
     networks: config.watch.networks,
+    clientNetworks: config.watch.clientNetworks.length > 0 ? config.watch.clientNetworks : lanNetworks,
+    // Configured addresses have no MAC: only the IP source is checked for them.
+    routerAddresses: m.routerAddresses.map((address) => ({ address, mac: 0 })),
   };
 }

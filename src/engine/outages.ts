@@ -6,8 +6,14 @@
 // stores and releases it when the row goes. Everything is allocated once from the configured
 // capacities and nothing grows with traffic; rows are initialised when first used, so capacity
 // never used costs no resident memory. A (server, client) index makes "a client already on a
-// server's list is not added twice" (P5) an O(1) check. A second list threads every used link
-// in registration order so the oldest registration can be evicted in O(1) when the pool is full.
+// server's list is not added twice" (P5) an O(1) check.
+//
+// Which registration goes when there is no room is a matter of trust: a link is verified when
+// its client was seen as a real host (a valid neighbour binding, a known contact), unverified
+// otherwise (a SYN proves nothing: its source may be forged). Used links are threaded into two
+// age lists, one per trust, and each server's unverified links into a third, so both victims
+// are found in O(1): the newest unverified link first (a flood's latest forged sources go
+// before the client that tried before it), the oldest verified link only when none is left.
 
 import type { AddressPool } from './address-pool';
 import { KeyIndex } from './key-index';
@@ -19,6 +25,11 @@ export const enum ServerState {
   Down = 1,
   /** Back, but inside the hold time (flap damping): no notices yet. */
   Holding = 2,
+}
+
+export const enum Trust {
+  Unverified = 0,
+  Verified = 1,
 }
 
 export interface OutageCapacity {
@@ -60,10 +71,17 @@ export class OutageTable {
   readonly firstAttempt: Float64Array;
   readonly lastAttempt: Float64Array;
   readonly linkMac: Float64Array;
+  /** Trust of each used link (Trust). */
+  readonly linkTrust: Uint8Array;
+  // The two age lists, by Trust: registration order (verified: order of verification).
   private readonly olderLink: Int32Array;
   private readonly newerLink: Int32Array;
-  private oldestLink = NIL;
-  private newestLink = NIL;
+  private readonly oldestOf = new Int32Array([NIL, NIL]);
+  private readonly newestOf = new Int32Array([NIL, NIL]);
+  // Each server's unverified links, newest last.
+  private readonly serverNewestUnverified: Int32Array;
+  private readonly olderUnverified: Int32Array;
+  private readonly newerUnverified: Int32Array;
   private readonly linkIndex: KeyIndex;
 
   // 71c: links never used yet (from linkBump on), then those given back, oldest first.
@@ -89,6 +107,7 @@ export class OutageTable {
     this.downCause = new Uint8Array(s);
     this.holdUntil = new Float64Array(s);
     this.recoveryCause = new Uint8Array(s);
+    this.serverNewestUnverified = new Int32Array(s);
     this.freeServers = new Int32Array(s);
     this.slotByAddress = new Int32Array(pool.capacity);
 
@@ -99,8 +118,11 @@ export class OutageTable {
     this.firstAttempt = new Float64Array(l);
     this.lastAttempt = new Float64Array(l);
     this.linkMac = new Float64Array(l);
+    this.linkTrust = new Uint8Array(l);
     this.olderLink = new Int32Array(l);
     this.newerLink = new Int32Array(l);
+    this.olderUnverified = new Int32Array(l);
+    this.newerUnverified = new Int32Array(l);
     this.linkIndex = new KeyIndex(l);
   }
 
@@ -134,6 +156,7 @@ export class OutageTable {
     this.serverFirst[slot] = NIL;
     this.serverLast[slot] = NIL;
     this.serverLinks[slot] = 0;
+    this.serverNewestUnverified[slot] = NIL;
     this.downSince[slot] = t;
     this.downCause[slot] = cause;
     this.holdUntil[slot] = 0;
@@ -166,12 +189,18 @@ export class OutageTable {
 
   /**
    * The registration that must go before `slot` can take one more client, or NIL when there
-   * is room: the server's oldest when it reached its cap (serverCapped), else the oldest of
-   * the whole table when no link is free.
+   * is room. When the server reached its cap (serverCapped): its newest unverified link, else
+   * its oldest; when no link is free: the newest unverified link of the table, else the oldest.
    */
   victimFor(slot: number): number {
-    if (this.serverCapped(slot)) return this.serverFirst[slot];
-    if (this.linkBump === this.capacity.links && this.freeFirst === NIL) return this.oldestLink;
+    if (this.serverCapped(slot)) {
+      const unverified = this.serverNewestUnverified[slot];
+      return unverified !== NIL ? unverified : this.serverFirst[slot];
+    }
+    if (this.linkBump === this.capacity.links && this.freeFirst === NIL) {
+      const unverified = this.newestOf[Trust.Unverified];
+      return unverified !== NIL ? unverified : this.oldestOf[Trust.Verified];
+    }
     return NIL;
   }
 
@@ -183,7 +212,7 @@ export class OutageTable {
    * Links a client (address-pool id) to a down server (P5) and returns the link. The caller
    * checked findLink and made room (victimFor): linking twice or over capacity is a caller error.
    */
-  addLink(slot: number, client: number, t: number, mac: number): number {
+  addLink(slot: number, client: number, t: number, mac: number, trust: Trust = Trust.Unverified): number {
     if (this.victimFor(slot) !== NIL) throw new Error('OutageTable.addLink: no room (call victimFor first)');
     let link: number;
     if (this.linkBump < this.capacity.links) {
@@ -207,12 +236,9 @@ export class OutageTable {
     else this.linkNext[this.serverLast[slot]] = link;
     this.serverLast[slot] = link;
     this.serverLinks[slot]++;
-    // Append to the registration-order list.
-    this.olderLink[link] = this.newestLink;
-    this.newerLink[link] = NIL;
-    if (this.newestLink === NIL) this.oldestLink = link;
-    else this.newerLink[this.newestLink] = link;
-    this.newestLink = link;
+    this.linkTrust[link] = trust;
+    this.appendAged(link, trust);
+    if (trust === Trust.Unverified) this.appendUnverified(slot, link);
 
     this.linkIndex.set(this.serverAddr[slot], client, 0, link);
     this.usedLinks++;
@@ -224,12 +250,21 @@ export class OutageTable {
     this.releaseLink(link);
   }
 
-  /** The oldest registration in the whole table, or NIL. */
-  get oldest(): number {
-    return this.oldestLink;
+  /** Marks a link's client as seen for real: it becomes the newest verified link. */
+  verify(link: number): void {
+    if (this.linkTrust[link] === Trust.Verified) return;
+    this.unlinkAged(link);
+    this.unlinkUnverified(link);
+    this.linkTrust[link] = Trust.Verified;
+    this.appendAged(link, Trust.Verified);
   }
 
-  /** The next newer registration after `link`, or NIL. */
+  /** The oldest link of one trust in the whole table, or NIL. */
+  oldest(trust: Trust): number {
+    return this.oldestOf[trust];
+  }
+
+  /** The next newer link of the same trust after `link`, or NIL. */
   newer(link: number): number {
     return this.newerLink[link];
   }
@@ -253,19 +288,13 @@ export class OutageTable {
     else this.linkPrev[next] = prev;
     this.serverLinks[slot]--;
 
-    const older = this.olderLink[link];
-    const newer = this.newerLink[link];
-    if (older === NIL) this.oldestLink = newer;
-    else this.newerLink[older] = newer;
-    if (newer === NIL) this.newestLink = older;
-    else this.olderLink[newer] = older;
+    this.unlinkAged(link);
+    if (this.linkTrust[link] === Trust.Unverified) this.unlinkUnverified(link);
 
     const client = this.linkClient[link];
     this.linkIndex.delete(this.serverAddr[slot], client);
     this.linkServer[link] = NIL;
     this.linkPrev[link] = NIL;
-    this.olderLink[link] = NIL;
-    this.newerLink[link] = NIL;
     // Append to the free list's last link, as 71c keeps first and last.
     this.linkNext[link] = NIL;
     if (this.freeLast === NIL) this.freeFirst = link;
@@ -273,6 +302,41 @@ export class OutageTable {
     this.freeLast = link;
     this.usedLinks--;
     this.pool.release(client);
+  }
+
+  private appendAged(link: number, trust: Trust): void {
+    const newest = this.newestOf[trust];
+    this.olderLink[link] = newest;
+    this.newerLink[link] = NIL;
+    if (newest === NIL) this.oldestOf[trust] = link;
+    else this.newerLink[newest] = link;
+    this.newestOf[trust] = link;
+  }
+
+  private unlinkAged(link: number): void {
+    const trust = this.linkTrust[link];
+    const older = this.olderLink[link];
+    const newer = this.newerLink[link];
+    if (older === NIL) this.oldestOf[trust] = newer;
+    else this.newerLink[older] = newer;
+    if (newer === NIL) this.newestOf[trust] = older;
+    else this.olderLink[newer] = older;
+  }
+
+  private appendUnverified(slot: number, link: number): void {
+    const newest = this.serverNewestUnverified[slot];
+    this.olderUnverified[link] = newest;
+    this.newerUnverified[link] = NIL;
+    if (newest !== NIL) this.newerUnverified[newest] = link;
+    this.serverNewestUnverified[slot] = link;
+  }
+
+  private unlinkUnverified(link: number): void {
+    const older = this.olderUnverified[link];
+    const newer = this.newerUnverified[link];
+    if (older !== NIL) this.newerUnverified[older] = newer;
+    if (newer === NIL) this.serverNewestUnverified[this.linkServer[link]] = older;
+    else this.olderUnverified[newer] = older;
   }
 
   /**
@@ -321,8 +385,28 @@ export class OutageTable {
     const neverUsed = this.capacity.links - this.linkBump;
     if (free + listed + neverUsed !== this.capacity.links) problems.push(`leak: ${this.capacity.links - free - listed - neverUsed} links in no list`);
     let aged = 0;
-    for (let link = this.oldestLink; link !== NIL && aged <= this.capacity.links; link = this.newerLink[link]) aged++;
-    if (aged !== this.usedLinks) problems.push(`registration-order list holds ${aged}, count says ${this.usedLinks}`);
+    for (const trust of [Trust.Unverified, Trust.Verified]) {
+      let older = NIL;
+      for (let link = this.oldestOf[trust]; link !== NIL && aged <= this.capacity.links; link = this.newerLink[link]) {
+        aged++;
+        if (this.linkTrust[link] !== trust) problems.push(`link ${link} is in the age list of the other trust`);
+        if (this.olderLink[link] !== older) problems.push(`link ${link} has a wrong older link`);
+        older = link;
+      }
+      if (this.newestOf[trust] !== older) problems.push(`age list ${trust} has a wrong newest link`);
+    }
+    if (aged !== this.usedLinks) problems.push(`age lists hold ${aged}, count says ${this.usedLinks}`);
+    for (let slot = 0; slot < this.serverBump; slot++) {
+      if (this.serverState[slot] === ServerState.Free) continue;
+      let unverified = 0;
+      let expected = 0;
+      for (let link = this.serverFirst[slot]; link !== NIL; link = this.linkNext[link]) if (this.linkTrust[link] === Trust.Unverified) expected++;
+      for (let link = this.serverNewestUnverified[slot]; link !== NIL && unverified <= expected; link = this.olderUnverified[link]) {
+        unverified++;
+        if (this.linkServer[link] !== slot || this.linkTrust[link] !== Trust.Unverified) problems.push(`link ${link} wrongly in server slot ${slot}'s unverified list`);
+      }
+      if (unverified !== expected) problems.push(`server slot ${slot} lists ${unverified} unverified links, has ${expected}`);
+    }
     if (servers !== this.serverCount) problems.push(`${servers} servers in use, count says ${this.serverCount}`);
     return problems;
   }

@@ -33,7 +33,7 @@ export class SynTracker {
   private readonly serverPrev: Int32Array;
   private head = 0;
   private length = 0;
-  /** SYNs dropped because the ring was full of older, still pending ones. */
+  /** SYNs lost because the ring was full of older, still pending ones (the oldest or the new one). */
   overflows = 0;
 
   constructor(capacity: number, pool: AddressPool) {
@@ -56,6 +56,13 @@ export class SynTracker {
     return this.index.size;
   }
 
+  /** Is every entry taken by a SYN still pending (a new one needs `mayEvict`)? */
+  get full(): boolean {
+    if (this.length < this.capacity) return false;
+    this.skipAnswered();
+    return this.length === this.capacity;
+  }
+
   /** Time of the oldest pending SYN, or Infinity. */
   get oldest(): number {
     this.skipAnswered();
@@ -64,9 +71,11 @@ export class SynTracker {
 
   /**
    * Records a SYN (addresses by pool id; the entry retains them); a retransmission (same flow,
-   * same seq) keeps the first one's time.
+   * same seq) keeps the first one's time. When the ring is full, the oldest pending SYN makes
+   * room only if `mayEvict`; otherwise this one is not recorded, so a flood of new SYNs cannot
+   * push out the client that tried first (its timeout is what shows the outage).
    */
-  syn(t: number, client: number, server: number, sport: number, dport: number, seq: number, mac: number): void {
+  syn(t: number, client: number, server: number, sport: number, dport: number, seq: number, mac: number, mayEvict = true): void {
     const ports = ((sport << 16) | dport) >>> 0;
     const found = this.index.get(client, server, ports);
     if (found >= 0) {
@@ -80,6 +89,7 @@ export class SynTracker {
       this.skipAnswered();
       if (this.length === this.capacity) {
         this.overflows++;
+        if (!mayEvict) return;
         const head = this.head;
         this.drop(head);
         this.releaseIds(head);

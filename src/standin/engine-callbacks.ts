@@ -3,6 +3,7 @@
 // registration, to add the policy's page text); tests and the lab driver use them as they are.
 import { formatIPv4 } from '../net/ipv4';
 import { ipFromV4 } from '../net/ip';
+import type { RegistrationConflict } from '../engine/contacts';
 import type { Engine } from '../engine/engine';
 import type { ServerView } from './page';
 import type { KnownContact, LogLevel, RegisterOutcome, StandInCallbacks } from './types';
@@ -15,6 +16,8 @@ export interface EngineCallbackOptions {
   readonly log: (level: LogLevel, message: string) => void;
   /** Called after a registration or a "no thanks" changed the engine's state (to save it). */
   readonly changed?: () => void;
+  /** A registration that would replace another device's (option registration_conflict); default 'refuse'. */
+  readonly registrationConflict?: RegistrationConflict;
 }
 
 export function engineCallbacks(engine: Engine, o: EngineCallbackOptions): StandInCallbacks {
@@ -29,7 +32,9 @@ export function engineCallbacks(engine: Engine, o: EngineCallbackOptions): Stand
       const serverIp = ipFromV4(server);
       const clientIp = ipFromV4(client);
       if (!engine.isDown(serverIp)) return 'not-down';
-      if (!engine.contacts.set({ client: clientIp }, { mail, registeredAt: t, source: 'page' })) return 'full';
+      const stored = engine.contacts.registerFromPage(clientIp, mac, engine.waitingMac(serverIp, clientIp), mail, t,
+        o.registrationConflict ?? 'refuse');
+      if (stored !== 'stored' && stored !== 'kept-both') return stored;
       // The contact is stored first, so require_contact lets the client in.
       const linked = engine.registerAttempt(t, serverIp, clientIp, mac);
       o.changed?.();
@@ -38,8 +43,8 @@ export function engineCallbacks(engine: Engine, o: EngineCallbackOptions): Stand
     lookupContact(client): KnownContact | null {
       return engine.contacts.lookup(ipFromV4(client), 0) ?? null;
     },
-    noticeAttempt(server, client, t) {
-      engine.registerAttempt(t, ipFromV4(server), ipFromV4(client), 0);
+    noticeAttempt(server, client, t, mac) {
+      engine.registerAttempt(t, ipFromV4(server), ipFromV4(client), mac);
     },
     now: o.now,
     log: o.log,

@@ -4,6 +4,7 @@
 // (escaped); the server's name and address come from backsoon's tables.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { formatIPv4, parseIPv4 } from '../net/ipv4';
+import { formatMac } from '../net/mac';
 import { normalizeMailAddress } from '../notify/mail-address';
 import type { UtcOffset } from '../notify/time-format';
 import type { CsrfTokens } from './csrf';
@@ -139,10 +140,15 @@ async function downPage(d: HandlerDeps, server: number, req: IncomingMessage, re
   const client = clientOf(req);
   const clientNum = parseIPv4(client);
   const now = d.callbacks.now();
-  if (clientNum !== null) d.callbacks.noticeAttempt?.(server, clientNum, now);
+  if (clientNum !== null) d.callbacks.noticeAttempt?.(server, clientNum, now, macOf(d, clientNum, client));
   d.counters.pages++;
   const c = await context(d, server, view, client, catalog, returnPath);
   send(res, 503, renderDownPage(c, offerFor(d, server, client, clientNum, now)), { 'retry-after': RETRY_AFTER });
+}
+
+/** The client's MAC from the router's neighbour table (0: not known, e.g. not on the link). */
+function macOf(d: HandlerDeps, clientNum: number, client: string): number {
+  return d.callbacks.macOf ? d.callbacks.macOf(clientNum) : macFromArpTable(client);
 }
 
 function eventStream(d: HandlerDeps, server: number, req: IncomingMessage, res: ServerResponse): void {
@@ -239,7 +245,7 @@ async function formPost(d: HandlerDeps, server: number, req: IncomingMessage, re
     problem(res, 429, catalog, 'tooManyAddress', { hours: String(Math.ceil(address.retryAfter / 3600)) }, address.retryAfter, post.returnPath);
     return;
   }
-  const mac = d.callbacks.macOf ? d.callbacks.macOf(clientNum) : macFromArpTable(client);
+  const mac = macOf(d, clientNum, client);
   const outcome = await d.callbacks.register(server, clientNum, mac, post.mail, now);
   if (outcome === 'not-down') {
     d.counters.refused.notDown++;
@@ -249,6 +255,15 @@ async function formPost(d: HandlerDeps, server: number, req: IncomingMessage, re
   if (outcome === 'full') {
     d.counters.refused.tableFull++;
     problem(res, 503, catalog, 'full', {}, 60, post.returnPath);
+    return;
+  }
+  if (outcome === 'configured' || outcome === 'other-device') {
+    // Someone else's contact stays: the operator's, or another device's (docs/SECURITY.md, "Registrations").
+    if (outcome === 'configured') d.counters.refused.configured++;
+    else d.counters.refused.otherDevice++;
+    d.callbacks.log('info', `stand-in: registration from ${client} (MAC ${mac === 0 ? 'not known' : formatMac(mac)}) for ${formatIPv4(server)} refused: ` +
+      (outcome === 'configured' ? 'the configuration names a contact for this address or device' : 'the address is registered from another device'));
+    problem(res, 409, catalog, outcome === 'configured' ? 'configured' : 'otherDevice', {}, undefined, post.returnPath);
     return;
   }
   if (outcome === 'not-saved') {

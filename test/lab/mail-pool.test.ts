@@ -1,7 +1,9 @@
-// Many waiting clients at once: notices for 1, 100 and 10,000 clients of one outage through
+// Many waiting clients at once: notices for 1, 100 and 2,000 clients of one outage through
 // the outbox and the SMTP pool into exim. Prints the time from "queue them" to the MTA's last
 // 250 (the daemon's part of trap -> MTA 250) and to the last Maildir delivery; asserts only
-// that every notice arrived exactly once. exim only queues what arrives and delivers it with
+// that every notice arrived exactly once. The 10,000-client fan-out is measured in
+// bench/lab-recovery.ts against the MTA's own ceiling; here exim's local deliveries of 10,000
+// messages alone took 2-6 minutes of a 2-core machine. exim only queues what arrives and delivers it with
 // queue runners, so its local deliveries do not compete with the SMTP side for the CPU.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -20,7 +22,7 @@ test.after(async () => {
 
 const rows: string[] = [];
 
-for (const count of [1, 100, 10_000]) {
+for (const count of [1, 100, 2_000]) {
   test(`${count} notice(s) through the pool arrive exactly once`, async () => {
     const outage = `pool-${count}@1`;
     const w = await wire(exim);

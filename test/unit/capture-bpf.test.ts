@@ -64,6 +64,8 @@ const frames: Record<string, Uint8Array> = {
   icmpAboutNet: eth(icmpUnreachable({ reporter: ROUTER, original: syn(IN_NET) })),
   icmpAboutOther: eth(icmpUnreachable({ reporter: ROUTER, original: syn(OTHER) })),
   icmpEcho: eth(icmpEcho(CLIENT, SERVER)),
+  // A client's forgery: "host unreachable" for the server, from the client's own address.
+  icmpForgedByClient: eth(icmpUnreachable({ reporter: CLIENT, original: syn(SERVER) })),
   udpToServer: eth(udpPacket({ src: CLIENT, dst: SERVER, sport: 5000, dport: 53 })),
   // The router's own connection (a TCP probe) and its own answer to a client.
   synFromRouter: eth(syn(SERVER, ROUTER_S)),
@@ -85,6 +87,8 @@ const frames: Record<string, Uint8Array> = {
   v6IcmpAboutNet: eth6(icmp6Unreachable({ reporter: ROUTER6, original: syn6(IN_NET6) })),
   v6IcmpAboutOther: eth6(icmp6Unreachable({ reporter: ROUTER6, original: syn6(OTHER6) })),
   v6Echo: eth6(icmp6Echo(CLIENT6, SERVER6)),
+  // A client's forgery: "address unreachable" for the server, from the client's own address.
+  v6IcmpForgedByClient: eth6(icmp6Unreachable({ reporter: CLIENT6, original: syn6(SERVER6) })),
   v6NsForServer: eth6(neighbourSolicitation({ src: ROUTER6_S, target: SERVER6, srcMac: ROUTER_MAC })),
   v6NaFromServer: eth6(neighbourAdvertisement({ src: SERVER6, dst: ROUTER6_S, targetMac: SERVER_MAC, solicited: true })),
   v6NsForOther: eth6(neighbourSolicitation({ src: ROUTER6_S, target: OTHER6, srcMac: ROUTER_MAC })),
@@ -113,9 +117,11 @@ function passing(filter: string): Promise<string[]> {
   });
 }
 
-const watched: FilterScope = { servers: [ip(SERVER)], networks: [net('203.0.113.0/24')], ownAddresses: [own(ROUTER), own(ROUTER_S)] };
-const everything: FilterScope = { servers: [], networks: [], ownAddresses: [own(ROUTER), own(ROUTER_S)] };
-const watched6: FilterScope = { servers: [ip(SERVER), ip(SERVER6)], networks: [net('2001:db8:7::/48')], ownAddresses: [own(ROUTER), own(ROUTER_S)] };
+const own4 = [own(ROUTER), own(ROUTER_S)];
+const routers = [ip(ROUTER), ip(ROUTER_S), ip(ROUTER6), ip(ROUTER6_S)];
+const watched: FilterScope = { servers: [ip(SERVER)], networks: [net('203.0.113.0/24')], ownAddresses: own4, icmpSources: routers };
+const everything: FilterScope = { servers: [], networks: [], ownAddresses: own4, icmpSources: routers };
+const watched6: FilterScope = { servers: [ip(SERVER), ip(SERVER6)], networks: [net('2001:db8:7::/48')], ownAddresses: own4, icmpSources: routers };
 
 test('client side, watched servers: SYN/SYN-ACK/RST and ICMP unreachable about them only', async () => {
   assert.equal((await passing(clientSideFilter(watched))).sort(), [
@@ -131,6 +137,29 @@ test('client side, every server: all SYN/SYN-ACK/RST and ICMP unreachable, but n
     'v6RstFromServer', 'v6SynAckFromServer', 'v6SynToNet', 'v6SynToOther', 'v6SynToServer', 'vlanIcmpAboutServer',
     'vlanSynToServer', 'vlanV6SynToServer',
   ]);
+});
+
+test('ICMP errors from the router\'s addresses only: a client\'s forgery is not captured', async () => {
+  assert.ok((await passing(clientSideFilter({ ...watched, icmpSources: undefined }))).includes('icmpForgedByClient'), 'any source without icmpSources');
+  const got = await passing(clientSideFilter(watched));
+  assert.equal(got.filter((n) => n.includes('Icmp') || n.startsWith('icmp')).sort(), ['icmpAboutNet', 'icmpAboutServer', 'vlanIcmpAboutServer']);
+  // No router address known: no ICMP error at all, the rest as before.
+  const none = await passing(clientSideFilter({ ...watched, icmpSources: [] }));
+  assert.equal(none.sort(), ['rstFromServer', 'synAckFromServer', 'synToNet', 'synToServer', 'vlanSynToServer']);
+});
+
+test('ICMPv6 errors from the router\'s IPv6 addresses only; no IPv6 router address: no ICMPv6 error', async () => {
+  const icmp6 = (got: string[]): string[] => got.filter((n) => n.startsWith('v6Icmp')).sort();
+  assert.ok((await passing(clientSideFilter({ ...watched6, icmpSources: undefined }))).includes('v6IcmpForgedByClient'), 'any source without icmpSources');
+  assert.equal(icmp6(await passing(clientSideFilter(watched6))), ['v6IcmpAboutNet', 'v6IcmpAboutServer']);
+  // only IPv4 router addresses known: ICMPv6 errors are all left out, ICMP ones still taken
+  const v4only = await passing(clientSideFilter({ ...watched6, icmpSources: [ip(ROUTER), ip(ROUTER_S)] }));
+  assert.equal(icmp6(v4only), []);
+  assert.ok(v4only.includes('icmpAboutServer') && v4only.includes('v6SynToServer'));
+  // and the other way round
+  const v6only = await passing(clientSideFilter({ ...watched6, icmpSources: [ip(ROUTER6)] }));
+  assert.equal(icmp6(v6only), ['v6IcmpAboutNet', 'v6IcmpAboutServer']);
+  assert.not.ok(v6only.includes('icmpAboutServer'));
 });
 
 test('the ICMP part is narrowed by the quoted destination, never by the outer host', () => {
@@ -160,7 +189,7 @@ test('IPv6, watched servers: SYN/SYN-ACK/RST and ICMPv6 unreachable about them (
 
 test('IPv6: no IPv6 server watched (only IPv4 ones) leaves IPv6 out; only IPv6 ones leave IPv4 out', async () => {
   assert.equal((await passing(captureFilter(['client', 'server'], watched))).filter((n) => /v6/i.test(n)), []);
-  const only6 = await passing(captureFilter(['client', 'server'], { servers: [ip(SERVER6)], networks: [] }));
+  const only6 = await passing(captureFilter(['client', 'server'], { servers: [ip(SERVER6)], networks: [], icmpSources: routers }));
   assert.equal(only6.sort(), ['v6IcmpAboutServer', 'v6NaFromServer', 'v6NsForServer', 'v6RstFromServer', 'v6SynAckFromServer', 'v6SynToServer', 'vlanV6SynToServer']);
 });
 

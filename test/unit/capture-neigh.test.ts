@@ -72,6 +72,7 @@ test('random input never throws', () => {
 });
 
 interface Harness {
+  engine: Engine;
   monitor: NeighbourMonitor;
   decisions: Decision[];
   logs: string[];
@@ -91,7 +92,7 @@ function harness(opts: { servers?: string[]; devices?: string[]; command?: strin
     restartMinMs: 20,
     restartMaxMs: 40,
   });
-  return { monitor, decisions, logs };
+  return { engine, monitor, decisions, logs };
 }
 
 /** Waits longer than the monitor holds a FAILED (25 ms): for checks that something did not happen. */
@@ -133,6 +134,16 @@ test('over IPv6 the same: FAILED of a watched IPv6 server marks it down, REACHAB
   h.monitor.line('fe80::10 dev s0 FAILED');
   await settle();
   assert.equal(events(h.decisions), ['down 2001:db8:5::10 neigh-failed', 'recovered 2001:db8:5::10 neigh-reachable']);
+});
+
+test('REACHABLE of any address on any device binds it for the engine (a real host); other states do not', () => {
+  const h = harness({ servers: ['198.51.100.10'] });
+  h.monitor.line('192.168.1.23 dev br-lan lladdr 02:00:c0:a8:01:17 REACHABLE ');
+  h.monitor.line('192.168.1.24 dev br-lan lladdr 02:00:c0:a8:01:18 STALE ');
+  h.monitor.line('192.168.1.25 dev br-lan FAILED ');
+  assert.is(h.engine.bindings.size, 1);
+  assert.ok(h.engine.bindings.verifies(h.engine.pool.find(ip('192.168.1.23')), 0x02aabbccddee));
+  assert.equal(h.decisions, []);
 });
 
 test('FAILED then Deleted (ip neigh del / flush) is no outage', async () => {

@@ -60,10 +60,11 @@ test('an empty file gives every default', () => {
       enabled: true, clientInterfaces: [], serverInterfaces: [], synTimeout: 30, arpRetries: 3,
       icmpCodes: [0, 1, 5, 6, 7, 11, 12], icmp6Codes: [0, 3], maxAttemptAge: 86400, purgeInterval: 300, hold: 0, confirm: null,
       probeInterval: 10, maxServers: 1024, maxLinks: 65536, maxLinksPerServer: 8192, maxPendingSyns: 65536,
-      maxContacts: 65536, captureBuffer: 4096 * 1024, requireContact: false, stateDir: '/etc/backsoon', snapshotInterval: 60,
+      maxContacts: 65536, captureBuffer: 4096 * 1024, captureBatchMs: 10, requireContact: false, stateDir: '/etc/backsoon', snapshotInterval: 60,
       controlSocket: '/var/run/backsoon.sock', ubusSocket: '/var/run/ubus/ubus.sock', logLevel: 'info', policy: null, policyBudget: 5, metricsListen: null,
+      routerAddresses: [],
     },
-    watch: { networks: [] },
+    watch: { networks: [], clientNetworks: [] },
     servers: [],
     contacts: [],
     mail: null,
@@ -81,6 +82,8 @@ test('every main option reaches its typed field', () => {
     "\tlist interface 'br-lan'",
     "\tlist interface 'eth0.3'",
     "\tlist server_interface 'br-dmz'",
+    "\tlist router_address '192.0.2.254'",
+    "\tlist router_address '2001:DB8::1'",
     "\toption syn_timeout '12'",
     "\toption arp_retries '5'",
     "\tlist icmp_code '1'",
@@ -97,6 +100,7 @@ test('every main option reaches its typed field', () => {
     "\toption max_pending_syns '200'",
     "\toption max_contacts '30'",
     "\toption capture_buffer '512'",
+    "\toption capture_batch_ms '0'",
     "\toption require_contact 'true'",
     "\toption state_dir '/tmp/bs'",
     "\toption snapshot_interval '5'",
@@ -110,10 +114,17 @@ test('every main option reaches its typed field', () => {
   assert.equal(c.main, {
     enabled: false, clientInterfaces: ['br-lan', 'eth0.3'], serverInterfaces: ['br-dmz'], synTimeout: 12, arpRetries: 5,
     icmpCodes: [1, 7], icmp6Codes: [3], maxAttemptAge: 3600, purgeInterval: 60, hold: 20, confirm: true, probeInterval: 3,
-    maxServers: 10, maxLinks: 100, maxLinksPerServer: 50, maxPendingSyns: 200, maxContacts: 30, captureBuffer: 512 * 1024, requireContact: true,
+    maxServers: 10, maxLinks: 100, maxLinksPerServer: 50, maxPendingSyns: 200, maxContacts: 30, captureBuffer: 512 * 1024, captureBatchMs: 0, requireContact: true,
     stateDir: '/tmp/bs', snapshotInterval: 5, controlSocket: '/tmp/bs.sock', ubusSocket: '/tmp/ubus.sock', logLevel: 'debug',
     policy: POLICY, policyBudget: 30, metricsListen: '127.0.0.1:9100',
+    routerAddresses: [parseIp('192.0.2.254'), parseIp('2001:db8::1')],
   });
+});
+
+test('router_address: an address of either family, no prefix length or zone; the error names the option', () => {
+  oneError(`${MAIN}\tlist router_address '192.0.2.0/24'\n`, 3, "router_address '192.0.2.0/24' in section 'main': must be an IPv4 address such as 192.0.2.10 or an IPv6 address");
+  oneError(`${MAIN}\tlist router_address 'fe80::1%br-lan'\n`, 3, 'router_address');
+  oneError(`${MAIN}\tlist router_address 'router.lan'\n`, 3, 'router_address');
 });
 
 test('option policy must name an existing regular file (as validate_data\'s file type says on the router)', () => {
@@ -255,6 +266,14 @@ test('watch and servers over IPv6: prefixes and addresses of either family; erro
   assert.equal(warnings(uci(MAIN.trimEnd(), 'config watch', "\tlist network '2001:db8:5::/64'", "config server 'far'", "\toption address '2001:db8:6::9'")), [
     `${FILE}:6: warning: server 2001:db8:6::9 (section 'far') lies outside every config watch network`,
   ]);
+});
+
+test('watch: client networks of both families add up; host bits must be zero', () => {
+  const c = valid(uci(MAIN.trimEnd(), 'config watch', "\tlist client_network '192.168.1.0/24'", "\tlist client_network 'fd00:1::/64'",
+    'config watch', "\tlist client_network '192.168.1.0/24'"));
+  assert.equal(c.watch.clientNetworks.map((n) => n.text), ['192.168.1.0/24', 'fd00:1::/64']);
+  assert.equal(valid(MAIN).watch.clientNetworks, []);
+  oneError(uci(MAIN.trimEnd(), 'config watch', "\tlist client_network 'fd00:1::1/64'"), 4, 'host bits must be zero: did you mean fd00:1::/64?');
 });
 
 test('servers: defaults, names, probes, ports', () => {

@@ -7,12 +7,13 @@ import { Engine, defaultEngineOptions, type EngineOptions } from '../../src/engi
 import { exportState, importState, STATE_VERSION } from '../../src/engine/state';
 import { parseIp } from '../../src/net/ip';
 import { only, summary } from './decision-summary';
+import { routerAddresses } from './router';
 
 const ip = (s: string) => parseIp(s)!;
 
 function engineWith(options: Partial<EngineOptions> = {}) {
   const decisions: Decision[] = [];
-  const engine = new Engine({ ...defaultEngineOptions, maxLinks: 64, maxServers: 8, maxPendingSyns: 64, ...options }, (d) => decisions.push(d));
+  const engine = new Engine({ ...defaultEngineOptions, maxLinks: 64, maxServers: 8, maxPendingSyns: 64, routerAddresses: routerAddresses('192.0.2.1'), ...options }, (d) => decisions.push(d));
   return { engine, decisions };
 }
 
@@ -90,7 +91,8 @@ test('an outage that no longer fits the server table ends with expired (evicted)
   assert.is(r.restored, 2);
   assert.equal(r.skipped, ['outage 198.51.100.3: server table full (reported as expired, evicted)', '1 waiting clients: tables full (reported as expired)']);
   assert.equal(small.decisions.map(summary), [
-    'expired 198.51.100.1 192.0.2.1 table-full',
+    // Unverified clients go newest first: the one restored last makes room.
+    'expired 198.51.100.2 192.0.2.2 table-full',
     'expired 198.51.100.3 evicted',
   ]);
   const evicted = small.decisions[1];

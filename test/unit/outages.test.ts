@@ -125,16 +125,75 @@ test('outage table: lists and free list partition the pool under 2 million rando
   assert.is(pool.size, new Set([...model.keys(), ...[...model.values()].flatMap((c) => [...c])]).size);
 });
 
-test('outage table: the oldest registration goes first when the pool is full', () => {
+test('outage table: when the pool is full the newest unverified registration goes first', () => {
   const t = tableOf({ servers: 2, links: 3, linksPerServer: 3 });
   const a = t.addServer(1, 0);
   const b = t.addServer(2, 0);
   assert.is(t.addLink(a, 10, 1), null);
   assert.is(t.addLink(b, 20, 2), null);
   assert.is(t.addLink(a, 11, 3), null);
-  assert.equal(t.addLink(b, 21, 4), [1, 10, 'table-full']);
-  assert.is(t.findLink(a, 10), NIL);
+  assert.equal(t.addLink(b, 21, 4), [1, 11, 'table-full']);
+  assert.equal(t.addLink(b, 22, 5), [2, 21, 'table-full']);
+  assert.is(t.findLink(a, 10), 0);
   assert.is(t.table.linkCount, 3);
+  assert.equal(t.table.checkInvariants(), []);
+});
+
+test('outage table: verified registrations go only when no unverified one is left, oldest first', () => {
+  const t = tableOf({ servers: 2, links: 4, linksPerServer: 4 });
+  const a = t.addServer(1, 0);
+  const b = t.addServer(2, 0);
+  t.addLink(a, 10, 1);
+  t.addLink(a, 11, 2);
+  t.addLink(b, 20, 3);
+  t.addLink(b, 21, 4);
+  t.table.verify(t.findLink(a, 11));
+  t.table.verify(t.findLink(a, 10));
+  assert.equal(t.table.checkInvariants(), []);
+  // 20 and 21 unverified: newest first; then the verified ones in the order they were verified.
+  assert.equal(t.addLink(b, 30, 5), [2, 21, 'table-full']);
+  assert.equal(t.addLink(b, 31, 6), [2, 30, 'table-full']);
+  assert.equal(t.addLink(b, 32, 7), [2, 31, 'table-full']);
+  t.table.verify(t.findLink(b, 20));
+  t.table.verify(t.findLink(b, 32));
+  assert.equal(t.addLink(a, 12, 8), [1, 11, 'table-full']);
+  t.table.verify(t.findLink(a, 12));
+  assert.equal(t.addLink(a, 13, 9), [1, 10, 'table-full']);
+  assert.equal(t.table.checkInvariants(), []);
+});
+
+test("outage table: at a server's cap its own newest unverified client goes, else its oldest", () => {
+  const t = tableOf({ servers: 2, links: 10, linksPerServer: 3 });
+  const a = t.addServer(1, 0);
+  const b = t.addServer(2, 0);
+  t.addLink(b, 90, 0); // another server's unverified client is never taken for a's cap
+  t.addLink(a, 10, 1);
+  t.addLink(a, 11, 2);
+  t.addLink(a, 12, 3);
+  t.table.verify(t.findLink(a, 10));
+  assert.equal(t.addLink(a, 13, 4), [1, 12, 'server-cap']);
+  assert.equal(t.addLink(a, 14, 5), [1, 13, 'server-cap']);
+  t.table.verify(t.findLink(a, 11));
+  t.table.verify(t.findLink(a, 14));
+  assert.equal(t.addLink(a, 15, 6), [1, 10, 'server-cap']);
+  assert.ok(t.findLink(b, 90) !== NIL);
+  assert.equal(t.table.checkInvariants(), []);
+});
+
+test('outage table: random adds, verifies and removes keep every list sound', () => {
+  const t = tableOf({ servers: 4, links: 64, linksPerServer: 24 });
+  const rnd = prng(7);
+  const slots = [1, 2, 3, 4].map((s) => t.addServer(s, 0));
+  for (let i = 0; i < 20_000; i++) {
+    const slot = slots[Math.floor(rnd() * 4)];
+    const client = 1000 + Math.floor(rnd() * 200);
+    const link = t.findLink(slot, client);
+    const op = rnd();
+    if (link === NIL) t.addLink(slot, client, i);
+    else if (op < 0.4) t.table.verify(link);
+    else if (op < 0.6) t.table.removeLink(link);
+    if (i % 997 === 0) assert.equal(t.table.checkInvariants(), [], `after step ${i}`);
+  }
   assert.equal(t.table.checkInvariants(), []);
 });
 
