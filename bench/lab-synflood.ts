@@ -33,6 +33,7 @@ import { createInterface } from 'node:readline';
 import type { StatusReport } from '../src/control/status';
 import { captureFilter } from '../src/capture/bpf';
 import { parseIPv4 } from '../src/net/ipv4';
+import { parseIp } from '../src/net/ip';
 import { DaemonLab } from '../test/lab/daemon-lab';
 import { daemonStatus, loadAverage, machineLine, pingMs, procCpuSeconds, procMemory, sleep, table } from './lab-proc';
 
@@ -167,7 +168,7 @@ async function settle(socket: string): Promise<StatusReport> {
  */
 function labFilter(): string {
   const own = ['127.0.0.1', '192.0.2.1', '198.51.100.1'].map((a) => parseIPv4(a)!);
-  return captureFilter(['client'], { servers: [parseIPv4(SERVER)!], networks: [], ownAddresses: own });
+  return captureFilter(['client'], { servers: [parseIp(SERVER)!], networks: [], ownAddresses: own });
 }
 
 async function main(): Promise<void> {

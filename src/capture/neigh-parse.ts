@@ -1,13 +1,15 @@
-// One line of `ip -4 monitor neigh` (iproute2) as data. Recorded forms (iproute2 6.1):
+// One line of `ip monitor neigh` (iproute2) as data, either family. Recorded forms (iproute2 6.1):
 //   198.51.100.10 dev s0 lladdr 02:00:c6:33:64:0a REACHABLE
 //   198.51.100.10 dev s0 FAILED
 //   Deleted 198.51.100.10 dev s0 lladdr 02:00:c6:33:64:0a STALE
 //   miss 198.51.100.10 dev s0 INCOMPLETE                      (app_solicit requests)
 //   198.51.100.20 dev s0 lladdr 02:00:00:00:00:20 router NOARP
 //   198.51.100.22 dev s0 lladdr 02:00:00:00:00:22 STALE proto static
+//   2001:db8:5::10 dev s0 lladdr 02:00:c6:33:64:0a router REACHABLE
+//   2001:db8:5::10 dev s0 FAILED
 // Flags (router, proxy, managed, extern_learn, ...) and "proto X" may appear anywhere after the
 // address; states are the upper-case NUD names, several when several bits are set.
-import { parseIPv4 } from '../net/ipv4';
+import { parseIp, type IpAddress } from '../net/ip';
 import { parseMac } from '../net/mac';
 
 export type NeighbourKind = 'update' | 'deleted' | 'miss';
@@ -19,8 +21,8 @@ export type NudState = (typeof NUD_STATES)[number];
 
 export interface NeighbourLine {
   readonly kind: NeighbourKind;
-  /** IPv4 as an unsigned 32-bit number. */
-  readonly addr: number;
+  /** Either family (a link-local or scoped IPv6 address does not parse: the line is not read). */
+  readonly addr: IpAddress;
   readonly dev: string;
   /** 48-bit MAC, 0 when the line has no lladdr. */
   readonly lladdr: number;
@@ -38,7 +40,7 @@ export function parseNeighbourLine(line: string): NeighbourLine | null {
   let kind: NeighbourKind = 'update';
   if (words[0] === 'Deleted') { kind = 'deleted'; i++; }
   else if (words[0] === 'miss') { kind = 'miss'; i++; }
-  const addr = parseIPv4(words[i] ?? '');
+  const addr = parseIp(words[i] ?? '');
   if (addr === null) return null;
   let dev = '';
   let lladdr = 0;

@@ -1,4 +1,4 @@
-// The kernel's neighbour (ARP) table as a source of signals: `ip -4 monitor neigh` runs as a
+// The kernel's neighbour table (ARP and IPv6 ND alike) as a source of signals: `ip monitor neigh` runs as a
 // child process and every FAILED or REACHABLE of a watched address on a server-side device is
 // handed to the engine (neigh-failed, neigh-reachable). The child is restarted with backoff
 // when it dies; a line that does not parse is counted and skipped. Every REACHABLE, of any
@@ -9,7 +9,7 @@
 // at once Deleted (recorded: 1.7 ms apart). Such a FAILED says nothing about the host, so a
 // FAILED is held for a few milliseconds and dropped when the Deleted of the same entry follows.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { ipFromV4, type IpAddress } from '../net/ip';
+import type { IpAddress } from '../net/ip';
 import { parseNeighbourLine, type NeighbourLine } from './neigh-parse';
 import { AddressWaiters } from './probe-waiters';
 
@@ -30,7 +30,7 @@ export interface NeighbourMonitorOptions {
   readonly log: (level: LogLevel, message: string) => void;
   /** Unix seconds. */
   readonly now?: () => number;
-  /** The monitor's argv (default ip -4 monitor neigh). */
+  /** The monitor's argv (default ip monitor neigh: both families in one child). */
   readonly command?: readonly string[];
   /** How long a FAILED waits for a Deleted that unmasks it as an administrative delete. */
   readonly failedHoldMs?: number;
@@ -51,7 +51,7 @@ export interface NeighbourStats {
   restarts: number;
 }
 
-const DEFAULT_COMMAND = ['ip', '-4', 'monitor', 'neigh'] as const;
+const DEFAULT_COMMAND = ['ip', 'monitor', 'neigh'] as const;
 const STABLE_RUN_MS = 60_000;
 
 export class NeighbourMonitor {
@@ -99,8 +99,8 @@ export class NeighbourMonitor {
   }
 
   /** Resolves true when `addr` turns REACHABLE within `timeoutMs` (the neigh probe waits so). */
-  waitReachable(addr: number, timeoutMs: number): Promise<boolean> {
-    return this.reachableWaiters.wait(addr, timeoutMs);
+  waitReachable(addr: IpAddress, timeoutMs: number): Promise<boolean> {
+    return this.reachableWaiters.wait(addr.text, timeoutMs);
   }
 
   /** Feeds one line as if the child had printed it now (also the child's own path). */
@@ -116,21 +116,21 @@ export class NeighbourMonitor {
   }
 
   private event(n: NeighbourLine, t: number): void {
-    const key = `${n.addr}%${n.dev}`;
+    const key = `${n.addr.text}%${n.dev}`;
     const held = this.heldFailed.get(key);
     if (n.kind === 'deleted') {
       if (held) { clearTimeout(held); this.heldFailed.delete(key); this.counters.deletedNotFailed++; }
       else this.counters.ignored++;
       return;
     }
-    const address = ipFromV4(n.addr);
+    const address = n.addr;
     if (n.kind === 'update' && n.states.includes('REACHABLE')) this.options.target.bound(t, address);
     const relevant = n.kind === 'update' && (this.devices.size === 0 || this.devices.has(n.dev)) && this.options.target.watches(address);
     if (relevant && n.states.includes('REACHABLE')) {
       if (held) { clearTimeout(held); this.heldFailed.delete(key); }
       this.counters.reachable++;
       this.options.target.neighbour(t, address, 'REACHABLE');
-      this.reachableWaiters.seen(n.addr);
+      this.reachableWaiters.seen(n.addr.text);
     } else if (relevant && n.states.includes('FAILED')) {
       if (held) clearTimeout(held);
       const timer = setTimeout(() => {

@@ -6,6 +6,7 @@ import { ForwardingObservations, type Observations } from '../net/observations';
 import { putMac, putU16, putU32 } from '../packet/bytes';
 import { ETHERTYPE_ARP } from '../packet/ethernet';
 import { ARP_HTYPE_ETHERNET, ARP_OP_REQUEST, ARP_PTYPE_IPV4 } from '../packet/arp';
+import { formatIPv4 } from '../net/ipv4';
 import { AddressWaiters } from './probe-waiters';
 
 const BROADCAST = 0xffffffffffff;
@@ -41,11 +42,11 @@ export class ArpReplyWatch extends ForwardingObservations {
   }
 
   waitReply(addr: number, timeoutMs: number): Promise<boolean> {
-    return this.waiters.wait(addr, timeoutMs);
+    return this.waiters.wait(formatIPv4(addr), timeoutMs);
   }
 
   override arpReply(t: number, sender: number, senderMac: number): void {
     super.arpReply(t, sender, senderMac);
-    if (this.waiters.size > 0) this.waiters.seen(sender);
+    if (this.waiters.size > 0) this.waiters.seen(formatIPv4(sender));
   }
 }

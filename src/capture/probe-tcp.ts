@@ -1,13 +1,13 @@
 // The 'tcp:PORT' probe: one connect with a deadline. A refusal (RST) comes from a live host;
 // whether that is enough depends on the outage (see Prober).
 import { connect } from 'node:net';
-import { formatIPv4 } from '../net/ipv4';
+import type { IpAddress } from '../net/ip';
 
 export type TcpProbeResult = 'connected' | 'refused' | 'unreachable' | 'timeout' | 'error';
 
-export function tcpProbe(server: number, port: number, timeoutMs: number): Promise<TcpProbeResult> {
+export function tcpProbe(server: IpAddress, port: number, timeoutMs: number): Promise<TcpProbeResult> {
   return new Promise((resolve) => {
-    const socket = connect({ host: formatIPv4(server), port });
+    const socket = connect({ host: server.text, port });
     let done = false;
     const finish = (result: TcpProbeResult): void => {
       if (done) return;

@@ -3,11 +3,12 @@
 // (by the capture, by the neighbour monitor) learn whether it came.
 
 export class AddressWaiters {
-  private readonly waiting = new Map<number, Set<(alive: boolean) => void>>();
+  /** Keyed by the address's canonical text (either family). */
+  private readonly waiting = new Map<string, Set<(alive: boolean) => void>>();
 
   /** Resolves true when `seen(addr)` is called within `timeoutMs`, else false. */
-  wait(addr: number, timeoutMs: number): Promise<boolean> {
-    const key = addr >>> 0;
+  wait(addr: string, timeoutMs: number): Promise<boolean> {
+    const key = addr;
     return new Promise((resolve) => {
       let set = this.waiting.get(key);
       if (!set) { set = new Set(); this.waiting.set(key, set); }
@@ -24,8 +25,8 @@ export class AddressWaiters {
   }
 
   /** `addr` showed a sign of life: every wait for it resolves true. */
-  seen(addr: number): void {
-    const set = this.waiting.get(addr >>> 0);
+  seen(addr: string): void {
+    const set = this.waiting.get(addr);
     if (!set) return;
     for (const settle of [...set]) settle(true);
   }

@@ -2,16 +2,16 @@
 // tries it (P7's alternative to a trap). Every probe_interval, each server of the outage table
 // is probed by its methods in order until one succeeds:
 //   tcp:PORT  connect; success is recoverySignal(t, server, 'probe')
-//   neigh     `ip neigh replace ADDR dev IF use`: the kernel resolves the entry once; REACHABLE
+//   neigh     `ip neigh replace ADDR dev IF use`: the kernel resolves the entry once (ARP, or a
+//             neighbour solicitation for an IPv6 server); REACHABLE
 //             comes through the neighbour monitor (engine: neigh-reachable)
-//   arp       an ARP request injected on the server-side interface; the reply comes through the
+//   arp       (IPv4 only) an ARP request injected on the server-side interface; the reply comes through the
 //             capture (engine: arp-reply)
 // Only servers in the outage table are probed, so nothing is ever sent to an address that the
 // traffic (or an operator) did not name first.
 import { execFile } from 'node:child_process';
 import type { ProbeMethod, ServerConfig } from '../config/types';
-import { formatIPv4, parseIPv4 } from '../net/ipv4';
-import { ipFromV4, type IpAddress } from '../net/ip';
+import { parseIp, type IpAddress } from '../net/ip';
 import { HOST_LEVEL_DOWN, type DownCause } from '../engine/decisions';
 import type { OutageView } from '../engine/engine';
 import { parseNeighbourLine } from './neigh-parse';
@@ -39,7 +39,7 @@ export interface ProberOptions {
   readonly capture?: { inject(iface: string, frame: Uint8Array): void } | null;
   readonly arpReplies?: { waitReply(addr: number, timeoutMs: number): Promise<boolean> } | null;
   /** For 'neigh': the neighbour monitor. Without it the prober asks `ip neigh show` itself. */
-  readonly neighbours?: { waitReachable(addr: number, timeoutMs: number): Promise<boolean> } | null;
+  readonly neighbours?: { waitReachable(addr: IpAddress, timeoutMs: number): Promise<boolean> } | null;
   readonly log: (level: LogLevel, message: string) => void;
   /** Unix seconds. */
   readonly now?: () => number;
@@ -63,9 +63,10 @@ const DEFAULT_TIMEOUTS: Record<ProbeMethod, number> = { tcp: 2000, arp: 1000, ne
 
 export class Prober {
   private readonly options: ProberOptions;
-  private readonly configByServer = new Map<number, ServerConfig>();
+  /** Keyed by the address's canonical text, as is everything per server here. */
+  private readonly configByServer = new Map<string, ServerConfig>();
   private readonly now: () => number;
-  private readonly inFlight = new Set<number>();
+  private readonly inFlight = new Set<string>();
   private readonly queue: (() => void)[] = [];
   private running = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -78,7 +79,7 @@ export class Prober {
 
   constructor(options: ProberOptions) {
     this.options = options;
-    for (const s of options.servers) this.configByServer.set(s.address >>> 0, s);
+    for (const s of options.servers) this.configByServer.set(s.address.text, s);
     this.now = options.now ?? (() => Date.now() / 1000);
   }
 
@@ -98,7 +99,7 @@ export class Prober {
   }
 
   /** The probes `server` would get now; empty when it is not down. */
-  plan(server: number): PlannedProbe[] {
+  plan(server: IpAddress): PlannedProbe[] {
     const outage = this.outage(server);
     return outage ? this.planFor(server, outage.cause) : [];
   }
@@ -112,8 +113,8 @@ export class Prober {
     const jobs: Promise<boolean>[] = [];
     for (const o of this.options.engine.outageList()) {
       if (o.state !== 'down') continue;
-      const server = parseIPv4(o.server);
-      if (server === null || this.inFlight.has(server)) continue;
+      const server = parseIp(o.server);
+      if (server === null || this.inFlight.has(server.text)) continue;
       jobs.push(this.limited(server, () => this.probeServer(server, o.cause, true)));
     }
     await Promise.all(jobs);
@@ -126,20 +127,19 @@ export class Prober {
    * anyway. A server not in the outage table is not probed (resolves false), nor one without
    * any usable method (see plan()).
    */
-  probeOnce(server: number): Promise<boolean> {
+  probeOnce(server: IpAddress): Promise<boolean> {
     const outage = this.outage(server);
     if (!outage) return Promise.resolve(false);
     return this.limited(server, () => this.probeServer(server, outage.cause, false));
   }
 
-  private outage(server: number): OutageView | undefined {
-    if (!this.options.engine.isDown(ipFromV4(server))) return undefined;
-    const text = formatIPv4(server);
-    return this.options.engine.outageList().find((o) => o.server === text);
+  private outage(server: IpAddress): OutageView | undefined {
+    if (!this.options.engine.isDown(server)) return undefined;
+    return this.options.engine.outageList().find((o) => o.server === server.text);
   }
 
-  private planFor(server: number, cause: DownCause): PlannedProbe[] {
-    const config = this.configByServer.get(server >>> 0);
+  private planFor(server: IpAddress, cause: DownCause): PlannedProbe[] {
+    const config = this.configByServer.get(server.text);
     const ifaces = (this.options.interfaces ?? (() => interfaceAddresses(this.options.serverInterfaces)))();
     const plan = planProbes(server, cause, config?.probe, ifaces);
     for (const why of plan.unusable) this.warnOnce(server, why);
@@ -154,15 +154,15 @@ export class Prober {
     return probes;
   }
 
-  private warnOnce(server: number, why: string): void {
+  private warnOnce(server: IpAddress, why: string): void {
     this.counters.unusable++;
-    const key = `${server}:${why}`;
+    const key = `${server.text} ${why}`;
     if (this.warned.has(key)) return;
     this.warned.add(key);
-    this.options.log('warn', `probe of ${formatIPv4(server)}: ${why}; that probe is skipped`);
+    this.options.log('warn', `probe of ${server.text}: ${why}; that probe is skipped`);
   }
 
-  private async probeServer(server: number, cause: DownCause, signal: boolean): Promise<boolean> {
+  private async probeServer(server: IpAddress, cause: DownCause, signal: boolean): Promise<boolean> {
     for (const probe of this.planFor(server, cause)) {
       const stats = this.counters.byMethod[probe.method];
       stats.sent++;
@@ -170,15 +170,14 @@ export class Prober {
       try {
         ok = await this.runProbe(server, cause, probe);
       } catch (err) {
-        this.options.log('warn', `probe ${describe(probe)} of ${formatIPv4(server)} failed to run: ${err instanceof Error ? err.message : String(err)}`);
+        this.options.log('warn', `probe ${describe(probe)} of ${server.text} failed to run: ${err instanceof Error ? err.message : String(err)}`);
       }
       if (!ok) { stats.failed++; continue; }
       stats.succeeded++;
-      this.options.log('debug', `probe ${describe(probe)} of ${formatIPv4(server)} succeeded`);
+      this.options.log('debug', `probe ${describe(probe)} of ${server.text} succeeded`);
       // arp and neigh successes reached the engine first (arp-reply, neigh-reachable), so
       // this is a no-op for them unless they took the fallback path.
-      const address = ipFromV4(server);
-      if (signal && this.options.engine.isDown(address)) this.options.engine.recoverySignal(this.now(), address, 'probe');
+      if (signal && this.options.engine.isDown(server)) this.options.engine.recoverySignal(this.now(), server, 'probe');
       return true;
     }
     return false;
@@ -189,7 +188,7 @@ export class Prober {
     return Math.max(100, Math.min(wanted, this.options.interval * 1000));
   }
 
-  private async runProbe(server: number, cause: DownCause, probe: PlannedProbe): Promise<boolean> {
+  private async runProbe(server: IpAddress, cause: DownCause, probe: PlannedProbe): Promise<boolean> {
     const ms = this.timeout(probe.method);
     if (probe.method === 'tcp') {
       const result = await tcpProbe(server, probe.port, ms);
@@ -200,26 +199,27 @@ export class Prober {
     if (iface === null) return false; // planProbes gives every arp and neigh probe an interface
     if (probe.method === 'arp') {
       const { capture, arpReplies } = this.options;
-      if (!capture || !arpReplies) return false; // planFor leaves such probes out
-      const replied = arpReplies.waitReply(server, ms);
-      capture.inject(iface.name, arpRequestFrame(iface.mac, iface.address, server));
+      // planFor leaves such probes out, and planProbes arp for an IPv6 server
+      if (!capture || !arpReplies || server.family !== 4) return false;
+      const replied = arpReplies.waitReply(server.v4, ms);
+      capture.inject(iface.name, arpRequestFrame(iface.mac, iface.address.v4, server.v4));
       return replied;
     }
     const neighbours = this.options.neighbours;
     const reachable = neighbours ? neighbours.waitReachable(server, ms) : null;
-    await runIp(['neigh', 'replace', formatIPv4(server), 'dev', iface.name, 'use']);
+    await runIp(['neigh', 'replace', server.text, 'dev', iface.name, 'use']);
     return reachable ?? pollReachable(server, iface.name, ms);
   }
 
   /** Runs `job` when fewer than `concurrency` probes are in flight; one job per server at a time. */
-  private limited(server: number, job: () => Promise<boolean>): Promise<boolean> {
-    this.inFlight.add(server);
+  private limited(server: IpAddress, job: () => Promise<boolean>): Promise<boolean> {
+    this.inFlight.add(server.text);
     return new Promise<boolean>((resolve) => {
       const run = (): void => {
         this.running++;
         job().then(resolve, () => resolve(false)).finally(() => {
           this.running--;
-          this.inFlight.delete(server);
+          this.inFlight.delete(server.text);
           this.queue.shift()?.();
         });
       };
@@ -247,14 +247,14 @@ function runIp(args: string[]): Promise<string> {
 }
 
 /** Without the neighbour monitor: asks the kernel's table until the entry is REACHABLE. */
-async function pollReachable(server: number, dev: string, ms: number): Promise<boolean> {
+async function pollReachable(server: IpAddress, dev: string, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
   for (;;) {
-    const out = await runIp(['-4', 'neigh', 'show', 'to', formatIPv4(server), 'dev', dev]);
+    const out = await runIp([server.family === 4 ? '-4' : '-6', 'neigh', 'show', 'to', server.text, 'dev', dev]);
     for (const line of out.split('\n')) {
       // `show ... dev X` leaves the device out of its lines; put it back for the parser.
       const parsed = parseNeighbourLine(line.replace(/^(\S+)/, `$1 dev ${dev}`));
-      if (parsed && parsed.addr === server >>> 0 && parsed.states.includes('REACHABLE')) return true;
+      if (parsed && parsed.addr.text === server.text && parsed.states.includes('REACHABLE')) return true;
     }
     if (Date.now() >= deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, 200));

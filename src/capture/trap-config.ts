@@ -9,7 +9,7 @@ export function trapConfirmWarnings(main: MainConfig, servers: readonly ServerCo
   // which subnet is known only at run time, where the daemon warns once per server.
   if (!snmp.enabled || snmp.communities.length === 0 || main.confirm === false || main.serverInterfaces.length > 0) return [];
   return servers.filter((s) => s.probe.length === 0).map((s) =>
-    `server ${formatIPv4(s.address)} (section '${s.section}') has no list probe: its SNMPv1/v2c traps are believed only once a ` +
+    `server ${s.address.text} (section '${s.section}') has no list probe: its SNMPv1/v2c traps are believed only once a ` +
     "probe confirms them (option confirm), so none will be; add list probe 'tcp:PORT', or have it send SNMPv3 with " +
     "authentication, or set option confirm '0' in config backsoon 'main'");
 }

@@ -4,6 +4,7 @@
 import type dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import type { MainConfig, SnmpConfig } from '../config/types';
+import type { IpAddress } from '../net/ip';
 import { decideTrap, IGNORE_REASONS, readNotification, type IgnoreReason, type TrapNotification, type TrapSources } from './trap-filter';
 import { createOwnedReceiver, type NetSnmpError, type NetSnmpNotification, type OwnedReceiver } from './trap-netsnmp';
 import { recoveryTrapSet } from './trap-oids';
@@ -21,7 +22,7 @@ export interface TrapReceiverOptions {
    * Called once per accepted trap. `authenticated`: SNMPv3 with a user whose level checks a key
    * (a LAN client cannot forge it); false for v1/v2c, whose community travels in clear.
    */
-  readonly onRecovery: (t: number, server: number, detail: string, authenticated: boolean) => void;
+  readonly onRecovery: (t: number, server: IpAddress, detail: string, authenticated: boolean) => void;
   readonly log: (level: LogLevel, msg: string) => void;
   /** Unix seconds. */
   readonly now: () => number;
@@ -116,12 +117,29 @@ export class TrapReceiver {
     const users = snmp.users.map(toNetSnmpUser);
     for (const warning of desWarnings(snmp.users)) log('warn', warning);
 
+    // Every address (0.0.0.0 or ::) is bound as :: without IPV6_V6ONLY, so traps arrive over both
+    // families (IPv4 ones from ::ffff:a.b.c.d); a host without IPv6 gets 0.0.0.0.
+    const every = snmp.listen === '0.0.0.0' || snmp.listen === '::';
+    let address = every ? '::' : snmp.listen;
+    let bound = await this.bind(address, users);
+    if (bound instanceof Error && every && ['EAFNOSUPPORT', 'EADDRNOTAVAIL', 'EINVAL'].includes(bound.code ?? '')) {
+      address = '0.0.0.0';
+      bound = await this.bind(address, users);
+    }
+    if (bound instanceof Error) throw new Error(bindErrorMessage(bound, snmp.listen, snmp.port));
+    this.receiver = bound;
+    log('info', `SNMP trap receiver on UDP ${endpoint(address, snmp.port)}${address === '::' ? ' (IPv4 and IPv6)' : ''} ` +
+      `(${snmp.communities.length} communities, ${users.length} v3 users, ${this.recoveryTraps.size} recovery traps)`);
+  }
+
+  /** A receiver bound to `address`, or the bind error (the receiver closed again). */
+  private async bind(address: string, users: ReturnType<typeof toNetSnmpUser>[]): Promise<OwnedReceiver | NodeJS.ErrnoException> {
     const receiver = createOwnedReceiver(
-      { port: snmp.port, address: snmp.listen, transport: isIPv6(snmp.listen) ? 'udp6' : 'udp4' },
+      { port: this.opts.snmp.port, address, transport: isIPv6(address) ? 'udp6' : 'udp4' },
       (error, notification) => this.onNetSnmp(error, notification),
       (handle, buffer, rinfo) => this.onDatagram(handle, buffer, rinfo),
     );
-    for (const community of snmp.communities) receiver.authorizer.addCommunity(community);
+    for (const community of this.opts.snmp.communities) receiver.authorizer.addCommunity(community);
     for (const user of users) receiver.authorizer.addUser(user);
     const bindError = await new Promise<NodeJS.ErrnoException | null>((resolve) => {
       const listening = (): void => { receiver.socket.off('error', failed); resolve(null); };
@@ -129,13 +147,9 @@ export class TrapReceiver {
       receiver.socket.once('listening', listening);
       receiver.socket.once('error', failed);
     });
-    if (bindError !== null) {
-      await receiver.close();
-      throw new Error(bindErrorMessage(bindError, snmp.listen, snmp.port));
-    }
-    this.receiver = receiver;
-    log('info', `SNMP trap receiver on UDP ${endpoint(snmp.listen, snmp.port)} ` +
-      `(${snmp.communities.length} communities, ${users.length} v3 users, ${this.recoveryTraps.size} recovery traps)`);
+    if (bindError === null) return receiver;
+    await receiver.close();
+    return bindError;
   }
 
   async stop(): Promise<void> {

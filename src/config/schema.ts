@@ -121,9 +121,9 @@ export const SCHEMA: readonly SectionSpec[] = [
       'every server a client fails to reach is watched.',
     options: [
       { name: 'network', kind: 'prefix', list: true, default: [],
-        doc: 'A network such as 198.51.100.0/24 (host bits zero) or a single address.' },
-      { name: 'client_network', kind: 'ipprefix', list: true, default: [],
-        defaultNote: "the networks of the client-side devices (list interface) when the daemon starts; none known (replay): every client",
+        doc: 'A network such as 198.51.100.0/24 or 2001:db8:1::/64 (host bits zero), or a single address of either family.' },
+      { name: 'client_network', kind: 'prefix', list: true, default: [],
+        defaultNote: "the networks of the client-side devices (list interface) when the daemon starts, of both families, link-local (fe80::/10) left out; none known (replay): every client",
         doc: 'A client network, IPv4 or IPv6, such as 192.168.1.0/24 or fd00:1::/64 (host bits zero). Only a client inside one is ' +
           'ever registered as waiting: a SYN from a forged source elsewhere is dropped and counted (refused_off_network), ' +
           'so it cannot push real clients out of a full table.' },
@@ -136,10 +136,11 @@ export const SCHEMA: readonly SectionSpec[] = [
     doc: 'A server known in advance: its name for notices, how its recovery is seen, and who sends its notices. ' +
       'Servers not listed here are still watched, with defaults.',
     options: [
-      { name: 'address', kind: 'ipv4', required: true, doc: "The server's IPv4 address; one section per address." },
+      { name: 'address', kind: 'ip', required: true,
+        doc: "The server's IPv4 or IPv6 address; one section per address (a dual-stack server is two sections)." },
       { name: 'name', kind: 'text', max: 253, defaultNote: 'the section name; the address for an anonymous section',
         doc: 'Host name shown in notices.' },
-      { name: 'agent_address', kind: 'ipv4', list: true, default: [],
+      { name: 'agent_address', kind: 'ip', list: true, default: [],
         doc: 'Further source addresses whose SNMP traps speak for this server (a management card, a hypervisor).' },
       { name: 'notify', kind: 'enum', list: true, values: ['direct', 'server', 'nms'], default: ['direct'],
         doc: "Who tells the clients: direct (backsoon mails them), server (a list of clients is mailed to the server's own " +
@@ -191,11 +192,12 @@ export const SCHEMA: readonly SectionSpec[] = [
       'Without this section no trap receiver runs.',
     options: [
       { name: 'enabled', kind: 'bool', default: '1', doc: 'Run the trap receiver.' },
-      { name: 'listen', kind: 'ipv4', default: '0.0.0.0', doc: 'Address to bind; 0.0.0.0 is every address.' },
+      { name: 'listen', kind: 'ip', default: '0.0.0.0',
+        doc: 'Address to bind; 0.0.0.0 is every address of both families (IPv6 too, where the host has it), :: likewise.' },
       { name: 'port', kind: 'port', default: '162', doc: 'UDP port.' },
       { name: 'community', kind: 'text', list: true, max: 255, default: [],
         doc: 'SNMPv1/v2c communities accepted. None: v1/v2c traps are refused. Choose one nobody guesses, not public.' },
-      { name: 'nms_address', kind: 'ipv4', list: true, default: [],
+      { name: 'nms_address', kind: 'ip', list: true, default: [],
         doc: 'Management stations that forward the servers\' traps: from these only, the SNMPv1 agent-addr field or the ' +
           'snmpTrapAddress.0 varbind names the server. From any other source those fields are ignored.' },
       { name: 'recovery_trap', kind: 'oid', list: true, default: [],

@@ -1,7 +1,6 @@
 // The typed configuration every other module reads. Produced by validate.ts from the UCI file;
 // durations are seconds, addresses are parsed (see engine/addr.ts).
 import type { IpAddress, IpPrefix } from '../net/ip';
-import type { Prefix } from '../net/ipv4';
 
 export type TlsMode = 'none' | 'starttls' | 'tls';
 export type NotifyChannel = 'direct' | 'server' | 'nms';
@@ -52,7 +51,7 @@ export interface MainConfig {
 
 /** config watch: networks whose servers are watched (none: every server seen). */
 export interface WatchConfig {
-  readonly networks: readonly Prefix[];
+  readonly networks: readonly IpPrefix[];
   /** Networks whose clients are registered (none: the client-side devices' networks, else every client). */
   readonly clientNetworks: readonly IpPrefix[];
 }
@@ -61,8 +60,8 @@ export interface WatchConfig {
 export interface ServerConfig {
   readonly section: string;
   readonly name: string;                // host name shown in notices; defaults to the section name
-  readonly address: number;
-  readonly agentAddresses: readonly number[]; // further sources whose traps speak for it
+  readonly address: IpAddress;
+  readonly agentAddresses: readonly IpAddress[]; // further sources whose traps speak for it
   readonly notify: readonly NotifyChannel[];  // default ['direct']
   readonly mailbox: string | null;      // 75: the server's own notifier (P13)
   readonly probe: readonly ProbeSpec[];
@@ -101,10 +100,10 @@ export interface SnmpUser {
 /** config snmp: the trap receiver (P7). */
 export interface SnmpConfig {
   readonly enabled: boolean;
-  readonly listen: string;              // address to bind, default '0.0.0.0'
+  readonly listen: string;              // address to bind, default '0.0.0.0' (with IPv6: '::', both families)
   readonly port: number;                // default 162
   readonly communities: readonly string[];    // v1/v2c, default none
-  readonly nmsAddresses: readonly number[];   // forwarders whose agent-addr / snmpTrapAddress is believed
+  readonly nmsAddresses: readonly IpAddress[];   // forwarders whose agent-addr / snmpTrapAddress is believed
   readonly users: readonly SnmpUser[];  // v3 (from config snmp_user sections)
   readonly recoveryTraps: readonly string[];  // OIDs besides coldStart/warmStart/linkUp
 }

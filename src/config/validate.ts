@@ -2,8 +2,8 @@
 // applied, and collects every problem (not just the first) with its file and line.
 import { readFileSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
-import { formatIPv4, prefixContains, type Prefix } from '../net/ipv4';
-import type { IpPrefix } from '../net/ip';
+import { formatIPv4 } from '../net/ipv4';
+import { ipFromV4, prefixHolds, type IpPrefix } from '../net/ip';
 import { formatMac } from '../net/mac';
 import { ConfigError, formatWarning, type Diagnostic } from './diagnostics';
 import { SCHEMA, sectionSpec } from './schema';
@@ -183,13 +183,13 @@ function readMain(r: SectionReader): MainConfig {
 }
 
 function readWatch(readers: readonly SectionReader[]): WatchConfig {
-  const networks: Prefix[] = [];
+  const networks: IpPrefix[] = [];
   const clientNetworks: IpPrefix[] = [];
   for (const r of readers) {
     for (const p of r.many('network', 'prefix')) {
-      if (!networks.some((n) => n.network === p.network && n.length === p.length)) networks.push(p);
+      if (!networks.some((n) => n.text === p.text)) networks.push(p);
     }
-    for (const p of r.many('client_network', 'ipprefix')) {
+    for (const p of r.many('client_network', 'prefix')) {
       if (!clientNetworks.some((n) => n.text === p.text)) clientNetworks.push(p);
     }
   }
@@ -235,23 +235,23 @@ interface MailFacts {
 
 function readServers(readers: readonly SectionReader[], main: MainConfig, watch: WatchConfig, mail: MailFacts): ServerConfig[] {
   const servers: ServerConfig[] = [];
-  const byAddress = new Map<number, Place>();
+  const byAddress = new Map<string, Place>();
   readers.forEach((r, index) => {
     const section = r.section!;
     if (index === main.maxServers) {
       r.error(r.line, `section ${r.label}: this is server section ${index + 1} but max_servers is ${main.maxServers}; raise max_servers in config backsoon`);
     }
-    const address = r.maybe('address', 'ipv4');
+    const address = r.maybe('address', 'ip');
     if (address !== null) {
-      const earlier = byAddress.get(address);
+      const earlier = byAddress.get(address.text);
       if (earlier) {
-        r.error(r.lineOf('address'), `option address '${formatIPv4(address)}' in section ${r.label}: section ${earlier.label} at line ${earlier.line} ` +
+        r.error(r.lineOf('address'), `option address '${address.text}' in section ${r.label}: section ${earlier.label} at line ${earlier.line} ` +
           'has the same address; give each server one section');
       } else {
-        byAddress.set(address, { label: r.label, line: r.lineOf('address') });
+        byAddress.set(address.text, { label: r.label, line: r.lineOf('address') });
       }
-      if (watch.networks.length > 0 && !watch.networks.some((n) => prefixContains(n, address))) {
-        r.warn(r.lineOf('address'), `server ${formatIPv4(address)} (section ${r.label}) lies outside every config watch network`);
+      if (watch.networks.length > 0 && !watch.networks.some((n) => prefixHolds(n, address.bytes))) {
+        r.warn(r.lineOf('address'), `server ${address.text} (section ${r.label}) lies outside every config watch network`);
       }
     }
     // the enum parser admits only the schema's words, which are exactly this union
@@ -269,9 +269,9 @@ function readServers(readers: readonly SectionReader[], main: MainConfig, watch:
     }
     servers.push({
       section: section.name ?? section.ref,
-      name: r.maybe('name', 'text') ?? section.name ?? (address !== null ? formatIPv4(address) : section.ref),
-      address: address ?? 0,
-      agentAddresses: r.many('agent_address', 'ipv4'),
+      name: r.maybe('name', 'text') ?? section.name ?? (address !== null ? address.text : section.ref),
+      address: address ?? ipFromV4(0),
+      agentAddresses: r.many('agent_address', 'ip'),
       notify,
       mailbox,
       probe: r.many('probe', 'probe'),
@@ -358,10 +358,10 @@ function readSnmp(r: SectionReader, userReaders: readonly SectionReader[]): Snmp
   return {
     // present section: on unless disabled; absent: no receiver (port 162 stays closed)
     enabled,
-    listen: formatIPv4(r.value('listen', 'ipv4')),
+    listen: r.value('listen', 'ip').text,
     port: r.value('port', 'port'),
     communities,
-    nmsAddresses: r.many('nms_address', 'ipv4'),
+    nmsAddresses: r.many('nms_address', 'ip'),
     users,
     recoveryTraps,
   };

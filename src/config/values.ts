@@ -1,6 +1,7 @@
 // Parsers for the kinds of values the schema names. Each turns the UCI text into the typed value
 // or says, in words an admin can act on, what the value must look like.
-import { parseIPv4, parsePrefix, formatPrefix, prefixMask, type Prefix } from '../net/ipv4';
+import { parseIPv4, formatPrefix, prefixMask } from '../net/ipv4';
+import { formatIPv6 } from '../net/ipv6';
 import { parseIp, parseIpPrefix, type IpAddress, type IpPrefix } from '../net/ip';
 import { parseMac } from '../net/mac';
 import type { ProbeSpec } from './types';
@@ -15,8 +16,7 @@ export interface KindValue {
   enum: string;
   ipv4: number;
   ip: IpAddress;
-  prefix: Prefix;
-  ipprefix: IpPrefix;
+  prefix: IpPrefix;
   mac: number;
   mail: string;
   oid: string;
@@ -115,13 +115,14 @@ export function parseAddress(text: string): Parsed<number> {
   return addr === null ? bad('must be an IPv4 address such as 192.0.2.10') : ok(addr);
 }
 
-export function parseAnyAddress(text: string): Parsed<IpAddress> {
-  const addr = parseIp(text);
-  return addr === null ? bad('must be an IPv4 or IPv6 address such as 192.0.2.1 or 2001:db8::1 (no prefix length, no %zone)') : ok(addr);
+/** An address of either family, as servers and management stations may have. */
+export function parseIpAddress(text: string): Parsed<IpAddress> {
+  const ip = parseIp(text);
+  return ip === null ? bad('must be an IPv4 address such as 192.0.2.10 or an IPv6 address such as 2001:db8::10 (no prefix length, no %zone)') : ok(ip);
 }
 
-export function parseNetwork(text: string): Parsed<Prefix> {
-  const prefix = parsePrefix(text);
+export function parseNetwork(text: string): Parsed<IpPrefix> {
+  const prefix = parseIpPrefix(text);
   if (prefix) return ok(prefix);
   const m = /^([0-9.]+)\/([0-9]{1,2})$/.exec(text);
   const addr = m ? parseIPv4(m[1]) : null;
@@ -130,13 +131,19 @@ export function parseNetwork(text: string): Parsed<Prefix> {
     const network = formatPrefix({ network: (addr & prefixMask(length)) >>> 0, length });
     return bad(`host bits must be zero: did you mean ${network}?`);
   }
-  return bad('must be a network such as 192.0.2.0/24, or a single address such as 192.0.2.10');
+  const v6 = /^([0-9A-Fa-f:.]+)\/(0|[1-9][0-9]{0,2})$/.exec(text);
+  const host = v6 ? parseIp(v6[1]) : null;
+  if (host !== null && host.family === 6 && Number(v6![2]) <= 128) {
+    return bad(`host bits must be zero: did you mean ${ipv6Network(host, Number(v6![2]))}?`);
+  }
+  return bad('must be a network such as 192.0.2.0/24 or 2001:db8:1::/64, or a single address such as 192.0.2.10');
 }
 
-export function parseIpNetwork(text: string): Parsed<IpPrefix> {
-  const prefix = parseIpPrefix(text);
-  if (prefix) return ok(prefix);
-  return bad('must be a network such as 192.0.2.0/24 or 2001:db8:1::/64 with the host bits zero, or a single address');
+/** The /length network holding an IPv6 address, as text (for the hint above). */
+function ipv6Network(host: IpAddress, length: number): string {
+  const bytes = host.bytes.slice();
+  for (let bit = length; bit < 128; bit++) bytes[bit >> 3] &= ~(1 << (7 - (bit & 7)));
+  return `${formatIPv6(bytes)}/${length}`;
 }
 
 export function parseMacAddress(text: string): Parsed<number> {
@@ -281,9 +288,8 @@ export const PARSERS: { readonly [K in ValueKind]: Parser<K> } = {
   text: parseText,
   enum: parseEnum,
   ipv4: parseAddress,
-  ip: parseAnyAddress,
+  ip: parseIpAddress,
   prefix: parseNetwork,
-  ipprefix: parseIpNetwork,
   mac: parseMacAddress,
   mail: parseMail,
   oid: parseOid,

@@ -62,7 +62,8 @@ export class Daemon {
   readonly sink: Observations;
   /** Packets backsoon itself sent in a server's name (the stand-in's replies): not evidence. */
   isOwnTraffic: ((server: number, port: number) => boolean) | null = null;
-  private serversByAddress = new Map<number, ServerConfig>();
+  /** Keyed by the address's canonical text, either family. */
+  private serversByAddress = new Map<string, ServerConfig>();
   /** This host's addresses as the kernel last said (live input); router_address comes on top. */
   private hostAddresses: readonly RouterAddress[] = [];
   private snapshot: SnapshotStore<SavedState>;
@@ -142,8 +143,9 @@ export class Daemon {
     );
   }
 
-  serverConfig(addr: number): ServerConfig | undefined {
-    return this.serversByAddress.get(addr >>> 0);
+  /** A configured server by its address: canonical text of either family, or IPv4 as a number. */
+  serverConfig(addr: number | string): ServerConfig | undefined {
+    return this.serversByAddress.get(typeof addr === 'number' ? formatIPv4(addr >>> 0) : addr);
   }
 
   async start(): Promise<void> {
@@ -290,7 +292,7 @@ export class Daemon {
   }
 
   private buildEngine(config: Config): Engine {
-    this.serversByAddress = new Map(config.servers.map((s) => [s.address >>> 0, s]));
+    this.serversByAddress = new Map(config.servers.map((s) => [s.address.text, s]));
     const engine = new Engine(engineOptionsFrom(config, lanNetworks(config.main.clientInterfaces)), (d) => this.decided(d));
     this.applyRouterAddresses(engine, config);
     seedContacts(engine, config.contacts, Daemon.now());
@@ -356,8 +358,8 @@ export class Daemon {
     const c = this.config;
     if (c.servers.length === 0 && c.watch.networks.length === 0) return 'every server seen';
     const parts = [
-      ...c.servers.map((s) => `${s.name} (${formatIPv4(s.address)})`),
-      ...c.watch.networks.map((n) => `${formatIPv4(n.network)}/${n.length}`),
+      ...c.servers.map((s) => `${s.name} (${s.address.text})`),
+      ...c.watch.networks.map((n) => n.text),
     ];
     return parts.join(', ');
   }

@@ -17,7 +17,7 @@ import type { LogLevel } from './log';
 
 export interface DirectNoticesContext {
   config(): Config;
-  serverConfig(addr: number): ServerConfig | undefined;
+  serverConfig(addr: string): ServerConfig | undefined;
   outbox(): Outbox | null;
   log(level: LogLevel, message: string): void;
 }
@@ -73,8 +73,7 @@ export class DirectNotices {
   }
 
   private async notifyClient(d: NotifyDecision): Promise<void> {
-    const server = parseIPv4(d.server);
-    const conf = server === null ? undefined : this.ctx.serverConfig(server);
+    const conf = this.ctx.serverConfig(d.server);
     const channels = conf?.notify ?? ['direct'];
     if (!channels.includes('direct')) { this.counters.notDirect++; return; }
     const name = conf?.name ?? d.server;

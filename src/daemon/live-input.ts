@@ -6,7 +6,7 @@ import { NeighbourMonitor } from '../capture/neighbours';
 import { ArpReplyWatch } from '../capture/probe-arp';
 import { Prober } from '../capture/probes';
 import type { Config } from '../config/types';
-import { formatIPv4 } from '../net/ipv4';
+import type { IpAddress } from '../net/ip';
 import type { Daemon, Inputs, PartStats } from './daemon';
 import type { TrapConfirmer } from './trap-input';
 
@@ -18,7 +18,7 @@ export class LiveInput implements Inputs, TrapConfirmer {
   private hostAddresses: HostAddressWatch | null = null;
   private openedWith = '';
   /** The ICMP sources the capture's filter was built with. */
-  private openedSources: number[] = [];
+  private openedSources: IpAddress[] = [];
 
   async start(daemon: Daemon): Promise<void> {
     const m = daemon.config.main;
@@ -26,9 +26,9 @@ export class LiveInput implements Inputs, TrapConfirmer {
     this.hostAddresses = new HostAddressWatch({
       changed: (addresses) => {
         daemon.setHostAddresses(addresses);
-        if (this.capture !== null && !sameV4(this.openedSources, this.icmpSources(daemon))) {
+        if (this.capture !== null && !sameAddresses(this.openedSources, this.icmpSources(daemon))) {
           daemon.log('warn', "router addresses changed: the capture's filter keeps taking ICMP errors from the addresses it opened with " +
-            `(${this.openedSources.map(formatIPv4).join(', ') || 'none'}) until backsoon is restarted; the engine checks the new ones`);
+            `(${this.openedSources.map((a) => a.text).join(', ') || 'none'}) until backsoon is restarted; the engine checks the new ones`);
         }
       },
       log: (level, msg) => daemon.log(level, msg),
@@ -38,7 +38,7 @@ export class LiveInput implements Inputs, TrapConfirmer {
     this.capture = LiveCapture.open(this.arpWatch, {
       clientInterfaces: m.clientInterfaces,
       serverInterfaces: m.serverInterfaces,
-      // ICMP errors only from the router's addresses: a client's forgery is mostly not captured.
+      // ICMP and ICMPv6 errors only from the router's addresses: a client's forgery is mostly not captured.
       scope: { servers: daemon.config.servers.map((s) => s.address), networks: daemon.config.watch.networks, icmpSources: this.icmpSources(daemon) },
       log: (level, msg) => daemon.log(level, msg),
       bufferSize: m.captureBuffer,
@@ -60,10 +60,9 @@ export class LiveInput implements Inputs, TrapConfirmer {
     this.startProber(daemon);
   }
 
-  /** The router's IPv4 addresses as the capture opens (this host's and router_address). */
-  private icmpSources(daemon: Daemon): number[] {
-    const all = [...(this.hostAddresses?.current() ?? []).map((a) => a.address), ...daemon.config.main.routerAddresses];
-    return all.filter((a) => a.family === 4).map((a) => a.v4);
+  /** The router's addresses, either family, as the capture opens (this host's and router_address). */
+  private icmpSources(daemon: Daemon): IpAddress[] {
+    return [...(this.hostAddresses?.current() ?? []).map((a) => a.address), ...daemon.config.main.routerAddresses];
   }
 
   async reconfigure(daemon: Daemon): Promise<void> {
@@ -83,12 +82,12 @@ export class LiveInput implements Inputs, TrapConfirmer {
   }
 
   /** For the `confirm` option: one probe round for one server. */
-  probeOnce(server: number): Promise<boolean> {
+  probeOnce(server: IpAddress): Promise<boolean> {
     return this.prober?.probeOnce(server) ?? Promise.resolve(false);
   }
 
   /** For the `confirm` option: whether `server` (down) has a probe that can run. */
-  canProbe(server: number): boolean {
+  canProbe(server: IpAddress): boolean {
     return (this.prober?.plan(server).length ?? 0) > 0;
   }
 
@@ -127,10 +126,11 @@ export class LiveInput implements Inputs, TrapConfirmer {
 
 function captureKey(config: Config): string {
   const m = config.main;
-  return JSON.stringify([m.clientInterfaces, m.serverInterfaces, config.servers.map((s) => s.address), config.watch.networks, m.captureBuffer, m.captureBatchMs, m.routerAddresses.map((a) => a.text)]);
+  return JSON.stringify([m.clientInterfaces, m.serverInterfaces, config.servers.map((s) => s.address.text), config.watch.networks.map((n) => n.text),
+    m.captureBuffer, m.captureBatchMs, m.routerAddresses.map((a) => a.text)]);
 }
 
-function sameV4(a: readonly number[], b: readonly number[]): boolean {
-  const set = new Set(a);
-  return a.length === b.length && b.every((x) => set.has(x));
+function sameAddresses(a: readonly IpAddress[], b: readonly IpAddress[]): boolean {
+  const set = new Set(a.map((x) => x.text));
+  return a.length === b.length && b.every((x) => set.has(x.text));
 }

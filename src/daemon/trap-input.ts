@@ -3,24 +3,23 @@
 // whose user checks a key is believed at once. option confirm '1' probes for every trap, '0' for none.
 import type { TrapSources } from '../capture/trap-filter';
 import { TrapReceiver } from '../capture/traps';
-import { formatIPv4 } from '../net/ipv4';
-import { ipFromV4 } from '../net/ip';
+import { sameIp, type IpAddress } from '../net/ip';
 import type { Daemon, Inputs, PartStats } from './daemon';
 
 /** The probes the confirmation uses (LiveInput's prober). */
 export interface TrapConfirmer {
   /** Whether `server` has a probe that can run now (one configured, or a neighbour on a server_interface). */
-  canProbe(server: number): boolean;
+  canProbe(server: IpAddress): boolean;
   /** One probe round of `server`; true when one of its probes succeeded. */
-  probeOnce(server: number): Promise<boolean>;
+  probeOnce(server: IpAddress): Promise<boolean>;
 }
 
 export class TrapInput implements Inputs {
   private receiver: TrapReceiver | null = null;
   private readonly counts = { confirmed: 0, confirmFailed: 0, unconfirmable: 0 };
-  /** One confirming probe per server at a time; traps meanwhile wait for its answer. */
-  private readonly confirming = new Map<number, Promise<boolean>>();
-  private readonly warnedUnprobeable = new Set<number>();
+  /** One confirming probe per server (by address text) at a time; traps meanwhile wait for its answer. */
+  private readonly confirming = new Map<string, Promise<boolean>>();
+  private readonly warnedUnprobeable = new Set<string>();
 
   constructor(private readonly confirmer: TrapConfirmer) {}
 
@@ -57,28 +56,28 @@ export class TrapInput implements Inputs {
     return { captures: [], packets: [], sections: { traps } };
   }
 
-  private recovery(daemon: Daemon, t: number, server: number, detail: string, authenticated: boolean): void {
+  private recovery(daemon: Daemon, t: number, server: IpAddress, detail: string, authenticated: boolean): void {
     const confirm = daemon.config.main.confirm ?? !authenticated;
     // A trap for a server that is not down changes nothing; no probe for it.
-    if (!confirm || !daemon.engine.isDown(ipFromV4(server))) { daemon.engine.recoverySignal(t, ipFromV4(server), 'trap'); return; }
+    if (!confirm || !daemon.engine.isDown(server)) { daemon.engine.recoverySignal(t, server, 'trap'); return; }
     if (!this.confirmer.canProbe(server)) {
       this.counts.unconfirmable++;
-      const first = !this.warnedUnprobeable.has(server);
-      this.warnedUnprobeable.add(server);
+      const first = !this.warnedUnprobeable.has(server.text);
+      this.warnedUnprobeable.add(server.text);
       daemon.log(first ? 'warn' : 'debug', `${detail}: not believed: a trap with a community is confirmed by a probe (option confirm), ` +
-        `and ${formatIPv4(server)} has none that can run; add list probe 'tcp:PORT' to its config server section, ` +
+        `and ${server.text} has none that can run; add list probe 'tcp:PORT' to its config server section, ` +
         `or have it send SNMPv3 with authentication (config snmp_user), or set option confirm '0' to believe such traps`);
       return;
     }
-    let probe = this.confirming.get(server);
+    let probe = this.confirming.get(server.text);
     if (probe === undefined) {
-      probe = this.confirmer.probeOnce(server).catch(() => false).finally(() => this.confirming.delete(server));
-      this.confirming.set(server, probe);
+      probe = this.confirmer.probeOnce(server).catch(() => false).finally(() => this.confirming.delete(server.text));
+      this.confirming.set(server.text, probe);
     }
     void probe.then((ok) => {
       if (ok) {
         this.counts.confirmed++;
-        daemon.engine.recoverySignal(Date.now() / 1000, ipFromV4(server), 'trap');
+        daemon.engine.recoverySignal(Date.now() / 1000, server, 'trap');
       } else {
         this.counts.confirmFailed++;
         daemon.log('info', `${detail}: the probe found the server still down; ignored (option confirm)`);
@@ -95,10 +94,10 @@ export function trapSources(daemon: Daemon): TrapSources {
   return {
     serverAt(address) {
       const servers = daemon.config.servers;
-      if (servers.length === 0) return daemon.engine.isDown(ipFromV4(address)) ? address : null;
-      const found = servers.find((s) => s.address === address || s.agentAddresses.includes(address));
+      if (servers.length === 0) return daemon.engine.isDown(address) ? address : null;
+      const found = servers.find((s) => sameIp(s.address, address) || s.agentAddresses.some((a) => sameIp(a, address)));
       return found === undefined ? null : found.address;
     },
-    isRelay: (address) => daemon.config.snmp.nmsAddresses.includes(address),
+    isRelay: (address) => daemon.config.snmp.nmsAddresses.some((a) => sameIp(a, address)),
   };
 }

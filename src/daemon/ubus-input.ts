@@ -53,7 +53,7 @@ export class UbusInput implements Inputs {
       log: (level, msg) => daemon.log(level, msg),
     });
     this.events = new DecisionEvents(
-      { serverName: (server) => daemon.serverConfig(parseIPv4(server) ?? -1)?.name },
+      { serverName: (server) => daemon.serverConfig(server)?.name },
       (event) => client.sendEvent(event.id, event.data),
     );
     this.client = client;

@@ -1,6 +1,6 @@
 // The engine's options from the typed configuration.
 import type { Config } from '../config/types';
-import { ipFromV4, prefixFromV4, type IpPrefix } from '../net/ip';
+import type { IpPrefix } from '../net/ip';
 import type { EngineOptions } from './engine';
 
 /**
@@ -23,8 +23,8 @@ export function engineOptionsFrom(config: Config, lanNetworks: readonly IpPrefix
     maxPendingSyns: m.maxPendingSyns,
     maxContacts: m.maxContacts,
     requireContact: m.requireContact,
-    servers: config.servers.map((s) => ipFromV4(s.address)),
-    networks: config.watch.networks.map(prefixFromV4),
+    servers: config.servers.map((s) => s.address),
+    networks: config.watch.networks,
     clientNetworks: config.watch.clientNetworks.length > 0 ? config.watch.clientNetworks : lanNetworks,
     // Configured addresses have no MAC: only the IP source is checked for them.
     routerAddresses: m.routerAddresses.map((address) => ({ address, mac: 0 })),

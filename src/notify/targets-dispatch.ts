@@ -84,7 +84,7 @@ export class OutageDispatcher {
     const outbox = this.options.outbox();
     const c = this.options.config();
     if (outbox === null) return;
-    const server = c.servers.find((s) => formatIPv4(s.address) === event.server);
+    const server = c.servers.find((s) => s.address.text === event.server);
     const name = server?.name ?? event.server;
     const plans: { channel: 'traps' | 'webhooks' | 'delegation'; messages: OutboundMessage[]; problems?: string[] }[] = [
       { channel: 'traps', messages: trapMessages(c.snmpOut, event, name) },

@@ -61,7 +61,8 @@ export function standInSettingsFrom(c: StandinConfig): Partial<StandInSettings> 
 
 /** The servers with option standin '1'. */
 export function standInServersFrom(servers: readonly ServerConfig[]): StandInServer[] {
-  return servers.filter((s) => s.standin).map((s) => ({ address: s.address, name: s.name, ports: s.standinPorts }));
+  // The stand-in redirects IPv4 only so far: an IPv6 server with standin '1' is not stood in for.
+  return servers.filter((s) => s.standin && s.address.family === 4).map((s) => ({ address: s.address.v4, name: s.name, ports: s.standinPorts }));
 }
 
 /**
@@ -73,7 +74,7 @@ export function standInWarnings(servers: readonly ServerConfig[], snmpEnabled: b
   const out: string[] = [];
   for (const s of servers) {
     if (!s.standin || s.probe.length > 0 || snmpEnabled) continue;
-    out.push(`server ${formatIPv4(s.address)} (section '${s.section}') has option standin '1' but no list probe and there is no ` +
+    out.push(`server ${s.address.text} (section '${s.section}') has option standin '1' but no list probe and there is no ` +
       "config snmp: while it is stood in for, its return may go unseen; add list probe 'tcp:80' (or 'neigh')");
   }
   return out;

@@ -11,7 +11,7 @@
 //   in:  {"cmd":"stats"}  {"cmd":"probeOnce","server":"198.51.100.10"}
 import { createInterface } from 'node:readline';
 import { loadConfig } from '../../src/config/validate';
-import { parseIPv4 } from '../../src/net/ipv4';
+import { parseIp } from '../../src/net/ip';
 import { Daemon } from '../../src/daemon/daemon';
 import { LiveInput } from '../../src/daemon/live-input';
 import { createLogger } from '../../src/daemon/log';
@@ -43,8 +43,8 @@ async function main(): Promise<void> {
       out({ event: 'stats', status: daemon.status() });
     } else if (cmd.cmd === 'probeOnce' && cmd.server) {
       const server = cmd.server;
-      const address = parseIPv4(server);
-      if (address === null) fail(`probeOnce: '${server}' is not an IPv4 address`);
+      const address = parseIp(server);
+      if (address === null) fail(`probeOnce: '${server}' is not an IP address`);
       const started = Date.now();
       live.probeOnce(address).then((result) => out({ event: 'probeOnce', server, result, ms: Date.now() - started }));
     }

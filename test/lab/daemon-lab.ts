@@ -29,6 +29,8 @@ export interface DaemonLabOptions {
   communities?: string[];
   /** exim only queues what it accepts and never delivers it: see Exim's holdQueue. */
   mtaHoldQueue?: boolean;
+  /** A dual-stack lab (client 2001:db8:1::10, server 2001:db8:2::10; see lib.sh). */
+  ipv6?: boolean;
 }
 
 const LAB_SNMP_USER = 'lab';
@@ -55,7 +57,7 @@ export class DaemonLab {
 
   static async up(tag: string, opts: DaemonLabOptions = {}): Promise<DaemonLab> {
     if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run 'make build' first`);
-    const lab = await Lab.up(tag, { clients: opts.clients ?? 1, http: true, fastNeigh: opts.fastNeigh ?? true });
+    const lab = await Lab.up(tag, { clients: opts.clients ?? 1, http: true, fastNeigh: opts.fastNeigh ?? true, ipv6: opts.ipv6 });
     let exim: Exim | null = null;
     try {
       exim = await Exim.start({ netns: lab.ns('r'), queueOnly: opts.mtaHoldQueue === true, holdQueue: opts.mtaHoldQueue === true });

@@ -57,7 +57,7 @@ test.after(async () => {
 });
 
 const server = (name: string, address: string): ServerConfig => ({
-  section: name, name, address: ip(address), agentAddresses: [], notify: ['server'], mailbox: MAILBOX,
+  section: name, name, address: ipFromV4(ip(address)), agentAddresses: [], notify: ['server'], mailbox: MAILBOX,
   probe: [], standin: false, standinPorts: [80],
 });
 

@@ -29,7 +29,12 @@ export interface LabOptions {
   fastNeigh?: boolean | Record<string, number>;
   /** Start the "real server" HTTP server in the server namespace; true means port 80. */
   http?: boolean | number;
+  /** Dual stack (lib.sh LAB_IPV6=1): IPv6 addresses without DAD on every namespace, no route out. */
+  ipv6?: boolean;
 }
+
+/** Tags of this process's dual-stack labs: lib.sh runs for them with LAB_IPV6=1. */
+const dualStack = new Set<string>();
 
 export interface ExecResult {
   /** Exit code, or null when the process was ended by a signal (see `signal`). */
@@ -76,7 +81,8 @@ export function claimRun(): void {
 function runLib(fn: string, args: string[], timeoutMs = 30_000): Promise<string> {
   labRun();
   return new Promise((resolve, reject) => {
-    execFile('bash', ['-c', 'source "$0" && "$@"', LAB_LIB, fn, ...args], { timeout: timeoutMs, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
+    const env = { ...process.env, LAB_IPV6: dualStack.has(args[0]) ? '1' : '0' };
+    execFile('bash', ['-c', 'source "$0" && "$@"', LAB_LIB, fn, ...args], { timeout: timeoutMs, killSignal: 'SIGKILL', env }, (err, stdout, stderr) => {
       if (err) {
         const why = stderr.trim() || err.message;
         reject(new Error(`${LAB_LIB}: ${fn} ${args.join(' ')} failed: ${why}`));
@@ -129,6 +135,7 @@ export class Lab {
     atExit(cleanupAllSync);
     const lab = new Lab(tag);
     live.set(tag, lab);
+    if (opts.ipv6) dualStack.add(tag); else dualStack.delete(tag);
     try {
       await runLib('lab_up', [tag]);
       for (let n = 1; n <= (opts.clients ?? 0); n++) await runLib('lab_add_client', [tag, String(n)]);

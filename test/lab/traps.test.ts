@@ -10,7 +10,7 @@ import dgram from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseIPv4 } from '../../src/net/ipv4';
+import { ipFromV4, parseIp, sameIp } from '../../src/net/ip';
 import { TrapReceiver, type TrapStats } from '../../src/capture/traps';
 import { IGNORE_REASONS } from '../../src/capture/trap-filter';
 
@@ -30,6 +30,9 @@ const env = { ...process.env, SNMP_PERSISTENT_DIR: netSnmpDir, SNMPCONFPATH: net
 let port = 0;
 let receiver: TrapReceiver;
 const recoveries: { t: number; server: number; detail: string; authenticated?: boolean }[] = [];
+/** Stand-ins for the servers the sources name, so recoveries can say which: 198.51.100.1 is server 1, .2 server 2. */
+const SERVER_1 = ipFromV4(0xc6336401);
+const SERVER_2 = ipFromV4(0xc6336402);
 const logs: string[] = [];
 
 /** Runs snmptrap/snmpinform; resolves with its exit code and stderr (never rejects on exit code). */
@@ -90,13 +93,13 @@ test.before(async () => {
   await new Promise<void>((resolve) => probe.bind(0, '127.0.0.1', resolve));
   port = probe.address().port;
   await new Promise<void>((resolve) => probe.close(resolve));
-  const server = parseIPv4(SERVER);
-  const agentOf2 = parseIPv4(AGENT_OF_SERVER_2);
+  const server = parseIp(SERVER)!;
+  const agentOf2 = parseIp(AGENT_OF_SERVER_2)!;
   receiver = new TrapReceiver({
     snmp: {
       enabled: true, listen: '127.0.0.1', port,
       communities: ['public', 'lab-community'],
-      nmsAddresses: [parseIPv4(NMS)!],
+      nmsAddresses: [parseIp(NMS)!],
       users: [
         { name: 'alice', level: 'authPriv', authProtocol: 'sha', authKey: 'alicepass1', privProtocol: 'aes', privKey: 'aliceprivkey' },
         { name: 'bob', level: 'authPriv', authProtocol: 'sha256', authKey: 'bobpass123', privProtocol: 'aes256b', privKey: 'bobpriv123' },
@@ -105,8 +108,8 @@ test.before(async () => {
       recoveryTraps: [NS_NOTIFY_RESTART],
     },
     // As the daemon does: a server's own address, or a server's configured agent address.
-    sources: { serverAt: (address) => (address === server ? 1 : address === agentOf2 ? 2 : null), isRelay: (address) => address === parseIPv4(NMS) },
-    onRecovery: (t, server, detail, authenticated) => recoveries.push({ t, server, detail, authenticated }),
+    sources: { serverAt: (address) => (sameIp(address, server) ? SERVER_1 : sameIp(address, agentOf2) ? SERVER_2 : null), isRelay: (address) => address.text === NMS },
+    onRecovery: (t, server, detail, authenticated) => recoveries.push({ t, server: sameIp(server, SERVER_1) ? 1 : 2, detail, authenticated }),
     log: (level, msg) => logs.push(`${level} ${msg}`),
     now: () => 1700000000,
   });

@@ -268,8 +268,7 @@ function expectedDatatype(opt: OptionSpec): string | undefined {
     case 'text': return `rangelength(${opt.min ?? 1},${opt.max ?? 255})`;
     case 'ipv4': return 'ip4addr("nomask")';
     case 'ip': return 'ipaddr("nomask")';
-    case 'prefix': return 'or(cidr4,ip4addr("nomask"))';
-    case 'ipprefix': return 'or(cidr,ipaddr("nomask"))';
+    case 'prefix': return 'or(cidr,ipaddr("nomask"))';
     case 'mac': return 'macaddr';
     case 'host': return 'host(1)';
     default: return undefined;

@@ -6,12 +6,14 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parsePrefix, parseIPv4, type Prefix } from '../../src/net/ipv4';
+import { parseIPv4 } from '../../src/net/ipv4';
+import { ipFromV4, parseIp, parseIpPrefix, type IpAddress, type IpPrefix } from '../../src/net/ip';
 import { captureFilter, clientSideFilter, MAX_FILTER_TARGETS, serverSideFilter, type FilterScope } from '../../src/capture/bpf';
 import {
-  arpReplyFrame, arpRequestFrame, ethernet, icmpEcho, icmpUnreachable, tcpData, tcpRst, tcpSyn, tcpSynAck, udpPacket,
+  arpReplyFrame, arpRequestFrame, ethernet, icmp6Echo, icmp6Unreachable, icmpEcho, icmpUnreachable, neighbourAdvertisement,
+  neighbourSolicitation, tcpData, tcpRst, tcpSyn, tcpSynAck, udpPacket,
 } from '../../src/packet/generate';
-import { ETHERTYPE_IPV4 } from '../../src/packet/ethernet';
+import { ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from '../../src/packet/ethernet';
 import { LINKTYPE_ETHERNET } from '../../src/packet/linktype';
 import { writePcap } from '../../src/packet/pcapwrite';
 
@@ -29,14 +31,25 @@ const ROUTER_MAC = '02:00:c0:00:02:01';
 const CLIENT_MAC = '02:00:c0:00:02:0a';
 const SERVER_MAC = '02:00:c6:33:64:0a';
 
-const ip = (text: string): number => parseIPv4(text) as number;
-const net = (text: string): Prefix => parsePrefix(text) as Prefix;
+const ip = (text: string): IpAddress => parseIp(text) as IpAddress;
+const own = (text: string): number => parseIPv4(text) as number;
+const net = (text: string): IpPrefix => parseIpPrefix(text) as IpPrefix;
 
-function eth(ipPacket: Uint8Array, vid?: number): Uint8Array {
-  return ethernet({ src: CLIENT_MAC, dst: ROUTER_MAC, vlans: vid === undefined ? [] : [{ vid }] }, ETHERTYPE_IPV4, ipPacket);
+const ROUTER6 = '2001:db8:c::1';
+const ROUTER6_S = '2001:db8:5::1';
+const CLIENT6 = '2001:db8:c::10';
+const SERVER6 = '2001:db8:5::10';
+const OTHER6 = '2001:db8:5::99';
+const IN_NET6 = '2001:db8:7::5';
+
+function eth(ipPacket: Uint8Array, vid?: number, etherType = ETHERTYPE_IPV4): Uint8Array {
+  return ethernet({ src: CLIENT_MAC, dst: ROUTER_MAC, vlans: vid === undefined ? [] : [{ vid }] }, etherType, ipPacket);
 }
 
+const eth6 = (ipPacket: Uint8Array, vid?: number): Uint8Array => eth(ipPacket, vid, ETHERTYPE_IPV6);
+
 const syn = (server: string, client = CLIENT) => tcpSyn({ client, server, cport: 40000, sport: 80 });
+const syn6 = (server: string, client = CLIENT6) => tcpSyn({ client, server, cport: 40000, sport: 80 });
 
 /** Frames by name; each test says which ones its filter must pass. */
 const frames: Record<string, Uint8Array> = {
@@ -64,6 +77,22 @@ const frames: Record<string, Uint8Array> = {
   arpWhoHasOther: arpRequestFrame(ROUTER_MAC, ROUTER_S, OTHER),
   arpWhoHasNet: arpRequestFrame(ROUTER_MAC, ROUTER_S, IN_NET),
   vlanArpWhoHasServer: arpRequestFrame(ROUTER_MAC, ROUTER_S, SERVER, { vlans: [{ vid: 10 }] }),
+  v6SynToServer: eth6(syn6(SERVER6)),
+  v6SynToOther: eth6(syn6(OTHER6)),
+  v6SynToNet: eth6(syn6(IN_NET6)),
+  v6SynAckFromServer: eth6(tcpSynAck({ client: CLIENT6, server: SERVER6, cport: 40000, sport: 80 })),
+  v6RstFromServer: eth6(tcpRst({ client: CLIENT6, server: SERVER6, cport: 40000, sport: 81 })),
+  v6DataToServer: eth6(tcpData({ src: CLIENT6, dst: SERVER6, sport: 40000, dport: 80 })),
+  v6IcmpAboutServer: eth6(icmp6Unreachable({ reporter: ROUTER6, original: syn6(SERVER6) })),
+  v6IcmpAboutNet: eth6(icmp6Unreachable({ reporter: ROUTER6, original: syn6(IN_NET6) })),
+  v6IcmpAboutOther: eth6(icmp6Unreachable({ reporter: ROUTER6, original: syn6(OTHER6) })),
+  v6Echo: eth6(icmp6Echo(CLIENT6, SERVER6)),
+  // A client's forgery: "address unreachable" for the server, from the client's own address.
+  v6IcmpForgedByClient: eth6(icmp6Unreachable({ reporter: CLIENT6, original: syn6(SERVER6) })),
+  v6NsForServer: eth6(neighbourSolicitation({ src: ROUTER6_S, target: SERVER6, srcMac: ROUTER_MAC })),
+  v6NaFromServer: eth6(neighbourAdvertisement({ src: SERVER6, dst: ROUTER6_S, targetMac: SERVER_MAC, solicited: true })),
+  v6NsForOther: eth6(neighbourSolicitation({ src: ROUTER6_S, target: OTHER6, srcMac: ROUTER_MAC })),
+  vlanV6SynToServer: eth6(syn6(SERVER6), 10),
 };
 const names = Object.keys(frames);
 
@@ -88,9 +117,11 @@ function passing(filter: string): Promise<string[]> {
   });
 }
 
-const own = [ip(ROUTER), ip(ROUTER_S)];
-const watched: FilterScope = { servers: [ip(SERVER)], networks: [net('203.0.113.0/24')], ownAddresses: own, icmpSources: own };
-const everything: FilterScope = { servers: [], networks: [], ownAddresses: own, icmpSources: own };
+const own4 = [own(ROUTER), own(ROUTER_S)];
+const routers = [ip(ROUTER), ip(ROUTER_S), ip(ROUTER6), ip(ROUTER6_S)];
+const watched: FilterScope = { servers: [ip(SERVER)], networks: [net('203.0.113.0/24')], ownAddresses: own4, icmpSources: routers };
+const everything: FilterScope = { servers: [], networks: [], ownAddresses: own4, icmpSources: routers };
+const watched6: FilterScope = { servers: [ip(SERVER), ip(SERVER6)], networks: [net('2001:db8:7::/48')], ownAddresses: own4, icmpSources: routers };
 
 test('client side, watched servers: SYN/SYN-ACK/RST and ICMP unreachable about them only', async () => {
   assert.equal((await passing(clientSideFilter(watched))).sort(), [
@@ -102,7 +133,9 @@ test('client side, watched servers: SYN/SYN-ACK/RST and ICMP unreachable about t
 test('client side, every server: all SYN/SYN-ACK/RST and ICMP unreachable, but not the router\'s own SYNs', async () => {
   assert.equal((await passing(clientSideFilter(everything))).sort(), [
     'icmpAboutNet', 'icmpAboutOther', 'icmpAboutServer', 'rstFromOther', 'rstFromServer', 'synAckFromRouter',
-    'synAckFromServer', 'synToNet', 'synToOther', 'synToServer', 'vlanIcmpAboutServer', 'vlanSynToServer',
+    'synAckFromServer', 'synToNet', 'synToOther', 'synToServer', 'v6IcmpAboutNet', 'v6IcmpAboutOther', 'v6IcmpAboutServer',
+    'v6RstFromServer', 'v6SynAckFromServer', 'v6SynToNet', 'v6SynToOther', 'v6SynToServer', 'vlanIcmpAboutServer',
+    'vlanSynToServer', 'vlanV6SynToServer',
   ]);
 });
 
@@ -113,6 +146,20 @@ test('ICMP errors from the router\'s addresses only: a client\'s forgery is not 
   // No router address known: no ICMP error at all, the rest as before.
   const none = await passing(clientSideFilter({ ...watched, icmpSources: [] }));
   assert.equal(none.sort(), ['rstFromServer', 'synAckFromServer', 'synToNet', 'synToServer', 'vlanSynToServer']);
+});
+
+test('ICMPv6 errors from the router\'s IPv6 addresses only; no IPv6 router address: no ICMPv6 error', async () => {
+  const icmp6 = (got: string[]): string[] => got.filter((n) => n.startsWith('v6Icmp')).sort();
+  assert.ok((await passing(clientSideFilter({ ...watched6, icmpSources: undefined }))).includes('v6IcmpForgedByClient'), 'any source without icmpSources');
+  assert.equal(icmp6(await passing(clientSideFilter(watched6))), ['v6IcmpAboutNet', 'v6IcmpAboutServer']);
+  // only IPv4 router addresses known: ICMPv6 errors are all left out, ICMP ones still taken
+  const v4only = await passing(clientSideFilter({ ...watched6, icmpSources: [ip(ROUTER), ip(ROUTER_S)] }));
+  assert.equal(icmp6(v4only), []);
+  assert.ok(v4only.includes('icmpAboutServer') && v4only.includes('v6SynToServer'));
+  // and the other way round
+  const v6only = await passing(clientSideFilter({ ...watched6, icmpSources: [ip(ROUTER6)] }));
+  assert.equal(icmp6(v6only), ['v6IcmpAboutNet', 'v6IcmpAboutServer']);
+  assert.not.ok(v6only.includes('icmpAboutServer'));
 });
 
 test('the ICMP part is narrowed by the quoted destination, never by the outer host', () => {
@@ -126,8 +173,24 @@ test('server side: ARP about watched servers, tagged or not', async () => {
     'arpServerReply', 'arpWhoHasNet', 'arpWhoHasServer', 'vlanArpWhoHasServer',
   ]);
   assert.equal((await passing(serverSideFilter(everything))).sort(), [
-    'arpServerReply', 'arpWhoHasNet', 'arpWhoHasOther', 'arpWhoHasServer', 'vlanArpWhoHasServer',
+    'arpServerReply', 'arpWhoHasNet', 'arpWhoHasOther', 'arpWhoHasServer', 'v6NaFromServer', 'v6NsForOther', 'v6NsForServer',
+    'vlanArpWhoHasServer',
   ]);
+});
+
+test('IPv6, watched servers: SYN/SYN-ACK/RST and ICMPv6 unreachable about them (quoted destination), ND for them', async () => {
+  assert.equal((await passing(clientSideFilter(watched6))).filter((n) => /v6/i.test(n)).sort(), [
+    'v6IcmpAboutNet', 'v6IcmpAboutServer', 'v6RstFromServer', 'v6SynAckFromServer', 'v6SynToNet', 'v6SynToServer', 'vlanV6SynToServer',
+  ]);
+  assert.equal((await passing(serverSideFilter(watched6))).filter((n) => /v6/i.test(n)).sort(), ['v6NaFromServer', 'v6NsForServer']);
+  // the IPv4 side keeps its own narrowing
+  assert.ok((await passing(clientSideFilter(watched6))).includes('synToServer'));
+});
+
+test('IPv6: no IPv6 server watched (only IPv4 ones) leaves IPv6 out; only IPv6 ones leave IPv4 out', async () => {
+  assert.equal((await passing(captureFilter(['client', 'server'], watched))).filter((n) => /v6/i.test(n)), []);
+  const only6 = await passing(captureFilter(['client', 'server'], { servers: [ip(SERVER6)], networks: [], icmpSources: routers }));
+  assert.equal(only6.sort(), ['v6IcmpAboutServer', 'v6NaFromServer', 'v6NsForServer', 'v6RstFromServer', 'v6SynAckFromServer', 'v6SynToServer', 'vlanV6SynToServer']);
 });
 
 test('vlan: false leaves tagged frames out', async () => {
@@ -145,8 +208,8 @@ test('an interface with both roles gets both filters', async () => {
 });
 
 test('too many watched targets: no narrowing, the engine chooses', async () => {
-  const many: number[] = [];
-  for (let i = 0; i <= MAX_FILTER_TARGETS; i++) many.push(ip('198.51.100.0') + 100 + i);
+  const many: IpAddress[] = [];
+  for (let i = 0; i <= MAX_FILTER_TARGETS; i++) many.push(ipFromV4(own('198.51.100.0') + 100 + i));
   const filter = clientSideFilter({ servers: many, networks: [] });
   assert.not.ok(filter.includes('host'));
   assert.ok((await passing(filter)).includes('synToOther'));
@@ -155,6 +218,8 @@ test('too many watched targets: no narrowing, the engine chooses', async () => {
 test('a server inside a watched network is not listed twice; a /0 network watches everything', () => {
   const f = serverSideFilter({ servers: [ip(IN_NET)], networks: [net('203.0.113.0/24')], vlan: false });
   assert.equal(f, 'arp and (net 203.0.113.0/24)');
+  const f6 = serverSideFilter({ servers: [ip(IN_NET6)], networks: [net('2001:db8:7::/48')], vlan: false });
+  assert.equal(f6.match(/ip6\[48:4\]/g)?.length, 1, f6);
   assert.equal(serverSideFilter({ servers: [ip(SERVER)], networks: [net('0.0.0.0/0')], vlan: false }), 'arp');
 });
 

@@ -2,8 +2,7 @@
 // itself feeding a real Engine (the process side with real child processes printing lines).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseIPv4 } from '../../src/net/ipv4';
-import { ipFromV4 } from '../../src/net/ip';
+import { parseIp, type IpAddress } from '../../src/net/ip';
 import type { Decision } from '../../src/engine/decisions';
 import { defaultEngineOptions, Engine } from '../../src/engine/engine';
 import { parseNeighbourLine } from '../../src/capture/neigh-parse';
@@ -32,7 +31,7 @@ miss 198.51.100.24 dev s0 lladdr 02:00:00:00:00:24 PROBE
 198.51.100.20 dev s0 router FAILED 
 Deleted 198.51.100.20 dev s0 router FAILED `.split('\n');
 
-const ip = (text: string): number => parseIPv4(text) as number;
+const ip = (text: string): IpAddress => parseIp(text) as IpAddress;
 
 test('every recorded line parses, with its kind, address, device, MAC and state', () => {
   const parsed = recorded.map((l) => parseNeighbourLine(l));
@@ -50,7 +49,7 @@ test('lines that are not neighbour lines give null', () => {
   for (const line of [
     '', '   ', 'garbage', 'Deleted', '198.51.100.300 dev s0 FAILED', '198.51.100.10 FAILED',
     '198.51.100.10 dev s0', '198.51.100.10 dev s0 lladdr zz:00:00:00:00:01 REACHABLE', '198.51.100.10 dev',
-    'fe80::1 dev s0 lladdr 02:00:00:00:00:01 REACHABLE', '[NEIGH]198.51.100.10 dev s0 FAILED',
+    'fe80::1%s0 dev s0 lladdr 02:00:00:00:00:01 REACHABLE', '[NEIGH]198.51.100.10 dev s0 FAILED',
     '198.51.100.10 dev s0 Reachable', '198.51.100.10 dev s0 lladdr',
   ]) {
     assert.is(parseNeighbourLine(line), null, line);
@@ -83,7 +82,7 @@ function harness(opts: { servers?: string[]; devices?: string[]; command?: strin
   const decisions: Decision[] = [];
   const logs: string[] = [];
   let now = 1700000000;
-  const engine = new Engine({ ...defaultEngineOptions, servers: (opts.servers ?? []).map((s) => ipFromV4(ip(s))) }, (d) => decisions.push(d));
+  const engine = new Engine({ ...defaultEngineOptions, servers: (opts.servers ?? []).map(ip) }, (d) => decisions.push(d));
   const monitor = new NeighbourMonitor({
     target: engine,
     devices: opts.devices ?? ['s0'],
@@ -123,13 +122,27 @@ test('FAILED on a server-side device marks the server down; REACHABLE brings it 
   assert.equal([s.lines, s.failed, s.reachable, s.ignored], [3, 1, 1, 1]);
 });
 
+test('over IPv6 the same: FAILED of a watched IPv6 server marks it down, REACHABLE (router flag and all) brings it back', async () => {
+  const h = harness();
+  assert.equal(parseNeighbourLine('2001:db8:5::10 dev s0 lladdr 02:00:c6:33:64:0a router REACHABLE')?.addr.text, '2001:db8:5::10');
+  h.monitor.line('2001:db8:5::10 dev s0 FAILED');
+  await until(() => h.monitor.stats().failed === 1);
+  const back = h.monitor.waitReachable(ip('2001:db8:5::10'), 2000);
+  h.monitor.line('2001:db8:5::10 dev s0 lladdr 02:00:c6:33:64:0a router REACHABLE');
+  assert.is(await back, true);
+  // link-local neighbours are the router's own business: never a server
+  h.monitor.line('fe80::10 dev s0 FAILED');
+  await settle();
+  assert.equal(events(h.decisions), ['down 2001:db8:5::10 neigh-failed', 'recovered 2001:db8:5::10 neigh-reachable']);
+});
+
 test('REACHABLE of any address on any device binds it for the engine (a real host); other states do not', () => {
   const h = harness({ servers: ['198.51.100.10'] });
   h.monitor.line('192.168.1.23 dev br-lan lladdr 02:00:c0:a8:01:17 REACHABLE ');
   h.monitor.line('192.168.1.24 dev br-lan lladdr 02:00:c0:a8:01:18 STALE ');
   h.monitor.line('192.168.1.25 dev br-lan FAILED ');
   assert.is(h.engine.bindings.size, 1);
-  assert.ok(h.engine.bindings.verifies(h.engine.pool.findV4(ip('192.168.1.23')), 0x02aabbccddee));
+  assert.ok(h.engine.bindings.verifies(h.engine.pool.find(ip('192.168.1.23')), 0x02aabbccddee));
   assert.equal(h.decisions, []);
 });
 

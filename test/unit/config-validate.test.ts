@@ -5,15 +5,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseIPv4 } from '../../src/net/ipv4';
+import { parseIp, parseIpPrefix, type IpAddress, type IpPrefix } from '../../src/net/ip';
 import { parseMac } from '../../src/net/mac';
 import { checkConfigText, ConfigError, loadConfig, parseConfigText } from '../../src/config/validate';
 import { formatError, formatWarning } from '../../src/config/diagnostics';
 import type { Config } from '../../src/config/types';
-import { parseIp } from '../../src/net/ip';
 
 const FILE = '/etc/config/backsoon';
 const opts = { hostname: 'router' };
 const ip = (text: string) => parseIPv4(text)!;
+const addr = (text: string): IpAddress => parseIp(text)!;
+const net = (text: string): IpPrefix => parseIpPrefix(text)!;
 
 /** UCI text from lines; line n of the result is element n-1. */
 const uci = (...lines: string[]) => `${lines.join('\n')}\n`;
@@ -120,7 +122,7 @@ test('every main option reaches its typed field', () => {
 });
 
 test('router_address: an address of either family, no prefix length or zone; the error names the option', () => {
-  oneError(`${MAIN}\tlist router_address '192.0.2.0/24'\n`, 3, "router_address '192.0.2.0/24' in section 'main': must be an IPv4 or IPv6 address");
+  oneError(`${MAIN}\tlist router_address '192.0.2.0/24'\n`, 3, "router_address '192.0.2.0/24' in section 'main': must be an IPv4 address such as 192.0.2.10 or an IPv6 address");
   oneError(`${MAIN}\tlist router_address 'fe80::1%br-lan'\n`, 3, 'router_address');
   oneError(`${MAIN}\tlist router_address 'router.lan'\n`, 3, 'router_address');
 });
@@ -241,9 +243,29 @@ test('a single-section type given twice is an error naming the first', () => {
 
 test('watch: networks from several sections add up; host bits must be zero', () => {
   const c = valid(uci(MAIN.trimEnd(), 'config watch', "\tlist network '198.51.100.0/24'", 'config watch', "\tlist network '203.0.113.7'", "\tlist network '198.51.100.0/24'"));
-  assert.equal(c.watch.networks, [{ network: ip('198.51.100.0'), length: 24 }, { network: ip('203.0.113.7'), length: 32 }]);
+  assert.equal(c.watch.networks, [net('198.51.100.0/24'), net('203.0.113.7/32')]);
   oneError(uci(MAIN.trimEnd(), 'config watch', "\tlist network '198.51.100.7/24'"), 4, 'host bits must be zero: did you mean 198.51.100.0/24?');
-  oneError(uci(MAIN.trimEnd(), 'config watch', "\tlist network 'lan'"), 4, 'must be a network such as 192.0.2.0/24');
+  oneError(uci(MAIN.trimEnd(), 'config watch', "\tlist network 'lan'"), 4, 'must be a network such as 192.0.2.0/24 or 2001:db8:1::/64');
+});
+
+test('watch and servers over IPv6: prefixes and addresses of either family; errors name the option', () => {
+  const c = valid(uci(MAIN.trimEnd(), 'config watch', "\tlist network '2001:db8:5::/64'", "\tlist network '198.51.100.0/24'",
+    "config server 'www6'", "\toption address '2001:DB8:5::10'", "\tlist agent_address '2001:db8:5::7'",
+    'config snmp', "\toption listen '::'", "\tlist nms_address '2001:db8:c::5'"));
+  assert.equal(c.watch.networks.map((n) => n.text), ['2001:db8:5::/64', '198.51.100.0/24']);
+  assert.is(c.servers[0].address.text, '2001:db8:5::10');
+  assert.is(c.servers[0].agentAddresses[0].text, '2001:db8:5::7');
+  assert.is(c.snmp.listen, '::');
+  assert.equal(c.snmp.nmsAddresses.map((a) => a.text), ['2001:db8:c::5']);
+  oneError(uci(MAIN.trimEnd(), 'config watch', "\tlist network '2001:db8:5::1/64'"), 4,
+    "list network '2001:db8:5::1/64' in section @watch[0]: host bits must be zero: did you mean 2001:db8:5::/64?");
+  oneError(uci(MAIN.trimEnd(), "config server 'w'", "\toption address '2001:db8::g'"), 4,
+    "option address '2001:db8::g' in section 'w': must be an IPv4 address such as 192.0.2.10 or an IPv6 address such as 2001:db8::10");
+  oneError(uci(MAIN.trimEnd(), "config server 'a'", "\toption address '2001:db8::10'", "config server 'b'", "\toption address '2001:db8:0::10'"), 6,
+    "option address '2001:db8::10' in section 'b': section 'a' at line 4 has the same address");
+  assert.equal(warnings(uci(MAIN.trimEnd(), 'config watch', "\tlist network '2001:db8:5::/64'", "config server 'far'", "\toption address '2001:db8:6::9'")), [
+    `${FILE}:6: warning: server 2001:db8:6::9 (section 'far') lies outside every config watch network`,
+  ]);
 });
 
 test('watch: client networks of both families add up; host bits must be zero', () => {
@@ -251,7 +273,7 @@ test('watch: client networks of both families add up; host bits must be zero', (
     'config watch', "\tlist client_network '192.168.1.0/24'"));
   assert.equal(c.watch.clientNetworks.map((n) => n.text), ['192.168.1.0/24', 'fd00:1::/64']);
   assert.equal(valid(MAIN).watch.clientNetworks, []);
-  oneError(uci(MAIN.trimEnd(), 'config watch', "\tlist client_network 'fd00:1::1/64'"), 4, 'must be a network such as 192.0.2.0/24 or 2001:db8:1::/64');
+  oneError(uci(MAIN.trimEnd(), 'config watch', "\tlist client_network 'fd00:1::1/64'"), 4, 'host bits must be zero: did you mean fd00:1::/64?');
 });
 
 test('servers: defaults, names, probes, ports', () => {
@@ -272,20 +294,20 @@ test('servers: defaults, names, probes, ports', () => {
     "\toption address '198.51.100.12'",
   ));
   assert.equal(c.servers, [
-    { section: 'web', name: 'web', address: ip('198.51.100.10'), agentAddresses: [], notify: ['direct'], mailbox: null,
+    { section: 'web', name: 'web', address: addr('198.51.100.10'), agentAddresses: [], notify: ['direct'], mailbox: null,
       probe: [], standin: false, standinPorts: [80] },
-    { section: '@server[1]', name: 'files.example.org', address: ip('198.51.100.11'), agentAddresses: [ip('198.51.100.200')],
+    { section: '@server[1]', name: 'files.example.org', address: addr('198.51.100.11'), agentAddresses: [addr('198.51.100.200')],
       notify: ['direct'], mailbox: null, probe: [{ method: 'arp', port: 0 }, { method: 'tcp', port: 443 }], standin: true,
       standinPorts: [80, 8080] },
-    { section: '@server[2]', name: '198.51.100.12', address: ip('198.51.100.12'), agentAddresses: [], notify: ['direct'],
+    { section: '@server[2]', name: '198.51.100.12', address: addr('198.51.100.12'), agentAddresses: [], notify: ['direct'],
       mailbox: null, probe: [], standin: false, standinPorts: [80] },
   ]);
 });
 
 test('server errors: address missing or wrong, probes, ports', () => {
   oneError(uci(MAIN.trimEnd(), "config server 'web'", "\toption name 'x'"), 3,
-    "section 'web' (config server): option address is required: The server's IPv4 address; one section per address.");
-  oneError(uci(MAIN.trimEnd(), "config server 'web'", "\toption address '198.51.100.256'"), 4, 'must be an IPv4 address such as 192.0.2.10');
+    "section 'web' (config server): option address is required: The server's IPv4 or IPv6 address; one section per address");
+  oneError(uci(MAIN.trimEnd(), "config server 'web'", "\toption address '198.51.100.256'"), 4, 'must be an IPv4 address such as 192.0.2.10 or an IPv6 address');
   oneError(uci(MAIN.trimEnd(), "config server 'web'", "\toption address '198.51.100.1'", "\tlist probe 'icmp'"), 5, "must be 'arp', 'neigh' or 'tcp:PORT'");
   oneError(uci(MAIN.trimEnd(), "config server 'web'", "\toption address '198.51.100.1'", "\tlist probe 'tcp:0'"), 5, 'must be tcp:PORT with a port from 1 to 65535');
   oneError(uci(MAIN.trimEnd(), "config server 'web'", "\toption address '198.51.100.1'", "\tlist standin_port '70000'"), 5, 'must be a port number from 1 to 65535');
@@ -417,7 +439,7 @@ test('snmp: absent means no receiver; present means on with defaults', () => {
   const s = valid(uci(MAIN.trimEnd(), 'config snmp', "\toption enabled '0'", "\toption listen '192.0.2.1'", "\toption port '1162'",
     "\tlist community 'c1'", "\tlist community 'c 2'", "\tlist nms_address '192.0.2.5'", "\tlist recovery_trap '.1.3.6.1.4.1.8072.4.0.1'")).snmp;
   assert.equal(s, {
-    enabled: false, listen: '192.0.2.1', port: 1162, communities: ['c1', 'c 2'], nmsAddresses: [0xc0000205], users: [], recoveryTraps: ['1.3.6.1.4.1.8072.4.0.1'],
+    enabled: false, listen: '192.0.2.1', port: 1162, communities: ['c1', 'c 2'], nmsAddresses: [addr('192.0.2.5')], users: [], recoveryTraps: ['1.3.6.1.4.1.8072.4.0.1'],
   });
   oneError(uci(MAIN.trimEnd(), 'config snmp', "\tlist recovery_trap 'linkDown'"), 4, 'must be a numeric OID');
   oneError(uci(MAIN.trimEnd(), 'config snmp', "\tlist recovery_trap '3.1.2'"), 4, 'must be a numeric OID');

@@ -133,15 +133,17 @@ test('the same flood from outside the client network registers none of it and co
   assert.equal(r.told.size, 3);
 });
 
-test("the default client networks are the client-side devices' networks, host bits cleared, of both families", () => {
+test("the default client networks are the client-side devices' networks, host bits cleared, of both families, link-local left out", () => {
   const interfaces = {
     'br-lan': [
       { address: '192.168.1.1', netmask: '255.255.255.0', family: 'IPv4', mac: '', internal: false, cidr: '192.168.1.1/24' },
       { address: 'fd00:1::1', netmask: 'ffff:ffff:ffff:ffff::', family: 'IPv6', mac: '', internal: false, cidr: 'fd00:1::1/64', scopeid: 0 },
+      { address: '2001:db8:c::1', netmask: 'ffff:ffff:ffff:ffff::', family: 'IPv6', mac: '', internal: false, cidr: '2001:db8:c::1/64', scopeid: 0 },
+      { address: 'fe80::1', netmask: 'ffff:ffff:ffff:ffff::', family: 'IPv6', mac: '', internal: false, cidr: 'fe80::1/64', scopeid: 5 },
     ],
     wan: [{ address: '203.0.113.2', netmask: '255.255.255.0', family: 'IPv4', mac: '', internal: false, cidr: '203.0.113.2/24' }],
   } as const;
-  assert.equal(lanNetworks(['br-lan'], interfaces as never).map((n) => n.text), ['192.168.1.0/24', 'fd00:1::/64']);
+  assert.equal(lanNetworks(['br-lan'], interfaces as never).map((n) => n.text), ['192.168.1.0/24', 'fd00:1::/64', '2001:db8:c::/64']);
   assert.equal(lanNetworks([], interfaces as never), []);
 });
 

@@ -37,7 +37,7 @@ config trap_target
 `, 'backsoon', 'OpenWrt');
 
 const servers: ServerConfig[] = [{
-  section: 'www', name: 'www.example.test', address: ip('198.51.100.10'), agentAddresses: [], notify: ['direct', 'server', 'nms'],
+  section: 'www', name: 'www.example.test', address: ipFromV4(ip('198.51.100.10')), agentAddresses: [], notify: ['direct', 'server', 'nms'],
   mailbox: 'notify@www.example.test', probe: [], standin: false, standinPorts: [80],
 }];
 

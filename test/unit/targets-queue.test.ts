@@ -1,5 +1,6 @@
 // Who gets a recovery's list of clients (list notify 'server' / 'nms'), and that it goes into
 // the durable outbox once per mailbox and outage.
+import { ipFromV4 } from '../../src/net/ip';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -24,7 +25,7 @@ const mail: MailConfig = {
   from: 'backsoon@router.example.test', heloName: null, nms: 'nms@example.test',
 };
 const server = (notify: ServerConfig['notify'], mailbox: string | null = 'notify@www.example.test'): ServerConfig => ({
-  section: 'www', name: 'www.example.test', address: 0xc6336450, agentAddresses: [], notify, mailbox,
+  section: 'www', name: 'www.example.test', address: ipFromV4(0xc6336450), agentAddresses: [], notify, mailbox,
   probe: [], standin: false, standinPorts: [80],
 });
 const T0 = 1_795_000_000;

@@ -1,11 +1,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseIPv4 } from '../../src/net/ipv4';
+import { parseIp, sameIp, type IpAddress } from '../../src/net/ip';
 import { decideTrap, readNotification, sourceAddress, type TrapNotification, type TrapSources } from '../../src/capture/trap-filter';
 import type { NetSnmpPdu } from '../../src/capture/trap-netsnmp';
 import { recoveryTrapSet } from '../../src/capture/trap-oids';
 
-const ip = (text: string): number => parseIPv4(text) as number;
+const ip = (text: string): IpAddress => parseIp(text) as IpAddress;
+/** An address as its text, for comparing with assert.is. */
+const text = (a: IpAddress | null): string | null => a?.text ?? null;
 
 // PDUs as net-snmp's receiver hands them over (printed from it while Net-SNMP's snmptrap sent).
 const v1ColdStart: NetSnmpPdu = {
@@ -34,8 +36,8 @@ test('an SNMPv1 coldStart is read in v2 form with its agent-addr', () => {
   assert.is(n.version, 'v1');
   assert.is(n.kind, 'trap');
   assert.is(n.trapOid, '1.3.6.1.6.3.1.1.5.1');
-  assert.is(n.source, ip('198.51.100.10'));
-  assert.is(n.agentAddr, ip('198.51.100.7'));
+  assert.is(text(n.source), '198.51.100.10');
+  assert.is(text(n.agentAddr), '198.51.100.7');
 });
 
 test('an SNMPv1 agent-addr of 0.0.0.0 names nobody', () => {
@@ -74,27 +76,34 @@ test('notifications without a usable trap OID are refused with a reason', () => 
 });
 
 test('the UDP source is read as IPv4, IPv4-mapped IPv6 included; other IPv6 is not', () => {
-  assert.is(sourceAddress('198.51.100.10'), ip('198.51.100.10'));
-  assert.is(sourceAddress('::ffff:198.51.100.10'), ip('198.51.100.10'));
-  assert.is(sourceAddress('2001:db8::1'), null);
+  assert.is(text(sourceAddress('198.51.100.10')), '198.51.100.10');
+  assert.is(sourceAddress('::ffff:198.51.100.10')?.family, 4);
+  assert.is(text(sourceAddress('::ffff:198.51.100.10')), '198.51.100.10');
+  assert.is(text(sourceAddress('2001:db8::1')), '2001:db8::1');
+  assert.is(sourceAddress('fe80::1%eth0'), null);
 });
 
 const recovery = recoveryTrapSet(['1.3.6.1.4.1.8072.4.0.3']);
 const server1 = ip('198.51.100.10');
 const agentOf2 = ip('198.51.100.7');
+const server2 = ip('198.51.100.20');
 const nms = ip('192.0.2.5');
+const server6 = ip('2001:db8:5::10');
+const nms6 = ip('2001:db8:c::5');
 // The daemon's rule, written out: a server's own address, else its configured agent address;
 // 192.0.2.5 is a management station that forwards traps.
 const sources: TrapSources = {
-  serverAt: (address) => (address === server1 ? 1 : address === agentOf2 ? 2 : null),
-  isRelay: (address) => address === nms,
+  serverAt: (address) => (sameIp(address, server1) ? server1 : sameIp(address, agentOf2) ? server2 : sameIp(address, server6) ? server6 : null),
+  isRelay: (address) => sameIp(address, nms) || sameIp(address, nms6),
 };
 const decide = (n: TrapNotification) => decideTrap(n, recovery, sources);
-const outcome = (d: ReturnType<typeof decide>) => (d.accept ? d.server : d.reason);
+/** 1, 2 or 6 for the server accepted (server1, server2, server6), else the reason. */
+const outcome = (d: ReturnType<typeof decide>) =>
+  (d.accept ? (sameIp(d.server, server1) ? 1 : sameIp(d.server, server2) ? 2 : sameIp(d.server, server6) ? 6 : d.server.text) : d.reason);
 
 test('a recovery trap from a server\'s address is accepted for that server', () => {
   const decision = decide(read(v2(167, '1.3.6.1.6.3.1.1.5.1')));
-  assert.equal(decision.accept && decision.server, 1);
+  assert.equal(outcome(decision), 1);
   assert.match(decision.detail, /coldStart trap \(SNMPv2c, community 'public'\) from 198\.51\.100\.10/);
 });
 
@@ -135,7 +144,7 @@ test('from a management station, the v1 agent-addr or the v2c snmpTrapAddress.0 
   const forwarded = v2(167, '1.3.6.1.6.3.1.1.5.1');
   const noted = { ...forwarded, varbinds: [...(forwarded.varbinds ?? []), { oid: '1.3.6.1.6.3.18.1.3.0', type: 64, value: '198.51.100.10' }] };
   const n = read(noted, '192.0.2.5');
-  assert.is(n.trapAddress, server1);
+  assert.is(text(n.trapAddress), server1.text);
   assert.is(outcome(decide(n)), 1);
   assert.match(decide(n).detail, /from 192\.0\.2\.5, snmpTrapAddress 198\.51\.100\.10/);
   // The same varbind from a client names nobody.
@@ -149,13 +158,22 @@ test('a recovery trap from an unknown source is ignored as unknownSource', () =>
   assert.is(outcome(decide(read(v2(167, '1.3.6.1.6.3.1.1.5.1'), '2001:db8::1'))), 'unknownSource');
 });
 
+test('over IPv6: a trap from an IPv6 server\'s own address counts; from a client it does not, whatever it names', () => {
+  assert.is(outcome(decide(read(v2(167, '1.3.6.1.6.3.1.1.5.1'), '2001:db8:5::10'))), 6);
+  assert.is(outcome(decide(read(v2(167, '1.3.6.1.6.3.1.1.5.1'), '::ffff:198.51.100.10'))), 1);
+  const v1 = read({ ...v1ColdStart, agentAddr: '198.51.100.10' }, '2001:db8:c::77');
+  assert.is(outcome(decide(v1)), 'unknownSource');
+  // an IPv6 management station may name an (IPv4) server in agent-addr
+  assert.is(outcome(decide(read({ ...v1ColdStart, agentAddr: '198.51.100.10' }, '2001:db8:c::5'))), 1);
+});
+
 test('the sources are asked only about recovery traps', () => {
-  const asked: number[] = [];
-  const spy: TrapSources = { serverAt: (address) => { asked.push(address); return 1; }, isRelay: () => false };
+  const asked: string[] = [];
+  const spy: TrapSources = { serverAt: (address) => { asked.push(address.text); return address; }, isRelay: () => false };
   decideTrap(read(v2(167, '1.3.6.1.6.3.1.1.5.3')), recovery, spy);
   assert.equal(asked, []);
   decideTrap(read(v2(167, '1.3.6.1.6.3.1.1.5.4')), recovery, spy);
-  assert.equal(asked, [server1]);
+  assert.equal(asked, [server1.text]);
 });
 
 test.run();

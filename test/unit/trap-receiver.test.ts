@@ -47,8 +47,8 @@ function harness(snmp: Partial<SnmpConfig>): Harness {
   const logs: string[] = [];
   const receiver = new TrapReceiver({
     snmp: { enabled: true, listen: '127.0.0.1', port: 162, communities: ['public'], nmsAddresses: [], users: [], recoveryTraps: [], ...snmp },
-    sources: { serverAt: (address) => (address === 0x7f000001 ? 1 : null), isRelay: () => false },
-    onRecovery: (t, server, detail) => recoveries.push({ t, server, detail }),
+    sources: { serverAt: (address) => (address.text === '127.0.0.1' ? address : null), isRelay: () => false },
+    onRecovery: (t, server, detail) => recoveries.push({ t, server: server.text === '127.0.0.1' ? 1 : 0, detail }),
     log: (level, msg) => logs.push(`${level} ${msg}`),
     now: () => 1700000000.5,
   });

@@ -293,8 +293,8 @@ function renderWatch(m) {
 	s.anonymous = true;
 	s.addremove = true;
 
-	var o = s.option(form.DynamicList, 'network', _('Networks'), _('Such as 198.51.100.0/24 (host bits zero), or a single address.'));
-	o.datatype = 'or(cidr4,ip4addr("nomask"))';
+	var o = s.option(form.DynamicList, 'network', _('Networks'), _('Such as 198.51.100.0/24 or 2001:db8:1::/64 (host bits zero), or a single address.'));
+	o.datatype = 'or(cidr,ipaddr("nomask"))';
 
 	o = s.option(form.DynamicList, 'client_network', _('Client networks'),
 		_('Only clients in these networks are registered, such as 192.168.1.0/24 or fd00:1::/64 (host bits zero). No entry: the networks of the client-side devices.'));
@@ -307,8 +307,8 @@ function renderServers(m) {
 	s.anonymous = false;
 	s.addremove = true;
 
-	var o = s.option(form.Value, 'address', _('Address'), _("The server's IPv4 address; one entry per address."));
-	o.datatype = 'ip4addr("nomask")';
+	var o = s.option(form.Value, 'address', _('Address'), _("The server's IPv4 or IPv6 address; one entry per address."));
+	o.datatype = 'ipaddr("nomask")';
 	o.rmempty = false;
 
 	o = s.option(form.Value, 'name', _('Name in notices'), _('Empty: the name of this entry.'));
@@ -316,7 +316,7 @@ function renderServers(m) {
 
 	o = s.option(form.DynamicList, 'agent_address', _('Agent addresses'),
 		_('Further addresses whose SNMP traps speak for this server, such as its management card.'));
-	o.datatype = 'ip4addr("nomask")';
+	o.datatype = 'ipaddr("nomask")';
 
 	o = s.option(form.MultiValue, 'notify', _('Who tells the clients'),
 		_('backsoon mails them; or the list of clients goes to the server\'s own notifier (mailbox below) or to the management station (mail settings).'));
@@ -401,8 +401,8 @@ function renderSnmp(m) {
 
 	flag(s, null, 'enabled', _('Enabled'), _('Run the trap receiver.'), '1');
 
-	var o = s.option(form.Value, 'listen', _('Listen address'), _('0.0.0.0: every address; the firewall decides which zones reach it.'));
-	o.datatype = 'ip4addr("nomask")';
+	var o = s.option(form.Value, 'listen', _('Listen address'), _('0.0.0.0: every address, IPv6 too; the firewall decides which zones reach it.'));
+	o.datatype = 'ipaddr("nomask")';
 	o.placeholder = '0.0.0.0';
 
 	o = s.option(form.Value, 'port', _('Port'));
@@ -415,7 +415,7 @@ function renderSnmp(m) {
 
 	o = s.option(form.DynamicList, 'nms_address', _('Management stations'),
 		_('Addresses of stations that forward the servers\' traps: from these only, the address a trap names inside itself (SNMPv1 agent-addr, snmpTrapAddress.0) says which server is back.'));
-	o.datatype = 'ip4addr("nomask")';
+	o.datatype = 'ipaddr("nomask")';
 
 	o = s.option(form.DynamicList, 'recovery_trap', _('Recovery traps'),
 		_('Numeric OIDs of further traps that mean "I am back", besides coldStart, warmStart and linkUp.'));
