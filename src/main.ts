@@ -3,6 +3,7 @@
 // only talk to the daemon or read its configuration are in this bundle; the daemon's own modules
 // (run, replay, policy, agent) are a second bundle that node reads only for those commands.
 
+import './parts';
 import { loadDaemonCommand } from './daemon-bundle';
 import type { Command } from './daemon-entry';
 

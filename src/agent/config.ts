@@ -2,6 +2,7 @@
 // layout) with a config agent section (the POP3 mailbox), a config mail section (how notices
 // leave) and config contact sections (client -> mail address). The file is checked as the
 // daemon checks it, plus the agent section, and every error comes with its file and line.
+import '../parts';
 import { hostname as osHostname } from 'node:os';
 import { ConfigError, type Diagnostic } from '../config/diagnostics';
 import { sectionSpec } from '../config/schema';

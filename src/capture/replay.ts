@@ -1,6 +1,7 @@
 // `backsoon replay FILE [--config FILE]`: the detectors over a recorded capture, using its
 // timestamps, one JSON decision per line on stdout and a summary on stderr.
 
+import '../parts';
 import { readFileSync } from 'node:fs';
 import { readCommandLine, usageError } from '../cli-args';
 import { Engine, defaultEngineOptions, type EngineOptions } from '../engine/engine';

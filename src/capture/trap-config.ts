@@ -2,7 +2,16 @@
 // probe (option confirm, by default for every v1/v2c trap) is never believed for a server that
 // has no probe.
 import type { MainConfig, ServerConfig, SnmpConfig } from '../config/types';
+import { registerSections } from '../config/sections';
 import { formatIPv4 } from '../net/ipv4';
+
+registerSections({
+  name: 'traps',
+  read: (ctx) => {
+    for (const warning of trapConfirmWarnings(ctx.main, ctx.servers, ctx.snmp)) ctx.warn(warning);
+    return {};
+  },
+});
 
 export function trapConfirmWarnings(main: MainConfig, servers: readonly ServerConfig[], snmp: SnmpConfig): string[] {
   // With a server_interface a server on its subnet gets the neigh probe without a list probe;

@@ -7,6 +7,7 @@ import { ipFromV4, prefixHolds, type IpPrefix } from '../net/ip';
 import { formatMac } from '../net/mac';
 import { ConfigError, formatWarning, type Diagnostic } from './diagnostics';
 import { SCHEMA, sectionSpec } from './schema';
+import { readParts } from './sections';
 import { SectionReader, sectionLabel, type Findings } from './section-reader';
 import { closest } from './suggest';
 import type {
@@ -14,9 +15,6 @@ import type {
 } from './types';
 import { parseUci, type UciPackage, type UciSection, type UciText } from './uci';
 import { isHostName } from './values';
-import { readOutbound } from '../notify/targets-config';
-import { readStandin, standInWarnings } from '../standin/config';
-import { trapConfirmWarnings } from '../capture/trap-config';
 
 export { ConfigError } from './diagnostics';
 export { configReference } from './reference';
@@ -95,17 +93,18 @@ export function validateUci(pkg: UciPackage, options: ValidateOptions = {}): Con
   const servers = readServers(readers('server'), main, watch, mailFacts);
   const contacts = readContacts(readers('contact'), main, mail);
   const snmp = readSnmp(single('snmp'), readers('snmp_user'));
-  const { webhooks, snmpOut } = readOutbound(readers, single, options.hostname ?? osHostname());
-  const standin = readStandin(single('standin'));
-  for (const warning of [...standInWarnings(servers, snmp.enabled), ...trapConfirmWarnings(main, servers, snmp)]) {
-    findings.warnings.push({ file: pkg.file, line: 0, message: warning });
-  }
+  const parts = readParts({
+    readers, single, hostname: options.hostname ?? osHostname(), main, servers, snmp,
+    warn: (message) => findings.warnings.push({ file: pkg.file, line: 0, message }),
+  });
 
   const byLine = (a: Diagnostic, b: Diagnostic) => a.line - b.line;
   const errors = [...findings.errors].sort(byLine);
   const warnings = [...findings.warnings].sort(byLine);
   if (errors.length > 0) return { config: null, errors, warnings };
-  return { config: { file: pkg.file, main, watch, servers, contacts, mail, snmp, webhooks, snmpOut, standin }, errors, warnings };
+  return { config: {
+    file: pkg.file, main, watch, servers, contacts, mail, snmp, webhooks: parts.webhooks, snmpOut: parts.snmpOut, standin: parts.standin,
+  }, errors, warnings };
 }
 
 /** Sections by type; warns about unknown types and rejects a second copy of a single section. */

@@ -3,6 +3,7 @@
 // already replaced), none before startup is over, and an answer saying what happened. Requests
 // that arrive while a reload is waiting to start share it: a burst of HUPs makes one more reload,
 // which reads the file as it is when it starts.
+import '../parts';
 import { ConfigError } from '../config/diagnostics';
 import { loadConfig } from '../config/validate';
 import type { Config } from '../config/types';

@@ -1,4 +1,5 @@
 // `backsoon run [--config FILE]`: the daemon in the foreground (procd supervises it).
+import '../parts';
 import { readCommandLine, usageError } from '../cli-args';
 import { ConfigError, loadConfig } from '../config/validate';
 import type { Config } from '../config/types';

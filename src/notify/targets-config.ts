@@ -1,11 +1,12 @@
 // The outbound sections of the configuration, read together: config webhook, config snmp_out
-// and config trap_target. validate.ts calls readOutbound() with its section readers (so the
-// findings land in `backsoon config check`); checkOutboundText() does the same on its own for
-// callers that hold just the text.
+// and config trap_target. Registered with config (config/sections.ts), so validate.ts calls
+// readOutbound() with its section readers and the findings land in `backsoon config check`;
+// checkOutboundText() does the same on its own for callers that hold just the text.
 import { hostname as osHostname } from 'node:os';
 import type { Diagnostic } from '../config/diagnostics';
 import { sectionSpec } from '../config/schema';
 import { SectionReader, type Findings } from '../config/section-reader';
+import { registerSections } from '../config/sections';
 import type { SnmpOutConfig, WebhookConfig } from '../config/types';
 import { parseUci } from '../config/uci';
 import { readSnmpOut } from './trap-out-config';
@@ -29,6 +30,8 @@ export function readOutbound(
     snmpOut: readSnmpOut(single('snmp_out'), readers('trap_target'), hostname),
   };
 }
+
+registerSections({ name: 'outbound', read: (ctx) => readOutbound(ctx.readers, ctx.single, ctx.hostname) });
 
 export interface OutboundCheck {
   readonly config: OutboundConfig | null;

@@ -2,8 +2,18 @@
 // schema cannot express, and turns it and the config server sections into what StandIn takes.
 import { formatIPv4 } from '../net/ipv4';
 import type { SectionReader } from '../config/section-reader';
+import { registerSections } from '../config/sections';
 import type { ServerConfig, StandinConfig } from '../config/types';
 import type { StandInServer, StandInSettings } from './settings';
+
+registerSections({
+  name: 'standin',
+  read: (ctx) => {
+    const standin = readStandin(ctx.single('standin'));
+    for (const warning of standInWarnings(ctx.servers, ctx.snmp.enabled)) ctx.warn(warning);
+    return { standin };
+  },
+});
 
 /** `r` is the config standin section's reader (absent section: a reader with section null). */
 export function readStandin(r: SectionReader): StandinConfig {

@@ -9,6 +9,7 @@
 //        {"event":"probeOnce","server","result","ms"} (option confirm's probe, and how long it took)
 //        {"event":"error","message"} and exit 2 when the configuration or the inputs fail
 //   in:  {"cmd":"stats"}  {"cmd":"probeOnce","server":"198.51.100.10"}
+import '../../src/parts';
 import { createInterface } from 'node:readline';
 import { loadConfig } from '../../src/config/validate';
 import { parseIp } from '../../src/net/ip';

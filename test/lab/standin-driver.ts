@@ -8,6 +8,7 @@
 //   {"event":"done","do","down","standin":{...},"contacts":{CLIENT: MAIL},"outages":[...],"stateWrites"}
 // `standin` is the status report's stand-in counters (flat keys, as `backsoon status` shows them).
 //   ip netns exec bs-RUN-st-r node --import tsx test/lab/standin-driver.ts CONFIG_FILE
+import '../../src/parts';
 import { createInterface } from 'node:readline';
 import { loadConfig } from '../../src/config/validate';
 import { Daemon } from '../../src/daemon/daemon';

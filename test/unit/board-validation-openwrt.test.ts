@@ -7,6 +7,7 @@
 // It spawns some hundreds of shells and node processes: 37 s of CPU, 53-120 s of wall clock on
 // the shared 2-core machine, where the unit default (120 s) cut it once.
 // test-timeout: 300
+import '../../src/parts';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,4 +1,5 @@
 // The schema is the single source: docs/CONFIG.md and the shipped default file must follow it.
+import '../../src/parts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';

@@ -1,4 +1,5 @@
 // From UCI text to the typed Config: defaults, every validation error with its line, warnings.
+import '../../src/parts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

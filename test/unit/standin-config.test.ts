@@ -1,5 +1,6 @@
 // config standin: defaults when absent, every option reaches the stand-in, and settings that
 // cannot work are refused with their line and the fix.
+import '../../src/parts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SectionReader, type Findings } from '../../src/config/section-reader';

@@ -2,6 +2,7 @@
 // shows it next to `backsoon status --json`, reload with a good and a refused file, the events
 // of an outage as `ubus listen` prints them, and ubus off while there is no ubusd. The daemon
 // runs in this process without captures; the engine is fed observations directly.
+import '../../src/parts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
