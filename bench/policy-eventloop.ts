@@ -11,7 +11,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { Config } from '../src/config/types';
-import { DirectNotices } from '../src/daemon/direct-notices';
+import { DirectNotices } from '../src/notify/direct-notices';
 import { outageId, type NotifyDecision } from '../src/engine/decisions';
 import { Policy } from '../src/policy/policy';
 import type { PolicyNotice } from '../src/policy/types';

@@ -3,16 +3,16 @@
 // (docs/DECISIONS.md, "The status report, part by part": how to add a counter).
 import type { NeighbourStats } from '../capture/neighbours';
 import type { ProberStats } from '../capture/probes';
-import type { IgnoreReason } from '../capture/trap-filter';
+import type { IgnoreReason } from '../capture/trap-in-filter';
 import type { EngineCounters, OutageView } from '../engine/engine';
-import type { DispatchCounters } from '../notify/targets-dispatch';
+import type { DispatchCounters } from '../notify/outbound-dispatch';
 import type { OutboxEvent } from '../notify/outbox/types';
 import type { DecodeStats } from '../packet/stats';
 import type { IsolatedPolicyStats } from '../policy/isolated';
 import type { StandInStats } from '../standin/standin';
 import type { UbusCounters } from '../ubus/client';
 import type { ReloadCounts } from '../daemon/reload';
-import type { DirectNoticeCounters } from '../daemon/direct-notices';
+import type { DirectNoticeCounters } from '../notify/direct-notices';
 import type { JournalStatus } from './registration-journal';
 import type { SnapshotStatus } from './snapshot';
 

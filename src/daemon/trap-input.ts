@@ -1,8 +1,8 @@
 // SNMP traps into the engine (P7). A v1/v2c trap carries its community in clear, so by default
 // (option confirm unset) it counts only once a probe has seen the server answer; an SNMPv3 trap
 // whose user checks a key is believed at once. option confirm '1' probes for every trap, '0' for none.
-import type { TrapSources } from '../capture/trap-filter';
-import { TrapReceiver } from '../capture/traps';
+import type { TrapSources } from '../capture/trap-in-filter';
+import { TrapReceiver } from '../capture/trap-in';
 import { sameIp, type IpAddress } from '../net/ip';
 import type { Daemon, Inputs, PartStats } from './daemon';
 

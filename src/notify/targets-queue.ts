@@ -4,7 +4,7 @@
 import type { MailConfig, ServerConfig } from '../config/types';
 import { MAIL_CHANNEL, type MailPayload } from './mail';
 import type { OutboundMessage } from './outbound';
-import type { ServerRecoveredEvent } from './targets-collect';
+import type { ServerRecoveredEvent } from './outbound-edges';
 import type { RecoveryTargets } from './targets-format';
 import { renderTargetsMail, targetsMailKey, type TargetsRenderOptions } from './targets-mail';
 

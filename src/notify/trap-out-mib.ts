@@ -1,6 +1,6 @@
 // The OIDs of BACKSOON-MIB (board/openwrt/files/usr/share/snmp/mibs/BACKSOON-MIB.txt) under
 // the configured arc (config snmp_out option enterprise_oid), and the value encodings its
-// objects use. Keep this file and the MIB in step: test/unit/trapout-mib.test.ts reads both.
+// objects use. Keep this file and the MIB in step: test/unit/trap-out-mib.test.ts reads both.
 
 /** Sub-identifiers below the arc; the MIB's OBJECT IDENTIFIER assignments, in one place. */
 export const MIB_LAYOUT = {

@@ -8,10 +8,11 @@
 // as sent when the receiver acknowledges it; no answer within inform_timeout is a temporary
 // failure, and the outbox tries again later, for as long as the receiver stays away.
 import type { SnmpOutConfig, TrapOutEvent, TrapTargetConfig } from '../config/types';
+import { requireNetSnmp, type NetSnmpSecurityNames } from '../net-snmp';
 import { parseIPv4 } from '../net/ipv4';
 import type { OutboundMessage } from './outbound';
 import type { ChannelHandler, Delivery } from './outbox/outbox';
-import type { OutageEvent } from './targets-collect';
+import type { OutageEvent } from './outbound-edges';
 import { dateAndTime, instanceOid, mibOid } from './trap-out-mib';
 
 export const TRAP_CHANNEL = 'trap';
@@ -48,22 +49,15 @@ interface NetSnmpUser { name: string; level: number; authProtocol?: number; auth
 interface SessionOptions {
   port: number; trapPort: number; retries: number; timeout: number; version: number; transport: 'udp4'; engineID?: string;
 }
-interface NetSnmpModule {
+interface NetSnmpModule extends NetSnmpSecurityNames {
   createSession(target: string, community: string, options: SessionOptions): NetSnmpSession;
   createV3Session(target: string, user: NetSnmpUser, options: SessionOptions): NetSnmpSession;
   readonly Version2c: number;
   readonly Version3: number;
   readonly ObjectType: Readonly<Record<'IpAddress' | 'OctetString' | 'Gauge32', number>>;
-  readonly SecurityLevel: Readonly<Record<string, number>>;
-  readonly AuthProtocols: Readonly<Record<string, number>>;
-  readonly PrivProtocols: Readonly<Record<string, number>>;
 }
-let netSnmpModule: NetSnmpModule | null = null;
-// require, not import: net-snmp has no type declarations (NetSnmpModule above is its shape
-// here), and inside a function it loads only when a notification is sent (5 MB of RSS).
-function netSnmp(): NetSnmpModule {
-  return netSnmpModule ??= require('net-snmp') as NetSnmpModule;
-}
+/** Loaded when the first notification is sent. */
+const netSnmp = (): NetSnmpModule => requireNetSnmp() as NetSnmpModule;
 
 const NOTIFICATIONS = {
   down: 'backsoonServerDown',

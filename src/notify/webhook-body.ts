@@ -3,7 +3,7 @@
 // own dedup.
 import { createHash } from 'node:crypto';
 import type { WebhookEvent } from '../config/types';
-import type { OutageEvent, WaitingClient } from './targets-collect';
+import type { OutageEvent, WaitingClient } from './outbound-edges';
 import { formatUtc } from './targets-format';
 
 export const WEBHOOK_FORMAT_VERSION = 1;

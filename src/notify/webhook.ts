@@ -7,7 +7,7 @@ import https from 'node:https';
 import type { WebhookConfig } from '../config/types';
 import type { OutboundMessage } from './outbound';
 import type { ChannelHandler, Delivery, MessageView } from './outbox/outbox';
-import type { OutageEvent } from './targets-collect';
+import type { OutageEvent } from './outbound-edges';
 import { webhookDocuments } from './webhook-body';
 import { SIGNATURE_HEADER, signWebhook, TIMESTAMP_HEADER } from './webhook-sign';
 

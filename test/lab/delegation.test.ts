@@ -15,7 +15,7 @@ import type { MailConfig, ServerConfig } from '../../src/config/types';
 import { parseIPv4 } from '../../src/net/ipv4';
 import { defaultEngineOptions, Engine } from '../../src/engine/engine';
 import { createMailTransport } from '../../src/notify/mail';
-import { OutageEventCollector, type ServerRecoveredEvent } from '../../src/notify/targets-collect';
+import { OutageEventCollector, type ServerRecoveredEvent } from '../../src/notify/outbound-edges';
 import { renderTargetsMail } from '../../src/notify/targets-mail';
 import { queueOutbound } from '../../src/notify/outbound';
 import { delegationMessages, targetsFromEvent } from '../../src/notify/targets-queue';

@@ -10,7 +10,7 @@ import type { SnmpOutConfig, SnmpUser, TrapTargetConfig } from '../../src/config
 import { parseIPv4 } from '../../src/net/ipv4';
 import { defaultEngineOptions, Engine } from '../../src/engine/engine';
 import { Outbox, type OutboxEvent } from '../../src/notify/outbox/outbox';
-import { OutageEventCollector, type OutageEvent } from '../../src/notify/targets-collect';
+import { OutageEventCollector, type OutageEvent } from '../../src/notify/outbound-edges';
 import { queueOutbound } from '../../src/notify/outbound';
 import { TRAP_CHANNEL, trapChannel, trapMessages } from '../../src/notify/trap-out';
 import { Snmptrapd } from './trapout-snmptrapd';

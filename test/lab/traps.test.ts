@@ -11,8 +11,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ipFromV4, parseIp, sameIp } from '../../src/net/ip';
-import { TrapReceiver, type TrapStats } from '../../src/capture/traps';
-import { IGNORE_REASONS } from '../../src/capture/trap-filter';
+import { TrapReceiver, type TrapStats } from '../../src/capture/trap-in';
+import { IGNORE_REASONS } from '../../src/capture/trap-in-filter';
 
 const SERVER = '127.0.0.2';
 const STRANGER = '127.0.0.3';

@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Config } from '../../src/config/types';
-import { DirectNotices } from '../../src/daemon/direct-notices';
+import { DirectNotices } from '../../src/notify/direct-notices';
 import { outageId, type NotifyDecision } from '../../src/engine/decisions';
 import { policyFiles } from './policy-files';
 

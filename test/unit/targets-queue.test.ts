@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { MailConfig, ServerConfig } from '../../src/config/types';
 import { parseMessage } from '../../src/agent/message';
 import { Outbox } from '../../src/notify/outbox/outbox';
-import type { ServerRecoveredEvent } from '../../src/notify/targets-collect';
+import type { ServerRecoveredEvent } from '../../src/notify/outbound-edges';
 import { parseTargetsText } from '../../src/notify/targets-format';
 import { queueOutbound } from '../../src/notify/outbound';
 import { delegationMessages, delegationRecipients } from '../../src/notify/targets-queue';

@@ -7,7 +7,7 @@ import type { Findings } from '../../src/config/section-reader';
 import { SectionReader } from '../../src/config/section-reader';
 import { sectionSpec } from '../../src/config/schema';
 import { parseUci } from '../../src/config/uci';
-import type { OutageExpiredEvent, ServerRecoveredEvent } from '../../src/notify/targets-collect';
+import type { OutageExpiredEvent, ServerRecoveredEvent } from '../../src/notify/outbound-edges';
 import { classifyHttpStatus, redactUrl } from '../../src/notify/webhook';
 import { webhookDocuments } from '../../src/notify/webhook-body';
 import { readWebhooks } from '../../src/notify/webhook-config';

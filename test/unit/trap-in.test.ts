@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import dgram from 'node:dgram';
 import type { SnmpConfig } from '../../src/config/types';
-import { bindErrorMessage, TrapReceiver, type TrapStats } from '../../src/capture/traps';
+import { bindErrorMessage, TrapReceiver, type TrapStats } from '../../src/capture/trap-in';
 
 // Net-SNMP 5.9.3: snmptrap -v2c -c public H '' 1.3.6.1.6.3.1.1.5.4 1.3.6.1.2.1.2.2.1.1.2 i 2
 const netSnmpLinkUp = Buffer.from('305602010104067075626c6963a749020404e507a1020100020100303b300f06082b06010201010300430300ece53017060a2b06010603010104010006092b0601060301010504300f060a2b060102010202010102020102', 'hex');

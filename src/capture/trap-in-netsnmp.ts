@@ -2,6 +2,7 @@
 // whose UDP socket we own: net-snmp never reports "listening", and a few of its reply paths
 // (report and inform responses) run outside its own try/catch, where a throw would end the daemon.
 import dgram from 'node:dgram';
+import { requireNetSnmp, type NetSnmpSecurityNames } from '../net-snmp';
 
 /** A varbind as net-snmp decodes it; `value` is a dotted string for type OID. */
 export interface NetSnmpVarbind {
@@ -71,22 +72,15 @@ interface NetSnmpReceiverOptions {
   readonly dgramModule: { createSocket(type: 'udp4' | 'udp6'): dgram.Socket };
 }
 
-interface NetSnmpModule {
+interface NetSnmpModule extends NetSnmpSecurityNames {
   createReceiver(options: NetSnmpReceiverOptions, callback: NetSnmpCallback): NetSnmpReceiver;
-  readonly SecurityLevel: Readonly<Record<string, number>>;
-  readonly AuthProtocols: Readonly<Record<string, number>>;
-  readonly PrivProtocols: Readonly<Record<string, number>>;
 }
 
-let netSnmpModule: NetSnmpModule | null = null;
-// require, not import: net-snmp has no type declarations, and this module is the one place
-// that gives it a shape; inside a function, it loads only once traps or users are configured.
-function netSnmp(): NetSnmpModule {
-  return netSnmpModule ??= require('net-snmp') as NetSnmpModule;
-}
+/** Loaded once traps or SNMPv3 users are configured. */
+const netSnmp = (): NetSnmpModule => requireNetSnmp() as NetSnmpModule;
 
 /** net-snmp's numbers for the SNMPv3 security levels and protocols, by name. */
-export function netSnmpSecurityNames(): Pick<NetSnmpModule, 'SecurityLevel' | 'AuthProtocols' | 'PrivProtocols'> {
+export function netSnmpSecurityNames(): NetSnmpSecurityNames {
   return netSnmp();
 }
 

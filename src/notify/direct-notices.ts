@@ -5,15 +5,15 @@
 import type { Config, ServerConfig } from '../config/types';
 import { parseIPv4 } from '../net/ipv4';
 import type { NotifyDecision } from '../engine/decisions';
-import { noticeFromDecision } from '../notify/notice';
-import type { Outbox } from '../notify/outbox/outbox';
-import { queueRecoveryMail } from '../notify/recovery-mail';
-import { renderRecoveryMail } from '../notify/render-mail';
+import { noticeFromDecision } from './notice';
+import type { Outbox } from './outbox/outbox';
+import { queueRecoveryMail } from './recovery-mail';
+import { renderRecoveryMail } from './render-mail';
 import type { IsolatedPolicy, IsolatedPolicyStats } from '../policy/isolated';
 import type { HookName, PolicyClient, PolicyOutage, RenderResult } from '../policy/types';
-import { DhcpLeases } from './dhcp-leases';
-import { PolicyBudgets } from './policy-budget';
-import type { LogLevel } from './log';
+import { DhcpLeases } from '../daemon/dhcp-leases';
+import { PolicyBudgets } from '../daemon/policy-budget';
+import type { LogLevel } from '../daemon/log';
 
 export interface DirectNoticesContext {
   config(): Config;

@@ -11,8 +11,8 @@ import type { ServerConfig } from '../../src/config/types';
 import { parseIPv4 } from '../../src/net/ipv4';
 import { defaultEngineOptions, Engine } from '../../src/engine/engine';
 import { Outbox } from '../../src/notify/outbox/outbox';
-import { checkOutboundText } from '../../src/notify/targets-config';
-import { OutageDispatcher, type DispatchConfig } from '../../src/notify/targets-dispatch';
+import { checkOutboundText } from '../../src/notify/outbound-config';
+import { OutageDispatcher, type DispatchConfig } from '../../src/notify/outbound-dispatch';
 import { ipFromV4 } from '../../src/net/ip';
 import { routerAddresses } from './router';
 

@@ -1,7 +1,7 @@
 // SNMPv3 users from the configuration, checked and put in net-snmp's form.
 import { getCiphers } from 'node:crypto';
 import type { SnmpUser } from '../config/types';
-import { netSnmpSecurityNames, type NetSnmpUser } from './trap-netsnmp';
+import { netSnmpSecurityNames, type NetSnmpUser } from './trap-in-netsnmp';
 
 /** RFC 3414 11.2: pass phrases are at least 8 octets; Net-SNMP agents refuse shorter ones. */
 const MIN_KEY_LENGTH = 8;

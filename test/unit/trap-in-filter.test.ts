@@ -1,9 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseIp, sameIp, type IpAddress } from '../../src/net/ip';
-import { decideTrap, readNotification, sourceAddress, type TrapNotification, type TrapSources } from '../../src/capture/trap-filter';
-import type { NetSnmpPdu } from '../../src/capture/trap-netsnmp';
-import { recoveryTrapSet } from '../../src/capture/trap-oids';
+import { decideTrap, readNotification, sourceAddress, type TrapNotification, type TrapSources } from '../../src/capture/trap-in-filter';
+import type { NetSnmpPdu } from '../../src/capture/trap-in-netsnmp';
+import { recoveryTrapSet } from '../../src/capture/trap-in-oids';
 
 const ip = (text: string): IpAddress => parseIp(text) as IpAddress;
 /** An address as its text, for comparing with assert.is. */

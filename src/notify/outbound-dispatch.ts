@@ -1,12 +1,12 @@
 // Everything that leaves the router per outage edge, besides the daemon's own direct notices:
 // the targets mail to a server's notifier or the management station (P13, P14), backsoon's
 // SNMP notifications, and webhooks. The daemon feeds it every engine decision; it groups them
-// into edges (targets-collect.ts) and queues each edge's messages in the durable outbox.
+// into edges (outbound-edges.ts) and queues each edge's messages in the durable outbox.
 import type { MailConfig, ServerConfig, SnmpOutConfig, WebhookConfig } from '../config/types';
 import { formatIPv4 } from '../net/ipv4';
 import type { Decision } from '../engine/decisions';
 import type { Outbox } from './outbox/outbox';
-import { OutageEventCollector, type OutageEvent } from './targets-collect';
+import { OutageEventCollector, type OutageEvent } from './outbound-edges';
 import { queueOutbound, type OutboundMessage } from './outbound';
 import { delegationMessages } from './targets-queue';
 import { TRAP_CHANNEL, trapChannel, trapMessages } from './trap-out';

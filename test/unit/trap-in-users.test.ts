@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { getCiphers } from 'node:crypto';
 import type { SnmpUser } from '../../src/config/types';
-import { desWarnings, toNetSnmpUser } from '../../src/capture/trap-users';
+import { desWarnings, toNetSnmpUser } from '../../src/capture/trap-in-users';
 
 const base: SnmpUser = { name: 'alice', level: 'authPriv', authProtocol: 'sha', authKey: 'alicepass1', privProtocol: 'aes', privKey: 'aliceprivkey' };
 

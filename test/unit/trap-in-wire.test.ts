@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { peekMessageHeader, readTlv } from '../../src/capture/trap-wire';
-import { classifyRefusal, classifySilentDrop } from '../../src/capture/trap-rejections';
+import { peekMessageHeader, readTlv } from '../../src/capture/trap-in-wire';
+import { classifyRefusal, classifySilentDrop } from '../../src/capture/trap-in-rejections';
 
 // Datagrams sent by Net-SNMP 5.9.3 (snmptrap / snmpinform, captured on a UDP socket).
 const captured = {

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { formatIPv4, parseIPv4 } from '../../src/net/ipv4';
 import type { Decision } from '../../src/engine/decisions';
 import { defaultEngineOptions, Engine } from '../../src/engine/engine';
-import { OutageEventCollector, type OutageEvent } from '../../src/notify/targets-collect';
+import { OutageEventCollector, type OutageEvent } from '../../src/notify/outbound-edges';
 import { ipFromV4 } from '../../src/net/ip';
 import { routerAddresses } from './router';
 

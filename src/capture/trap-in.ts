@@ -5,18 +5,18 @@ import type dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import type { MainConfig, SnmpConfig } from '../config/types';
 import type { IpAddress } from '../net/ip';
-import { decideTrap, IGNORE_REASONS, readNotification, type IgnoreReason, type TrapNotification, type TrapSources } from './trap-filter';
-import { createOwnedReceiver, type NetSnmpError, type NetSnmpNotification, type OwnedReceiver } from './trap-netsnmp';
-import { recoveryTrapSet } from './trap-oids';
-import { classifyRefusal, classifySilentDrop } from './trap-rejections';
-import { desWarnings, toNetSnmpUser } from './trap-users';
-import { peekMessageHeader } from './trap-wire';
+import { decideTrap, IGNORE_REASONS, readNotification, type IgnoreReason, type TrapNotification, type TrapSources } from './trap-in-filter';
+import { createOwnedReceiver, type NetSnmpError, type NetSnmpNotification, type OwnedReceiver } from './trap-in-netsnmp';
+import { recoveryTrapSet } from './trap-in-oids';
+import { classifyRefusal, classifySilentDrop } from './trap-in-rejections';
+import { desWarnings, toNetSnmpUser } from './trap-in-users';
+import { peekMessageHeader } from './trap-in-wire';
 
 export type LogLevel = MainConfig['logLevel'];
 
 export interface TrapReceiverOptions {
   readonly snmp: SnmpConfig;
-  /** Names the server a trap speaks for, by its UDP source (see trap-filter.ts). */
+  /** Names the server a trap speaks for, by its UDP source (see trap-in-filter.ts). */
   readonly sources: TrapSources;
   /**
    * Called once per accepted trap. `authenticated`: SNMPv3 with a user whose level checks a key

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   COLD_START, LINK_DOWN, LINK_UP, WARM_START, normalizeOid, recoveryTrapSet, trapName, v1TrapOid,
-} from '../../src/capture/trap-oids';
+} from '../../src/capture/trap-in-oids';
 
 test('SNMPv1 generic traps map to snmpTraps.(generic + 1) (RFC 3584 3.1)', () => {
   // The enterprise field does not matter for generic traps.

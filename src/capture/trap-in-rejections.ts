@@ -1,8 +1,8 @@
 // Why net-snmp refused a datagram. It reports most refusals as errors, but answers some SNMPv3
 // ones (unknown user or security level too low on an inform, engine-ID discovery) with a Report
 // and says nothing: those are told apart by a look at the message header.
-import type { IgnoreReason } from './trap-filter';
-import { PDU_GET_REQUEST, V3_FLAG_AUTH, V3_FLAG_PRIV, type MessageHeader } from './trap-wire';
+import type { IgnoreReason } from './trap-in-filter';
+import { PDU_GET_REQUEST, V3_FLAG_AUTH, V3_FLAG_PRIV, type MessageHeader } from './trap-in-wire';
 
 /** net-snmp's ResponseInvalidCode values that mean the v3 keys did not match. */
 const E_COULD_NOT_DECRYPT = 4;

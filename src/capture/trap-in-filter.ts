@@ -5,8 +5,8 @@
 // trap comes from a configured management station that forwards traps (nms_address).
 import { parseIPv4 } from '../net/ipv4';
 import { ipFromV4, parseIp, type IpAddress } from '../net/ip';
-import type { NetSnmpPdu } from './trap-netsnmp';
-import { SNMP_TRAP_OID, trapName, v1TrapOid, normalizeOid } from './trap-oids';
+import type { NetSnmpPdu } from './trap-in-netsnmp';
+import { SNMP_TRAP_OID, trapName, v1TrapOid, normalizeOid } from './trap-in-oids';
 
 /** Why a datagram on the trap port did not become a recovery signal. */
 export type IgnoreReason =
