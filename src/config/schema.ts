@@ -31,6 +31,19 @@ export interface SectionSpec {
 
 const seconds = (min: number, max: number) => ({ kind: 'duration' as const, min, max });
 
+/** The SNMPv3 hash, cipher and their pass phrases, alike for users received from and targets sent to. */
+function snmpV3Keys(docPrefix: '' | 'SNMPv3 '): OptionSpec[] {
+  const say = (text: string) => docPrefix === '' ? text[0].toUpperCase() + text.slice(1) : docPrefix + text;
+  return [
+    { name: 'auth_protocol', kind: 'enum', values: ['md5', 'sha', 'sha224', 'sha256', 'sha384', 'sha512'],
+      defaultNote: 'sha when level needs a key', doc: say('authentication hash.') },
+    { name: 'auth_key', kind: 'text', min: 8, secret: true, doc: say('authentication pass phrase, at least 8 characters.') },
+    { name: 'priv_protocol', kind: 'enum', values: ['des', 'aes', 'aes256b', 'aes256r'],
+      defaultNote: "aes with level 'authPriv'", doc: say('privacy (encryption) cipher.') },
+    { name: 'priv_key', kind: 'text', min: 8, secret: true, doc: say('privacy pass phrase, at least 8 characters.') },
+  ];
+}
+
 export const SCHEMA: readonly SectionSpec[] = [
   {
     type: 'backsoon',
@@ -213,12 +226,7 @@ export const SCHEMA: readonly SectionSpec[] = [
       { name: 'name', kind: 'text', required: true, max: 32, doc: 'USM user name.' },
       { name: 'level', kind: 'enum', required: true, values: ['noAuthNoPriv', 'authNoPriv', 'authPriv'],
         doc: 'noAuthNoPriv (no keys), authNoPriv (auth_key), authPriv (auth_key and priv_key).' },
-      { name: 'auth_protocol', kind: 'enum', values: ['md5', 'sha', 'sha224', 'sha256', 'sha384', 'sha512'],
-        defaultNote: 'sha when level needs a key', doc: 'Authentication hash.' },
-      { name: 'auth_key', kind: 'text', min: 8, secret: true, doc: 'Authentication pass phrase, at least 8 characters.' },
-      { name: 'priv_protocol', kind: 'enum', values: ['des', 'aes', 'aes256b', 'aes256r'],
-        defaultNote: "aes with level 'authPriv'", doc: 'Privacy (encryption) cipher.' },
-      { name: 'priv_key', kind: 'text', min: 8, secret: true, doc: 'Privacy pass phrase, at least 8 characters.' },
+      ...snmpV3Keys(''),
     ],
   },
   // ---- delegation and outbound notifications (docs/DELEGATION.md, docs/WEBHOOKS.md, docs/MIB.md) ----
@@ -275,12 +283,7 @@ export const SCHEMA: readonly SectionSpec[] = [
       { name: 'user', kind: 'text', max: 32, doc: 'SNMPv3 USM user name; required with version 3.' },
       { name: 'level', kind: 'enum', values: ['noAuthNoPriv', 'authNoPriv', 'authPriv'], default: 'authPriv',
         doc: 'SNMPv3 security level.' },
-      { name: 'auth_protocol', kind: 'enum', values: ['md5', 'sha', 'sha224', 'sha256', 'sha384', 'sha512'],
-        defaultNote: 'sha when level needs a key', doc: 'SNMPv3 authentication hash.' },
-      { name: 'auth_key', kind: 'text', min: 8, secret: true, doc: 'SNMPv3 authentication pass phrase, at least 8 characters.' },
-      { name: 'priv_protocol', kind: 'enum', values: ['des', 'aes', 'aes256b', 'aes256r'],
-        defaultNote: "aes with level 'authPriv'", doc: 'SNMPv3 privacy (encryption) cipher.' },
-      { name: 'priv_key', kind: 'text', min: 8, secret: true, doc: 'SNMPv3 privacy pass phrase, at least 8 characters.' },
+      ...snmpV3Keys('SNMPv3 '),
     ],
   },
   {
