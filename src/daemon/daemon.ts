@@ -66,6 +66,8 @@ export class Daemon {
   private serversByAddress = new Map<string, ServerConfig>();
   /** This host's addresses as the kernel last said (live input); router_address comes on top. */
   private hostAddresses: readonly RouterAddress[] = [];
+  /** The default client networks the engine has, as text (to log a change once). */
+  private lanNetworksText = '';
   private snapshot: SnapshotStore<SavedState>;
   /** Stand-in registrations, on disk before the page confirms them (between two state files). */
   private readonly journal: RegistrationJournal;
@@ -281,6 +283,21 @@ export class Daemon {
   setHostAddresses(addresses: readonly RouterAddress[]): void {
     this.hostAddresses = addresses;
     this.applyRouterAddresses(this.engine, this.config);
+    this.followLanNetworks();
+  }
+
+  /**
+   * Without list client_network, the client networks are the client devices' own, as they are
+   * now: a prefix that arrives after the start (IPv6 delegation, DHCP) counts from then on.
+   */
+  private followLanNetworks(): void {
+    if (this.config.watch.clientNetworks.length > 0) return;
+    const now = lanNetworks(this.config.main.clientInterfaces);
+    const text = now.map((n) => n.text).join(', ');
+    if (text === this.lanNetworksText) return;
+    this.lanNetworksText = text;
+    this.engine.setClientNetworks(now);
+    this.log('info', `client networks (the client devices' own): ${text || 'none known, every address'}`);
   }
 
   private applyRouterAddresses(engine: Engine, config: Config): void {
@@ -293,7 +310,9 @@ export class Daemon {
 
   private buildEngine(config: Config): Engine {
     this.serversByAddress = new Map(config.servers.map((s) => [s.address.text, s]));
-    const engine = new Engine(engineOptionsFrom(config, lanNetworks(config.main.clientInterfaces)), (d) => this.decided(d));
+    const lan = lanNetworks(config.main.clientInterfaces);
+    this.lanNetworksText = lan.map((n) => n.text).join(', ');
+    const engine = new Engine(engineOptionsFrom(config, lan), (d) => this.decided(d));
     this.applyRouterAddresses(engine, config);
     seedContacts(engine, config.contacts, Daemon.now());
     return engine;

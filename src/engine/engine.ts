@@ -139,7 +139,7 @@ export class Engine implements Observations {
   private readonly networksV4: readonly IpPrefix[];
   /** Watched IPv6 servers (as /128) and networks. */
   private readonly watchedV6: readonly IpPrefix[];
-  private readonly clientNetworks: ClientNetworks;
+  private clientNetworks: ClientNetworks;
   /** Waiting addresses as devices, at recovery. */
   private readonly devices: DeviceGrouping;
   private holding = 0;
@@ -209,6 +209,14 @@ export class Engine implements Observations {
   /** Is this address one of the servers we watch? (Never an IPv6 link-local one.) */
   watches(server: IpAddress): boolean {
     return server.family === 4 ? this.watchesV4(server.v4) : usableServer6(server.bytes, 0) && this.watchesV6(server.bytes, 0);
+  }
+
+  /**
+   * Replaces the client networks (the default ones follow the client devices' addresses, which
+   * may come later than the daemon, as a delegated IPv6 prefix does). Clients already waiting stay.
+   */
+  setClientNetworks(networks: readonly IpPrefix[]): void {
+    this.clientNetworks = new ClientNetworks(networks);
   }
 
   /**

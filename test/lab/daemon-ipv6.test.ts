@@ -49,4 +49,21 @@ test('a silent IPv6 service (SYNs dropped, ND fine) is down after syn_timeout; t
   });
 });
 
+test('a client prefix that arrives after the start (as a delegated IPv6 prefix does) is a client network from then on', async () => {
+  await withLab('d6-late', { ipv6: true, extraConfig: IPV6_CONFIG, mainOptions: { probe_interval: '600', syn_timeout: '5' } }, async (lab) => {
+    await lab.start();
+    // The router gets 2001:db8:7::/64 on its client side only now; the client takes an address in it.
+    await lab.lab.exec('r', ['ip', '-6', 'addr', 'add', '2001:db8:7::1/64', 'dev', 'br0', 'nodad']);
+    await lab.lab.exec('c', ['ip', '-6', 'addr', 'add', '2001:db8:7::10/64', 'dev', 'eth0', 'nodad']);
+    await lab.waitForLog(/client networks \(the client devices' own\): .*2001:db8:7::\/64/, 10_000);
+    await lab.lab.serverSilent(80);
+    const r = await curl6(lab, 8, '2001:db8:7::10');
+    assert.is(r.code, 28, 'curl times out');
+    const s = await lab.statusWhen((x) => x.outages.some((o) => o.server === SERVER6), 'the IPv6 server down', 10_000);
+    const clients = s.outages.find((o) => o.server === SERVER6)!.clients.map((c) => c.client);
+    assert.ok(clients.includes('2001:db8:7::10'), `the client of the new prefix waits: ${clients.join(', ')}`);
+    assert.is(s.engine.refusedOffNetwork, 0, 'nothing refused as off-network');
+  });
+});
+
 test.run();

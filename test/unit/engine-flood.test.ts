@@ -91,6 +91,19 @@ test('a client outside the client networks is never registered and is counted; i
   assert.equal(engine.checkInvariants(), []);
 });
 
+test('client networks replaced at run time (a prefix that came after the start): new clients of it count, those waiting stay', () => {
+  const { engine } = setup({ clientNetworks: [parseIpPrefix('192.0.2.0/24')!] });
+  engine.icmpUnreachable(1, ROUTER, 0, ip('192.0.2.50'), SERVER, 1, 6, 1, 80);
+  engine.registerAttempt(2, ipFromV4(SERVER), parseIp('2001:db8:7::10')!, 0);
+  assert.is(engine.counters.refusedOffNetwork, 1, 'the new prefix is not a client network yet');
+  engine.setClientNetworks([parseIpPrefix('2001:db8:7::/64')!]);
+  engine.registerAttempt(3, ipFromV4(SERVER), parseIp('2001:db8:7::10')!, 0);
+  engine.registerAttempt(4, ipFromV4(SERVER), parseIp('192.0.2.51')!, 0);
+  assert.equal(engine.outageList()[0].clients.map((c) => c.client), ['192.0.2.50', '2001:db8:7::10']);
+  assert.is(engine.counters.refusedOffNetwork, 2);
+  assert.equal(engine.checkInvariants(), []);
+});
+
 test('a neighbour binding outside the client networks is not kept', () => {
   const { engine } = setup({ clientNetworks: [parseIpPrefix('192.0.2.0/24')!] });
   engine.bound(1, ipFromV4(ip('203.0.113.5')));
