@@ -136,7 +136,7 @@ export const SCHEMA: readonly SectionSpec[] = [
       { name: 'network', kind: 'prefix', list: true, default: [],
         doc: 'A network such as 198.51.100.0/24 or 2001:db8:1::/64 (host bits zero), or a single address of either family.' },
       { name: 'client_network', kind: 'prefix', list: true, default: [],
-        defaultNote: "the networks of the client-side devices (list interface) when the daemon starts, of both families, link-local (fe80::/10) left out; none known (replay): every client",
+        defaultNote: "the networks of the client-side devices (list interface) as the kernel has them, followed as they change, of both families, link-local (fe80::/10) left out; none known (replay): every client",
         doc: 'A client network, IPv4 or IPv6, such as 192.168.1.0/24 or fd00:1::/64 (host bits zero). Only a client inside one is ' +
           'ever registered as waiting: a SYN from a forged source elsewhere is dropped and counted (refused_off_network), ' +
           'so it cannot push real clients out of a full table.' },
