@@ -9,6 +9,7 @@
 // one at a time, in order.
 import type { Server } from 'node:http';
 import { formatIPv4, parseIPv4 } from '../net/ipv4';
+import { ipFromV4 } from '../net/ip';
 import type { Decision } from '../engine/decisions';
 import { systemUtcOffset, type UtcOffset } from '../notify/time-format';
 import { ConntrackMissing, flushUnanswered, type ConntrackFlusher } from './conntrack';
@@ -293,7 +294,7 @@ export class StandIn {
   private async applyRules(): Promise<void> {
     if (!this.settings.nftables) return;
     const interceptions: Interception[] = [...this.active].map(([server, a]) => ({
-      server, listenPort: a.listenPort, ports: this.servers.get(server)!.ports, resetPorts: this.settings.resetPorts,
+      server: ipFromV4(server), listenPort: a.listenPort, ports: this.servers.get(server)!.ports, resetPorts: this.settings.resetPorts,
     }));
     try {
       await this.nft(buildRuleset(interceptions, { first: this.pool.first, last: this.pool.last }));
