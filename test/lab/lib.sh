@@ -202,7 +202,8 @@ _lab_attach_client() {
 
 # The router's and the server's IPv6 side of a dual-stack lab (LAB_IPV6=1).
 _lab_ipv6_up() {
-  local r=bs-$1-r s=bs-$1-s
+  local r s
+  r=$(_lab_name "$1" r) s=$(_lab_name "$1" s)
   _lab_ipv6 || return 0
   ip netns exec "$r" sysctl -qw net.ipv6.conf.all.forwarding=1 >/dev/null &&
     _lab_addr6_add "$r" br0 "$LAB_ROUTER_CLIENT_IP6/$LAB_PREFIX6" &&
