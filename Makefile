@@ -7,6 +7,8 @@ APT_PACKAGES := qemu-system-x86 qemu-system-arm squashfs-tools gcc-aarch64-linux
 
 ESBUILD := node_modules/.bin/esbuild
 SOURCES := $(shell find src -name '*.ts' 2>/dev/null)
+# package.json's version, written into the bundle (src/version.ts).
+VERSION := $(shell node -p 'require("./package.json").version' 2>/dev/null)
 
 .PHONY: deps build test test-unit demo bench typecheck clean image qemu-test openwrt-host release
 
@@ -38,12 +40,12 @@ dist/backsoon-core.js: node_modules/.installed $(SOURCES)
 	$(ESBUILD) src/core.ts --bundle --platform=neutral --format=iife --global-name=backsoonCore \
 	  --target=es2020 --outfile=dist/backsoon-core.js --log-level=warning
 
-dist/backsoon.js: node_modules/.installed $(SOURCES)
+dist/backsoon.js: node_modules/.installed $(SOURCES) package.json
 	@mkdir -p dist
 	$(ESBUILD) src/main.ts --bundle --platform=node --target=node20 --format=cjs \
 	  --outfile=dist/backsoon.js --loader:.node=copy --asset-names=[name] \
 	  --resolve-extensions=.ts,.js,.mjs,.cjs,.json,.node --log-level=warning \
-	  --define:import.meta.url=__backsoon_import_meta_url \
+	  --define:import.meta.url=__backsoon_import_meta_url --define:__BACKSOON_VERSION__='"$(VERSION)"' \
 	  --banner:js="const __backsoon_import_meta_url = require('url').pathToFileURL(__filename).href;"
 	cp node_modules/@jitl/quickjs-wasmfile-release-sync/dist/emscripten-module.wasm dist/quickjs.wasm
 	@chmod +x dist/backsoon.js

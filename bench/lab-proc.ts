@@ -68,11 +68,15 @@ export function formatNumber(n: number): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: Math.abs(n) >= 100 ? 0 : Math.abs(n) >= 10 ? 1 : 2 });
 }
 
+/** The 1, 5 and 15 minute load averages, "1.20 0.80 0.50". */
+export function loadAverage(): string {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+}
+
 /** The machine a figure was measured on, for the header of each table. */
 export function machineLine(): string {
   const cpus = readFileSync('/proc/cpuinfo', 'utf8').match(/^processor\s*:/gm)?.length ?? 0;
   const model = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown CPU';
   const kernel = readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim();
-  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  return `${cpus} cores (${model}), Linux ${kernel}, node ${process.version}, load average at start ${load}`;
+  return `${cpus} cores (${model}), Linux ${kernel}, node ${process.version}, load average at start ${loadAverage()}`;
 }

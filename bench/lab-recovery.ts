@@ -241,10 +241,10 @@ async function runOnce(lab: DaemonLab, run: Run, stateDir: string): Promise<RunR
     if (now >= nextProgress) {
       nextProgress = now + 5000;
       process.stderr.write(`  ${run.n} clients (${run.fs}), ${((now - trapAt) / 1000).toFixed(1)} s after the trap: ` +
-        `${s.extra.notices.queued} queued, ${s.outbox.sent - sentBefore} sent, ${s.outbox.sending} sending, ` +
+        `${s.directNotices.queued} queued, ${s.outbox.sent - sentBefore} sent, ${s.outbox.sending} sending, ` +
         `daemon CPU ${(procCpuSeconds(pid) - cpuBefore).toFixed(1)} s\n`);
     }
-    if (Number.isNaN(queuedAt) && s.extra.notices.queued >= run.n) queuedAt = now;
+    if (Number.isNaN(queuedAt) && s.directNotices.queued >= run.n) queuedAt = now;
     if (s.outbox.sent - sentBefore >= run.n) {
       sentAt = now;
       cpuSeconds = procCpuSeconds(pid) - cpuBefore;

@@ -18,16 +18,23 @@
 // Each peer takes CPU from the daemon on a 2-core machine (an immediate-mode tcpdump wakes for
 // every packet), so the extra peers are for diagnosis, not for the headline figure.
 //
+// The daemon runs once per capture_batch_ms setting (BENCH_FLOOD_BATCH), in the same run: "0" is
+// immediate mode (one wake-up per packet), a number of ms hands packets over in blocks.
+//
 // Env: BENCH_FLOOD_RATES (default 10000,50000,100000,200000,400000: the generator tops out near
 // 370k on 2 idle cores, and the achieved rate is what the table reports), BENCH_FLOOD_SECONDS (default 3),
-// BENCH_FLOOD_PEERS (default "default"; e.g. "default,matched,matched4m"; "" for none).
+// BENCH_FLOOD_PEERS (default "default"; e.g. "default,matched,matched4m"; "" for none),
+// BENCH_FLOOD_BATCH (default "0,10": capture_batch_ms values; "unset" leaves the option out, for
+// a build from before it existed, BACKSOON_BUNDLE=FILE).
 import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { StatusReport } from '../src/control/status';
+import { captureFilter } from '../src/capture/bpf';
+import { parseIPv4 } from '../src/net/ipv4';
 import { DaemonLab } from '../test/lab/daemon-lab';
-import { daemonStatus, machineLine, pingMs, procCpuSeconds, procMemory, sleep, table } from './lab-proc';
+import { daemonStatus, loadAverage, machineLine, pingMs, procCpuSeconds, procMemory, sleep, table } from './lab-proc';
 
 const TAG = 'bn-flood';
 const SERVER = '198.51.100.10';
@@ -36,11 +43,12 @@ const ROOT = resolve(__dirname, '..');
 const SOURCES = '192.0.2.0/24,203.0.113.0/24';
 const SYN_TIMEOUT = 10;
 /** The whole benchmark is stopped (and its lab removed) after this long. */
-const DEADLINE_MS = 150_000;
+const DEADLINE_MS = 300_000;
 
 const rates = (process.env.BENCH_FLOOD_RATES ?? '10000,50000,100000,200000,400000').split(',').map(Number);
 const seconds = Number(process.env.BENCH_FLOOD_SECONDS ?? 3);
 const peerNames = (process.env.BENCH_FLOOD_PEERS ?? 'default').split(',').filter((p) => p !== '');
+const batches = (process.env.BENCH_FLOOD_BATCH ?? '0,10').split(',').filter((b) => b !== '');
 
 interface Peer {
   name: string;
@@ -61,6 +69,7 @@ interface PeerCounts {
 }
 
 interface StepRow {
+  batch: string;
   rate: number;
   sent: number;
   pps: number;
@@ -73,6 +82,7 @@ interface StepRow {
   peers: PeerCounts[];
   down: boolean;
   rssKiB: number;
+  load: string;
 }
 
 /** Lines of a child's stream, one callback per line. */
@@ -151,6 +161,15 @@ async function settle(socket: string): Promise<StatusReport> {
   return last;
 }
 
+/**
+ * The daemon's client-side filter, as it builds it in the lab router (its own addresses: the
+ * loopback and the router's two).
+ */
+function labFilter(): string {
+  const own = ['127.0.0.1', '192.0.2.1', '198.51.100.1'].map((a) => parseIPv4(a)!);
+  return captureFilter(['client'], { servers: [parseIPv4(SERVER)!], networks: [], ownAddresses: own });
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const machine = machineLine();
@@ -166,13 +185,7 @@ async function main(): Promise<void> {
     await lab.lab.serverSilent(80);
     // On-link route for the second spoofed range, in case rp_filter is on in the lab router.
     await lab.lab.exec('r', ['ip', 'route', 'replace', '203.0.113.0/24', 'dev', 'br0']);
-    await lab.start();
-    // "capture on br0 (client side, EN10MB (1)): FILTER"
-    const filterLine = await lab.waitForLog(/capture on br0 \(client side[^\n]*/, 5000);
-    const filter = filterLine.slice(filterLine.indexOf('): ') + 3);
-    const first = await daemonStatus(lab.socket);
-    const pid = first.pid;
-    const memStart = procMemory(pid);
+    const filter = labFilter();
 
     generator = lab.lab.spawn('c', [process.execPath, '--import', 'tsx', GENERATOR, 'eth0', lab.lab.mac('c'), lab.lab.mac('r', 'br0'),
       SERVER, '80', SOURCES, lab.lab.ip('r', 'br0')], { stdio: ['pipe', 'pipe', 'pipe'], cwd: ROOT });
@@ -182,37 +195,54 @@ async function main(): Promise<void> {
     const ready = await gen.next(30_000).catch((err: Error) => { throw new Error(`${err.message}\n${genErr}`); });
 
     const rows: StepRow[] = [];
-    for (const rate of rates) {
-      const peers = [];
-      for (const name of peerNames) {
-        const peer = PEERS[name];
-        if (!peer) throw new Error(`BENCH_FLOOD_PEERS: unknown peer '${name}' (${Object.keys(PEERS).join(', ')})`);
-        peers.push(await startPeer(lab, peer, filter));
-      }
-      const before = await daemonStatus(lab.socket);
-      const cpuBefore = procCpuSeconds(pid);
-      const stepDone = gen.step(rate, seconds);
-      // Halfway through: how long the daemon's event loop takes to answer while it captures.
-      await sleep(seconds * 500);
-      const ping = await pingMs(lab.socket, 20_000).catch(() => Infinity);
-      const { sent, elapsed } = await stepDone;
-      const after = await settle(lab.socket);
-      const cpu = procCpuSeconds(pid) - cpuBefore;
-      const peerCounts = [];
-      for (const p of peers) peerCounts.push(await stopPeer(p));
-      const b0 = br0(before);
-      const b1 = br0(after);
-      const received = b1.received - b0.received;
-      rows.push({
-        rate, sent, pps: sent / elapsed, received, dropped: b1.dropped - b0.dropped,
-        decodedSyns: after.packets.syn - before.packets.syn,
-        cpuPerPacketUs: (cpu / Math.max(1, received - (b1.dropped - b0.dropped))) * 1e6, cpuShare: cpu / elapsed,
-        pingMs: ping, peers: peerCounts, down: after.outages.some((o) => o.server === SERVER),
-        rssKiB: procMemory(pid).rssKiB,
+    let pid = 0;
+    let first: StatusReport | null = null;
+    let memStart = { rssKiB: 0, hwmKiB: 0 };
+    for (const batch of batches) {
+      await lab.stopDaemon();
+      lab.writeConfig({
+        mainOptions: {
+          log_level: 'info', probe_interval: '600', syn_timeout: String(SYN_TIMEOUT),
+          ...(batch === 'unset' ? {} : { capture_batch_ms: batch }),
+        },
       });
-      if (Date.now() - started > DEADLINE_MS - 40_000) break;
+      await lab.start();
+      first = await daemonStatus(lab.socket);
+      pid = first.pid;
+      memStart = procMemory(pid);
+      for (const rate of rates) {
+        const peers = [];
+        for (const name of peerNames) {
+          const peer = PEERS[name];
+          if (!peer) throw new Error(`BENCH_FLOOD_PEERS: unknown peer '${name}' (${Object.keys(PEERS).join(', ')})`);
+          peers.push(await startPeer(lab, peer, filter));
+        }
+        const before = await daemonStatus(lab.socket);
+        const cpuBefore = procCpuSeconds(pid);
+        const stepDone = gen.step(rate, seconds);
+        // Halfway through: how long the daemon's event loop takes to answer while it captures.
+        await sleep(seconds * 500);
+        const ping = await pingMs(lab.socket, 20_000).catch(() => Infinity);
+        const { sent, elapsed } = await stepDone;
+        const after = await settle(lab.socket);
+        const cpu = procCpuSeconds(pid) - cpuBefore;
+        const peerCounts = [];
+        for (const p of peers) peerCounts.push(await stopPeer(p));
+        const b0 = br0(before);
+        const b1 = br0(after);
+        const received = b1.received - b0.received;
+        rows.push({
+          batch, rate, sent, pps: sent / elapsed, received, dropped: b1.dropped - b0.dropped,
+          decodedSyns: after.packets.syn - before.packets.syn,
+          cpuPerPacketUs: (cpu / Math.max(1, received - (b1.dropped - b0.dropped))) * 1e6, cpuShare: cpu / elapsed,
+          pingMs: ping, peers: peerCounts, down: after.outages.some((o) => o.server === SERVER),
+          rssKiB: procMemory(pid).rssKiB, load: loadAverage(),
+        });
+        if (Date.now() - started > DEADLINE_MS - 40_000) break;
+      }
     }
     generator.stdin?.end();
+    if (first === null) throw new Error('BENCH_FLOOD_BATCH names no setting to run');
     const afterFlood = await daemonStatus(lab.socket);
     const memFlood = procMemory(pid);
     // The pending SYNs time out into an outage with its waiting clients: the tables' real fill.
@@ -222,28 +252,32 @@ async function main(): Promise<void> {
     const memDown = procMemory(pid);
 
     const peerHead = peerNames.flatMap((n) => [`${PEERS[n].name} recv`, `${PEERS[n].name} drop`]);
-    console.log(`SYN flood on the lab router's br0, ${seconds} s per rate: backsoon (pid ${pid}) and tcpdump in the same run`);
-    console.log(`machine: ${machine}`);
+    console.log(`SYN flood on the lab router's br0, ${seconds} s per rate: backsoon and tcpdump in the same run`);
+    console.log(`machine: ${machine}; at the end ${loadAverage()}`);
     console.log(`flood: ${ready.flows} flows from ${ready.sources} spoofed addresses (${ready.first} .. ${ready.last}) to ${SERVER}:80 (silent); filter: ${filter.length > 120 ? `${filter.slice(0, 117)}...` : filter}`);
     console.log('');
     console.log(table(
-      ['target pps', 'sent', 'sent pps', 'backsoon recv', 'backsoon drop', 'SYNs decoded', 'CPU µs/pkt', 'CPU %', 'ping ms', ...peerHead, 'RSS MiB', 'server down'],
-      rows.map((r) => [r.rate, r.sent, Math.round(r.pps), r.received, r.dropped, r.decodedSyns, r.cpuPerPacketUs.toFixed(2), (r.cpuShare * 100).toFixed(0),
-        Number.isFinite(r.pingMs) ? r.pingMs.toFixed(1) : 'timeout', ...r.peers.flatMap((p) => [p.received, p.dropped]), (r.rssKiB / 1024).toFixed(1), r.down ? 'yes' : 'no']),
+      ['capture_batch_ms', 'target pps', 'sent', 'sent pps', 'backsoon recv', 'backsoon drop', 'SYNs decoded', 'CPU µs/pkt', 'CPU %', 'ping ms', ...peerHead, 'RSS MiB', 'server down', 'load avg'],
+      rows.map((r) => [r.batch, r.rate, r.sent, Math.round(r.pps), r.received, r.dropped, r.decodedSyns, r.cpuPerPacketUs.toFixed(2), (r.cpuShare * 100).toFixed(0),
+        Number.isFinite(r.pingMs) ? r.pingMs.toFixed(1) : 'timeout', ...r.peers.flatMap((p) => [p.received, p.dropped]), (r.rssKiB / 1024).toFixed(1), r.down ? 'yes' : 'no', r.load]),
     ));
     // Every step up to it without a drop; at the top step it is a lower bound (the generator's).
-    const best = (drops: (r: StepRow) => number) => {
+    const best = (of: StepRow[], drops: (r: StepRow) => number) => {
       let ok = -1;
-      while (ok + 1 < rows.length && drops(rows[ok + 1]) === 0) ok++;
+      while (ok + 1 < of.length && drops(of[ok + 1]) === 0) ok++;
       if (ok < 0) return 'none';
-      return `${ok === rows.length - 1 ? '>= ' : ''}${Math.round(rows[ok].pps).toLocaleString('en-US')} pps`;
+      return `${ok === of.length - 1 ? '>= ' : ''}${Math.round(of[ok].pps).toLocaleString('en-US')} pps`;
     };
     console.log('');
-    console.log(`highest rate with zero pcap drops at it and below: backsoon ${best((r) => r.dropped)}` +
-      peerNames.map((n, i) => `, ${PEERS[n].name} ${best((r) => r.peers[i].dropped)}`).join(''));
+    for (const batch of batches) {
+      const of = rows.filter((r) => r.batch === batch);
+      console.log(`capture_batch_ms ${batch}: highest rate with zero pcap drops at it and below: backsoon ${best(of, (r) => r.dropped)}` +
+        peerNames.map((n, i) => `, ${PEERS[n].name} ${best(of, (r) => r.peers[i].dropped)}`).join(''));
+    }
     const t = (s: StatusReport) => s.tables;
     const mib = (k: number) => (k / 1024).toFixed(1);
     console.log('');
+    console.log(`memory of the last daemon (capture_batch_ms ${batches[batches.length - 1]}):`);
     console.log(table(['daemon', 'VmRSS MiB', 'VmHWM MiB', 'pendingSyns', 'links', 'servers down', 'attempts', 'evictions'], [
       ['after start', mib(memStart.rssKiB), mib(memStart.hwmKiB), `${t(first).pendingSyns}/${t(first).synCapacity}`, `${t(first).links}/${t(first).linkCapacity}`, t(first).servers, first.engine.attempts,
         first.engine.evictions['table-full'] + first.engine.evictions['server-cap']],

@@ -3,6 +3,7 @@
 // QuickJS; test/unit/core-quickjs.test.ts proves it decides exactly as under Node.
 import type { Decision } from './engine/decisions';
 import { Engine, defaultEngineOptions, type EngineOptions } from './engine/engine';
+import { parseIp } from './net/ip';
 import { FrameDecoder } from './packet/dispatch';
 import { forEachPacket, type CaptureInfo } from './packet/pcapfile';
 import type { DecodeStats } from './packet/stats';
@@ -37,9 +38,17 @@ export function runCapture(capture: Uint8Array, engine: Engine): CaptureRun {
   return { stats: decoder.stats, capture: info, timeClamped };
 }
 
-/** Runs the engine over a pcap/pcapng capture and returns its decisions in order. */
-export function replayCapture(capture: Uint8Array, options: Partial<EngineOptions> = {}): Decision[] {
+/**
+ * Runs the engine over a pcap/pcapng capture and returns its decisions in order. `routers`: the
+ * addresses (text, either family) of the router the capture was taken on, whose ICMP errors count.
+ */
+export function replayCapture(capture: Uint8Array, options: Partial<EngineOptions> = {}, routers: readonly string[] = []): Decision[] {
   const decisions: Decision[] = [];
-  runCapture(capture, new Engine({ ...defaultEngineOptions, ...options }, (d) => decisions.push(d)));
+  const routerAddresses = routers.map((text) => {
+    const address = parseIp(text);
+    if (address === null) throw new Error(`replayCapture: router address '${text}' is not an IPv4 or IPv6 address`);
+    return { address, mac: 0 };
+  });
+  runCapture(capture, new Engine({ ...defaultEngineOptions, ...options, routerAddresses }, (d) => decisions.push(d)));
   return decisions;
 }

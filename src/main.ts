@@ -32,7 +32,7 @@ async function dispatch(argv: string[]): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   if (name === '--version') {
-    process.stdout.write(`backsoon ${VERSION}\n`);
+    process.stdout.write(`backsoon ${(await import('./version')).VERSION}\n`);
     return 0;
   }
   const command = commands[name];
@@ -42,9 +42,6 @@ async function dispatch(argv: string[]): Promise<number> {
   }
   return (await command.load())(rest);
 }
-
-declare const BACKSOON_VERSION: string | undefined;
-const VERSION = typeof BACKSOON_VERSION === 'string' ? BACKSOON_VERSION : 'dev';
 
 if (!isMainThread && (workerData as { role?: unknown } | null)?.role === POLICY_WORKER_ROLE) {
   // This file started again as the operator policy's thread (policy/isolated.ts).

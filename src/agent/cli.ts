@@ -2,6 +2,7 @@
 // (list notify 'server', P13) or on a management station (list notify 'nms', P14).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readCommandLine, usageError } from '../cli-args';
 import { ConfigError } from '../config/diagnostics';
 import { createLogger, type Logger } from '../daemon/log';
 import { createMailTransport, mailChannel, MAIL_CHANNEL } from '../notify/mail';
@@ -26,20 +27,6 @@ mailbox once all its notices are queued; one it cannot read is reported and kept
 
 SIGHUP re-reads the configuration and map_file; SIGTERM stops after the current look.
 `;
-
-interface Options { file: string; once: boolean; verbose: boolean }
-
-function parseArgs(args: string[]): Options | string {
-  const o: Options = { file: DEFAULT_AGENT_CONFIG_FILE, once: false, verbose: false };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === '--config' && args[i + 1] !== undefined) o.file = args[++i];
-    else if (a === '--once') o.once = true;
-    else if (a === '--verbose') o.verbose = true;
-    else return a;
-  }
-  return o;
-}
 
 interface Loaded { setup: AgentSetup; contacts: AgentContacts; ca: Buffer | undefined }
 
@@ -74,15 +61,10 @@ function load(file: string): Loaded | null {
 }
 
 export async function main(args: string[]): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(usage);
-    return 0;
-  }
-  const options = parseArgs(args);
-  if (typeof options === 'string') {
-    process.stderr.write(`backsoon agent: unknown option '${options}'\n${usage}`);
-    return 2;
-  }
+  const line = readCommandLine('agent', usage, args, { config: 'value', once: 'flag', verbose: 'flag' });
+  if (typeof line === 'number') return line;
+  if (line.positionals.length > 0) return usageError('agent', `unexpected argument '${line.positionals[0]}' (the file goes after --config)`, usage);
+  const options = { file: line.options.config ?? DEFAULT_AGENT_CONFIG_FILE, once: line.options.once === true, verbose: line.options.verbose === true };
   let loaded = load(options.file);
   if (loaded === null) return 2;
   const log: Logger = createLogger(options.verbose ? 'debug' : 'info');

@@ -5,6 +5,9 @@
 // With watched servers configured, TCP and ARP are narrowed to them, and ICMP to messages whose
 // quoted header was addressed to them (the server is inside the ICMP payload, not in the outer
 // header, whose source is the router and destination the client).
+// ICMP errors are taken only from the router (icmpSources): a client's forged error is then
+// mostly not even captured. The engine's own check of the source is the guard that holds
+// regardless (src/engine/router-addresses.ts).
 import { formatIPv4, formatPrefix, prefixContains, prefixMask, type Prefix } from '../net/ipv4';
 
 export type InterfaceRole = 'client' | 'server';
@@ -18,6 +21,11 @@ export interface FilterScope {
    * probe, a mail to a watched host), never a client's attempt.
    */
   readonly ownAddresses?: readonly number[];
+  /**
+   * The router's IPv4 addresses: ICMP errors are taken only with one of them as IP source
+   * (none: no ICMP error at all). Absent: from any source.
+   */
+  readonly icmpSources?: readonly number[];
   /** Also match the same packets inside 802.1Q/802.1ad tags (default true). */
   readonly vlan?: boolean;
 }
@@ -62,8 +70,19 @@ function clientSide(scope: FilterScope): string {
   const own = unique(scope.ownAddresses ?? []);
   if (own.length > 0) tcp.push(`not (${TCP_PURE_SYN} and (${own.map((a) => `src host ${formatIPv4(a)}`).join(' or ')}))`);
   const icmp = [ICMP_UNREACHABLE];
+  const from = icmpFrom(scope.icmpSources);
+  if (from !== null) icmp.push(from);
   if (targets !== null) icmp.push(`(${targets.map(quotedDestinationIn).join(' or ')})`);
   return `(${tcp.join(' and ')}) or (${icmp.join(' and ')})`;
+}
+
+/** The source condition of the ICMP part, or null for none. */
+function icmpFrom(sources: FilterScope['icmpSources']): string | null {
+  if (sources === undefined) return null;
+  const list = unique(sources);
+  // No router address known: no ICMP error can count, so none is taken.
+  if (list.length === 0) return 'icmp[icmptype] == 255';
+  return `(${list.map((a) => `src host ${formatIPv4(a)}`).join(' or ')})`;
 }
 
 function serverSide(scope: FilterScope): string {

@@ -1,5 +1,5 @@
-// What node-pcap hands the live capture, read without node-pcap: its names for link types and
-// the 16-byte packet header it fills in for every packet.
+// What node-pcap's binding hands the live capture: its names for link types, the 16-byte packet
+// header it fills in for every packet, and the binding's own interface.
 import { LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_RAW } from '../packet/linktype';
 
 const LINKTYPE_NULL = 0;
@@ -25,24 +25,61 @@ export function linktypeFromPcap(name: string): number {
 }
 
 /**
- * The capture time of a packet from node-pcap's header buffer: it copies the first 4 bytes of
- * tv_sec and of tv_usec in the host's byte order. Where time_t is 64-bit and the host is
- * big-endian (32-bit MIPS OpenWrt with musl's 64-bit time), those are the high halves and read
- * as 0; the caller checks the result against the clock (see plausibleCaptureTime).
+ * node-pcap's native binding, used without its JavaScript wrapper (pcap.js): the wrapper wraps
+ * every packet in an object and an event, and loads node-pcap's protocol decoders, which
+ * backsoon does not use. What the binding offers (pcap_session.cc of the version pinned in
+ * package.json):
  */
-export function pcapHeaderTime(header: Uint8Array, littleEndian: boolean): number {
-  const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
-  return view.getUint32(0, littleEndian) + view.getUint32(4, littleEndian) / 1e6;
+export interface PcapBindingSession {
+  /**
+   * pcap_create + settings + pcap_activate + filter + non-blocking; `onPacket` is called with no
+   * arguments for each packet, after the binding copied it into the buffers given to dispatch.
+   * A `bufferTimeoutMs` of 0 or less means immediate mode. Returns the link type's name.
+   */
+  open_live(device: string, filter: string, bufferSize: number, snapLength: number, outfile: string,
+    onPacket: () => void, monitor: boolean, bufferTimeoutMs: number, warning: (text: string) => void,
+    promiscuous: boolean): string;
+  /** Reads every packet waiting (pcap_dispatch, one packet a call, until none is left). */
+  dispatch(packet: Uint8Array, header: Uint8Array): number;
+  /** Starts a libuv poll on the capture descriptor; each wake-up calls `read_callback`. */
+  start_polling(): void;
+  read_callback?: () => void;
+  stats(): { ps_recv: number; ps_drop: number; ps_ifdrop: number };
+  inject(frame: Uint8Array): void;
 }
 
-/** Captured length from node-pcap's header buffer. */
-export function pcapHeaderCaplen(header: Uint8Array, littleEndian: boolean): number {
-  const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
-  return view.getUint32(8, littleEndian);
+export interface PcapBinding {
+  PcapSession: new () => PcapBindingSession;
+  lib_version(): string;
 }
 
 /**
- * Packets are read as soon as they arrive (immediate mode), so a header time far from `now`
+ * The 16-byte header the binding fills for every packet: the first 4 bytes of tv_sec and of
+ * tv_usec, caplen and len, in the host's byte order. One view over one buffer, read per packet.
+ * Where time_t is 64-bit and the host big-endian (32-bit MIPS OpenWrt with musl's 64-bit time),
+ * the time fields hold the high halves and read as 0; the caller checks the time against the
+ * clock (see plausibleCaptureTime).
+ */
+export class PcapHeader {
+  private readonly view: DataView;
+
+  constructor(readonly bytes: Uint8Array, private readonly littleEndian: boolean) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  /** Capture time, Unix seconds. */
+  time(): number {
+    return this.view.getUint32(0, this.littleEndian) + this.view.getUint32(4, this.littleEndian) / 1e6;
+  }
+
+  /** Captured length. */
+  caplen(): number {
+    return this.view.getUint32(8, this.littleEndian);
+  }
+}
+
+/**
+ * Packets are read within capture_batch_ms of their arrival, so a header time far from `now`
  * means the header cannot be read on this platform, not that the packet is old.
  */
 export const MAX_CAPTURE_CLOCK_SKEW = 5;

@@ -1,6 +1,11 @@
-// Live packet capture: one libpcap session (npm `pcap`) per configured interface, each packet
-// decoded synchronously into the engine. node-pcap reuses one buffer for every packet, so
-// nothing of a packet may be kept after FrameDecoder returns.
+// Live packet capture: one libpcap session (node-pcap's binding) per configured interface, each
+// packet decoded synchronously into the engine. The binding copies every packet into the same
+// buffer, so nothing of a packet may be kept after FrameDecoder returns.
+//
+// Batches: with capture_batch_ms > 0, libpcap hands over packets in blocks (TPACKET_V3), a
+// block when it is full or that many ms after its first packet, and the process wakes once per
+// block instead of once per packet; the binding's dispatch then reads every packet waiting.
+// A packet is decoded up to capture_batch_ms later, with its own capture time.
 //
 // Not promiscuous: the router is the next hop of everything we read. Client SYNs and ARP
 // replies are addressed to its MAC, ARP requests are broadcast, and what it sends or forwards
@@ -9,8 +14,8 @@
 // switched or bridged LAN (more work for the filter, and on some switch chips it turns off
 // hardware offload), and it shows in the interface's flags.
 //
-// Sessions are never closed: node-pcap's close() waits for the next packet to arrive. The
-// daemon exits the process instead; stop() only stops decoding.
+// Sessions are never closed: the binding closes a session only from inside a read, i.e. when
+// the next packet arrives. The daemon exits the process instead; stop() only stops decoding.
 import { existsSync } from 'node:fs';
 import { endianness, networkInterfaces } from 'node:os';
 import type { Observations } from '../net/observations';
@@ -18,10 +23,8 @@ import { parseIPv4 } from '../net/ipv4';
 import { FrameDecoder, type DecodeStats } from '../packet/dispatch';
 import { isSupportedLinktype, linktypeName } from '../packet/linktype';
 import { captureFilter, type FilterScope, type InterfaceRole } from './bpf';
-import { linktypeFromPcap, pcapHeaderCaplen, pcapHeaderTime, plausibleCaptureTime } from './live-pcap';
+import { linktypeFromPcap, PcapHeader, plausibleCaptureTime, type PcapBinding, type PcapBindingSession } from './live-pcap';
 
-type PcapModule = typeof import('pcap');
-type PcapSession = import('pcap').PcapSession;
 type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
 /** Enough for Ethernet + two VLAN tags + IPv4 with options + the ICMP error's quoted headers. */
@@ -39,6 +42,8 @@ export interface LiveCaptureOptions {
   readonly now?: () => number;
   /** Kernel buffer per session in bytes (default 1 MiB: ~4000 packets of the snap length). */
   readonly bufferSize?: number;
+  /** ms libpcap may hold packets to hand them over in one block; 0: each at once (default). */
+  readonly batchMs?: number;
 }
 
 export interface InterfaceCaptureStats {
@@ -60,17 +65,17 @@ interface OpenSession {
   readonly roles: InterfaceRole[];
   readonly linktype: number;
   readonly filter: string;
-  readonly session: PcapSession;
+  readonly session: PcapBindingSession;
   readonly decoder: FrameDecoder;
   clockFallbacks: number;
   /** Drops already reported by watchDrops. */
   reportedDrops: number;
 }
 
-function loadPcap(): PcapModule {
+function loadPcap(): PcapBinding {
   // require, not import: the native binding loads only when a capture is opened, so commands
   // that never capture (status, replay, config) run where libpcap is missing.
-  return require('pcap') as PcapModule;
+  return require('pcap/build/Release/pcap_binding.node') as PcapBinding;
 }
 
 export class LiveCapture {
@@ -93,50 +98,60 @@ export class LiveCapture {
     }
     const scope: FilterScope = { ...options.scope, ownAddresses: options.scope.ownAddresses ?? hostAddresses() };
     const pcap = loadPcap();
-    // node-pcap reports "no IPv4 address" for bridge ports and the like: harmless for us.
-    pcap.warningHandler = (text: string) => options.log('debug', `capture: libpcap: ${text}`);
     for (const [iface, ifaceRoles] of roles) {
       capture.sessions.set(iface, capture.openOne(pcap, sink, iface, ifaceRoles, scope));
     }
     return capture;
   }
 
-  private openOne(pcap: PcapModule, sink: Observations, iface: string, roles: InterfaceRole[], scope: FilterScope): OpenSession {
+  private openOne(pcap: PcapBinding, sink: Observations, iface: string, roles: InterfaceRole[], scope: FilterScope): OpenSession {
     const filter = captureFilter(roles, scope);
-    let session: PcapSession;
+    const session = new pcap.PcapSession();
+    const decoder = new FrameDecoder(sink);
+    const packet = Buffer.alloc(SNAP_LENGTH);
+    const header = new PcapHeader(Buffer.alloc(16), endianness() === 'LE');
+    const now = this.options.now ?? (() => Date.now() / 1000);
+    let linktype = -1;
+    let clock = 0;
+    let open: OpenSession | null = null;
+    // Called by the binding for each packet, inside dispatch(), with the packet in `packet`.
+    const onPacket = () => {
+      if (this.stopped || open === null) return;
+      let t = header.time();
+      if (!plausibleCaptureTime(t, clock)) { t = clock; open.clockFallbacks++; }
+      decoder.frame(linktype, packet, 0, header.caplen(), t);
+    };
+    let name: string;
     try {
-      session = pcap.createSession(iface, {
-        filter,
-        buffer_timeout: 0, // immediate mode: the default 1 s timeout delays every packet
-        snap_length: SNAP_LENGTH,
-        buffer_size: this.options.bufferSize ?? 1 << 20,
-        promiscuous: false,
-      });
+      name = session.open_live(iface, filter, this.options.bufferSize ?? 1 << 20, SNAP_LENGTH, '', onPacket, false,
+        // 0 is immediate mode; the binding's own default would be a whole second.
+        this.options.batchMs ?? 0,
+        // "no IPv4 address" for bridge ports and the like: harmless for us.
+        (text) => this.options.log('debug', `capture: libpcap on ${iface}: ${text}`),
+        false);
     } catch (err) {
       throw new Error(openErrorMessage(iface, roles, err instanceof Error ? err.message : String(err), filter));
     }
-    const linktype = linktypeFromPcap(String(session.link_type));
+    linktype = linktypeFromPcap(name);
     if (!isSupportedLinktype(linktype)) {
       throw new Error(
-        `capture on ${iface}: its link type ${linktype < 0 ? String(session.link_type) : linktypeName(linktype)} is not one backsoon decodes ` +
+        `capture on ${iface}: its link type ${linktype < 0 ? name : linktypeName(linktype)} is not one backsoon decodes ` +
         `(Ethernet, Linux cooked, raw IP); name the Ethernet or bridge device in ${optionNames(roles)} instead`,
       );
     }
-    const decoder = new FrameDecoder(sink);
-    const open: OpenSession = { iface, roles, linktype, filter, session, decoder, clockFallbacks: 0, reportedDrops: 0 };
-    const littleEndian = endianness() === 'LE';
-    const now = this.options.now ?? (() => Date.now() / 1000);
-    // node-pcap's own buffers, refilled in place for every packet before 'packet' fires.
-    const internals = session as unknown as { buf: Buffer; header: Buffer };
-    session.on('packet', () => {
-      if (this.stopped) return;
-      const header = internals.header;
-      let t = pcapHeaderTime(header, littleEndian);
-      const clock = now();
-      if (!plausibleCaptureTime(t, clock)) { t = clock; open.clockFallbacks++; }
-      decoder.frame(linktype, internals.buf, 0, pcapHeaderCaplen(header, littleEndian), t);
-    });
-    this.options.log('info', `capture on ${iface} (${roles.join('+')} side, ${linktypeName(linktype)})`);
+    open = { iface, roles, linktype, filter, session, decoder, clockFallbacks: 0, reportedDrops: 0 };
+    // One wake-up: the clock read once for all the packets waiting, then every one of them.
+    const read = () => {
+      clock = now();
+      session.dispatch(packet, header.bytes);
+    };
+    session.read_callback = read;
+    session.start_polling();
+    // Packets that arrived before the poll started would not wake it.
+    process.nextTick(read);
+    const batch = this.options.batchMs ?? 0;
+    this.options.log('info', `capture on ${iface} (${roles.join('+')} side, ${linktypeName(linktype)}` +
+      `${batch > 0 ? `, batches of up to ${batch} ms` : ''})`);
     this.options.log('debug', `capture filter on ${iface}: ${filter}`);
     return open;
   }
@@ -164,7 +179,7 @@ export class LiveCapture {
     const s = this.sessions.get(iface);
     if (!s) throw new Error(`capture: cannot send on ${iface}: it is not one of the captured interfaces (${this.interfaces.join(', ') || 'none'})`);
     try {
-      s.session.inject(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength));
+      s.session.inject(frame);
     } catch (err) {
       throw new Error(`capture: sending a ${frame.byteLength}-byte frame on ${iface} failed: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -201,7 +216,7 @@ export class LiveCapture {
   }
 }
 
-function readPcapStats(session: PcapSession): { received: number; dropped: number; ifDropped: number } {
+function readPcapStats(session: PcapBindingSession): { received: number; dropped: number; ifDropped: number } {
   try {
     const ps = session.stats();
     return { received: ps.ps_recv >>> 0, dropped: ps.ps_drop >>> 0, ifDropped: ps.ps_ifdrop >>> 0 };

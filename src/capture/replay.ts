@@ -2,6 +2,7 @@
 // timestamps, one JSON decision per line on stdout and a summary on stderr.
 
 import { readFileSync } from 'node:fs';
+import { readCommandLine, usageError } from '../cli-args';
 import { Engine, defaultEngineOptions, type EngineOptions } from '../engine/engine';
 import { engineOptionsFrom } from '../engine/from-config';
 import type { Decision } from '../engine/decisions';
@@ -11,41 +12,45 @@ import { linktypeName } from '../packet/linktype';
 import { malformedTotal, MALFORMED_REASONS } from '../packet/stats';
 import { ConfigError, loadConfig } from '../config/validate';
 import { seedContacts } from '../engine/state';
+import { parseIp } from '../net/ip';
+import type { RouterAddress } from '../engine/router-addresses';
 
-const usage = `usage: backsoon replay FILE [--config FILE] [--syn-timeout SECONDS]
+const usage = `usage: backsoon replay FILE [--router ADDRESS]... [--config FILE] [--syn-timeout SECONDS]
 
 Runs backsoon's detectors over a pcap or pcapng capture (for example one taken with
 'tcpdump -i br-lan -w FILE' on a router) using the capture's own timestamps, and prints one
 JSON object per decision: {"t", "event", "server", "client", "cause", ...}.
 Events: down, attempt, recovered, notify, expired. A summary goes to stderr.
 
-  --config FILE        take options (watched servers, timeouts, contacts) from a UCI file;
-                       without it, the defaults apply and every server address seen is watched
+  --router ADDRESS     an address of the router the capture was taken on (IPv4 or IPv6;
+                       repeat for each): only ICMP errors from these mark a server down.
+                       Without --router (or router_address in --config), every ICMP error
+                       is counted as forged and decides nothing, as the daemon would treat
+                       one from a source that is not the router's
+  --config FILE        take options (watched servers, timeouts, contacts, router_address)
+                       from a UCI file; without it, the defaults apply and every server
+                       address seen is watched
   --syn-timeout S      override syn_timeout (seconds)
 `;
 
 export async function main(args: string[]): Promise<number> {
-  let file: string | null = null;
-  let configFile: string | null = null;
+  const line = readCommandLine('replay', usage, args, { config: 'value', 'syn-timeout': 'value', router: 'list' });
+  if (typeof line === 'number') return line;
+  const [file, extra] = line.positionals;
+  if (file === undefined) return usageError('replay', 'missing FILE, the capture to replay', usage);
+  if (extra !== undefined) return usageError('replay', `one capture file at a time ('${extra}')`, usage);
+  const configFile = line.options.config ?? null;
   let synTimeout: number | null = null;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === '--help' || a === '-h') { process.stdout.write(usage); return 0; }
-    if (a === '--config' || a === '--syn-timeout') {
-      const value = args[++i];
-      if (value === undefined) { process.stderr.write(`backsoon replay: ${a} needs a value\n`); return 2; }
-      if (a === '--config') configFile = value;
-      else {
-        synTimeout = Number(value);
-        if (!(synTimeout > 0)) { process.stderr.write(`backsoon replay: --syn-timeout '${value}': must be a positive number of seconds\n`); return 2; }
-      }
-    } else if (a.startsWith('-')) {
-      process.stderr.write(`backsoon replay: unknown option '${a}'\n${usage}`);
-      return 2;
-    } else if (file === null) file = a;
-    else { process.stderr.write(`backsoon replay: one capture file at a time ('${a}')\n`); return 2; }
+  if (line.options['syn-timeout'] !== undefined) {
+    synTimeout = Number(line.options['syn-timeout']);
+    if (!(synTimeout > 0)) return usageError('replay', `--syn-timeout '${line.options['syn-timeout']}': must be a positive number of seconds`, usage);
   }
-  if (file === null) { process.stderr.write(usage); return 2; }
+  const routers: RouterAddress[] = [];
+  for (const value of line.options.router ?? []) {
+    const address = parseIp(value);
+    if (address === null) return usageError('replay', `--router '${value}': must be an IPv4 or IPv6 address such as 192.0.2.1 or 2001:db8::1`, usage);
+    routers.push({ address, mac: 0 });
+  }
 
   let options: EngineOptions = defaultEngineOptions;
   let contacts: Parameters<typeof seedContacts>[1] = [];
@@ -60,6 +65,7 @@ export async function main(args: string[]): Promise<number> {
     }
   }
   if (synTimeout !== null) options = { ...options, synTimeout };
+  if (routers.length > 0) options = { ...options, routerAddresses: [...options.routerAddresses, ...routers] };
 
   let bytes: Uint8Array;
   try {
@@ -101,6 +107,7 @@ export async function main(args: string[]): Promise<number> {
     lines.push(`  not decoded: ${n} × unsupported link type ${type}${linktypeName(Number(type)).startsWith('linktype') ? '' : ` (${linktypeName(Number(type))})`}`);
   }
   lines.push(...captureWarnings(file, run));
+  lines.push(...forgedWarnings(engine, options.routerAddresses.length));
   lines.push(`decisions: ${['down', 'attempt', 'recovered', 'notify', 'expired'].map((e) => `${counts[e] ?? 0} ${e}`).join(', ')}`);
   const still = engine.outageList();
   for (const o of still) {
@@ -125,6 +132,16 @@ function captureWarnings(file: string, run: CaptureRun): string[] {
     lines.push(`warning: ${file}: capture cut short at byte ${c.cutShort.offset} (${c.cutShort.message.replace(/^byte \d+: /, '')}); ${c.packets === 0 ? 'nothing could be read' : `read the ${c.packets} packet${c.packets === 1 ? '' : 's'} before it`}`);
   }
   return lines;
+}
+
+/** ICMP errors the router did not send, and what to do when the router was not named. */
+function forgedWarnings(engine: Engine, routers: number): string[] {
+  const f = engine.counters.icmpForged;
+  if (f.address + f.mac === 0) return [];
+  const line = `ICMP errors not from the router, counted as forged and not acted on: ${f.address} by IP source, ${f.mac} by Ethernet source`;
+  if (routers > 0) return [line];
+  return [`warning: ${line}; no router address was given: name the router the capture was taken on with --router ADDRESS ` +
+    '(or list router_address in --config) for its ICMP errors to count'];
 }
 
 /** One decision as a JSON line; times rounded to the microsecond a capture carries. */

@@ -78,13 +78,17 @@ interface NetSnmpModule {
   readonly PrivProtocols: Readonly<Record<string, number>>;
 }
 
+let netSnmpModule: NetSnmpModule | null = null;
 // require, not import: net-snmp has no type declarations, and this module is the one place
-// that gives it a shape.
-const netSnmp = require('net-snmp') as NetSnmpModule;
+// that gives it a shape; inside a function, it loads only once traps or users are configured.
+function netSnmp(): NetSnmpModule {
+  return netSnmpModule ??= require('net-snmp') as NetSnmpModule;
+}
 
-export const securityLevels = netSnmp.SecurityLevel;
-export const authProtocols = netSnmp.AuthProtocols;
-export const privProtocols = netSnmp.PrivProtocols;
+/** net-snmp's numbers for the SNMPv3 security levels and protocols, by name. */
+export function netSnmpSecurityNames(): Pick<NetSnmpModule, 'SecurityLevel' | 'AuthProtocols' | 'PrivProtocols'> {
+  return netSnmp();
+}
 
 export interface OwnedReceiver {
   readonly socket: dgram.Socket;
@@ -104,7 +108,7 @@ export function createOwnedReceiver(
   onDatagram: (handle: () => void, buffer: Buffer, rinfo: dgram.RemoteInfo) => void,
 ): OwnedReceiver {
   let socket: dgram.Socket | null = null;
-  const receiver = netSnmp.createReceiver({
+  const receiver = netSnmp().createReceiver({
     ...options,
     includeAuthentication: true,
     disableAuthorization: false,

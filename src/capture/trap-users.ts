@@ -1,7 +1,7 @@
 // SNMPv3 users from the configuration, checked and put in net-snmp's form.
 import { getCiphers } from 'node:crypto';
 import type { SnmpUser } from '../config/types';
-import { authProtocols, privProtocols, securityLevels, type NetSnmpUser } from './trap-netsnmp';
+import { netSnmpSecurityNames, type NetSnmpUser } from './trap-netsnmp';
 
 /** RFC 3414 11.2: pass phrases are at least 8 octets; Net-SNMP agents refuse shorter ones. */
 const MIN_KEY_LENGTH = 8;
@@ -28,17 +28,18 @@ function protocol(user: SnmpUser, option: string, name: string | null, table: Re
 
 export function toNetSnmpUser(user: SnmpUser): NetSnmpUser {
   if (user.name === '') throw new Error(`config snmp_user: a user needs a name`);
-  const level = securityLevels[user.level];
+  const names = netSnmpSecurityNames();
+  const level = names.SecurityLevel[user.level];
   if (level === undefined) throw new Error(`${where(user)}: level '${user.level}' must be noAuthNoPriv, authNoPriv or authPriv`);
   if (user.level === 'noAuthNoPriv') return { name: user.name, level };
   const auth = {
-    authProtocol: protocol(user, 'auth_protocol', user.authProtocol, authProtocols),
+    authProtocol: protocol(user, 'auth_protocol', user.authProtocol, names.AuthProtocols),
     authKey: key(user, 'auth_key', user.authKey),
   };
   if (user.level === 'authNoPriv') return { name: user.name, level, ...auth };
   return {
     name: user.name, level, ...auth,
-    privProtocol: protocol(user, 'priv_protocol', user.privProtocol, privProtocols),
+    privProtocol: protocol(user, 'priv_protocol', user.privProtocol, names.PrivProtocols),
     privKey: key(user, 'priv_key', user.privKey),
   };
 }

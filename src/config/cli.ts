@@ -1,4 +1,5 @@
 // `backsoon config show|check|reference`: what an admin runs after editing /etc/config/backsoon.
+import { readCommandLine, usageError } from '../cli-args';
 import { formatError, formatWarning, type Diagnostic } from './diagnostics';
 import { configReference } from './reference';
 import { uciShow } from './show';
@@ -77,17 +78,11 @@ function check(file: string): number {
 }
 
 export async function main(args: string[]): Promise<number> {
-  const [sub, ...rest] = args;
-  if (sub === '--help' || sub === '-h' || sub === 'help' || rest.includes('--help') || rest.includes('-h')) {
-    write(usage);
-    return 0;
-  }
-  const fileArgs = rest.filter((a) => a !== '--');
-  const unknownFlag = fileArgs.find((a) => a.startsWith('-'));
-  if (unknownFlag !== undefined || fileArgs.length > 1) {
-    complain(`backsoon config: ${unknownFlag !== undefined ? `unknown option '${unknownFlag}'` : 'give at most one FILE'}\n\n${usage}`);
-    return 2;
-  }
+  if (args[0] === 'help') args = ['--help'];
+  const line = readCommandLine('config', usage, args, {});
+  if (typeof line === 'number') return line;
+  const [sub, ...fileArgs] = line.positionals;
+  if (fileArgs.length > 1) return usageError('config', 'give at most one FILE', usage);
   const file = fileArgs[0] ?? DEFAULT_CONFIG_FILE;
   switch (sub) {
     case 'show':
@@ -95,10 +90,10 @@ export async function main(args: string[]): Promise<number> {
     case 'check':
       return check(file);
     case 'reference':
-      if (fileArgs.length > 0) break;
+      if (fileArgs.length > 0) return usageError('config', `reference takes no FILE ('${fileArgs[0]}')`, usage);
       write(configReference());
       return 0;
   }
-  complain(sub === undefined ? usage : `backsoon config: unknown subcommand '${sub}'\n\n${usage}`);
-  return 2;
+  if (sub === undefined) { complain(usage); return 2; }
+  return usageError('config', `unknown subcommand '${sub}'`, usage);
 }

@@ -75,6 +75,7 @@ function valueType(spec: OptionSpec): string {
     case 'icmp6_code': return oneOf(ICMP6_CODES.filter((c) => c.use !== 'live').map((c) => String(c.code)));
     case 'iface': return "and(rangelength(1,15),not(or('.','..')),regex('[A-Za-z0-9._-]*'))";
     case 'ipv4': return `regex('${IPV4}')`;
+    case 'ip': return `or(regex('${IPV4}'),ip6addr)`;
     case 'listen': return `and(regex('[!-~]*'),regex('${IPV4}${COLON}${decimalRange(1, 65535)}'))`;
     case 'path': return `and(${spec.exists === 'file' ? 'file,' : ''}maxlength(4095),regex('/[ -~]*'))`;
     default:

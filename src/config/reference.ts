@@ -10,6 +10,7 @@ const KIND_NAMES: Record<ValueKind, string> = {
   text: 'text',
   enum: 'word',
   ipv4: 'IPv4 address',
+  ip: 'IPv4 or IPv6 address',
   prefix: 'network',
   ipprefix: 'IPv4 or IPv6 network',
   mac: 'MAC address',

@@ -46,6 +46,10 @@ export const SCHEMA: readonly SectionSpec[] = [
       { name: 'server_interface', kind: 'iface', list: true, default: [],
         doc: 'Server-side network devices: ARP requests and replies for servers on a directly attached segment are read here. ' +
           'None: no ARP detection; servers behind a gateway are judged by SYN silence and ICMP only.' },
+      { name: 'router_address', kind: 'ip', list: true, default: [],
+        doc: 'Further addresses (IPv4 or IPv6) whose ICMP destination-unreachable errors may mark a server down, besides ' +
+          "the addresses of this host, which are always read from the kernel and kept current. An error from any other source " +
+          "is a client's forgery: counted as forged, never acted on. For `backsoon replay --config`, the router's addresses in the capture." },
       { name: 'syn_timeout', ...seconds(1, 86400), default: '30',
         doc: "Seconds a client's SYN may wait for the SYN/ACK before its server counts as down." },
       { name: 'arp_retries', kind: 'uint', min: 1, max: 100, default: '3',
@@ -80,6 +84,10 @@ export const SCHEMA: readonly SectionSpec[] = [
         doc: 'Capacity of the table of SYNs waiting for their SYN/ACK.' },
       { name: 'capture_buffer', kind: 'uint', min: 256, max: 262144, default: '4096',
         doc: 'Kernel capture buffer per interface, in KiB; a larger one rides out longer bursts without pcap drops (1 MiB dropped at 200k SYN/s in the lab, 4 MiB did not).' },
+      { name: 'capture_batch_ms', kind: 'uint', min: 0, max: 1000, default: '10',
+        doc: 'Milliseconds the kernel may hold captured packets to hand them to backsoon in one batch: one wake-up per batch ' +
+          'instead of one per packet (a third of the CPU per packet under a flood). Every detection happens up to this much later; ' +
+          '0 hands over each packet at once.' },
       { name: 'max_contacts', kind: 'uint', min: 1, max: 1048576, default: '65536',
         doc: 'Capacity of the table of client mail addresses (config contact sections and addresses left on the stand-in page).' },
       { name: 'require_contact', kind: 'bool', default: '0',
@@ -323,6 +331,10 @@ export const SCHEMA: readonly SectionSpec[] = [
       { name: 'reask_after', ...seconds(0, 315360000), default: '2592000',
         doc: 'A mail address left on the page longer ago than this is asked for again (P11); 0 asks every time. ' +
           'Addresses from config contact are never asked for again.' },
+      { name: 'registration_conflict', kind: 'enum', values: ['refuse', 'keep_both'], default: 'refuse',
+        doc: 'A registration on the page for an address that another device (another MAC) registered, or was seen waiting from: ' +
+          "'refuse' it (a client that takes over another's address cannot take its notices), or 'keep_both': the earlier one " +
+          'stays by the address, the new one is kept by its own MAC. A contact from config contact is never replaced either way.' },
       { name: 'max_body', kind: 'uint', min: 256, max: 65536, default: '4096', doc: 'Largest form post in bytes; larger ones get 413.' },
       { name: 'max_connections', kind: 'uint', min: 1, max: 65535, default: '512',
         doc: 'Open connections over all listeners. When they are all taken, the oldest connection still sending its request, of a ' +

@@ -1,6 +1,6 @@
 // The typed configuration every other module reads. Produced by validate.ts from the UCI file;
 // durations are seconds, addresses are parsed (see engine/addr.ts).
-import type { IpPrefix } from '../net/ip';
+import type { IpAddress, IpPrefix } from '../net/ip';
 import type { Prefix } from '../net/ipv4';
 
 export type TlsMode = 'none' | 'starttls' | 'tls';
@@ -20,6 +20,8 @@ export interface MainConfig {
   readonly clientInterfaces: readonly string[];
   /** Server-side interfaces: ARP is read here. */
   readonly serverInterfaces: readonly string[];
+  /** Configured router addresses, beyond the host's own: whose ICMP errors count. */
+  readonly routerAddresses: readonly IpAddress[];
   readonly synTimeout: number;          // P4, default 30
   readonly arpRetries: number;          // unanswered ARP requests before "down", default 3
   readonly icmpCodes: readonly number[];// ICMP type 3 codes that mean "server down"
@@ -36,6 +38,7 @@ export interface MainConfig {
   readonly maxPendingSyns: number;      // P4 tracker capacity
   readonly maxContacts: number;         // 73/74 capacity
   readonly captureBuffer: number;       // bytes of kernel capture buffer per interface
+  readonly captureBatchMs: number;      // ms packets may wait in the kernel to be read as a batch
   readonly requireContact: boolean;     // P5 variant: register only clients with a known address
   readonly stateDir: string;
   readonly snapshotInterval: number;    // minimum seconds between state writes (flash wear)
@@ -186,6 +189,7 @@ export interface StandinConfig {
   readonly listenPorts: number;         // ports in the range, default 64
   readonly resetPorts: readonly number[];     // [] when reset_https is 0; default [443]
   readonly reaskAfter: number;          // seconds, default 30 days
+  readonly registrationConflict: 'refuse' | 'keep_both';  // another device's address: refuse, default
   readonly maxBody: number;             // bytes, default 4096
   readonly maxConnections: number;
   readonly maxClientConnections: number;

@@ -1,7 +1,7 @@
 // Parsers for the kinds of values the schema names. Each turns the UCI text into the typed value
 // or says, in words an admin can act on, what the value must look like.
 import { parseIPv4, parsePrefix, formatPrefix, prefixMask, type Prefix } from '../net/ipv4';
-import { parseIpPrefix, type IpPrefix } from '../net/ip';
+import { parseIp, parseIpPrefix, type IpAddress, type IpPrefix } from '../net/ip';
 import { parseMac } from '../net/mac';
 import type { ProbeSpec } from './types';
 
@@ -14,6 +14,7 @@ export interface KindValue {
   text: string;
   enum: string;
   ipv4: number;
+  ip: IpAddress;
   prefix: Prefix;
   ipprefix: IpPrefix;
   mac: number;
@@ -112,6 +113,11 @@ export function parseEnum(text: string, limits: Limits): Parsed<string> {
 export function parseAddress(text: string): Parsed<number> {
   const addr = parseIPv4(text);
   return addr === null ? bad('must be an IPv4 address such as 192.0.2.10') : ok(addr);
+}
+
+export function parseAnyAddress(text: string): Parsed<IpAddress> {
+  const addr = parseIp(text);
+  return addr === null ? bad('must be an IPv4 or IPv6 address such as 192.0.2.1 or 2001:db8::1 (no prefix length, no %zone)') : ok(addr);
 }
 
 export function parseNetwork(text: string): Parsed<Prefix> {
@@ -275,6 +281,7 @@ export const PARSERS: { readonly [K in ValueKind]: Parser<K> } = {
   text: parseText,
   enum: parseEnum,
   ipv4: parseAddress,
+  ip: parseAnyAddress,
   prefix: parseNetwork,
   ipprefix: parseIpNetwork,
   mac: parseMacAddress,

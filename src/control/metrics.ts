@@ -47,6 +47,8 @@ export interface MetricsSnapshot {
   readonly refusedClients: CountsBy;
   /** Outages forgotten without a recovery to make room in a full server table. */
   readonly outagesEvicted: number;
+  /** ICMP errors not from the router, not acted on, by what gave them away (address, mac). */
+  readonly icmpForged: CountsBy;
   /** Decoded frames, by kind (syn, syn-ack, reset, icmp-unreachable, arp, ignored, ...). */
   readonly packets: CountsBy;
   /** Frames refused by the decoder, by reason. */
@@ -100,6 +102,9 @@ export function renderMetrics(s: MetricsSnapshot): string {
     'Waiting clients pushed out of a full table, by trust: unverified ones (never seen as a real host) go first.', by('trust', s.evictedByTrust));
   out.family('backsoon_refused_clients_total', 'counter', 'Attempts never registered, by reason.', by('reason', s.refusedClients));
   out.family('backsoon_outages_evicted_total', 'counter', 'Outages forgotten without a recovery to make room in a full server table.', one(s.outagesEvicted));
+  out.family('backsoon_icmp_forged_total', 'counter',
+    "ICMP destination-unreachable errors not acted on because the router did not send them, by what showed it: " +
+    "address (IP source not one of the router's), mac (Ethernet source not the router's).", by('reason', s.icmpForged));
   out.family('backsoon_packets_total', 'counter', 'Captured frames decoded, by kind.', by('kind', s.packets));
   out.family('backsoon_malformed_packets_total', 'counter', 'Captured frames refused by the decoder, by reason.', by('reason', s.malformedPackets));
   const captures = Object.entries(s.captures);

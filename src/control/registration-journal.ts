@@ -153,9 +153,15 @@ export function withRegistrations(state: EngineState | null, records: readonly R
   const outages = [...merged.outages];
   const contacts: SavedContact[] = [...merged.contacts];
   for (const r of records) {
-    const contact: SavedContact = { client: r.client, mail: r.mail, registeredAt: r.t, source: 'page' };
+    const device = r.mac !== null ? { device: r.mac } : {};
     const c = contacts.findIndex((x) => x.client === r.client);
-    if (c >= 0) contacts[c] = contact;
+    // Only accepted registrations are journaled: one from another device than the address's was kept beside it, by its MAC.
+    const beside = c >= 0 && r.mac !== null && contacts[c].device !== undefined && contacts[c].device !== r.mac;
+    const contact: SavedContact = beside
+      ? { mac: r.mac!, ...device, mail: r.mail, registeredAt: r.t, source: 'page' }
+      : { client: r.client, ...device, mail: r.mail, registeredAt: r.t, source: 'page' };
+    const at = beside ? contacts.findIndex((x) => x.mac === r.mac) : c;
+    if (at >= 0) contacts[at] = contact;
     else contacts.push(contact);
     let o = outages.findIndex((x) => x.server === r.server);
     if (o < 0) {

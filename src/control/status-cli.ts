@@ -1,6 +1,8 @@
 // `backsoon status [--json] [--socket PATH]`
+import { readCommandLine, usageError } from '../cli-args';
+import { formatDuration } from '../notify/time-format';
 import { defaultSocketPath, requestStatus } from './socket';
-import type { StatusReport } from './status';
+import { COUNTER_SECTIONS, counterEntries, type StatusReport } from './status';
 
 const usage = `usage: backsoon status [--json] [--socket PATH]
 
@@ -9,14 +11,11 @@ running daemon. --json prints the daemon's report as it is (for scripts and rpcd
 `;
 
 export async function main(args: string[]): Promise<number> {
-  let json = false;
-  let socket = defaultSocketPath();
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === '--json') json = true;
-    else if (args[i] === '--socket' && args[i + 1] !== undefined) socket = args[++i];
-    else if (args[i] === '--help' || args[i] === '-h') { process.stdout.write(usage); return 0; }
-    else { process.stderr.write(`backsoon status: unknown option '${args[i]}'\n${usage}`); return 2; }
-  }
+  const line = readCommandLine('status', usage, args, { json: 'flag', socket: 'value' });
+  if (typeof line === 'number') return line;
+  if (line.positionals.length > 0) return usageError('status', `unexpected argument '${line.positionals[0]}'`, usage);
+  const json = line.options.json === true;
+  const socket = line.options.socket ?? defaultSocketPath();
   let report: StatusReport;
   try {
     report = await requestStatus(socket);
@@ -48,6 +47,9 @@ export function formatStatus(r: StatusReport): string {
   lines.push('');
   const ob = r.outbox;
   lines.push(`Outbox: ${ob.queued} queued, ${ob.sending} sending, ${ob.sent} sent, ${ob.failed} failed, ${ob.retries} retries`);
+  for (const [channel, outcomes] of Object.entries(ob.outcomes)) {
+    lines.push(`  ${channel}: ${Object.entries(outcomes).map(([k, v]) => `${v} ${k}`).join(', ')}`);
+  }
   if (ob.storageError !== null) {
     lines.push(`  cannot write since ${clock(ob.storageErrorSince ?? r.now)} (${ob.storageError}): ${ob.unsaved} notice(s) in memory only, still sent; free space in the state_dir`);
   }
@@ -62,15 +64,23 @@ export function formatStatus(r: StatusReport): string {
   }
   const e = r.engine;
   lines.push(`Detections: ${Object.entries(e.downs).map(([k, v]) => `${v} ${k}`).join(', ')}`);
+  if (e.icmpForged !== undefined) {
+    lines.push(`ICMP errors not from the router (forged, not acted on): ${e.icmpForged.address} by IP source, ${e.icmpForged.mac} by Ethernet source`);
+  }
   lines.push(`Recoveries: ${Object.entries(e.recoveries).map(([k, v]) => `${v} ${k}`).join(', ')}`);
   lines.push(`Clients: ${e.attempts} registered, ${e.notices} to notify (${e.noContact} without address), ${e.expired} expired; evictions ${e.evictions['table-full']} table-full, ${e.evictions['server-cap']} server-cap; ${e.outagesEvicted ?? 0} outages forgotten to make room`);
   if (e.evicted !== undefined) {
     lines.push(`Evicted clients: ${e.evicted.unverified} unverified, ${e.evicted.verified} verified; refused: ${e.refusedOffNetwork} outside the client networks, ${e.refusedNoContact} without a contact`);
   }
+  // Every other number the engine counts, so a new counter shows without touching this file.
+  const shown = new Set<string>(['attempts', 'notices', 'noContact', 'expired', 'outagesEvicted', 'refusedOffNetwork', 'refusedNoContact']);
+  const others = Object.entries(e).filter(([k, v]) => typeof v === 'number' && !shown.has(k));
+  lines.push(`Engine: ${others.map(([k, v]) => `${k} ${v}`).join(', ')}`);
   const t = r.tables;
   lines.push(`Tables: servers ${t.servers}/${t.serverCapacity}, links ${t.links}/${t.linkCapacity}, pending SYNs ${t.pendingSyns}/${t.synCapacity} (${t.synOverflows} pushed out when full), contacts ${r.contacts}`);
-  for (const [name, counters] of Object.entries(r.extra)) {
-    lines.push(`${name}: ${Object.entries(counters).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  for (const name of COUNTER_SECTIONS) {
+    const section = r[name];
+    if (section !== undefined) lines.push(`${name}: ${counterEntries(section).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   }
   return lines.join('\n') + '\n';
 }
@@ -79,10 +89,7 @@ function clock(t: number): string {
   return new Date(t * 1000).toISOString().replace('T', ' ').slice(0, 19) + 'Z';
 }
 
+/** Status rounds to the nearest second (the notices' durations are whole seconds elapsed). */
 function duration(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
-  if (s < 86400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
-  return `${Math.floor(s / 86400)} d ${Math.floor((s % 86400) / 3600)} h`;
+  return formatDuration(Math.round(seconds));
 }

@@ -9,6 +9,7 @@ import { ipFromV4, type IpAddress } from '../net/ip';
 import { formatMac } from '../net/mac';
 import type { Decision } from '../engine/decisions';
 import { Engine } from '../engine/engine';
+import type { RouterAddress } from '../engine/router-addresses';
 import { engineOptionsFrom } from '../engine/from-config';
 import { ForwardingObservations, type Observations } from '../net/observations';
 import { exportState, importState, seedContacts, type EngineState } from '../engine/state';
@@ -16,7 +17,7 @@ import { addDecodeStats, createDecodeStats, type DecodeStats } from '../packet/s
 import { ControlServer } from '../control/socket';
 import { RegistrationJournal, withRegistrations } from '../control/registration-journal';
 import { SnapshotStore } from '../control/snapshot';
-import type { StatusReport } from '../control/status';
+import type { CaptureStatus, DeliveryOutcome, OutboxStatus, PartSections, StatusReport } from '../control/status';
 import { createMailTransport, mailChannel, MAIL_CHANNEL, type MailTransport } from '../notify/mail';
 import { Outbox } from '../notify/outbox/outbox';
 import { OutageDispatcher } from '../notify/targets-dispatch';
@@ -28,8 +29,7 @@ import { DirectNotices } from './direct-notices';
 import { lanNetworks } from './lan-networks';
 import type { Logger } from './log';
 import type { ReloadCounts } from './reload';
-
-export const VERSION = '0.1.0';
+import { VERSION } from '../version';
 
 /** The state file: the engine's state and the last registration-journal segment it holds. */
 type SavedState = EngineState & { readonly registrations: number };
@@ -40,8 +40,15 @@ export interface Inputs {
   /** Called after a reload with the new configuration. */
   reconfigure(daemon: Daemon): Promise<void>;
   stop(): Promise<void>;
-  /** Counters for `backsoon status`, by part name. */
-  stats(): { captures: StatusReport['captures']; packets: DecodeStats[]; extra: StatusReport['extra'] };
+  /** Counters for `backsoon status`: captures, decoded packets, and the sections of its parts. */
+  stats(): PartStats;
+}
+
+/** What a group of inputs adds to the status report; a section left undefined is a part that is off. */
+export interface PartStats {
+  readonly captures: readonly CaptureStatus[];
+  readonly packets: readonly DecodeStats[];
+  readonly sections: PartSections;
 }
 
 export class Daemon {
@@ -54,6 +61,8 @@ export class Daemon {
   /** Packets backsoon itself sent in a server's name (the stand-in's replies): not evidence. */
   isOwnTraffic: OwnTraffic | null = null;
   private serversByAddress = new Map<number, ServerConfig>();
+  /** This host's addresses as the kernel last said (live input); router_address comes on top. */
+  private hostAddresses: readonly RouterAddress[] = [];
   private snapshot: SnapshotStore<SavedState>;
   /** Stand-in registrations, on disk before the page confirms them (between two state files). */
   private readonly journal: RegistrationJournal;
@@ -61,8 +70,8 @@ export class Daemon {
   private mail: MailTransport | null = null;
   private control: ControlServer | null = null;
   private metrics: Server | null = null;
-  /** Outbox outcomes by "channel:result" (sent, retry, given-up). */
-  private readonly outboxEvents: Record<string, number> = {};
+  /** Outbox outcomes since start, by channel. */
+  private readonly outboxOutcomes: OutboxStatus['outcomes'] = {};
   private ticker: NodeJS.Timeout | null = null;
   private readonly inputs: Inputs[] = [];
   /** Reloads asked for and how they ended, from run.ts's Reloader. */
@@ -141,8 +150,8 @@ export class Daemon {
       log: (level, line) => this.log(level, line),
       onEvent: (event) => {
         if (event.type === 'queued') return;
-        const key = `${event.message.channel}:${event.type}`;
-        this.outboxEvents[key] = (this.outboxEvents[key] ?? 0) + 1;
+        const byOutcome: Partial<Record<DeliveryOutcome, number>> = this.outboxOutcomes[event.message.channel] ??= {};
+        byOutcome[event.type] = (byOutcome[event.type] ?? 0) + 1;
       },
     });
     await this.direct.loadPolicy(m.policy);
@@ -206,19 +215,12 @@ export class Daemon {
     const outages = e.outageList();
     const captures: StatusReport['captures'] = [];
     const packets = createDecodeStats();
-    const extra: StatusReport['extra'] = {
-      notices: { ...this.direct.counters },
-      control: { badRequests: this.control?.badRequests ?? 0 },
-      outboxEvents: { ...this.outboxEvents },
-      outbound: { ...this.outbound.counters },
-      reloads: { ...this.reloadCounts() },
-      ...this.direct.policyStats(),
-    };
+    const sections: PartSections = { policy: this.direct.policyStats() };
     for (const inputs of this.inputs) {
       const s = inputs.stats();
       captures.push(...s.captures);
       for (const p of s.packets) addDecodeStats(packets, p);
-      Object.assign(extra, s.extra);
+      Object.assign(sections, s.sections);
     }
     const ob = this.outbox?.stats();
     return {
@@ -233,18 +235,24 @@ export class Daemon {
       outbox: ob ? {
         queued: ob.queued, sending: ob.sending, sent: ob.sent, failed: ob.failed, retries: ob.retries, unsaved: ob.unsaved,
         storageError: ob.storageError, storageErrorSince: ob.storageErrorSince === null ? null : ob.storageErrorSince / 1000,
-      } : { queued: 0, sending: 0, sent: 0, failed: 0, retries: 0, unsaved: 0, storageError: null, storageErrorSince: null },
+        outcomes: structuredClone(this.outboxOutcomes),
+      } : { queued: 0, sending: 0, sent: 0, failed: 0, retries: 0, unsaved: 0, storageError: null, storageErrorSince: null, outcomes: {} },
       captures,
       packets,
       engine: e.counters,
+      routerAddresses: e.router.list(),
       state: this.snapshot.status(),
       registrations: this.journal.status(),
-      extra,
       tables: {
         servers: e.outages.serverCount, serverCapacity: e.outages.capacity.servers,
         links: e.outages.linkCount, linkCapacity: e.outages.capacity.links,
         pendingSyns: e.syns.pending, synCapacity: e.syns.capacity, synOverflows: e.syns.overflows,
       },
+      directNotices: { ...this.direct.counters },
+      outbound: { ...this.outbound.counters },
+      control: { badRequests: this.control?.badRequests ?? 0 },
+      reloads: { ...this.reloadCounts() },
+      ...withoutUndefined(sections),
     };
   }
 
@@ -262,9 +270,24 @@ export class Daemon {
     }
   }
 
+  /** The kernel's addresses of this host changed: with router_address, whose ICMP errors count. */
+  setHostAddresses(addresses: readonly RouterAddress[]): void {
+    this.hostAddresses = addresses;
+    this.applyRouterAddresses(this.engine, this.config);
+  }
+
+  private applyRouterAddresses(engine: Engine, config: Config): void {
+    const configured = engineOptionsFrom(config).routerAddresses;
+    const dropped = engine.setRouterAddresses([...this.hostAddresses, ...configured]);
+    if (dropped > 0) {
+      this.log('warn', `router addresses: ${dropped} of ${this.hostAddresses.length + configured.length} do not fit (at most ${engine.router.capacity}); ICMP errors from those are counted as forged`);
+    }
+  }
+
   private buildEngine(config: Config): Engine {
     this.serversByAddress = new Map(config.servers.map((s) => [s.address >>> 0, s]));
     const engine = new Engine(engineOptionsFrom(config, lanNetworks(config.main.clientInterfaces)), (d) => this.decided(d));
+    this.applyRouterAddresses(engine, config);
     seedContacts(engine, config.contacts, Daemon.now());
     return engine;
   }
@@ -349,6 +372,11 @@ export function describeDecision(d: Decision): string {
         ? `outage of ${d.server} forgotten without a recovery (${d.cause}: the server table is full)`
         : `client ${d.client} no longer waits for ${d.server} (${d.cause})`;
   }
+}
+
+/** The sections of the parts that are on: JSON and ubus would drop an undefined key anyway. */
+function withoutUndefined(sections: PartSections): PartSections {
+  return Object.fromEntries(Object.entries(sections).filter(([, v]) => v !== undefined));
 }
 
 /** Does a SYN/ACK or RST from (server, port) come from backsoon itself? Per family, as packets carry them. */

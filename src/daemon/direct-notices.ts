@@ -9,7 +9,7 @@ import { noticeFromDecision } from '../notify/notice';
 import type { Outbox } from '../notify/outbox/outbox';
 import { queueRecoveryMail } from '../notify/recovery-mail';
 import { renderRecoveryMail } from '../notify/render-mail';
-import type { IsolatedPolicy } from '../policy/isolated';
+import type { IsolatedPolicy, IsolatedPolicyStats } from '../policy/isolated';
 import type { HookName, PolicyClient, PolicyOutage, RenderResult } from '../policy/types';
 import { DhcpLeases } from './dhcp-leases';
 import { PolicyBudgets } from './policy-budget';
@@ -25,11 +25,21 @@ export interface DirectNoticesContext {
 /** Longest a stand-in page waits for the policy's turn before it is shown without the policy's text. */
 const PAGE_TEXT_WAIT_MS = 100;
 
+export interface DirectNoticeCounters {
+  queued: number;
+  duplicate: number;
+  noContact: number;
+  notDirect: number;
+  failedToQueue: number;
+  policyDeclined: number;
+  policyContact: number;
+  /** Clients of a recovery whose policy budget was spent: the defaults applied. */
+  policyBudgetSpent: number;
+}
+
 export class DirectNotices {
-  readonly counters = {
-    queued: 0, duplicate: 0, noContact: 0, notDirect: 0, failedToQueue: 0, policyDeclined: 0, policyContact: 0,
-    /** Clients of a recovery whose policy budget was spent: the defaults applied. */
-    policyBudgetSpent: 0,
+  readonly counters: DirectNoticeCounters = {
+    queued: 0, duplicate: 0, noContact: 0, notDirect: 0, failedToQueue: 0, policyDeclined: 0, policyContact: 0, policyBudgetSpent: 0,
   };
   /** The operator's hooks, loaded only when configured. */
   private policy: IsolatedPolicy | null = null;
@@ -50,8 +60,8 @@ export class DirectNotices {
   constructor(private readonly ctx: DirectNoticesContext) {}
 
   /** The policy's counters for status and metrics, when a policy is loaded. */
-  policyStats(): { policy?: Record<string, number> } {
-    return this.policy !== null ? { policy: policyCounters(this.policy) } : {};
+  policyStats(): IsolatedPolicyStats | undefined {
+    return this.policy?.stats();
   }
 
   /** P9: a recovery mail for one waiting device, through the outbox; the policy may steer it. */
@@ -176,14 +186,4 @@ class Limiter {
       task().finally(() => { this.running--; this.next(); });
     }
   }
-}
-
-function policyCounters(policy: IsolatedPolicy): Record<string, number> {
-  const s = policy.stats();
-  const out: Record<string, number> = { threadRestarts: s.threadRestarts, timeouts: s.timeouts };
-  for (const [hook, h] of Object.entries(s.perHook)) {
-    out[`calls:${hook}`] = h.calls;
-    out[`errors:${hook}`] = h.errors;
-  }
-  return out;
 }

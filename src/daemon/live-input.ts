@@ -1,11 +1,13 @@
 // The router's own view into the engine: packet capture on the configured interfaces, the
 // kernel's neighbour events, and active probes of down servers (P8).
+import { HostAddressWatch } from '../capture/host-addresses';
 import { LiveCapture } from '../capture/live';
 import { NeighbourMonitor } from '../capture/neighbours';
 import { ArpReplyWatch } from '../capture/probe-arp';
 import { Prober } from '../capture/probes';
 import type { Config } from '../config/types';
-import type { Daemon, Inputs } from './daemon';
+import { formatIPv4 } from '../net/ipv4';
+import type { Daemon, Inputs, PartStats } from './daemon';
 import type { TrapConfirmer } from './trap-input';
 
 export class LiveInput implements Inputs, TrapConfirmer {
@@ -13,20 +15,38 @@ export class LiveInput implements Inputs, TrapConfirmer {
   private arpWatch: ArpReplyWatch | null = null;
   private neighbours: NeighbourMonitor | null = null;
   private prober: Prober | null = null;
+  private hostAddresses: HostAddressWatch | null = null;
   private openedWith = '';
+  /** The ICMP sources the capture's filter was built with. */
+  private openedSources: number[] = [];
 
   async start(daemon: Daemon): Promise<void> {
     const m = daemon.config.main;
+    // Before the capture: the first ICMP error must already meet the router's addresses.
+    this.hostAddresses = new HostAddressWatch({
+      changed: (addresses) => {
+        daemon.setHostAddresses(addresses);
+        if (this.capture !== null && !sameV4(this.openedSources, this.icmpSources(daemon))) {
+          daemon.log('warn', "router addresses changed: the capture's filter keeps taking ICMP errors from the addresses it opened with " +
+            `(${this.openedSources.map(formatIPv4).join(', ') || 'none'}) until backsoon is restarted; the engine checks the new ones`);
+        }
+      },
+      log: (level, msg) => daemon.log(level, msg),
+    });
+    this.hostAddresses.start();
     this.arpWatch = new ArpReplyWatch(daemon.sink);
     this.capture = LiveCapture.open(this.arpWatch, {
       clientInterfaces: m.clientInterfaces,
       serverInterfaces: m.serverInterfaces,
-      scope: { servers: daemon.config.servers.map((s) => s.address), networks: daemon.config.watch.networks },
+      // ICMP errors only from the router's addresses: a client's forgery is mostly not captured.
+      scope: { servers: daemon.config.servers.map((s) => s.address), networks: daemon.config.watch.networks, icmpSources: this.icmpSources(daemon) },
       log: (level, msg) => daemon.log(level, msg),
       bufferSize: m.captureBuffer,
+      batchMs: m.captureBatchMs,
     });
     this.capture.watchDrops(60);
     this.openedWith = captureKey(daemon.config);
+    this.openedSources = this.icmpSources(daemon);
     this.neighbours = new NeighbourMonitor({
       target: {
         neighbour: (t, addr, state) => daemon.engine.neighbour(t, addr, state),
@@ -40,10 +60,16 @@ export class LiveInput implements Inputs, TrapConfirmer {
     this.startProber(daemon);
   }
 
+  /** The router's IPv4 addresses as the capture opens (this host's and router_address). */
+  private icmpSources(daemon: Daemon): number[] {
+    const all = [...(this.hostAddresses?.current() ?? []).map((a) => a.address), ...daemon.config.main.routerAddresses];
+    return all.filter((a) => a.family === 4).map((a) => a.v4);
+  }
+
   async reconfigure(daemon: Daemon): Promise<void> {
     if (captureKey(daemon.config) !== this.openedWith) {
-      // libpcap cannot change a running session's filter and node-pcap's close() blocks.
-      daemon.log('warn', 'interfaces or watched servers changed: captures keep the old filter until backsoon is restarted');
+      // libpcap cannot change a running session's filter or buffer, and closing one blocks.
+      daemon.log('warn', 'interfaces, watched servers, capture_buffer or capture_batch_ms changed: captures keep the old settings until backsoon is restarted');
     }
     this.prober?.stop();
     this.startProber(daemon);
@@ -52,6 +78,7 @@ export class LiveInput implements Inputs, TrapConfirmer {
   async stop(): Promise<void> {
     this.prober?.stop();
     this.neighbours?.stop();
+    this.hostAddresses?.stop();
     // The capture sessions end with the process (see run.ts).
   }
 
@@ -65,7 +92,7 @@ export class LiveInput implements Inputs, TrapConfirmer {
     return (this.prober?.plan(server).length ?? 0) > 0;
   }
 
-  stats() {
+  stats(): PartStats {
     const sessions = this.capture?.stats() ?? [];
     const captures = sessions.map((s) => ({
       interface: s.iface,
@@ -75,20 +102,7 @@ export class LiveInput implements Inputs, TrapConfirmer {
       ifDropped: s.ifDropped,
     }));
     const packets = sessions.map((s) => s.decode);
-    const extra: Record<string, Record<string, number>> = {};
-    if (this.neighbours) {
-      const n = this.neighbours.stats();
-      extra.neighbours = { failed: n.failed, reachable: n.reachable, deletedNotFailed: n.deletedNotFailed, unparsed: n.unparsed, restarts: n.restarts };
-    }
-    if (this.prober) {
-      const p = this.prober.stats();
-      extra.probes = { rounds: p.rounds, unusable: p.unusable };
-      for (const [method, s] of Object.entries(p.byMethod)) {
-        extra.probes[`${method}Sent`] = s.sent;
-        extra.probes[`${method}Succeeded`] = s.succeeded;
-      }
-    }
-    return { captures, packets, extra };
+    return { captures, packets, sections: { neighbours: this.neighbours?.stats(), probes: this.prober?.stats() } };
   }
 
   private startProber(daemon: Daemon): void {
@@ -113,5 +127,10 @@ export class LiveInput implements Inputs, TrapConfirmer {
 
 function captureKey(config: Config): string {
   const m = config.main;
-  return JSON.stringify([m.clientInterfaces, m.serverInterfaces, config.servers.map((s) => s.address), config.watch.networks]);
+  return JSON.stringify([m.clientInterfaces, m.serverInterfaces, config.servers.map((s) => s.address), config.watch.networks, m.captureBuffer, m.captureBatchMs, m.routerAddresses.map((a) => a.text)]);
+}
+
+function sameV4(a: readonly number[], b: readonly number[]): boolean {
+  const set = new Set(a);
+  return a.length === b.length && b.every((x) => set.has(x));
 }

@@ -1,4 +1,5 @@
 // `backsoon run [--config FILE]`: the daemon in the foreground (procd supervises it).
+import { readCommandLine, usageError } from '../cli-args';
 import { ConfigError, loadConfig } from '../config/validate';
 import type { Config } from '../config/types';
 import { Daemon } from './daemon';
@@ -21,12 +22,10 @@ Default configuration file: /etc/config/backsoon
 `;
 
 export async function main(args: string[]): Promise<number> {
-  let file = '/etc/config/backsoon';
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === '--config' && args[i + 1] !== undefined) file = args[++i];
-    else if (args[i] === '--help' || args[i] === '-h') { process.stdout.write(usage); return 0; }
-    else { process.stderr.write(`backsoon run: unknown option '${args[i]}'\n${usage}`); return 2; }
-  }
+  const line = readCommandLine('run', usage, args, { config: 'value' });
+  if (typeof line === 'number') return line;
+  if (line.positionals.length > 0) return usageError('run', `unexpected argument '${line.positionals[0]}' (the file goes after --config)`, usage);
+  const file = line.options.config ?? '/etc/config/backsoon';
   let config: Config;
   try {
     config = loadConfig(file);

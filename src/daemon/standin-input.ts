@@ -4,7 +4,7 @@
 import { engineCallbacks } from '../standin/engine-callbacks';
 import { standInServersFrom, standInSettingsFrom } from '../standin/config';
 import { StandIn } from '../standin/standin';
-import type { Daemon, Inputs } from './daemon';
+import type { Daemon, Inputs, PartStats } from './daemon';
 
 export class StandInInput implements Inputs {
   private standin: StandIn | null = null;
@@ -22,6 +22,7 @@ export class StandInInput implements Inputs {
       now: () => Date.now() / 1000,
       log: (level, msg) => daemon.log(level, msg),
       changed: () => daemon.stateChanged(),
+      registrationConflict: daemon.config.standin.registrationConflict,
     });
     const standin = new StandIn({
       servers,
@@ -56,17 +57,7 @@ export class StandInInput implements Inputs {
     this.standin = null;
   }
 
-  stats() {
-    const extra: Record<string, Record<string, number>> = {};
-    if (this.standin) extra.standin = flatten(this.standin.stats());
-    return { captures: [], packets: [], extra };
+  stats(): PartStats {
+    return { captures: [], packets: [], sections: { standin: this.standin?.stats() } };
   }
-}
-
-function flatten(value: object, prefix = '', out: Record<string, number> = {}): Record<string, number> {
-  for (const [k, v] of Object.entries(value)) {
-    if (typeof v === 'number') out[prefix + k] = v;
-    else if (v !== null && typeof v === 'object') flatten(v, `${prefix}${k}.`, out);
-  }
-  return out;
 }

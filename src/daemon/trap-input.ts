@@ -5,7 +5,7 @@ import type { TrapSources } from '../capture/trap-filter';
 import { TrapReceiver } from '../capture/traps';
 import { formatIPv4 } from '../net/ipv4';
 import { ipFromV4 } from '../net/ip';
-import type { Daemon, Inputs } from './daemon';
+import type { Daemon, Inputs, PartStats } from './daemon';
 
 /** The probes the confirmation uses (LiveInput's prober). */
 export interface TrapConfirmer {
@@ -46,16 +46,15 @@ export class TrapInput implements Inputs {
     this.receiver = null;
   }
 
-  stats() {
+  stats(): PartStats {
     const s = this.receiver?.stats();
-    const extra: Record<string, Record<string, number>> = {};
-    if (s) {
-      const ignored = Object.values(s.ignored).reduce((a, b) => a + b, 0);
-      // Every datagram that did not become (or lead to) a recovery signal, whatever the reason.
-      const rejected = ignored + this.counts.confirmFailed + this.counts.unconfirmable;
-      extra.traps = { received: s.received, accepted: s.accepted, ...s.ignored, ...this.counts, rejected };
-    }
-    return { captures: [], packets: [], extra };
+    if (!s) return { captures: [], packets: [], sections: {} };
+    const { confirmed, confirmFailed, unconfirmable } = this.counts;
+    const ignored = { ...s.ignored, confirmFailed, unconfirmable };
+    // Every datagram that did not become (or lead to) a recovery signal, whatever the reason.
+    const rejected = Object.values(ignored).reduce((a, b) => a + b, 0);
+    const traps = { received: s.received, accepted: s.accepted, discoveries: s.discoveries, confirmed, ignored, rejected };
+    return { captures: [], packets: [], sections: { traps } };
   }
 
   private recovery(daemon: Daemon, t: number, server: number, detail: string, authenticated: boolean): void {

@@ -6,7 +6,7 @@ import { parseIPv4 } from '../net/ipv4';
 import { backsoonObject } from '../ubus/backsoon-object';
 import { UbusClient } from '../ubus/client';
 import { DecisionEvents } from '../ubus/events';
-import type { Daemon, Inputs } from './daemon';
+import type { Daemon, Inputs, PartStats } from './daemon';
 import type { ReloadOutcome } from './reload';
 
 export class UbusInput implements Inputs {
@@ -36,10 +36,8 @@ export class UbusInput implements Inputs {
     this.events = null;
   }
 
-  stats() {
-    const extra: Record<string, Record<string, number>> = {};
-    if (this.client) extra.ubus = { ...this.client.stats() };
-    return { captures: [], packets: [], extra };
+  stats(): PartStats {
+    return { captures: [], packets: [], sections: { ubus: this.client?.stats() } };
   }
 
   private async connect(daemon: Daemon): Promise<void> {

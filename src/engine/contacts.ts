@@ -2,6 +2,10 @@
 // from the stand-in page, with date and time). Keyed by client address (of either family, held
 // as an id of the engine's address pool) or by MAC. Bounded: when full, the oldest registration
 // that did not come from the configuration goes.
+//
+// A page registration is a client's word, and a client's address can be taken over (ARP
+// spoofing), so it is bound to the MAC it was posted from and never replaces the operator's
+// contacts nor another device's registration (docs/SECURITY.md, "Registrations").
 
 import { NO_ADDRESS, type AddressPool } from './address-pool';
 import type { IpAddress } from '../net/ip';
@@ -12,6 +16,24 @@ export interface Contact {
   readonly mail: string;
   readonly registeredAt: number;
   readonly source: ContactSource;
+  /** The MAC of the device a page registration was posted from; absent or 0 when not known. */
+  readonly deviceMac?: number;
+}
+
+/** What a page registration that would replace another device's does (option registration_conflict). */
+export type RegistrationConflict = 'refuse' | 'keep_both';
+
+/**
+ * What became of a page registration: stored by the client's address; kept beside another
+ * device's registration of that address, by its own MAC ('keep_both'); refused because the
+ * configuration names a contact for this address or device; refused because the address
+ * belongs to another device; or the table is full.
+ */
+export type PageRegistration = 'stored' | 'kept-both' | 'configured' | 'other-device' | 'full';
+
+/** Does a contact by address apply to the device with `mac` (0: not known)? */
+function ownedBy(contact: Contact, mac: number): boolean {
+  return !contact.deviceMac || mac === 0 || contact.deviceMac === mac;
 }
 
 export interface ContactEntry extends Contact {
@@ -40,23 +62,54 @@ export class Contacts {
     return this.byClient.size + this.byMac.size;
   }
 
-  /** The address for a client: by IP first (74 is the newer knowledge), then by MAC. */
+  /**
+   * The address for a client: by IP first (74 is the newer knowledge), then by MAC; a
+   * registration of the IP bound to another device's MAC comes after the MAC's own contact.
+   */
   lookup(client: IpAddress, mac: number): Contact | undefined {
     return this.lookupId(this.pool.find(client), mac);
   }
 
   /** As lookup, by address-pool id (NO_ADDRESS: by MAC only). */
   lookupId(client: number, mac: number): Contact | undefined {
-    return (client !== NO_ADDRESS ? this.byClient.get(client) : undefined) ?? (mac !== 0 ? this.byMac.get(mac) : undefined);
+    const byIp = client !== NO_ADDRESS ? this.byClient.get(client) : undefined;
+    if (byIp !== undefined && ownedBy(byIp, mac)) return byIp;
+    return (mac !== 0 ? this.byMac.get(mac) : undefined) ?? byIp;
   }
 
-  /** A device's address: by any of its addresses (in the order given), then by its MAC. */
+  /**
+   * A device's address: by any of its addresses (in the order given), then by its MAC, then by
+   * an address registered from another device (the address waited, so its contact is told).
+   */
   lookupDevice(clients: Int32Array, count: number, mac: number): Contact | undefined {
+    let other: Contact | undefined;
     for (let i = 0; i < count; i++) {
       const found = this.byClient.get(clients[i]);
-      if (found !== undefined) return found;
+      if (found === undefined) continue;
+      if (ownedBy(found, mac)) return found;
+      other ??= found;
     }
-    return mac !== 0 ? this.byMac.get(mac) : undefined;
+    return (mac !== 0 ? this.byMac.get(mac) : undefined) ?? other;
+  }
+
+  /**
+   * Stores a registration from the page for `client`, posted from the device with `mac` (0: not
+   * known); `waitingMac` is the MAC the engine saw waiting at that address (0: none). The
+   * operator's word wins: a configured contact for the address, for `mac` or for `waitingMac`
+   * is never replaced. The address belongs to another device when its registration is bound to
+   * another MAC, or (no registration) when it was seen waiting with another MAC: then the
+   * registration is refused, or with 'keep_both' stored by its own MAC beside the other.
+   */
+  registerFromPage(client: IpAddress, mac: number, waitingMac: number, mail: string, t: number,
+    onConflict: RegistrationConflict): PageRegistration {
+    const existing = this.lookupExact(client);
+    if (existing?.source === 'config' || this.configuredMac(mac) || this.configuredMac(waitingMac)) return 'configured';
+    const contact: Contact = { mail, registeredAt: t, source: 'page', ...(mac !== 0 ? { deviceMac: mac } : {}) };
+    const owner = existing?.deviceMac || (mac !== 0 ? waitingMac : 0); // an unknown MAC cannot contradict a waiting one
+    if (owner === 0 || owner === mac) return this.set({ client }, contact) ? 'stored' : 'full';
+    if (onConflict === 'refuse' || mac === 0) return 'other-device';
+    if (existing === undefined) return this.set({ client }, contact) ? 'stored' : 'full'; // nobody's registration to keep
+    return this.set({ mac }, contact) ? 'kept-both' : 'full';
   }
 
   /** Stores or replaces a client's address; returns false when the table is full of fixed entries. */
@@ -73,6 +126,12 @@ export class Contacts {
     if (this.size >= this.capacity && !this.evictOldest()) { this.pool.release(id); return false; }
     this.byClient.set(id, contact);
     return true;
+  }
+
+  /** The contact stored by this very address, if any (no MAC fallback). */
+  lookupExact(client: IpAddress): Contact | undefined {
+    const id = this.pool.find(client);
+    return id === NO_ADDRESS ? undefined : this.byClient.get(id);
   }
 
   remove(key: ContactKey): boolean {
@@ -100,6 +159,10 @@ export class Contacts {
   /** Adds one per address-pool id held to `refs` (for invariant checks). */
   countReferences(refs: Int32Array): void {
     for (const id of this.byClient.keys()) refs[id]++;
+  }
+
+  private configuredMac(mac: number): boolean {
+    return mac !== 0 && this.byMac.get(mac)?.source === 'config';
   }
 
   private dropClient(id: number): void {

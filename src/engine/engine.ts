@@ -22,6 +22,7 @@ import {
 import { DeviceGrouping } from './devices';
 import { ANY_MAC, NeighbourBindings } from './neighbour-bindings';
 import { NIL, OutageTable, ServerState, Trust } from './outages';
+import { MAX_ROUTER_ADDRESSES, Reporter, RouterAddresses, type RouterAddress } from './router-addresses';
 import { SynTracker } from './syn-tracker';
 import { UnansweredQuestions } from './unanswered';
 
@@ -46,6 +47,11 @@ export interface EngineOptions {
   readonly networks: readonly IpPrefix[];
   /** Client networks (either family): only clients inside one are registered; empty = every client. */
   readonly clientNetworks: readonly IpPrefix[];
+  /**
+   * The router's own addresses (either family): the only sources whose ICMP errors count (P3).
+   * Empty: every ICMP error is counted as forged until setRouterAddresses names them.
+   */
+  readonly routerAddresses: readonly RouterAddress[];
 }
 
 export const defaultEngineOptions: EngineOptions = {
@@ -67,6 +73,7 @@ export const defaultEngineOptions: EngineOptions = {
   servers: [],
   networks: [],
   clientNetworks: [],
+  routerAddresses: [],
 };
 
 /** Seconds between two ARP requests (or solicitations) for them to count as two tries (the kernel waits ~1 s). */
@@ -94,6 +101,9 @@ export interface EngineCounters {
   serversFull: number;
   flaps: number;
   icmpOtherCode: number;
+  /** ICMP / ICMPv6 errors not from the router, counted and not acted on: the IP source is not a
+   *  router address, or the frame's Ethernet source is not the router's MAC. */
+  icmpForged: { address: number; mac: number };
   unwatched: number;
   refusedNoContact: number;
   /** IPv6 observations about addresses that are never a server or a client here: link-local
@@ -121,6 +131,8 @@ export class Engine implements Observations {
   readonly contacts: Contacts;
   /** Clients seen as real hosts: their registrations are evicted last. */
   readonly bindings: NeighbourBindings;
+  /** Whose ICMP errors count. */
+  readonly router: RouterAddresses;
   readonly counters: EngineCounters;
   /** Unanswered ARP requests and neighbour solicitations per target. */
   private readonly questions: UnansweredQuestions;
@@ -150,7 +162,7 @@ export class Engine implements Observations {
     // Every table row holds at most one reference per address it stores, so this never runs out.
     this.pool = new AddressPool(
       options.maxServers /* 71a */ + options.maxServers /* questions */ + options.maxLinks +
-      2 * options.maxPendingSyns + options.maxContacts + options.maxLinks /* bindings */ + TEMPORARY_REFERENCES,
+      2 * options.maxPendingSyns + options.maxContacts + options.maxLinks /* bindings */ + MAX_ROUTER_ADDRESSES + TEMPORARY_REFERENCES,
     );
     this.sink = typeof out === 'function' ? new DecisionObjects(this.pool, out) : out;
     this.outages = new OutageTable({
@@ -163,6 +175,8 @@ export class Engine implements Observations {
     this.bindings = new NeighbourBindings(options.maxLinks, this.pool);
     this.clientNetworks = new ClientNetworks(options.clientNetworks);
     this.questions = new UnansweredQuestions(options.maxServers, this.pool);
+    this.router = new RouterAddresses(this.pool, MAX_ROUTER_ADDRESSES);
+    this.router.set(options.routerAddresses);
     for (const code of options.icmpCodes) this.icmpDown[code & 255] = 1;
     for (const code of options.icmp6Codes) this.icmp6Down[code & 255] = 1;
     for (const cause of HOST_LEVEL_DOWN) this.hostLevelDown[DOWN[cause]] = 1;
@@ -191,6 +205,7 @@ export class Engine implements Observations {
       serversFull: 0,
       flaps: 0,
       icmpOtherCode: 0,
+      icmpForged: { address: 0, mac: 0 },
       unwatched: 0,
       refusedNoContact: 0,
       ipv6Ignored: 0,
@@ -201,6 +216,14 @@ export class Engine implements Observations {
   /** Is this address one of the servers we watch? (Never an IPv6 link-local one.) */
   watches(server: IpAddress): boolean {
     return server.family === 4 ? this.watchesV4(server.v4) : usableServer6(server.bytes, 0) && this.watchesV6(server.bytes, 0);
+  }
+
+  /**
+   * Replaces the router's addresses (the kernel's list changed, or a reload); returns how many
+   * did not fit.
+   */
+  setRouterAddresses(addresses: readonly RouterAddress[]): number {
+    return this.router.set(addresses);
   }
 
   /** Is the server down (or holding) right now? */
@@ -239,8 +262,9 @@ export class Engine implements Observations {
     if (s !== NO_ADDRESS) this.resetFrom(t, s, this.pool.findV4(client), sport, dport);
   }
 
-  icmpUnreachable(t: number, _reporter: number, _reporterMac: number, client: number, server: number, code: number, _proto: number, sport: number, dport: number): void {
+  icmpUnreachable(t: number, reporter: number, reporterMac: number, client: number, server: number, code: number, _proto: number, sport: number, dport: number): void {
     this.advance(t);
+    if (this.forged(this.pool.findV4(reporter), reporterMac)) return;
     if (!this.watchesV4(server)) { this.counters.unwatched++; return; }
     if (!this.icmpDown[code & 255]) { this.counters.icmpOtherCode++; return; }
     this.unreachable(t, this.pool.acquireV4(client), this.pool.acquireV4(server), sport, dport);
@@ -290,8 +314,9 @@ export class Engine implements Observations {
     if (s !== NO_ADDRESS) this.resetFrom(t, s, this.pool.findBytes(bytes, clientOff), sport, dport);
   }
 
-  icmp6Unreachable(t: number, bytes: Uint8Array, _reporterOff: number, _reporterMac: number, clientOff: number, serverOff: number, code: number, _proto: number, sport: number, dport: number): void {
+  icmp6Unreachable(t: number, bytes: Uint8Array, reporterOff: number, reporterMac: number, clientOff: number, serverOff: number, code: number, _proto: number, sport: number, dport: number): void {
     this.advance(t);
+    if (this.forged(this.pool.findBytes(bytes, reporterOff), reporterMac)) return;
     if (!usableServer6(bytes, serverOff) || !usableClient6(bytes, clientOff)) { this.counters.ipv6Ignored++; return; }
     if (!this.watchesV6(bytes, serverOff)) { this.counters.unwatched++; return; }
     if (!this.icmp6Down[code & 255]) { this.counters.icmpOtherCode++; return; }
@@ -375,6 +400,15 @@ export class Engine implements Observations {
     return linked;
   }
 
+  /** The MAC `client` was first seen with while waiting for `server` (0: not waiting, or not known). */
+  waitingMac(server: IpAddress, client: IpAddress): number {
+    const slot = this.outages.findServer(this.pool.find(server));
+    const c = this.pool.find(client);
+    if (slot === NIL || c === NO_ADDRESS) return 0;
+    const link = this.outages.findLink(slot, c);
+    return link === NIL ? 0 : this.outages.linkMac[link];
+  }
+
   /** Lets time pass: SYN timeouts, the end of hold times, the periodic purge (P10). */
   tick(t: number): void {
     this.advance(t);
@@ -456,6 +490,7 @@ export class Engine implements Observations {
     this.questions.countReferences(refs);
     this.contacts.countReferences(refs);
     this.bindings.countReferences(refs);
+    this.router.countReferences(refs);
     return [...this.outages.checkInvariants(), ...this.pool.checkInvariants(refs)];
   }
 
@@ -471,6 +506,15 @@ export class Engine implements Observations {
     if (this.watchAll) return true;
     for (const net of this.watchedV6) if (prefixHolds(net, bytes, off)) return true;
     return false;
+  }
+
+  /** An ICMP error whose source (pool id `reporter`, frame MAC) is not the router's: counted. */
+  private forged(reporter: number, mac: number): boolean {
+    const said = this.router.check(reporter, mac);
+    if (said === Reporter.Router) return false;
+    if (said === Reporter.ForgedAddress) this.counters.icmpForged.address++;
+    else this.counters.icmpForged.mac++;
+    return true;
   }
 
   /** A SYN from client `c` to server `s` (temporary references, released here). */

@@ -26,5 +26,7 @@ export function engineOptionsFrom(config: Config, lanNetworks: readonly IpPrefix
     servers: config.servers.map((s) => ipFromV4(s.address)),
     networks: config.watch.networks.map(prefixFromV4),
     clientNetworks: config.watch.clientNetworks.length > 0 ? config.watch.clientNetworks : lanNetworks,
+    // Configured addresses have no MAC: only the IP source is checked for them.
+    routerAddresses: m.routerAddresses.map((address) => ({ address, mac: 0 })),
   };
 }

@@ -19,6 +19,8 @@ const READABLE_VERSIONS: readonly unknown[] = [1, 2];
 export interface SavedContact {
   client?: string;
   mac?: string;
+  /** The MAC of the device a page registration came from (it keeps the registration its own). */
+  device?: string;
   mail: string;
   registeredAt: number;
   source: ContactSource;
@@ -38,6 +40,7 @@ export function exportState(engine: Engine, now: number): EngineState {
     contacts.push({
       ...(c.client !== null ? { client: c.client } : {}),
       ...(c.mac !== null ? { mac: formatMac(c.mac) } : {}),
+      ...(c.deviceMac ? { device: formatMac(c.deviceMac) } : {}),
       mail: c.mail, registeredAt: c.registeredAt, source: c.source,
     });
   }
@@ -89,7 +92,9 @@ export function importState(engine: Engine, state: unknown, now: number): { rest
       continue;
     }
     const source: ContactSource = c.source === 'policy' ? 'policy' : 'page';
-    engine.contacts.set(client !== null ? { client } : { mac: mac! }, { mail: c.mail, registeredAt: c.registeredAt, source });
+    const device = typeof c.device === 'string' ? parseMac(c.device) ?? 0 : 0;
+    engine.contacts.set(client !== null ? { client } : { mac: mac! },
+      { mail: c.mail, registeredAt: c.registeredAt, source, ...(device !== 0 ? { deviceMac: device } : {}) });
   }
   return { restored, skipped };
 }

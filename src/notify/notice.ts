@@ -9,6 +9,8 @@ export interface RecoveryNotice {
   readonly client: string;
   /** Every address the device tried from, `client` first, when more than one. */
   readonly addresses?: readonly string[];
+  /** The device's MAC, when known: which device the notice is about (an address can be taken over). */
+  readonly mac?: string;
   readonly server: { readonly name: string; readonly address: string };
   /** Unix seconds: when the outage began (the server's down-since). */
   readonly outageStart: number;
@@ -32,6 +34,7 @@ export function noticeFromDecision(d: NotifyDecision, serverName: string, recove
     to: d.contact,
     client: d.client,
     ...(d.addresses.length > 1 ? { addresses: d.addresses } : {}),
+    ...(d.mac !== undefined ? { mac: d.mac } : {}),
     server: { name: serverName === '' ? d.server : serverName, address: d.server },
     outageStart: d.since,
     recoveredAt,

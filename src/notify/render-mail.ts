@@ -74,6 +74,7 @@ export function renderRecoveryMail(notice: RecoveryNotice, options: MailRenderOp
     `  Your first try:  ${formatIsoLocal(notice.firstAttempt, offset)}`,
     `  Your address:    ${client}`,
     ...(others.length > 0 ? [`  Also tried from: ${others.join(', ')}`] : []),
+    ...(notice.mac !== undefined ? [`  Your device:     MAC ${cleanText(notice.mac, 17)}`] : []),
     '',
     `You receive this notice because the device at ${client} tried to reach`,
     options.sentBy === 'agent'

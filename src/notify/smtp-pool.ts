@@ -4,7 +4,7 @@
 // message anew through its MIME streams (AbortSignals, message ids, a write per chunk): 1.1 to
 // 1.5 ms of CPU per mail, which on a router's CPU is the whole budget of a large recovery.
 // A message gets one attempt: a dropped session fails it, and the outbox decides about retries.
-import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import type SMTPConnection from 'nodemailer/lib/smtp-connection';
 
 export interface SmtpPoolOptions {
   readonly connection: ConstructorParameters<typeof SMTPConnection>[0];
@@ -131,7 +131,7 @@ class Session {
 
   /** Connects (and logs in) for `job`; a failure fails it, and the session goes. */
   private open(job: Job): void {
-    const connection = new SMTPConnection(this.options.connection);
+    const connection = new (smtpConnectionClass())(this.options.connection);
     this.connection = connection;
     let settled = false;
     const fail = (err: unknown) => {
@@ -159,4 +159,15 @@ class Session {
       connection.login(auth, (err) => { if (err) fail(err); else start(); });
     });
   }
+}
+
+let smtpConnection: typeof SMTPConnection | null = null;
+
+/**
+ * nodemailer's SMTP connection, required at the first session, not at start: it and the Node
+ * modules it pulls in (tls, dns, streams) are 10 MB of RSS a daemon that has not mailed yet
+ * does without. esbuild keeps a require inside a function lazy in the bundle.
+ */
+function smtpConnectionClass(): typeof SMTPConnection {
+  return smtpConnection ??= require('nodemailer/lib/smtp-connection') as typeof SMTPConnection;
 }

@@ -41,14 +41,28 @@ export function formatMailDate(t: number, utcOffset: UtcOffset): string {
     `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} ${offsetText(offset, '')}`;
 }
 
-/**
- * "45 s", "12 min 3 s", "3 h 12 min", "2 d 3 h": the two largest units, whole seconds.
- * Negative durations (clock stepped back) read as "0 s".
- */
-export function formatDuration(seconds: number): string {
+/** A duration in its two largest units, whole seconds; negative (clock stepped back) as 0 s. */
+export type DurationParts =
+  | { readonly unit: 's'; readonly s: number }
+  | { readonly unit: 'min'; readonly m: number; readonly s: number }
+  | { readonly unit: 'h'; readonly h: number; readonly m: number }
+  | { readonly unit: 'd'; readonly d: number; readonly h: number };
+
+export function durationParts(seconds: number): DurationParts {
   const s = Math.max(0, Math.floor(seconds));
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
-  if (s < 86400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
-  return `${Math.floor(s / 86400)} d ${Math.floor((s % 86400) / 3600)} h`;
+  if (s < 60) return { unit: 's', s };
+  if (s < 3600) return { unit: 'min', m: Math.floor(s / 60), s: s % 60 };
+  if (s < 86400) return { unit: 'h', h: Math.floor(s / 3600), m: Math.floor((s % 3600) / 60) };
+  return { unit: 'd', d: Math.floor(s / 86400), h: Math.floor((s % 86400) / 3600) };
+}
+
+/** "45 s", "12 min 3 s", "3 h 12 min", "2 d 3 h". */
+export function formatDuration(seconds: number): string {
+  const p = durationParts(seconds);
+  switch (p.unit) {
+    case 's': return `${p.s} s`;
+    case 'min': return `${p.m} min ${p.s} s`;
+    case 'h': return `${p.h} h ${p.m} min`;
+    case 'd': return `${p.d} d ${p.h} h`;
+  }
 }

@@ -59,8 +59,12 @@ interface NetSnmpModule {
   readonly AuthProtocols: Readonly<Record<string, number>>;
   readonly PrivProtocols: Readonly<Record<string, number>>;
 }
-// require, not import: net-snmp has no type declarations; NetSnmpModule above is its shape here.
-const netSnmp = require('net-snmp') as NetSnmpModule;
+let netSnmpModule: NetSnmpModule | null = null;
+// require, not import: net-snmp has no type declarations (NetSnmpModule above is its shape
+// here), and inside a function it loads only when a notification is sent (5 MB of RSS).
+function netSnmp(): NetSnmpModule {
+  return netSnmpModule ??= require('net-snmp') as NetSnmpModule;
+}
 
 const NOTIFICATIONS = {
   down: 'backsoonServerDown',
@@ -75,7 +79,7 @@ const NOTIFICATIONS = {
 export function trapVarbinds(arc: string, p: TrapPayload): { oid: string; varbinds: Varbind[] } | null {
   const server = parseIp(p.server);
   if (server === null) return null;
-  const T = netSnmp.ObjectType;
+  const T = netSnmp().ObjectType;
   const text = (s: string, max: number) => Buffer.from(s, 'utf8').subarray(0, max);
   const address = inetAddress(server);
   const varbinds: Varbind[] = [
@@ -102,9 +106,9 @@ function v3User(target: TrapTargetConfig): NetSnmpUser {
   const u = target.user!;
   return {
     name: u.name,
-    level: netSnmp.SecurityLevel[u.level],
-    ...(u.authProtocol !== null && u.authKey !== null ? { authProtocol: netSnmp.AuthProtocols[u.authProtocol], authKey: u.authKey } : {}),
-    ...(u.privProtocol !== null && u.privKey !== null ? { privProtocol: netSnmp.PrivProtocols[u.privProtocol], privKey: u.privKey } : {}),
+    level: netSnmp().SecurityLevel[u.level],
+    ...(u.authProtocol !== null && u.authKey !== null ? { authProtocol: netSnmp().AuthProtocols[u.authProtocol], authKey: u.authKey } : {}),
+    ...(u.privProtocol !== null && u.privKey !== null ? { privProtocol: netSnmp().PrivProtocols[u.privProtocol], privKey: u.privKey } : {}),
   };
 }
 
@@ -137,15 +141,15 @@ export function sendTrap(snmpOut: SnmpOutConfig, target: TrapTargetConfig, paylo
         // the outbox owns retries and their spacing; net-snmp tries once per attempt
         retries: 0,
         timeout: snmpOut.informTimeout * 1000,
-        version: target.version === '3' ? netSnmp.Version3 : netSnmp.Version2c,
+        version: target.version === '3' ? netSnmp().Version3 : netSnmp().Version2c,
         transport: 'udp4',
         // v3 traps are sent by us as the authoritative engine: its ID must stay the same, since
         // the receiver keys the user's localized keys on it (snmptrapd: createUser -e ID)
         ...(target.version === '3' ? { engineID: snmpOut.engineId } : {}),
       };
       session = target.version === '3'
-        ? netSnmp.createV3Session(target.address, v3User(target), options)
-        : netSnmp.createSession(target.address, target.community, options);
+        ? netSnmp().createV3Session(target.address, v3User(target), options)
+        : netSnmp().createSession(target.address, target.community, options);
       session.on('error', (err) => done({ status: 'temporary', detail: `${where}: ${err.message}` }));
       const callback = (error: Error | null) => {
         if (error === null) { done({ status: 'sent', detail: where }); return; }

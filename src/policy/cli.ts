@@ -1,6 +1,7 @@
 // `backsoon policy test FILE [--sample] [--timeout MS]`: runs every hook the file defines on
 // sample data, in the same sandbox and on the same kind of thread the daemon uses, and prints
 // each result or the failure with its line.
+import { readCommandLine, usageError } from '../cli-args';
 import { IsolatedPolicy } from './isolated';
 import { describeFailure, guestOutage } from './policy';
 import { sampleClients, sampleNotices, sampleOutages } from './samples';
@@ -19,39 +20,18 @@ or a hook failed; 2 usage error. See docs/POLICY.md for the hook contract.
 `;
 
 export async function main(args: string[]): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(usage);
-    return 0;
-  }
-  const [sub, ...rest] = args;
-  if (sub !== 'test') {
-    process.stderr.write(`backsoon policy: ${sub === undefined ? 'missing subcommand' : `unknown subcommand '${sub}'`}\n\n${usage}`);
-    return 2;
-  }
-  let file: string | undefined;
+  const line = readCommandLine('policy', usage, args, { sample: 'flag', timeout: 'value' });
+  if (typeof line === 'number') return line;
+  const [sub, file, extra] = line.positionals;
+  if (sub !== 'test') return usageError('policy', sub === undefined ? 'missing subcommand' : `unknown subcommand '${sub}'`, usage);
+  if (file === undefined) return usageError('policy test', 'missing FILE', usage);
+  if (extra !== undefined) return usageError('policy test', `one FILE only ('${file}' and '${extra}' given)`, usage);
   let timeoutMs: number | undefined;
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i];
-    if (arg === '--sample') continue;
-    if (arg === '--timeout') {
-      const value = Number(rest[++i]);
-      if (!Number.isFinite(value) || value <= 0) return usageError(`--timeout needs a number of milliseconds > 0, not '${rest[i] ?? ''}'`);
-      timeoutMs = value;
-    } else if (arg.startsWith('-')) {
-      return usageError(`unknown option '${arg}'`);
-    } else if (file === undefined) {
-      file = arg;
-    } else {
-      return usageError(`one FILE only ('${file}' and '${arg}' given)`);
-    }
+  if (line.options.timeout !== undefined) {
+    timeoutMs = Number(line.options.timeout);
+    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) return usageError('policy test', `--timeout needs a number of milliseconds > 0, not '${line.options.timeout}'`, usage);
   }
-  if (file === undefined) return usageError('missing FILE');
   return testFile(file, timeoutMs);
-}
-
-function usageError(problem: string): number {
-  process.stderr.write(`backsoon policy test: ${problem}\n\n${usage}`);
-  return 2;
 }
 
 async function testFile(file: string, timeoutMs: number | undefined): Promise<number> {

@@ -14,6 +14,7 @@ export function readStandin(r: SectionReader): StandinConfig {
     listenPorts: r.value('listen_ports', 'uint'),
     resetPorts: r.value('reset_https', 'bool') ? r.many('reset_port', 'port') : [],
     reaskAfter: r.value('reask_after', 'duration'),
+    registrationConflict: r.value('registration_conflict', 'enum') as StandinConfig['registrationConflict'],
     maxBody: r.value('max_body', 'uint'),
     maxConnections: r.value('max_connections', 'uint'),
     maxClientConnections: r.value('max_client_connections', 'uint'),

@@ -2,6 +2,7 @@
 // waiting clients (71b), contacts (73/74). The daemon may wrap these (to save state after a
 // registration, to add the policy's page text); tests and the lab driver use them as they are.
 import type { IpAddress } from '../net/ip';
+import type { RegistrationConflict } from '../engine/contacts';
 import type { Engine } from '../engine/engine';
 import type { ServerView } from './page';
 import type { KnownContact, LogLevel, RegisterOutcome, StandInCallbacks } from './types';
@@ -14,6 +15,8 @@ export interface EngineCallbackOptions {
   readonly log: (level: LogLevel, message: string) => void;
   /** Called after a registration or a "no thanks" changed the engine's state (to save it). */
   readonly changed?: () => void;
+  /** A registration that would replace another device's (option registration_conflict); default 'refuse'. */
+  readonly registrationConflict?: RegistrationConflict;
 }
 
 export function engineCallbacks(engine: Engine, o: EngineCallbackOptions): StandInCallbacks {
@@ -26,7 +29,9 @@ export function engineCallbacks(engine: Engine, o: EngineCallbackOptions): Stand
     },
     register(server, client, mac, mail, t): RegisterOutcome {
       if (!engine.isDown(server)) return 'not-down';
-      if (!engine.contacts.set({ client }, { mail, registeredAt: t, source: 'page' })) return 'full';
+      const stored = engine.contacts.registerFromPage(client, mac, engine.waitingMac(server, client), mail, t,
+        o.registrationConflict ?? 'refuse');
+      if (stored !== 'stored' && stored !== 'kept-both') return stored;
       // The contact is stored first, so require_contact lets the client in.
       const linked = engine.registerAttempt(t, server, client, mac);
       o.changed?.();
@@ -35,8 +40,8 @@ export function engineCallbacks(engine: Engine, o: EngineCallbackOptions): Stand
     lookupContact(client): KnownContact | null {
       return engine.contacts.lookup(client, 0) ?? null;
     },
-    noticeAttempt(server, client, t) {
-      engine.registerAttempt(t, server, client, 0);
+    noticeAttempt(server, client, t, mac) {
+      engine.registerAttempt(t, server, client, mac);
     },
     now: o.now,
     log: o.log,

@@ -4,6 +4,7 @@
 // (escaped); the server's name and address come from backsoon's tables.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseIp, type IpAddress } from '../net/ip';
+import { formatMac } from '../net/mac';
 import { normalizeMailAddress } from '../notify/mail-address';
 import type { UtcOffset } from '../notify/time-format';
 import { networkOf } from './connection-gate';
@@ -145,10 +146,15 @@ async function downPage(d: HandlerDeps, server: IpAddress, req: IncomingMessage,
   }
   const client = clientOf(req);
   const now = d.callbacks.now();
-  if (client !== null) d.callbacks.noticeAttempt?.(server, client, now);
+  if (client !== null) d.callbacks.noticeAttempt?.(server, client, now, macOf(d, client));
   d.counters.pages++;
   const c = await context(d, server, view, client, catalog, returnPath);
   send(res, 503, renderDownPage(c, offerFor(d, server, client, now)), { 'retry-after': RETRY_AFTER });
+}
+
+/** The client's MAC from the router's neighbour table (0: not known, e.g. not on the link). */
+function macOf(d: HandlerDeps, client: IpAddress): number {
+  return d.callbacks.macOf ? d.callbacks.macOf(client) : macOfNeighbour(client);
 }
 
 function eventStream(d: HandlerDeps, server: IpAddress, req: IncomingMessage, res: ServerResponse): void {
@@ -246,7 +252,7 @@ async function formPost(d: HandlerDeps, server: IpAddress, req: IncomingMessage,
     problem(res, 429, catalog, 'tooManyAddress', { hours: String(Math.ceil(address.retryAfter / 3600)) }, address.retryAfter, post.returnPath);
     return;
   }
-  const mac = d.callbacks.macOf ? d.callbacks.macOf(client) : macOfNeighbour(client);
+  const mac = macOf(d, client);
   const outcome = await d.callbacks.register(server, client, mac, post.mail, now);
   if (outcome === 'not-down') {
     d.counters.refused.notDown++;
@@ -256,6 +262,15 @@ async function formPost(d: HandlerDeps, server: IpAddress, req: IncomingMessage,
   if (outcome === 'full') {
     d.counters.refused.tableFull++;
     problem(res, 503, catalog, 'full', {}, 60, post.returnPath);
+    return;
+  }
+  if (outcome === 'configured' || outcome === 'other-device') {
+    // Someone else's contact stays: the operator's, or another device's (docs/SECURITY.md, "Registrations").
+    if (outcome === 'configured') d.counters.refused.configured++;
+    else d.counters.refused.otherDevice++;
+    d.callbacks.log('info', `stand-in: registration from ${who} (MAC ${mac === 0 ? 'not known' : formatMac(mac)}) for ${server.text} refused: ` +
+      (outcome === 'configured' ? 'the configuration names a contact for this address or device' : 'the address is registered from another device'));
+    problem(res, 409, catalog, outcome === 'configured' ? 'configured' : 'otherDevice', {}, undefined, post.returnPath);
     return;
   }
   if (outcome === 'not-saved') {

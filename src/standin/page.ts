@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { escapeHtml, maskMail } from './escape';
 import { fillHtml, fillText, type Catalog, type Messages } from './i18n';
-import type { UtcOffset } from '../notify/time-format';
+import { durationParts, type UtcOffset } from '../notify/time-format';
 
 export const EVENTS_PATH = '/.backsoon/events';
 export const REGISTER_PATH = '/.backsoon/register';
@@ -99,12 +99,15 @@ export function formatPageTime(t: number, utcOffset: UtcOffset): string {
     `(UTC${offset < 0 ? '-' : '+'}${two(Math.floor(abs / 60))}:${two(abs % 60)})`;
 }
 
+/** The page's wording of a duration, in the visitor's language: the same units as the notices'. */
 export function formatPageDuration(seconds: number, m: Messages): string {
-  const s = Math.max(0, Math.floor(seconds));
-  if (s < 60) return fillText(m.agoSeconds, { s: String(s) });
-  if (s < 3600) return fillText(m.agoMinutes, { m: String(Math.floor(s / 60)) });
-  if (s < 86400) return fillText(m.agoHours, { h: String(Math.floor(s / 3600)), m: String(Math.floor((s % 3600) / 60)) });
-  return fillText(m.agoDays, { d: String(Math.floor(s / 86400)), h: String(Math.floor((s % 86400) / 3600)) });
+  const p = durationParts(seconds);
+  switch (p.unit) {
+    case 's': return fillText(m.agoSeconds, { s: String(p.s) });
+    case 'min': return fillText(m.agoMinutes, { m: String(p.m) });
+    case 'h': return fillText(m.agoHours, { h: String(p.h), m: String(p.m) });
+    case 'd': return fillText(m.agoDays, { d: String(p.d), h: String(p.h) });
+  }
 }
 
 interface Layout {
@@ -220,7 +223,7 @@ export function renderBack(catalog: Catalog, name: string, returnPath: string): 
   return layout({ lang: catalog.tag, title: fillText(m.back, { name }), body, live: null });
 }
 
-export type Problem = 'tooManyClient' | 'tooManyAddress' | 'tooLarge' | 'badRequest' | 'full' | 'notSaved';
+export type Problem = 'tooManyClient' | 'tooManyAddress' | 'tooLarge' | 'badRequest' | 'full' | 'notSaved' | 'configured' | 'otherDevice';
 
 /** A refusal, in the client's language; `values` fills {minutes} and {hours}. */
 export function renderProblem(catalog: Catalog, problem: Problem, vals: Record<string, string> = {}, returnPath: string | null = null): string {

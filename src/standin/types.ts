@@ -7,6 +7,8 @@ export type RegisterOutcome =
   | 'registered'  // the address is stored (74) and the client is linked to the server (71)
   | 'not-down'    // the server is no longer down: nothing stored
   | 'full'        // a table is full of entries that may not be evicted
+  | 'configured'  // the configuration names a contact for this address or device: never replaced
+  | 'other-device' // the address is registered from (or waited as) another device's MAC
   | 'not-saved';  // in the tables, but not on disk (a full disk): not acknowledged
 
 export interface KnownContact {
@@ -25,14 +27,15 @@ export interface StandInCallbacks {
   /** Name, address and down-since of a down server; null when it is not down. */
   serverInfo(server: IpAddress): ServerView | null;
   /**
-   * Stores the client's address (contacts.set, source 'page') and links it to the server
-   * (registerAttempt); the daemon's answer comes once the registration is on disk.
+   * Stores the client's address (contacts.registerFromPage: bound to `mac`, never over a
+   * configured contact or another device's) and links it to the server (registerAttempt); the
+   * daemon's answer comes once the registration is on disk.
    */
   register(server: IpAddress, client: IpAddress, mac: number, mail: string, t: number): RegisterOutcome | Promise<RegisterOutcome>;
   /** The address known for a client (73/74), if any. */
   lookupContact(client: IpAddress): KnownContact | null;
-  /** A client was shown the page: its attempt (engine.registerAttempt, mac 0 when not known). */
-  noticeAttempt?(server: IpAddress, client: IpAddress, t: number): void;
+  /** A client was shown the page: its attempt (engine.registerAttempt, with its MAC; 0 when not known). */
+  noticeAttempt?(server: IpAddress, client: IpAddress, t: number, mac: number): void;
   /** The client chose "no thanks" for this outage (P15). */
   declined?(server: IpAddress, client: IpAddress, t: number): void;
   /** The client's MAC (0: not known); default: the kernel's ARP table. */
@@ -63,6 +66,10 @@ export interface StandInCounters {
     /** Posted after the server came back. */
     notDown: number;
     tableFull: number;
+    /** The configuration names a contact for this address or device (the operator's word wins). */
+    configured: number;
+    /** The address is another device's (another MAC registered it or waited from it). */
+    otherDevice: number;
     /** Could not be saved on disk (a full disk): the page says so instead of confirming. */
     notSaved: number;
   };
@@ -83,7 +90,7 @@ export interface StandInCounters {
 export function newStandInCounters(): StandInCounters {
   return {
     pages: 0, registrations: 0, declined: 0,
-    refused: { csrf: 0, badMail: 0, badForm: 0, clientRate: 0, addressRate: 0, notDown: 0, tableFull: 0, notSaved: 0 },
+    refused: { csrf: 0, badMail: 0, badForm: 0, clientRate: 0, addressRate: 0, notDown: 0, tableFull: 0, configured: 0, otherDevice: 0, notSaved: 0 },
     tooLarge: 0, noPort: 0, portBusy: 0, nftApplied: 0, nftErrors: 0, takenOver: 0, internalErrors: 0,
   };
 }

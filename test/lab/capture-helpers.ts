@@ -7,6 +7,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { atExit } from '../at-exit';
 import type { Lab } from './lab';
+import type { NeighbourStats } from '../../src/capture/neighbours';
+import type { ProberStats } from '../../src/capture/probes';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = join(HERE, '..', '..');
@@ -125,7 +127,7 @@ export class Driver {
     for (;;) {
       const s = await this.status();
       if (ok(s)) return s;
-      if (Date.now() > deadline) throw new Error(`no ${what} within ${ms} ms; status extra: ${JSON.stringify(s.extra)}`);
+      if (Date.now() > deadline) throw new Error(`no ${what} within ${ms} ms; status: ${JSON.stringify({ neighbours: s.neighbours, probes: s.probes })}`);
       await sleep(100);
     }
   }
@@ -147,17 +149,13 @@ export class Driver {
 export interface Status {
   outages: { server: string; cause: string; clients: { client: string }[] }[];
   packets: { syn: number } & Record<string, unknown>;
-  extra: {
-    neighbours?: { failed: number; reachable: number; unparsed: number; restarts: number; deletedNotFailed: number };
-    probes?: { rounds: number; unusable: number } & Record<string, number>;
-  } & Record<string, unknown>;
+  neighbours?: NeighbourStats;
+  probes?: ProberStats;
 }
 
 /** One probe method's counters in the status: sent, succeeded (and so failed). */
 export function probeCounts(s: Status, method: 'tcp' | 'arp' | 'neigh'): { sent: number; succeeded: number; failed: number } {
-  const p: Record<string, number> = s.extra.probes ?? {};
-  const sent = p[`${method}Sent`] ?? 0;
-  const succeeded = p[`${method}Succeeded`] ?? 0;
+  const { sent, succeeded } = s.probes?.byMethod[method] ?? { sent: 0, succeeded: 0 };
   return { sent, succeeded, failed: sent - succeeded };
 }
 

@@ -35,7 +35,7 @@ const isDecision = (event: string) => (l: DriverLine) => l.event === event && l.
 /** Waits until the neighbour monitor hears the kernel: the client's page load makes the server's entry REACHABLE. */
 async function monitorListening(d: Driver): Promise<void> {
   const deadline = Date.now() + 10_000; // a bound against hanging
-  while (((await d.status()).extra.neighbours?.reachable ?? 0) === 0) {
+  while (((await d.status()).neighbours?.reachable ?? 0) === 0) {
     if (Date.now() > deadline) throw new Error('the neighbour monitor heard no REACHABLE of the server');
     await lab.exec('r', ['ip', 'neigh', 'flush', 'dev', 's0']);
     assert.is(await curl(lab, 3), '200');
@@ -117,15 +117,15 @@ test("the neighbour monitor: the kernel's FAILED marks the server down, its REAC
   assert.is(await curl(lab, 4), '000');
   const down = await driver.waitFor(isDecision('down'), 'down', 15_000);
   assert.is(down.cause, 'neigh-failed');
-  const reachable = (await driver.status()).extra.neighbours?.reachable ?? 0;
+  const reachable = (await driver.status()).neighbours?.reachable ?? 0;
   const back = Date.now() / 1000; // before lab_server_back runs: the latency is an upper bound
   await lab.serverBack();
   assert.is(await curl(lab, 4), '200');
   const recovered = await driver.waitFor(isDecision('recovered'), 'recovered');
   // The one ARP reply reaches the daemon twice: through the capture on s0 and as REACHABLE.
   assert.ok(['neigh-reachable', 'arp-reply'].includes(String(recovered.cause)), `cause ${recovered.cause}`);
-  const s = await driver.statusWhen((x) => (x.extra.neighbours?.reachable ?? 0) > reachable, 'the REACHABLE of the server');
-  assert.is(s.extra.neighbours?.unparsed, 0);
+  const s = await driver.statusWhen((x) => (x.neighbours?.reachable ?? 0) > reachable, 'the REACHABLE of the server');
+  assert.is(s.neighbours?.unparsed, 0);
   process.stdout.write(`measured: server back -> recovered (${recovered.cause}, client retried at once): ${(Number(recovered.t) - back).toFixed(2)} s\n`);
 });
 
@@ -134,10 +134,10 @@ test('ip neigh flush of a live server is not an outage (the kernel calls the ent
   driver = d;
   await monitorListening(d);
   assert.is(await curl(lab, 3), '200');
-  const deleted = (await d.status()).extra.neighbours?.deletedNotFailed ?? 0;
+  const deleted = (await d.status()).neighbours?.deletedNotFailed ?? 0;
   await lab.exec('r', ['ip', 'neigh', 'flush', 'dev', 's0']);
-  const s = await d.statusWhen((x) => (x.extra.neighbours?.deletedNotFailed ?? 0) > deleted, 'the flush seen as a delete');
-  assert.is(s.extra.neighbours?.failed, 0);
+  const s = await d.statusWhen((x) => (x.neighbours?.deletedNotFailed ?? 0) > deleted, 'the flush seen as a delete');
+  assert.is(s.neighbours?.failed, 0);
   assert.equal(s.outages, []);
   assert.equal(d.decisions('down'), []);
 });

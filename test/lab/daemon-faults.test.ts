@@ -83,7 +83,7 @@ test('a burst of 10 SIGHUPs: reloads run one at a time, coalesced; one trap sock
     let s: any;
     for (let i = 0; i < 100; i++) {
       s = await lab.status();
-      const r = s.extra.reloads ?? {};
+      const r = s.reloads ?? {};
       if (r.requested === 10 && r.started === r.done + r.failed + r.refused) break;
       await sleep(200);
     }
@@ -101,7 +101,7 @@ test('a burst of 10 SIGHUPs: reloads run one at a time, coalesced; one trap sock
     assert.match(page.stdout, /www\.example\.test/);
     assert.ok(waiting(await lab.status()).includes('198.51.100.10 192.0.2.11'), 'the page view registered c1 in the running engine');
 
-    const r = s.extra.reloads;
+    const r = s.reloads;
     assert.ok(r, 'status --json counts reloads');
     assert.is(r.requested, 10);
     assert.is(r.failed, 0, 'no reload failed');

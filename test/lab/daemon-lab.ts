@@ -5,6 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { StatusReport } from '../../src/control/status';
 import { atExit } from '../at-exit';
 import { Exim } from './exim';
 import { Lab } from './lab';
@@ -141,19 +142,19 @@ ${opts.extraConfig ?? ''}
   }
 
   /** `backsoon status --json` run in the router's namespace. */
-  async status(): Promise<any> { // the report's shape is src/control/status.ts; tests read fields loosely
+  async status(): Promise<StatusReport> {
     const r = await this.lab.exec('r', [process.execPath, BUNDLE, 'status', '--json', '--socket', this.socket]);
     if (r.code !== 0) throw new Error(`backsoon status failed: ${r.stderr}`);
     return JSON.parse(r.stdout);
   }
 
   /** Asks `backsoon status --json` until `ok` holds; throws after `timeoutMs` (a bound against hanging). */
-  async statusWhen(ok: (s: any) => boolean, what: string, timeoutMs = 10_000): Promise<any> { // loosely read, as status()
+  async statusWhen(ok: (s: StatusReport) => boolean, what: string, timeoutMs = 10_000): Promise<StatusReport> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const s = await this.status();
       if (ok(s)) return s;
-      if (Date.now() > deadline) throw new Error(`no ${what} within ${timeoutMs} ms; status: ${JSON.stringify({ outbox: s.outbox, extra: s.extra })}`);
+      if (Date.now() > deadline) throw new Error(`no ${what} within ${timeoutMs} ms; status: ${JSON.stringify(s)}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -201,6 +202,23 @@ ${opts.extraConfig ?? ''}
    */
   trap(args: string[] = [...LAB_SNMP_V3, '198.51.100.1', '', '1.3.6.1.6.3.1.1.5.1'], role: 's' | 'c' | `c${number}` = 's') {
     return this.lab.exec(role, ['env', `SNMP_PERSISTENT_DIR=${this.dir}/snmp-${role}`, 'snmptrap', '-M', '', '-m', '', ...args]);
+  }
+
+  /**
+   * The stand-in's form, filled in by client `role` with `mail` (from its address `from`, by
+   * default its own): the page's HTTP status and text, or null when the page had no form.
+   */
+  async registerOnPage(role: `c${number}` | 'c', mail: string, from?: string): Promise<{ code: string; body: string } | null> {
+    const jar = `${this.dir}/cookies-${role}-${from ?? 'own'}`;
+    const curl = ['curl', '-sS', '-c', jar, '-b', jar, '-m', '10', ...(from !== undefined ? ['--interface', from] : [])];
+    const page = await this.lab.exec(role, [...curl, '-H', 'Accept-Language: en', 'http://198.51.100.10/']);
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page.stdout)?.[1];
+    if (csrf === undefined) return null;
+    const post = await this.lab.exec(role, [...curl, '-w', '\n%{http_code}',
+      '--data-urlencode', `csrf=${csrf}`, '--data-urlencode', `mail=${mail}`, '--data-urlencode', 'choice=yes',
+      '--data-urlencode', 'return=/', '--data-urlencode', 'lang=en', 'http://198.51.100.10/.backsoon/register']);
+    const at = post.stdout.lastIndexOf('\n');
+    return { code: post.stdout.slice(at + 1), body: post.stdout.slice(0, at) };
   }
 
   async stopDaemon(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {

@@ -89,8 +89,8 @@ test('ARP silence on the server side; recovery found by probing with no client t
     // the connect itself (probe), the ARP reply on s0 (arp-reply) or the kernel's REACHABLE
     // (neigh-reachable), whichever comes first. The probe's counters say it was the probe.
     assert.match(back, /\((probe|neigh-reachable|arp-reply)\)/);
-    const s = await lab.statusWhen((x) => x.extra.probes.tcpSucceeded > atBack.extra.probes.tcpSucceeded, 'a succeeded tcp probe');
-    assert.is(s.extra.probes.tcpSucceeded, 1);
+    const s = await lab.statusWhen((x) => x.probes!.byMethod.tcp.succeeded > atBack.probes!.byMethod.tcp.succeeded, 'a succeeded tcp probe');
+    assert.is(s.probes!.byMethod.tcp.succeeded, 1);
     assert.not.match(lab.log.slice(mark), /client \S+ tried/, 'no client traffic after the server came back');
     await lab.exim.waitFor(1, 20_000);
   });
@@ -116,14 +116,14 @@ config snmp_user
     assert.is((await lab.trap(['-v', '2c', '-c', 'wrong', '198.51.100.1', '', '1.3.6.1.6.3.1.1.5.1'])).code, 0);
     const fromClient = await lab.lab.exec('c', ['env', `SNMP_PERSISTENT_DIR=${lab.dir}/snmp-c`, 'snmptrap', '-M', '', '-m', '', '-v', '2c', '-c', 'public', '192.0.2.1', '', '1.3.6.1.6.3.1.1.5.1']);
     assert.is(fromClient.code, 0, fromClient.stderr);
-    let s = await lab.statusWhen((x) => x.extra.traps.received >= 2, 'both forged traps received');
-    assert.is(s.extra.traps.badCommunity, 1);
-    assert.is(s.extra.traps.unknownSource, 1);
+    let s = await lab.statusWhen((x) => x.traps!.received >= 2, 'both forged traps received');
+    assert.is(s.traps!.ignored.badCommunity, 1);
+    assert.is(s.traps!.ignored.unknownSource, 1);
     assert.is(s.outages.length, 1, 'still down');
     await lab.trap(['-v', '3', '-u', 'agent', '-l', 'authPriv', '-a', 'SHA', '-A', 'authpass123', '-x', 'AES', '-X', 'privpass123', '198.51.100.1', '', '1.3.6.1.6.3.1.1.5.1']);
     await lab.waitForLog(/is back \(trap\)/, 5_000);
     s = await lab.status();
-    assert.is(s.extra.traps.accepted, 1);
+    assert.is(s.traps!.accepted, 1);
     assert.is(s.outages.length, 0);
   });
 });
@@ -201,31 +201,32 @@ test('stand-in: a client reaching the down server gets the page at its address, 
   // The operator's own words on the page; the page escapes them.
   writeFileSync(policy, "function render(n) { return n.kind === 'standin' ? { pageText: 'Maintenance until 18:00 <b>CET</b>' } : {}; }\n");
   try {
-  await withLab('dt-stand', { serverSide: false, serverOptions: "\toption standin '1'\n\tlist probe 'tcp:80'", mainOptions: { probe_interval: '600', policy } }, async (lab) => {
+  await withLab('dt-stand', { clients: 2, serverSide: false, serverOptions: "\toption standin '1'\n\tlist probe 'tcp:80'", mainOptions: { probe_interval: '600', policy } }, async (lab) => {
     await lab.lab.serverGone('addr');
     await lab.start();
     await lab.curlUnreachable('c'); // the first attempt shows the outage
     await lab.waitForLog(/is down/, 10_000);
-    await lab.statusWhen((s) => s.extra.standin?.['active.0.listenPort'] !== undefined, 'the stand-in listening for the server');
-    // 192.0.2.11 has a configured contact; take the stand-in's form with a new address instead.
+    await lab.statusWhen((s) => s.standin?.active[0]?.listenPort !== undefined, 'the stand-in listening for the server');
+    // 192.0.2.12 has no contact (192.0.2.11's configured one is never replaced from the page):
+    // it leaves its address on the stand-in's form.
     const jar = `${lab.dir}/cookies`;
-    const page = await lab.lab.exec('c1', ['curl', '-sS', '-c', jar, '-b', jar, '-H', 'Accept-Language: en', '-m', '10', 'http://198.51.100.10/']);
+    const page = await lab.lab.exec('c2', ['curl', '-sS', '-c', jar, '-b', jar, '-H', 'Accept-Language: en', '-m', '10', 'http://198.51.100.10/']);
     assert.match(page.stdout, /www\.example\.test/, 'the page names the server from backsoon\'s tables');
     assert.match(page.stdout, /Maintenance until 18:00 &lt;b&gt;CET&lt;\/b&gt;/, 'the policy\'s text, escaped');
     const csrf = /name="csrf" value="([^"]+)"/.exec(page.stdout)?.[1];
     assert.ok(csrf, page.stdout.slice(0, 400));
-    const post = await lab.lab.exec('c1', ['curl', '-sS', '-c', jar, '-b', jar, '-m', '10',
+    const post = await lab.lab.exec('c2', ['curl', '-sS', '-c', jar, '-b', jar, '-m', '10',
       '--data-urlencode', `csrf=${csrf}`, '--data-urlencode', 'mail=carol@example.test', '--data-urlencode', 'choice=yes',
       '--data-urlencode', 'return=/', '--data-urlencode', 'lang=en', 'http://198.51.100.10/.backsoon/register']);
     assert.match(post.stdout, /carol@example\.test/, 'the confirmation shows the registered address');
     const s = await lab.status();
-    assert.ok(s.extra.standin, 'stand-in counters in status');
+    assert.ok(s.standin, 'stand-in counters in status');
     await lab.lab.serverBack();
     assert.is((await lab.trap()).code, 0);
     const mails = await lab.exim.waitFor(2, 20_000);
     assert.equal(mails.map((m) => m.recipient).sort(), ['alice@example.test', 'carol@example.test']);
     // The rules are gone with the outage: the real server answers again.
-    const real = await lab.curl('c1', 5);
+    const real = await lab.curl('c2', 5);
     assert.match(real.stdout, /real server/);
     await lab.stopDaemon('SIGTERM');
     const nft = await lab.lab.exec('r', ['nft', 'list', 'tables']);
@@ -256,12 +257,12 @@ function render(notice) { return { subject: 'Back: ' + notice.outage.name + ' af
       await lab.lab.serverBack();
       assert.is((await lab.trap()).code, 0);
       const mails = await lab.exim.waitFor(1, 20_000);
-      await lab.statusWhen((x) => x.extra.notices.policyDeclined === 1, 'bob declined by the policy');
+      await lab.statusWhen((x) => x.directNotices.policyDeclined === 1, 'bob declined by the policy');
       await lab.outboxIdle();
       assert.equal((await lab.exim.messages()).map((m) => m.recipient), ['alice@example.test'], 'bob was left out by the policy');
       assert.match(mails[0].subject, /^Back: www\.example\.test after \d+ s$/);
       const s = await lab.status();
-      assert.is(s.extra.notices.policyDeclined, 1);
+      assert.is(s.directNotices.policyDeclined, 1);
       // A policy that does not parse: reload keeps running with the defaults.
       writeFileSync(policy, 'function render( {');
       const mark = lab.log.length;

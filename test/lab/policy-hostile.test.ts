@@ -58,8 +58,8 @@ test('a looping and a stuck hook: status and the page answer during the recovery
       assert.is(mails.length, 21);
       assert.ok(mails.every((m) => m.subject.startsWith('Server failure recovery notice: ')), 'backsoon\'s own subject');
       const s = await lab.status();
-      assert.is(s.extra.notices.policyDeclined, 0, 'a failing shouldNotify tells the client');
-      assert.ok(s.extra.policy.threadRestarts >= 1, `the stuck render ended the policy's thread (${JSON.stringify(s.extra.policy)})`);
+      assert.is(s.directNotices.policyDeclined, 0, 'a failing shouldNotify tells the client');
+      assert.ok(s.policy!.threadRestarts >= 1, `the stuck render ended the policy's thread (${JSON.stringify(s.policy)})`);
       assert.ok(lab.daemon!.exitCode === null, 'the daemon runs on');
     });
   } finally {

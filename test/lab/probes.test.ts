@@ -88,7 +88,7 @@ async function probesWhen(d: Driver, method: 'tcp' | 'arp' | 'neigh', ok: (c: Re
 test('nothing is probed while nothing is down', async () => {
   driver = await startReadyDriver(lab, { probeInterval: 1, probe: ['tcp:80', 'arp', 'neigh'] });
   assert.is(await curl(lab, 3), '200');
-  const s = await driver.statusWhen((x) => (x.extra.probes?.rounds ?? 0) >= 2, 'two probe rounds');
+  const s = await driver.statusWhen((x) => (x.probes?.rounds ?? 0) >= 2, 'two probe rounds');
   assert.equal(['tcp', 'arp', 'neigh'].map((m) => probeCounts(s, m as 'tcp').sent), [0, 0, 0]);
 });
 

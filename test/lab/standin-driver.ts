@@ -11,6 +11,7 @@
 import { createInterface } from 'node:readline';
 import { loadConfig } from '../../src/config/validate';
 import { Daemon } from '../../src/daemon/daemon';
+import { counterEntries } from '../../src/control/status';
 import { createLogger } from '../../src/daemon/log';
 import { StandInInput } from '../../src/daemon/standin-input';
 import { parseIp } from '../../src/net/ip';
@@ -22,7 +23,7 @@ const now = () => Date.now() / 1000;
 const out = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);
 
 function standinCounters(daemon: Daemon): Record<string, number> {
-  return (daemon.status().extra.standin ?? {}) as Record<string, number>;
+  return Object.fromEntries(counterEntries(daemon.status().standin ?? {}));
 }
 
 /**
@@ -32,8 +33,11 @@ function standinCounters(daemon: Daemon): Record<string, number> {
 async function followed(daemon: Daemon, nftBefore: number): Promise<void> {
   const deadline = Date.now() + 10_000;
   const want = daemon.engine.isDown(server);
-  const done = (c: Record<string, number>): boolean => ('active.0.listenPort' in c) === want && c.nftApplied > nftBefore;
-  while (!done(standinCounters(daemon))) {
+  const done = (): boolean => {
+    const s = daemon.status().standin;
+    return s !== undefined && (s.active.length > 0) === want && s.nftApplied > nftBefore;
+  };
+  while (!done()) {
     if (Date.now() > deadline) throw new Error(`the stand-in did not follow the engine (down: ${want}) within 10 s`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }

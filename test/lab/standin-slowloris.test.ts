@@ -45,15 +45,16 @@ test('1,280 slow connections from 40 addresses: the honest client is served ever
     const during = await lab.status();
     const rssDuring = rssMiB((await lab.lab.exec('r', ['cat', `/proc/${pid}/status`])).stdout);
     const flood = JSON.parse((await attacker).stdout) as SlowlorisResult;
-    const listener = during.extra.standin as Record<string, number>;
+    const standin = during.standin as { listener: Record<string, number>; internalErrors: number };
+    const listener = standin.listener;
     console.log(`slowloris: honest client served ${served}/${HONEST_REQUESTS}; attacker ${flood.opened} connections opened, ` +
-      `at most ${flood.mostOpen} open, ${flood.closedByServer} closed by the stand-in; refused ${listener['listener.connectionsRefused']}, ` +
-      `evicted ${listener['listener.connectionsEvicted'] ?? '-'}, timeouts ${listener['listener.timeouts']}; daemon RSS ${rssBefore} -> ${rssDuring} MiB`);
+      `at most ${flood.mostOpen} open, ${flood.closedByServer} closed by the stand-in; refused ${listener['connectionsRefused']}, ` +
+      `evicted ${listener['connectionsEvicted'] ?? '-'}, timeouts ${listener['timeouts']}; daemon RSS ${rssBefore} -> ${rssDuring} MiB`);
 
     assert.ok(flood.mostOpen >= 500, `the attack held the stand-in's slots (${flood.mostOpen} open at most)`);
     assert.is(served, HONEST_REQUESTS, `every honest request answered with the page; failures:\n${failures.join('\n')}`);
-    assert.ok(listener['listener.connectionsEvicted'] > 0, 'slow connections were closed to make room');
-    assert.is(listener.internalErrors, 0);
+    assert.ok(listener['connectionsEvicted'] > 0, 'slow connections were closed to make room');
+    assert.is(standin.internalErrors, 0);
     // The daemon went on with its work: the honest client is a waiting client, the outage stands.
     assert.ok(during.outages[0].clients.some((c: { client: string }) => c.client === '192.0.2.10'));
   });

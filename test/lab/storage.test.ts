@@ -66,15 +66,9 @@ function withLab(tag: string, stateDir: string, body: (lab: DaemonLab) => Promis
 
 /** The stand-in's form, filled in by client `role` with `mail`: the page's HTTP status and text. */
 async function registerOnPage(lab: DaemonLab, role: `c${number}`, mail: string): Promise<{ code: string; body: string }> {
-  const jar = `${lab.dir}/cookies-${role}`;
-  const page = await lab.lab.exec(role, ['curl', '-sS', '-c', jar, '-b', jar, '-H', 'Accept-Language: en', '-m', '10', `http://${SERVER}/`]);
-  const csrf = /name="csrf" value="([^"]+)"/.exec(page.stdout)?.[1];
-  assert.ok(csrf, `no form on the page: ${page.stdout.slice(0, 300)} ${page.stderr}`);
-  const post = await lab.lab.exec(role, ['curl', '-sS', '-c', jar, '-b', jar, '-m', '10', '-w', '\n%{http_code}',
-    '--data-urlencode', `csrf=${csrf}`, '--data-urlencode', `mail=${mail}`, '--data-urlencode', 'choice=yes',
-    '--data-urlencode', 'return=/', '--data-urlencode', 'lang=en', `http://${SERVER}/.backsoon/register`]);
-  const at = post.stdout.lastIndexOf('\n');
-  return { code: post.stdout.slice(at + 1), body: post.stdout.slice(0, at) };
+  const r = await lab.registerOnPage(role, mail);
+  assert.ok(r, 'no form on the page');
+  return r;
 }
 
 async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number): Promise<T> {
@@ -134,7 +128,7 @@ test('kill -9 after a confirmed registration, and again while the disk is full: 
       await lab.stopDaemon('SIGKILL');
       await lab.start();
       let s = await lab.status();
-      const clients = s.outages.find((o: { server: string }) => o.server === SERVER).clients.map((c: { client: string }) => c.client);
+      const clients = s.outages.find((o) => o.server === SERVER)!.clients.map((c) => c.client);
       assert.ok(clients.includes('192.0.2.12'), 'the client that registered still waits');
       // the 300 of the state file, alice and bob from the configuration, and carol from the page
       assert.is(s.contacts, WAITING + 3, 'the confirmed address survived kill -9');

@@ -201,7 +201,7 @@ test('as the daemon wires it: engine decisions -> OutageDispatcher -> attached w
   const dispatcher = new OutageDispatcher({ outbox: () => outbox, config: () => config, log: () => {}, userAgent: 'backsoon/0.1.0' });
   try {
     dispatcher.attach(outbox);
-    const engine = new Engine({ ...defaultEngineOptions }, (d) => dispatcher.push(d));
+    const engine = new Engine({ ...defaultEngineOptions, routerAddresses: [{ address: ipFromV4(parseIPv4('192.0.2.1')!), mac: 0 }] }, (d) => dispatcher.push(d));
     engine.icmpUnreachable(T0, parseIPv4('192.0.2.1')!, 0, parseIPv4('192.0.2.7')!, parseIPv4('198.51.100.10')!, 1, 6, 40000, 80);
     engine.recoverySignal(T0 + 60, ipFromV4(parseIPv4('198.51.100.10')!), 'trap');
     await dispatcher.settle();

@@ -68,6 +68,7 @@ const engine: EngineCounters = {
   serversFull: 0,
   flaps: 0,
   icmpOtherCode: 0,
+  icmpForged: { address: 0, mac: 0 },
   unwatched: 0,
   refusedNoContact: 0,
   ipv6Ignored: 0,
@@ -98,7 +99,7 @@ export function sampleReport(): StatusReport {
     ],
     waitingClients: 3,
     contacts: 2,
-    outbox: { queued: 11, sending: 1, sent: 37, failed: 2, retries: 5, unsaved: 0, storageError: null, storageErrorSince: null },
+    outbox: { queued: 11, sending: 1, sent: 37, failed: 2, retries: 5, unsaved: 0, storageError: null, storageErrorSince: null, outcomes: { mail: { sent: 37, retry: 5, 'given-up': 2 } } },
     captures: [
       { interface: 'br-lan', role: 'client', received: 123456, dropped: 17, ifDropped: 3 },
       { interface: 'br-dmz', role: 'server', received: 9876, dropped: 0, ifDropped: 0 },
@@ -107,7 +108,10 @@ export function sampleReport(): StatusReport {
     engine,
     state: { writes: 12, failures: 0, error: null, heldBy: null },
     registrations: { saved: 3, notSaved: 0, error: null },
-    extra: {},
     tables: { servers: 2, serverCapacity: 1024, links: 3, linkCapacity: 65536, pendingSyns: 9, synCapacity: 65536, synOverflows: 0 },
+    directNotices: { queued: 3, duplicate: 0, noContact: 1, notDirect: 0, failedToQueue: 0, policyDeclined: 0, policyContact: 0, policyBudgetSpent: 0 },
+    outbound: { delegation: 0, traps: 2, webhooks: 1, duplicates: 0, problems: 0 },
+    control: { badRequests: 0 },
+    reloads: { requested: 1, started: 1, done: 1, refused: 0, failed: 0 },
   };
 }

@@ -267,6 +267,7 @@ function expectedDatatype(opt: OptionSpec): string | undefined {
     case 'port': return 'port';
     case 'text': return `rangelength(${opt.min ?? 1},${opt.max ?? 255})`;
     case 'ipv4': return 'ip4addr("nomask")';
+    case 'ip': return 'ipaddr("nomask")';
     case 'prefix': return 'or(cidr4,ip4addr("nomask"))';
     case 'ipprefix': return 'or(cidr,ipaddr("nomask"))';
     case 'mac': return 'macaddr';

@@ -1,7 +1,7 @@
 // The shipped form: dist/ as `make build` leaves it, copied to a folder without node_modules,
 // must run on its own (the pcap addon and quickjs.wasm beside the bundle).
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -33,8 +33,15 @@ test('--help lists the commands; an unknown command says so and exits 2', () => 
   assert.match(bad.stderr, /unknown command 'frobnicate'/);
 });
 
+test("--version prints package.json's version, written into the bundle when it was built", () => {
+  const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+  const r = run('--version');
+  assert.is(r.status, 0, r.stderr);
+  assert.is(r.stdout, `backsoon ${pkg.version}\n`);
+});
+
 test('replay works from the bundle alone', () => {
-  const r = run('replay', FIXTURE);
+  const r = run('replay', FIXTURE, '--router', '192.0.2.1');
   assert.is(r.status, 0, r.stderr);
   assert.match(r.stdout, /"event":"notify"/);
 });

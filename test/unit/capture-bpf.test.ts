@@ -51,6 +51,8 @@ const frames: Record<string, Uint8Array> = {
   icmpAboutNet: eth(icmpUnreachable({ reporter: ROUTER, original: syn(IN_NET) })),
   icmpAboutOther: eth(icmpUnreachable({ reporter: ROUTER, original: syn(OTHER) })),
   icmpEcho: eth(icmpEcho(CLIENT, SERVER)),
+  // A client's forgery: "host unreachable" for the server, from the client's own address.
+  icmpForgedByClient: eth(icmpUnreachable({ reporter: CLIENT, original: syn(SERVER) })),
   udpToServer: eth(udpPacket({ src: CLIENT, dst: SERVER, sport: 5000, dport: 53 })),
   // The router's own connection (a TCP probe) and its own answer to a client.
   synFromRouter: eth(syn(SERVER, ROUTER_S)),
@@ -86,8 +88,9 @@ function passing(filter: string): Promise<string[]> {
   });
 }
 
-const watched: FilterScope = { servers: [ip(SERVER)], networks: [net('203.0.113.0/24')], ownAddresses: [ip(ROUTER), ip(ROUTER_S)] };
-const everything: FilterScope = { servers: [], networks: [], ownAddresses: [ip(ROUTER), ip(ROUTER_S)] };
+const own = [ip(ROUTER), ip(ROUTER_S)];
+const watched: FilterScope = { servers: [ip(SERVER)], networks: [net('203.0.113.0/24')], ownAddresses: own, icmpSources: own };
+const everything: FilterScope = { servers: [], networks: [], ownAddresses: own, icmpSources: own };
 
 test('client side, watched servers: SYN/SYN-ACK/RST and ICMP unreachable about them only', async () => {
   assert.equal((await passing(clientSideFilter(watched))).sort(), [
@@ -101,6 +104,15 @@ test('client side, every server: all SYN/SYN-ACK/RST and ICMP unreachable, but n
     'icmpAboutNet', 'icmpAboutOther', 'icmpAboutServer', 'rstFromOther', 'rstFromServer', 'synAckFromRouter',
     'synAckFromServer', 'synToNet', 'synToOther', 'synToServer', 'vlanIcmpAboutServer', 'vlanSynToServer',
   ]);
+});
+
+test('ICMP errors from the router\'s addresses only: a client\'s forgery is not captured', async () => {
+  assert.ok((await passing(clientSideFilter({ ...watched, icmpSources: undefined }))).includes('icmpForgedByClient'), 'any source without icmpSources');
+  const got = await passing(clientSideFilter(watched));
+  assert.equal(got.filter((n) => n.includes('Icmp') || n.startsWith('icmp')).sort(), ['icmpAboutNet', 'icmpAboutServer', 'vlanIcmpAboutServer']);
+  // No router address known: no ICMP error at all, the rest as before.
+  const none = await passing(clientSideFilter({ ...watched, icmpSources: [] }));
+  assert.equal(none.sort(), ['rstFromServer', 'synAckFromServer', 'synToNet', 'synToServer', 'vlanSynToServer']);
 });
 
 test('the ICMP part is narrowed by the quoted destination, never by the outer host', () => {

@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { NullObservations } from '../../src/net/observations';
 import { interfaceRoles, LiveCapture, openErrorMessage } from '../../src/capture/live';
-import { linktypeFromPcap, pcapHeaderCaplen, pcapHeaderTime, plausibleCaptureTime } from '../../src/capture/live-pcap';
+import { linktypeFromPcap, PcapHeader, plausibleCaptureTime } from '../../src/capture/live-pcap';
 import { isSupportedLinktype, LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_RAW } from '../../src/packet/linktype';
 
 test('node-pcap link type names map to the numbers FrameDecoder takes', () => {
@@ -29,17 +29,23 @@ test('the packet header gives time and captured length, in the host byte order',
   le.writeUInt32LE(456789, 4);
   le.writeUInt32LE(60, 8);
   le.writeUInt32LE(1514, 12);
-  assert.is(pcapHeaderTime(le, true), 1700000123.456789);
-  assert.is(pcapHeaderCaplen(le, true), 60);
+  const header = new PcapHeader(le, true);
+  assert.is(header.time(), 1700000123.456789);
+  assert.is(header.caplen(), 60);
+  // One view over the buffer, read again for the next packet written into it.
+  le.writeUInt32LE(1700000124, 0);
+  le.writeUInt32LE(74, 8);
+  assert.is(header.time(), 1700000124.456789);
+  assert.is(header.caplen(), 74);
   const be = Buffer.alloc(16);
   be.writeUInt32BE(1700000123, 0);
   be.writeUInt32BE(500000, 4);
   be.writeUInt32BE(42, 8);
-  assert.is(pcapHeaderTime(be, false), 1700000123.5);
-  assert.is(pcapHeaderCaplen(be, false), 42);
+  assert.is(new PcapHeader(be, false).time(), 1700000123.5);
+  assert.is(new PcapHeader(be, false).caplen(), 42);
   // A header inside a larger buffer (node-pcap's is its own, but a pool slice must work too).
   const pooled = Buffer.concat([Buffer.alloc(3), le]).subarray(3);
-  assert.is(pcapHeaderTime(pooled, true), 1700000123.456789);
+  assert.is(new PcapHeader(pooled, true).time(), 1700000124.456789);
 });
 
 test('an unreadable header time (the high half of a 64-bit time_t) is caught', () => {

@@ -9,6 +9,7 @@ import { parseMac } from '../../src/net/mac';
 import { checkConfigText, ConfigError, loadConfig, parseConfigText } from '../../src/config/validate';
 import { formatError, formatWarning } from '../../src/config/diagnostics';
 import type { Config } from '../../src/config/types';
+import { parseIp } from '../../src/net/ip';
 
 const FILE = '/etc/config/backsoon';
 const opts = { hostname: 'router' };
@@ -57,8 +58,9 @@ test('an empty file gives every default', () => {
       enabled: true, clientInterfaces: [], serverInterfaces: [], synTimeout: 30, arpRetries: 3,
       icmpCodes: [0, 1, 5, 6, 7, 11, 12], icmp6Codes: [0, 3], maxAttemptAge: 86400, purgeInterval: 300, hold: 0, confirm: null,
       probeInterval: 10, maxServers: 1024, maxLinks: 65536, maxLinksPerServer: 8192, maxPendingSyns: 65536,
-      maxContacts: 65536, captureBuffer: 4096 * 1024, requireContact: false, stateDir: '/etc/backsoon', snapshotInterval: 60,
+      maxContacts: 65536, captureBuffer: 4096 * 1024, captureBatchMs: 10, requireContact: false, stateDir: '/etc/backsoon', snapshotInterval: 60,
       controlSocket: '/var/run/backsoon.sock', ubusSocket: '/var/run/ubus/ubus.sock', logLevel: 'info', policy: null, policyBudget: 5, metricsListen: null,
+      routerAddresses: [],
     },
     watch: { networks: [], clientNetworks: [] },
     servers: [],
@@ -78,6 +80,8 @@ test('every main option reaches its typed field', () => {
     "\tlist interface 'br-lan'",
     "\tlist interface 'eth0.3'",
     "\tlist server_interface 'br-dmz'",
+    "\tlist router_address '192.0.2.254'",
+    "\tlist router_address '2001:DB8::1'",
     "\toption syn_timeout '12'",
     "\toption arp_retries '5'",
     "\tlist icmp_code '1'",
@@ -94,6 +98,7 @@ test('every main option reaches its typed field', () => {
     "\toption max_pending_syns '200'",
     "\toption max_contacts '30'",
     "\toption capture_buffer '512'",
+    "\toption capture_batch_ms '0'",
     "\toption require_contact 'true'",
     "\toption state_dir '/tmp/bs'",
     "\toption snapshot_interval '5'",
@@ -107,10 +112,17 @@ test('every main option reaches its typed field', () => {
   assert.equal(c.main, {
     enabled: false, clientInterfaces: ['br-lan', 'eth0.3'], serverInterfaces: ['br-dmz'], synTimeout: 12, arpRetries: 5,
     icmpCodes: [1, 7], icmp6Codes: [3], maxAttemptAge: 3600, purgeInterval: 60, hold: 20, confirm: true, probeInterval: 3,
-    maxServers: 10, maxLinks: 100, maxLinksPerServer: 50, maxPendingSyns: 200, maxContacts: 30, captureBuffer: 512 * 1024, requireContact: true,
+    maxServers: 10, maxLinks: 100, maxLinksPerServer: 50, maxPendingSyns: 200, maxContacts: 30, captureBuffer: 512 * 1024, captureBatchMs: 0, requireContact: true,
     stateDir: '/tmp/bs', snapshotInterval: 5, controlSocket: '/tmp/bs.sock', ubusSocket: '/tmp/ubus.sock', logLevel: 'debug',
     policy: POLICY, policyBudget: 30, metricsListen: '127.0.0.1:9100',
+    routerAddresses: [parseIp('192.0.2.254'), parseIp('2001:db8::1')],
   });
+});
+
+test('router_address: an address of either family, no prefix length or zone; the error names the option', () => {
+  oneError(`${MAIN}\tlist router_address '192.0.2.0/24'\n`, 3, "router_address '192.0.2.0/24' in section 'main': must be an IPv4 or IPv6 address");
+  oneError(`${MAIN}\tlist router_address 'fe80::1%br-lan'\n`, 3, 'router_address');
+  oneError(`${MAIN}\tlist router_address 'router.lan'\n`, 3, 'router_address');
 });
 
 test('option policy must name an existing regular file (as validate_data\'s file type says on the router)', () => {

@@ -28,6 +28,9 @@ function coreBundle(): string {
   return readFileSync(BUNDLE, 'utf8');
 }
 
+/** The recording lab's router (test/fixtures/README.md), both families. */
+const FIXTURE_ROUTER = ['192.0.2.1', '198.51.100.1', '2001:db8:1::1', '2001:db8:2::1'];
+
 const FIXTURES = [
   'outage-any.pcap', 'outage-client-side.pcap', 'silent-service.pcap', 'icmp-cached.pcap',
   'ipv6/outage-any.pcap', 'ipv6/outage-client-side.pcap', 'ipv6/silent-service.pcap', 'ipv6/uncached-server-side.pcap',
@@ -68,8 +71,8 @@ test('recorded outages through the core on QuickJS: the same decisions as on Nod
       const hex = ${JSON.stringify(hex)};
       const bytes = new Uint8Array(hex.length / 2);
       for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.substr(i * 2, 2), 16);
-      JSON.stringify(backsoonCore.replayCapture(bytes, { synTimeout: 30 }));`;
-    const inNode = JSON.stringify(replayCapture(new Uint8Array(bytes), { synTimeout: 30 }));
+      JSON.stringify(backsoonCore.replayCapture(bytes, { synTimeout: 30 }, ${JSON.stringify(FIXTURE_ROUTER)}));`;
+    const inNode = JSON.stringify(replayCapture(new Uint8Array(bytes), { synTimeout: 30 }, FIXTURE_ROUTER));
     const decisions = JSON.parse(inNode) as { event: string; addresses?: string[] }[];
     assert.ok(decisions.some((d) => d.event === 'down'), `${name}: the scenario decides something`);
     if (name.startsWith('devices')) {

@@ -42,7 +42,7 @@ test('a device of three addresses is one call of each hook, with `addresses`; a 
     const deadline = Date.now() + 10_000;
     while (c.noContact + c.policyDeclined < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     assert.equal({ noContact: c.noContact, declined: c.policyDeclined }, { noContact: 1, declined: 1 }, logs.join('\n'));
-    assert.is(direct.policyStats().policy?.['calls:shouldNotify'], 2);
+    assert.is(direct.policyStats()?.perHook.shouldNotify.calls, 2);
     assert.ok(logs.some((l) => l.includes('client 192.0.2.10 waited for 198.51.100.10')), logs.join('\n'));
   } finally {
     direct.close();

@@ -9,6 +9,7 @@ import { parseIp } from '../../src/net/ip';
 import { parseIPv4 } from '../../src/net/ipv4';
 import { parseIPv6 } from '../../src/net/ipv6';
 import { only, summary } from './decision-summary';
+import { routerAddresses } from './router';
 
 const SERVER = parseIPv4('198.51.100.10')!;
 const SERVER6 = '2001:db8:5::10';
@@ -22,7 +23,7 @@ const ip = (s: string) => parseIp(s)!;
 
 function setup(options: Partial<EngineOptions> = {}) {
   const decisions: Decision[] = [];
-  const engine = new Engine({ ...defaultEngineOptions, maxLinks: 64, maxServers: 8, maxPendingSyns: 64, ...options }, (d) => decisions.push(d));
+  const engine = new Engine({ ...defaultEngineOptions, maxLinks: 64, maxServers: 8, maxPendingSyns: 64, routerAddresses: routerAddresses('192.0.2.1'), ...options }, (d) => decisions.push(d));
   const bytes = new Uint8Array(64);
   bytes.set(parseIPv6(SERVER6)!, 0);
   /** A SYN over IPv6 from `client` (seen with `mac`) to SERVER6. */

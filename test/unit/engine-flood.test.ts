@@ -7,6 +7,7 @@ import type { Decision } from '../../src/engine/decisions';
 import { summary } from './decision-summary';
 import { lanNetworks } from '../../src/daemon/lan-networks';
 import { ISSUE_FLOOD, replaySynFlood } from './synflood-replay';
+import { routerAddresses } from './router';
 
 const ip = (s: string): number => parseIPv4(s)!;
 const SERVER = ip('198.51.100.10');
@@ -15,7 +16,7 @@ const MAC = 0x02005e000001;
 
 function setup(options: Partial<EngineOptions> = {}) {
   const decisions: Decision[] = [];
-  const engine = new Engine({ ...defaultEngineOptions, maxLinks: 64, maxServers: 8, maxPendingSyns: 64, ...options }, (d) => decisions.push(d));
+  const engine = new Engine({ ...defaultEngineOptions, maxLinks: 64, maxServers: 8, maxPendingSyns: 64, routerAddresses: routerAddresses('192.0.2.1'), ...options }, (d) => decisions.push(d));
   return { engine, expired: () => decisions.filter((d) => d.event === 'expired').map(summary) };
 }
 

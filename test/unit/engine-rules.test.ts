@@ -5,6 +5,7 @@ import { parseIPv4 } from '../../src/net/ipv4';
 import { DOWN_CAUSES, EXPIRY_CAUSES, RECOVERY_CAUSES, type Decision, type DecisionSink } from '../../src/engine/decisions';
 import { Engine, defaultEngineOptions, type EngineOptions } from '../../src/engine/engine';
 import { only, summary } from './decision-summary';
+import { routerAddresses } from './router';
 
 const ip = (s: string): number => parseIPv4(s)!;
 const SERVER = ip('198.51.100.10');
@@ -15,7 +16,7 @@ const ROUTER = ip('192.0.2.1');
 
 function setup(options: Partial<EngineOptions> = {}) {
   const decisions: Decision[] = [];
-  const engine = new Engine({ ...defaultEngineOptions, maxLinks: 64, maxServers: 8, maxPendingSyns: 64, ...options }, (d) => decisions.push(d));
+  const engine = new Engine({ ...defaultEngineOptions, maxLinks: 64, maxServers: 8, maxPendingSyns: 64, routerAddresses: routerAddresses('192.0.2.1'), ...options }, (d) => decisions.push(d));
   const events = () => decisions.map(summary);
   return { engine, decisions, events };
 }
@@ -44,7 +45,7 @@ test('P5: a client already waiting is not added twice', () => {
 
 test('ICMP codes that come from a live host (port unreachable) or a filter do not mean down', () => {
   const { engine, events } = setup();
-  engine.icmpUnreachable(100, SERVER, 0, ALICE, SERVER, 3, 17, 5000, 53);
+  engine.icmpUnreachable(100, ROUTER, 0, ALICE, SERVER, 3, 17, 5000, 53);
   engine.icmpUnreachable(100, ROUTER, 0, ALICE, SERVER, 13, 6, 5000, 80);
   assert.equal(events(), []);
   assert.is(engine.counters.icmpOtherCode, 2);
@@ -255,7 +256,7 @@ test('a full server table makes room by dropping a server nobody waits for, and 
 test('a numeric sink gets the same decisions as numbers: pool ids valid during the call, cause indexes', () => {
   const lines: string[] = [];
   const objects: Decision[] = [];
-  const options = { ...defaultEngineOptions, maxServers: 1, arpRetries: 1 };
+  const options = { ...defaultEngineOptions, maxServers: 1, arpRetries: 1, routerAddresses: routerAddresses('192.0.2.1') };
   let engine: Engine | null = null;
   const text = (id: number) => engine!.pool.format(id);
   const sink: DecisionSink = {

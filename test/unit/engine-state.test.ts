@@ -7,12 +7,13 @@ import { Engine, defaultEngineOptions, type EngineOptions } from '../../src/engi
 import { exportState, importState, STATE_VERSION } from '../../src/engine/state';
 import { parseIp } from '../../src/net/ip';
 import { only, summary } from './decision-summary';
+import { routerAddresses } from './router';
 
 const ip = (s: string) => parseIp(s)!;
 
 function engineWith(options: Partial<EngineOptions> = {}) {
   const decisions: Decision[] = [];
-  const engine = new Engine({ ...defaultEngineOptions, maxLinks: 64, maxServers: 8, maxPendingSyns: 64, ...options }, (d) => decisions.push(d));
+  const engine = new Engine({ ...defaultEngineOptions, maxLinks: 64, maxServers: 8, maxPendingSyns: 64, routerAddresses: routerAddresses('192.0.2.1'), ...options }, (d) => decisions.push(d));
   return { engine, decisions };
 }
 

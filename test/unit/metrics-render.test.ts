@@ -7,7 +7,7 @@ import { parseExposition, type ParsedFamily } from './metrics-exposition';
 const empty: MetricsSnapshot = {
   version: '0.1.0', startTimeSeconds: 1748874600, serversDown: 0, waitingClients: 0, contacts: 0, outboxQueued: 0, outboxUnsaved: 0,
   storageFailing: { outbox: false, state: false },
-  detections: {}, recoveries: {}, notices: {}, evictions: {}, evictedByTrust: {}, refusedClients: {}, outagesEvicted: 0, packets: {}, malformedPackets: {}, captures: {},
+  detections: {}, recoveries: {}, notices: {}, evictions: {}, evictedByTrust: {}, refusedClients: {}, outagesEvicted: 0, icmpForged: {}, packets: {}, malformedPackets: {}, captures: {},
   tables: {}, policyCalls: {}, policyErrors: {}, trapIgnored: {},
 };
 
@@ -22,6 +22,7 @@ const busy: MetricsSnapshot = {
   evictedByTrust: { unverified: 6, verified: 1 },
   refusedClients: { 'off-network': 300, 'no-contact': 0 },
   outagesEvicted: 2,
+  icmpForged: { address: 3, mac: 1 },
   packets: { syn: 1000, 'syn-ack': 990, 'icmp-unreachable': 12 },
   malformedPackets: { truncatedIp: 1 },
   captures: { 'br-lan': { received: 5000, dropped: 3, ifDropped: 0 }, wan: { received: 10, dropped: 0, ifDropped: 1 } },
@@ -47,7 +48,7 @@ test('an empty snapshot is a valid exposition with every family declared', () =>
     'backsoon_servers_down', 'backsoon_waiting_clients', 'backsoon_detections_total', 'backsoon_notices_total',
     'backsoon_pcap_dropped_packets_total', 'backsoon_packets_total', 'backsoon_table_fill_ratio', 'backsoon_table_capacity',
     'backsoon_evictions_total', 'backsoon_policy_errors_total', 'backsoon_trap_ignored_total', 'backsoon_outbox_queued',
-    'backsoon_start_time_seconds', 'backsoon_outages_evicted_total', 'backsoon_evicted_clients_total', 'backsoon_refused_clients_total',
+    'backsoon_start_time_seconds', 'backsoon_outages_evicted_total', 'backsoon_evicted_clients_total', 'backsoon_refused_clients_total', 'backsoon_icmp_forged_total',
   ]) family(families, name);
   assert.is(valueOf(families, 'backsoon_servers_down'), 0);
   assert.is(valueOf(families, 'backsoon_start_time_seconds'), 1748874600);
@@ -83,6 +84,8 @@ test('the snapshot values come out under the right labels', () => {
   assert.is(valueOf(families, 'backsoon_outages_evicted_total'), 2);
   assert.is(valueOf(families, 'backsoon_evicted_clients_total', { trust: 'unverified' }), 6);
   assert.is(valueOf(families, 'backsoon_refused_clients_total', { reason: 'off-network' }), 300);
+  assert.is(valueOf(families, 'backsoon_icmp_forged_total', { reason: 'address' }), 3);
+  assert.is(valueOf(families, 'backsoon_icmp_forged_total', { reason: 'mac' }), 1);
   assert.is(valueOf(families, 'backsoon_policy_errors_total', { hook: 'contactFor' }), 1);
   assert.is(valueOf(families, 'backsoon_trap_ignored_total', { reason: 'community' }), 4);
   assert.is(valueOf(families, 'backsoon_build_info', { version: '0.1.0' }), 1);

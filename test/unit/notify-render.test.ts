@@ -5,7 +5,7 @@ import type { NotifyDecision } from '../../src/engine/decisions';
 import { noticeFromDecision, type RecoveryNotice } from '../../src/notify/notice';
 import { renderRecoveryMail } from '../../src/notify/render-mail';
 import { recoveryMailKey } from '../../src/notify/recovery-mail';
-import { fixedUtcOffset, formatDuration, formatIsoLocal, formatMailDate } from '../../src/notify/time-format';
+import { durationParts, fixedUtcOffset, formatDuration, formatIsoLocal, formatMailDate } from '../../src/notify/time-format';
 
 // 2026-11-25T13:00:00Z
 const T0 = Date.UTC(2026, 10, 25, 13, 0, 0) / 1000;
@@ -57,6 +57,13 @@ test('durations read as words', () => {
   assert.is(formatDuration(-5), '0 s');
 });
 
+test('the mail, the status and the stand-in page split a duration the same way', () => {
+  assert.equal(durationParts(59.99), { unit: 's', s: 59 });
+  assert.equal(durationParts(200), { unit: 'min', m: 3, s: 20 });
+  assert.equal(durationParts(86399), { unit: 'h', h: 23, m: 59 });
+  assert.equal(durationParts(86400 * 400), { unit: 'd', d: 400, h: 0 });
+});
+
 test('a notify decision with a contact makes a notice; without one, none', () => {
   const n = noticeFromDecision(notify, 'www.example.test', T0 + 800);
   assert.equal(n, {
@@ -104,6 +111,14 @@ test('a device that tried from several addresses is told once, and the mail name
   assert.ok(lines.includes('  Your address:    192.0.2.7'));
   assert.ok(lines.includes('  Also tried from: 2001:db8::7, 2001:db8::8a1c:3f'));
   assert.not.ok(renderRecoveryMail(notice(), { from: 'backsoon@router.example.test', date: T0 }).text.includes('Also tried from'));
+});
+
+test('the mail names the device (MAC) it is about when the MAC is known, and the addresses it tried from', () => {
+  const laptop: NotifyDecision = { ...notify, addresses: ['192.0.2.7', '2001:db8::7'], mac: '02:00:00:00:00:07' };
+  const lines = renderRecoveryMail(noticeFromDecision(laptop, 'www.example.test', T0 + 800)!, { from: 'backsoon@router.example.test', date: T0 }).text.split('\n');
+  assert.ok(lines.includes('  Your device:     MAC 02:00:00:00:00:07'));
+  assert.ok(lines.includes('  Also tried from: 2001:db8::7'));
+  assert.not.ok(renderRecoveryMail(notice(), { from: 'backsoon@router.example.test', date: T0 }).text.includes('Your device'), 'no MAC known');
 });
 
 test('who sent it: the router by default, a notice service when a delegated agent sends it', () => {

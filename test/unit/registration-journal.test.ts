@@ -91,4 +91,22 @@ test('merged into the state file: contact and link, the outage when it is missin
   assert.equal(withRegistrations(merged, records, T), merged, 'replaying the same records changes nothing');
 });
 
+test('the journal keeps the MAC a registration came from: after a restart another device still cannot take the address', () => {
+  const engine = new Engine({ ...defaultEngineOptions, servers: [], networks: [] }, () => {});
+  const records: Registration[] = [
+    { ...reg('192.0.2.10', 'carol@example.test'), mac: '02:00:00:00:00:0a', cause: 'syn-timeout' },
+    // kept beside it (registration_conflict 'keep_both' accepted it), so by its own MAC
+    { ...reg('192.0.2.10', 'erin@example.test', T + 1), mac: '02:00:00:00:00:0b', cause: 'syn-timeout' },
+  ];
+  const merged = withRegistrations(null, records, T)!;
+  assert.equal(merged.contacts.map((c) => [c.client, c.mac, c.device, c.mail]), [
+    ['192.0.2.10', undefined, '02:00:00:00:00:0a', 'carol@example.test'],
+    [undefined, '02:00:00:00:00:0b', '02:00:00:00:00:0b', 'erin@example.test'],
+  ]);
+  importState(engine, merged, T);
+  assert.is(engine.contacts.lookup(ipFromV4(0xc000020a), 0)?.mail, 'carol@example.test');
+  assert.is(engine.contacts.registerFromPage(ipFromV4(0xc000020a), 0x02000000000c, 0, 'mallory@example.test', T + 5, 'refuse'), 'other-device');
+  assert.equal(withRegistrations(merged, records, T), merged, 'replaying the same records changes nothing');
+});
+
 test.run();

@@ -9,12 +9,13 @@ import { Engine, defaultEngineOptions, type EngineOptions } from '../../src/engi
 import { runCapture } from '../../src/core';
 import { malformedTotal } from '../../src/packet/stats';
 import { only, summary as summaryOf } from './decision-summary';
+import { routerAddresses } from './router';
 
 const SERVER = '198.51.100.10';
 
 function replay(name: string, options: Partial<EngineOptions> = {}) {
   const decisions: Decision[] = [];
-  const engine = new Engine({ ...defaultEngineOptions, ...options }, (d) => decisions.push(d));
+  const engine = new Engine({ ...defaultEngineOptions, routerAddresses: routerAddresses('192.0.2.1', '198.51.100.1'), ...options }, (d) => decisions.push(d));
   const { stats } = runCapture(readFileSync(`test/fixtures/${name}`), engine);
   assert.is(malformedTotal(stats), 0, `${name}: no malformed frames`);
   const summary = decisions.map(summaryOf);
@@ -80,7 +81,7 @@ test('a silent service: SYNs unanswered for syn_timeout (30 s) mean down; the SY
 });
 
 test('backsoon replay prints one JSON object per decision and a summary on stderr', () => {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', 'replay', 'test/fixtures/outage-client-side.pcap'], { encoding: 'utf8' });
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', 'replay', 'test/fixtures/outage-client-side.pcap', '--router', '192.0.2.1'], { encoding: 'utf8' });
   assert.is(run.status, 0, run.stderr);
   const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
   assert.equal(lines.map((l) => l.event), ['down', 'attempt', 'attempt', 'recovered', 'notify', 'notify']);

@@ -8,6 +8,7 @@ import { Engine, defaultEngineOptions, type EngineOptions } from '../../src/engi
 import { runCapture } from '../../src/core';
 import { malformedTotal } from '../../src/packet/stats';
 import { only, summary as summaryOf } from './decision-summary';
+import { routerAddresses } from './router';
 
 const SERVER = '2001:db8:2::10';
 const C = '2001:db8:1::10';
@@ -15,7 +16,7 @@ const C1 = '2001:db8:1::11';
 
 function replay(name: string, options: Partial<EngineOptions> = {}) {
   const decisions: Decision[] = [];
-  const engine = new Engine({ ...defaultEngineOptions, ...options }, (d) => decisions.push(d));
+  const engine = new Engine({ ...defaultEngineOptions, routerAddresses: routerAddresses('2001:db8:1::1', '2001:db8:2::1'), ...options }, (d) => decisions.push(d));
   const { stats } = runCapture(readFileSync(`test/fixtures/ipv6/${name}`), engine);
   assert.is(malformedTotal(stats), 0, `${name}: no malformed frames`);
   return { decisions, summary: decisions.map(summaryOf), engine };

@@ -7,6 +7,7 @@ import type { Decision } from '../../src/engine/decisions';
 import { defaultEngineOptions, Engine } from '../../src/engine/engine';
 import { OutageEventCollector, type OutageEvent } from '../../src/notify/targets-collect';
 import { ipFromV4 } from '../../src/net/ip';
+import { routerAddresses } from './router';
 
 const ip = (s: string) => parseIPv4(s)!;
 const SERVER = ip('198.51.100.10');
@@ -19,7 +20,7 @@ function wired(options = {}) {
   // flush by hand, where a daemon's microtask would: the test sees exactly one job's decisions
   const collector = new OutageEventCollector((e) => events.push(e), (err) => { throw err; }, (fn) => { pending = fn; });
   const decisions: Decision[] = [];
-  const engine = new Engine({ ...defaultEngineOptions, ...options }, (d) => { decisions.push(d); collector.push(d); });
+  const engine = new Engine({ ...defaultEngineOptions, routerAddresses: routerAddresses('192.0.2.1'), ...options }, (d) => { decisions.push(d); collector.push(d); });
   const endOfJob = () => { const fn = pending; pending = null; fn?.(); };
   return { engine, events, decisions, endOfJob, collector };
 }

@@ -14,6 +14,7 @@ import { Outbox } from '../../src/notify/outbox/outbox';
 import { checkOutboundText } from '../../src/notify/targets-config';
 import { OutageDispatcher, type DispatchConfig } from '../../src/notify/targets-dispatch';
 import { ipFromV4 } from '../../src/net/ip';
+import { routerAddresses } from './router';
 
 const ip = (s: string) => parseIPv4(s)!;
 const T0 = 1_795_000_000;
@@ -54,7 +55,7 @@ test('one outage of a configured server: traps, webhooks and targets mails, each
   const logs: string[] = [];
   const dispatcher = new OutageDispatcher({ outbox: () => outbox, config: () => config, log: (l, m) => logs.push(`${l}: ${m}`) });
   try {
-    const engine = new Engine({ ...defaultEngineOptions }, (d) => dispatcher.push(d));
+    const engine = new Engine({ ...defaultEngineOptions, routerAddresses: routerAddresses('192.0.2.1') }, (d) => dispatcher.push(d));
     engine.icmpUnreachable(T0, ip('192.0.2.1'), 0, ip('192.0.2.7'), ip('198.51.100.10'), 1, 6, 40000, 80);
     engine.icmpUnreachable(T0 + 3, ip('192.0.2.1'), 0, ip('192.0.2.8'), ip('198.51.100.10'), 1, 6, 40001, 80);
     engine.recoverySignal(T0 + 600, ipFromV4(ip('198.51.100.10')), 'trap');
@@ -84,7 +85,7 @@ test('one outage of a configured server: traps, webhooks and targets mails, each
     assert.equal(Object.keys(outbox.stats().channels).sort(), ['mail', 'trap', 'webhook']);
 
     // the same decisions replayed (a restart that restores state and re-emits): all duplicates
-    const again = new Engine({ ...defaultEngineOptions }, (d) => dispatcher.push(d));
+    const again = new Engine({ ...defaultEngineOptions, routerAddresses: routerAddresses('192.0.2.1') }, (d) => dispatcher.push(d));
     again.icmpUnreachable(T0, ip('192.0.2.1'), 0, ip('192.0.2.7'), ip('198.51.100.10'), 1, 6, 40000, 80);
     again.icmpUnreachable(T0 + 3, ip('192.0.2.1'), 0, ip('192.0.2.8'), ip('198.51.100.10'), 1, 6, 40001, 80);
     again.recoverySignal(T0 + 600, ipFromV4(ip('198.51.100.10')), 'trap');
@@ -102,7 +103,7 @@ test('an outage forgotten to make room (expired, evicted): its end goes to the t
   const dispatcher = new OutageDispatcher({ outbox: () => outbox, config: () => config, log: () => {} });
   try {
     // One server fits: the second outage pushes out the first, which nobody waits for.
-    const engine = new Engine({ ...defaultEngineOptions, maxServers: 1 }, (d) => dispatcher.push(d));
+    const engine = new Engine({ ...defaultEngineOptions, routerAddresses: routerAddresses('192.0.2.1'), maxServers: 1 }, (d) => dispatcher.push(d));
     engine.markDown(T0, ipFromV4(ip('198.51.100.10')), 'neigh-failed');
     engine.markDown(T0 + 5, ipFromV4(ip('198.51.100.20')), 'neigh-failed');
     await dispatcher.settle();
@@ -134,7 +135,7 @@ test('a server without delegation and without outbound sections: nothing is queu
     config: () => ({ servers: [], mail: null, webhooks: [], snmpOut: null }),
   });
   try {
-    const engine = new Engine({ ...defaultEngineOptions }, (d) => dispatcher.push(d));
+    const engine = new Engine({ ...defaultEngineOptions, routerAddresses: routerAddresses('192.0.2.1') }, (d) => dispatcher.push(d));
     engine.icmpUnreachable(T0, ip('192.0.2.1'), 0, ip('192.0.2.7'), ip('198.51.100.10'), 1, 6, 40000, 80);
     engine.recoverySignal(T0 + 600, ipFromV4(ip('198.51.100.10')), 'trap');
     await dispatcher.settle();

@@ -92,11 +92,11 @@ test('real ubusd: object backsoon answers status as `backsoon status --json` doe
     const viaUbus = await u.call('backsoon', 'status') as StatusReport;
     const viaSocket = await requestStatus(join(dir, 'control.sock'));
     // Both are the same report, a moment apart: only the clock and the ubus counters move.
-    const still = (r: StatusReport) => ({ ...r, now: 0, extra: { ...r.extra, ubus: {} } });
+    const still = (r: StatusReport) => ({ ...r, now: 0, ubus: undefined });
     assert.equal(still(viaUbus), still(viaSocket));
     assert.is(viaUbus.outages[0].server, '198.51.100.10');
     assert.is(viaUbus.outages[0].clients[0].mac, '02:00:5e:10:00:05');
-    assert.is(viaUbus.extra.ubus.connected, 1);
+    assert.is(viaUbus.ubus?.connected, 1);
     assert.ok(Math.abs(viaUbus.now - viaSocket.now) < 5);
     const outages = await u.call('backsoon', 'outages') as { outages: StatusReport['outages']; waitingClients: number; now: number };
     assert.equal(outages.outages, viaSocket.outages);
@@ -124,7 +124,7 @@ test('real ubusd: `ubus listen` hears backsoon.down, backsoon.recovered and back
       server: '198.51.100.10', name: 'web', client: '192.0.2.5', mac: '02:00:5e:10:00:05', contact: false,
       since: 0, time: 0, firstAttempt: 0, lastAttempt: 0,
     });
-    assert.is((d.daemon.status().extra.ubus).eventsSent, 3);
+    assert.is(d.daemon.status().ubus?.eventsSent, 3);
   });
 });
 
@@ -156,7 +156,7 @@ test('real ubusd: no socket at start: ubus is off with a clear log line; once ub
   const d = await startDaemon(u.socket);
   try {
     assert.ok(d.lines.includes(`info: ubus: no ubusd socket at ${u.socket}, so no object backsoon and no events; start ubusd and reload backsoon, or set option ubus_socket`), d.lines.join('\n'));
-    assert.is(d.daemon.status().extra.ubus, undefined);
+    assert.is(d.daemon.status().ubus, undefined);
     await u.restart();
     const outcome = await d.reloader.reload('SIGHUP');
     assert.is(outcome.ok, true);

@@ -228,6 +228,10 @@ function renderMain(m) {
 	number(s, 'detection', 'arp_retries', _('ARP retries'),
 		_('Unanswered ARP requests for a server (on the server-side devices) before it counts as down.'), 1, 100, '3');
 
+	o = s.taboption('detection', form.DynamicList, 'router_address', _('Router addresses'),
+		_("Further addresses whose ICMP \"unreachable\" errors may mark a server down, besides this router's own (always read from the kernel). An error from any other source is a client's forgery and is only counted."));
+	o.datatype = 'ipaddr("nomask")';
+
 	o = s.taboption('detection', form.MultiValue, 'icmp_code', _('ICMP codes'),
 		_('"Destination unreachable" codes that mean the server is down. Codes marked "a firewall" are a refusal, not an outage. None chosen: 0, 1, 5, 6, 7, 11 and 12.'));
 	ICMP_CODES.forEach(function(c) { o.value(c[0], c[1]); });
@@ -264,6 +268,8 @@ function renderMain(m) {
 		_('Client mail addresses: contacts below and addresses left on the stand-in page.'), 1, 1048576, '65536');
 	number(s, 'tables', 'capture_buffer', _('Capture buffer (KiB)'),
 		_('Kernel buffer per captured interface; larger rides out longer bursts without drops.'), 256, 262144, '4096');
+	number(s, 'tables', 'capture_batch_ms', _('Capture batch (ms)'),
+		_('The kernel hands packets over in batches of up to this many ms: far less CPU under load, detections that much later; 0 for each packet at once.'), 0, 1000, '10');
 
 	o = s.taboption('storage', form.Value, 'state_dir', _('State directory'),
 		_('Where the state snapshot and the outbox are kept across restarts.'));
