@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
 # Debian packages the build, the tests and the demo use. Installed only when missing.
-APT_PACKAGES := qemu-system-x86 qemu-system-arm squashfs-tools gcc-aarch64-linux-gnu g++-aarch64-linux-gnu kmod iputils-ping binutils libpcap-dev tcpdump nftables iproute2 ethtool curl snmp snmptrapd exim4-daemon-light shellcheck busybox dovecot-pop3d dnsmasq-base smitools openssl cmake libjson-c-dev chromium fonts-noto-cjk conntrack nginx-light wrk
+APT_PACKAGES := qemu-system-x86 qemu-system-arm squashfs-tools gcc-aarch64-linux-gnu g++-aarch64-linux-gnu kmod iputils-ping binutils libpcap-dev tcpdump nftables iproute2 ethtool curl snmp snmptrapd erlang-snmp exim4-daemon-light shellcheck busybox dovecot-pop3d dnsmasq-base smitools openssl cmake libjson-c-dev chromium fonts-noto-cjk conntrack nginx-light wrk
 
 ESBUILD := node_modules/.bin/esbuild
 SOURCES := $(shell find src -name '*.ts' 2>/dev/null)

@@ -9,22 +9,21 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseIPv4 } from '../src/net/ipv4';
-import { ipFromV4 } from '../src/net/ip';
+import { parseIp } from '../src/net/ip';
 import { defaultEngineOptions, Engine } from '../src/engine/engine';
 import { engineCallbacks } from '../src/standin/engine-callbacks';
 import { StandIn } from '../src/standin/standin';
 
 const STANDIN_PORT = 18480;
 const NGINX_PORT = 18580;
-const SERVER = parseIPv4('198.51.100.10')!;
+const SERVER = parseIp('198.51.100.10')!;
 const TTFB_REQUESTS = 300;
 
 /** Child mode: the stand-in for one down server, on 127.0.0.1:STANDIN_PORT, until killed. */
 async function serve(): Promise<void> {
   const engine = new Engine(defaultEngineOptions, () => undefined);
   const now = () => Date.now() / 1000;
-  engine.markDown(now() - 754, ipFromV4(SERVER), 'neigh-failed');
+  engine.markDown(now() - 754, SERVER, 'neigh-failed');
   const standin = new StandIn({
     servers: [{ address: SERVER, name: 'www.example.test', ports: [80] }],
     settings: { nftables: false, listenAddress: '127.0.0.1', portBase: STANDIN_PORT, portCount: 1, maxClientConnections: 256 },

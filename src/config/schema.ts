@@ -324,8 +324,8 @@ export const SCHEMA: readonly SectionSpec[] = [
       'per down server. Without this section every default below applies.',
     options: [
       { name: 'listen', kind: 'ipv4', default: '0.0.0.0',
-        doc: 'Address the page listeners bind. Redirected connections arrive at the address of the interface they came in on; ' +
-          'the table admits only redirected connections to the listener ports.' },
+        doc: 'Address the page listeners bind; 0.0.0.0 (every address) binds :: for IPv4 and IPv6 alike. Redirected connections ' +
+          'arrive at the address of the interface they came in on; the table admits only redirected connections to the listener ports.' },
       { name: 'listen_port', kind: 'port', default: '8480', doc: 'First port of the listener range.' },
       { name: 'listen_ports', kind: 'uint', min: 1, max: 1024, default: '64',
         doc: 'Ports in the listener range: the most servers stood in for at once. A server that finds none free is not stood in for (counted).' },

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { Config, ServerConfig } from '../config/types';
 import { formatIPv4, parseIPv4 } from '../net/ipv4';
-import { ipFromV4 } from '../net/ip';
+import { ipFromV4, type IpAddress } from '../net/ip';
 import { formatMac } from '../net/mac';
 import type { Decision } from '../engine/decisions';
 import { Engine } from '../engine/engine';
@@ -61,7 +61,7 @@ export class Daemon {
   /** Forwards observations to the current engine (a reload replaces it). */
   readonly sink: Observations;
   /** Packets backsoon itself sent in a server's name (the stand-in's replies): not evidence. */
-  isOwnTraffic: ((server: number, port: number) => boolean) | null = null;
+  isOwnTraffic: OwnTraffic | null = null;
   /** Keyed by the address's canonical text, either family. */
   private serversByAddress = new Map<string, ServerConfig>();
   /** This host's addresses as the kernel last said (live input); router_address comes on top. */
@@ -101,7 +101,7 @@ export class Daemon {
     this.config = config;
     this.log = log;
     this.engine = this.buildEngine(config);
-    this.sink = new OwnTrafficFilter(() => this.engine, (server, port) => this.isOwnTraffic?.(server, port) ?? false);
+    this.sink = new OwnTrafficFilter(() => this.engine, () => this.isOwnTraffic);
     this.journal = new RegistrationJournal(config.main.stateDir, (level, msg) => this.log(level, msg));
     this.snapshot = this.buildSnapshot(config);
   }
@@ -127,22 +127,19 @@ export class Daemon {
    * A page registration the engine has taken: resolves true once it is on disk (the journal),
    * false when it could not be written; only then may the page confirm it.
    */
-  async saveRegistration(server: number, client: number, mac: number, mail: string, t: number): Promise<boolean> {
+  async saveRegistration(server: IpAddress, client: IpAddress, mac: number, mail: string, t: number): Promise<boolean> {
     return this.journal.save({
-      t, server: formatIPv4(server), client: formatIPv4(client), mac: mac !== 0 ? formatMac(mac) : null, mail,
-      since: this.engine.downSince(ipFromV4(server)),
+      t, server: server.text, client: client.text, mac: mac !== 0 ? formatMac(mac) : null, mail,
+      since: this.engine.downSince(server),
     });
   }
 
   /** The operator policy's text for the stand-in page (render hook, kind 'standin'). */
-  pageText(server: number, client: number): Promise<string | null> {
-    const since = this.engine.downSince(ipFromV4(server));
+  pageText(server: IpAddress, client: IpAddress): Promise<string | null> {
+    const since = this.engine.downSince(server);
     if (since === null) return Promise.resolve(null);
-    const address = formatIPv4(server);
-    return this.direct.pageText(
-      { server: address, name: this.serverConfig(server)?.name ?? address, since, now: Daemon.now() },
-      { address: formatIPv4(client) },
-    );
+    const name = (server.family === 4 ? this.serverConfig(server.v4)?.name : undefined) ?? server.text;
+    return this.direct.pageText({ server: server.text, name, since, now: Daemon.now() }, { address: client.text });
   }
 
   /** A configured server by its address: canonical text of either family, or IPv4 as a number. */
@@ -405,17 +402,31 @@ function withoutUndefined(sections: PartSections): PartSections {
   return Object.fromEntries(Object.entries(sections).filter(([, v]) => v !== undefined));
 }
 
+/** Does a SYN/ACK or RST from (server, port) come from backsoon itself? Per family, as packets carry them. */
+export interface OwnTraffic {
+  v4(server: number, port: number): boolean;
+  v6(bytes: Uint8Array, serverOff: number, port: number): boolean;
+}
+
 /** Keeps the stand-in's own replies (SYN/ACK, RST in a down server's name) from the engine. */
 class OwnTrafficFilter extends ForwardingObservations {
-  constructor(engine: () => Observations, private readonly isOwn: (server: number, port: number) => boolean) {
+  constructor(engine: () => Observations, private readonly own: () => OwnTraffic | null) {
     super(engine);
   }
 
   override synAck(t: number, server: number, client: number, sport: number, dport: number, ack: number): void {
-    if (!this.isOwn(server, sport)) super.synAck(t, server, client, sport, dport, ack);
+    if (!this.own()?.v4(server, sport)) super.synAck(t, server, client, sport, dport, ack);
   }
 
   override reset(t: number, server: number, client: number, sport: number, dport: number): void {
-    if (!this.isOwn(server, sport)) super.reset(t, server, client, sport, dport);
+    if (!this.own()?.v4(server, sport)) super.reset(t, server, client, sport, dport);
+  }
+
+  override synAck6(t: number, bytes: Uint8Array, serverOff: number, clientOff: number, sport: number, dport: number, ack: number): void {
+    if (!this.own()?.v6(bytes, serverOff, sport)) super.synAck6(t, bytes, serverOff, clientOff, sport, dport, ack);
+  }
+
+  override reset6(t: number, bytes: Uint8Array, serverOff: number, clientOff: number, sport: number, dport: number): void {
+    if (!this.own()?.v6(bytes, serverOff, sport)) super.reset6(t, bytes, serverOff, clientOff, sport, dport);
   }
 }

@@ -1,7 +1,6 @@
 // The stand-in (P11, P12): while a watched server with option standin '1' is down, its web
 // port is answered by backsoon's page. It follows the engine's decisions, and its own replies
 // (SYN/ACKs and resets sent in the server's name) are kept from the engine.
-import { formatIPv4 } from '../net/ipv4';
 import { engineCallbacks } from '../standin/engine-callbacks';
 import { standInServersFrom, standInSettingsFrom } from '../standin/config';
 import { StandIn } from '../standin/standin';
@@ -19,7 +18,7 @@ export class StandInInput implements Inputs {
     const servers = standInServersFrom(daemon.config.servers);
     if (servers.length === 0) { daemon.isOwnTraffic = null; return; }
     const engine = engineCallbacks(daemon.engine, {
-      serverName: (server) => daemon.serverConfig(server)?.name ?? formatIPv4(server),
+      serverName: (server) => (server.family === 4 ? daemon.serverConfig(server.v4)?.name : undefined) ?? server.text,
       now: () => Date.now() / 1000,
       log: (level, msg) => daemon.log(level, msg),
       changed: () => daemon.stateChanged(),
@@ -41,7 +40,10 @@ export class StandInInput implements Inputs {
     });
     await standin.start();
     this.standin = standin;
-    daemon.isOwnTraffic = (server, port) => standin.intercepts(server, port);
+    daemon.isOwnTraffic = {
+      v4: (server, port) => standin.interceptsV4(server, port),
+      v6: (bytes, off, port) => standin.intercepts6(bytes, off, port),
+    };
   }
 
   async reconfigure(daemon: Daemon): Promise<void> {

@@ -1,6 +1,7 @@
 // The OIDs of BACKSOON-MIB (board/openwrt/files/usr/share/snmp/mibs/BACKSOON-MIB.txt) under
 // the configured arc (config snmp_out option enterprise_oid), and the value encodings its
 // objects use. Keep this file and the MIB in step: test/unit/trap-out-mib.test.ts reads both.
+import type { IpAddress } from '../net/ip';
 
 /** Sub-identifiers below the arc; the MIB's OBJECT IDENTIFIER assignments, in one place. */
 export const MIB_LAYOUT = {
@@ -9,6 +10,7 @@ export const MIB_LAYOUT = {
   backsoonServerRecovered: [0, 2],
   backsoonOutageExpired: [0, 3],
   backsoonObjects: [1],
+  /** Obsolete (IPv4 IpAddress), never sent: its OID stays taken. */
   backsoonServerAddress: [1, 1],
   backsoonServerName: [1, 2],
   backsoonOutageStart: [1, 3],
@@ -16,12 +18,27 @@ export const MIB_LAYOUT = {
   backsoonWaitingClients: [1, 5],
   backsoonCause: [1, 6],
   backsoonOutageId: [1, 7],
+  backsoonServerInetAddressType: [1, 8],
+  backsoonServerInetAddress: [1, 9],
   backsoonConformance: [2],
   backsoonCompliances: [2, 1],
   backsoonGroups: [2, 2],
 } as const;
 
 export type MibName = keyof typeof MIB_LAYOUT;
+
+/** INET-ADDRESS-MIB InetAddressType values (RFC 4001) of the families backsoon sends. */
+export const INET_ADDRESS_TYPE = { ipv4: 1, ipv6: 2 } as const;
+
+/**
+ * InetAddressType and InetAddress of an address (RFC 4001): ipv4(1) with 4 octets, ipv6(2)
+ * with 16, network order.
+ */
+export function inetAddress(ip: IpAddress): { type: number; octets: Buffer } {
+  return ip.family === 4
+    ? { type: INET_ADDRESS_TYPE.ipv4, octets: Buffer.from(ip.bytes.subarray(12, 16)) }
+    : { type: INET_ADDRESS_TYPE.ipv6, octets: Buffer.from(ip.bytes) };
+}
 
 /** The default arc: enterprise 32473, reserved for documentation (RFC 5612). */
 export const DEFAULT_ENTERPRISE_OID = '1.3.6.1.4.1.32473';

@@ -9,11 +9,11 @@
 // failure, and the outbox tries again later, for as long as the receiver stays away.
 import type { SnmpOutConfig, TrapOutEvent, TrapTargetConfig } from '../config/types';
 import { requireNetSnmp, type NetSnmpSecurityNames } from '../net-snmp';
-import { parseIPv4 } from '../net/ipv4';
+import { parseIp } from '../net/ip';
 import type { OutboundMessage } from './outbound';
 import type { ChannelHandler, Delivery } from './outbox/outbox';
 import type { OutageEvent } from './outbound-edges';
-import { dateAndTime, instanceOid, mibOid } from './trap-out-mib';
+import { dateAndTime, inetAddress, instanceOid, mibOid } from './trap-out-mib';
 
 export const TRAP_CHANNEL = 'trap';
 
@@ -22,6 +22,7 @@ export interface TrapPayload {
   /** The receiver, "address:port": looked up in config trap_target at each attempt. */
   readonly target: string;
   readonly event: TrapOutEvent;
+  /** The server's address, IPv4 or IPv6 text. */
   readonly server: string;
   readonly name: string;
   readonly outage: string;
@@ -54,7 +55,7 @@ interface NetSnmpModule extends NetSnmpSecurityNames {
   createV3Session(target: string, user: NetSnmpUser, options: SessionOptions): NetSnmpSession;
   readonly Version2c: number;
   readonly Version3: number;
-  readonly ObjectType: Readonly<Record<'IpAddress' | 'OctetString' | 'Gauge32', number>>;
+  readonly ObjectType: Readonly<Record<'Integer' | 'OctetString' | 'Gauge32', number>>;
 }
 /** Loaded when the first notification is sent. */
 const netSnmp = (): NetSnmpModule => requireNetSnmp() as NetSnmpModule;
@@ -65,12 +66,19 @@ const NOTIFICATIONS = {
   expired: 'backsoonOutageExpired',
 } as const satisfies Record<TrapOutEvent, string>;
 
-/** The notification OID and its varbinds (after sysUpTime.0 and snmpTrapOID.0, which net-snmp adds). */
-export function trapVarbinds(arc: string, p: TrapPayload): { oid: string; varbinds: Varbind[] } {
+/**
+ * The notification OID and its varbinds (after sysUpTime.0 and snmpTrapOID.0, which net-snmp
+ * adds). Null when the payload's server is not an address.
+ */
+export function trapVarbinds(arc: string, p: TrapPayload): { oid: string; varbinds: Varbind[] } | null {
+  const server = parseIp(p.server);
+  if (server === null) return null;
   const T = netSnmp().ObjectType;
   const text = (s: string, max: number) => Buffer.from(s, 'utf8').subarray(0, max);
+  const address = inetAddress(server);
   const varbinds: Varbind[] = [
-    { oid: instanceOid(arc, 'backsoonServerAddress'), type: T.IpAddress, value: p.server },
+    { oid: instanceOid(arc, 'backsoonServerInetAddressType'), type: T.Integer, value: address.type },
+    { oid: instanceOid(arc, 'backsoonServerInetAddress'), type: T.OctetString, value: address.octets },
     { oid: instanceOid(arc, 'backsoonServerName'), type: T.OctetString, value: text(p.name, 255) },
     { oid: instanceOid(arc, 'backsoonOutageStart'), type: T.OctetString, value: dateAndTime(p.outageStart) },
   ];
@@ -114,6 +122,12 @@ export function sendTrap(snmpOut: SnmpOutConfig, target: TrapTargetConfig, paylo
       try { session?.close(); } catch { /* already closed */ }
       resolve(d);
     };
+    const notification = trapVarbinds(snmpOut.enterpriseOid, payload);
+    if (notification === null) {
+      done({ status: 'permanent', detail: `${where}: the server '${payload.server}' is not an IP address` });
+      return;
+    }
+    const { oid, varbinds } = notification;
     try {
       const options: SessionOptions = {
         port: target.port,
@@ -131,7 +145,6 @@ export function sendTrap(snmpOut: SnmpOutConfig, target: TrapTargetConfig, paylo
         ? netSnmp().createV3Session(target.address, v3User(target), options)
         : netSnmp().createSession(target.address, target.community, options);
       session.on('error', (err) => done({ status: 'temporary', detail: `${where}: ${err.message}` }));
-      const { oid, varbinds } = trapVarbinds(snmpOut.enterpriseOid, payload);
       const callback = (error: Error | null) => {
         if (error === null) { done({ status: 'sent', detail: where }); return; }
         const timedOut = error.name === 'RequestTimedOutError';
@@ -158,7 +171,7 @@ export function trapChannel(current: () => SnmpOutConfig | null, upTime: () => n
     concurrency,
     async send(payload: TrapPayload): Promise<Delivery> {
       if (typeof payload?.target !== 'string' || !Object.hasOwn(NOTIFICATIONS, payload.event) ||
-          typeof payload.server !== 'string' || parseIPv4(payload.server) === null) {
+          typeof payload.server !== 'string') {
         return { status: 'permanent', detail: 'outbox payload is not a backsoon notification' };
       }
       const snmpOut = current();

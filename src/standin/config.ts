@@ -1,6 +1,7 @@
 // Reads config standin (schema in config/schema.ts) into StandinConfig, with the checks the
 // schema cannot express, and turns it and the config server sections into what StandIn takes.
 import { formatIPv4 } from '../net/ipv4';
+import { ipFromV4 } from '../net/ip';
 import type { SectionReader } from '../config/section-reader';
 import { registerSections } from '../config/sections';
 import type { ServerConfig, StandinConfig } from '../config/types';
@@ -71,8 +72,7 @@ export function standInSettingsFrom(c: StandinConfig): Partial<StandInSettings> 
 
 /** The servers with option standin '1'. */
 export function standInServersFrom(servers: readonly ServerConfig[]): StandInServer[] {
-  // The stand-in redirects IPv4 only so far: an IPv6 server with standin '1' is not stood in for.
-  return servers.filter((s) => s.standin && s.address.family === 4).map((s) => ({ address: s.address.v4, name: s.name, ports: s.standinPorts }));
+  return servers.filter((s) => s.standin).map((s) => ({ address: s.address, name: s.name, ports: s.standinPorts }));
 }
 
 /**

@@ -3,17 +3,17 @@
 // which only means that client is asked once more.
 
 export class DeclinedClients {
-  private readonly byServer = new Map<number, Set<string>>();
+  private readonly byServer = new Map<string, Set<string>>();
   /** Insertion order over all servers, for eviction. */
-  private readonly order: { server: number; client: string }[] = [];
+  private readonly order: { server: string; client: string }[] = [];
 
   constructor(private readonly capacity = 8192) {}
 
-  has(server: number, client: string): boolean {
+  has(server: string, client: string): boolean {
     return this.byServer.get(server)?.has(client) ?? false;
   }
 
-  add(server: number, client: string): void {
+  add(server: string, client: string): void {
     let set = this.byServer.get(server);
     if (set === undefined) this.byServer.set(server, (set = new Set()));
     if (set.has(client)) return;
@@ -26,12 +26,12 @@ export class DeclinedClients {
   }
 
   /** The client changed its mind and registered. */
-  remove(server: number, client: string): void {
+  remove(server: string, client: string): void {
     this.byServer.get(server)?.delete(client);
   }
 
   /** The outage is over. */
-  clear(server: number): void {
+  clear(server: string): void {
     this.byServer.delete(server);
     for (let i = this.order.length - 1; i >= 0; i--) if (this.order[i].server === server) this.order.splice(i, 1);
   }

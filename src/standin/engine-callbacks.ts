@@ -1,8 +1,7 @@
 // The stand-in's callbacks answered from the engine's own tables: down servers (71a),
 // waiting clients (71b), contacts (73/74). The daemon may wrap these (to save state after a
 // registration, to add the policy's page text); tests and the lab driver use them as they are.
-import { formatIPv4 } from '../net/ipv4';
-import { ipFromV4 } from '../net/ip';
+import type { IpAddress } from '../net/ip';
 import type { RegistrationConflict } from '../engine/contacts';
 import type { Engine } from '../engine/engine';
 import type { ServerView } from './page';
@@ -10,7 +9,7 @@ import type { KnownContact, LogLevel, RegisterOutcome, StandInCallbacks } from '
 
 export interface EngineCallbackOptions {
   /** The configured host name of a server; its address when none is configured. */
-  readonly serverName: (server: number) => string;
+  readonly serverName: (server: IpAddress) => string;
   /** Unix seconds. */
   readonly now: () => number;
   readonly log: (level: LogLevel, message: string) => void;
@@ -22,29 +21,27 @@ export interface EngineCallbackOptions {
 
 export function engineCallbacks(engine: Engine, o: EngineCallbackOptions): StandInCallbacks {
   return {
-    isDown: (server) => engine.isDown(ipFromV4(server)),
+    isDown: (server) => engine.isDown(server),
     serverInfo(server): ServerView | null {
-      const since = engine.downSince(ipFromV4(server));
+      const since = engine.downSince(server);
       if (since === null) return null;
-      return { name: o.serverName(server), address: formatIPv4(server), since };
+      return { name: o.serverName(server), address: server.text, since };
     },
     register(server, client, mac, mail, t): RegisterOutcome {
-      const serverIp = ipFromV4(server);
-      const clientIp = ipFromV4(client);
-      if (!engine.isDown(serverIp)) return 'not-down';
-      const stored = engine.contacts.registerFromPage(clientIp, mac, engine.waitingMac(serverIp, clientIp), mail, t,
+      if (!engine.isDown(server)) return 'not-down';
+      const stored = engine.contacts.registerFromPage(client, mac, engine.waitingMac(server, client), mail, t,
         o.registrationConflict ?? 'refuse');
       if (stored !== 'stored' && stored !== 'kept-both') return stored;
       // The contact is stored first, so require_contact lets the client in.
-      const linked = engine.registerAttempt(t, serverIp, clientIp, mac);
+      const linked = engine.registerAttempt(t, server, client, mac);
       o.changed?.();
       return linked ? 'registered' : 'not-down';
     },
     lookupContact(client): KnownContact | null {
-      return engine.contacts.lookup(ipFromV4(client), 0) ?? null;
+      return engine.contacts.lookup(client, 0) ?? null;
     },
     noticeAttempt(server, client, t, mac) {
-      engine.registerAttempt(t, ipFromV4(server), ipFromV4(client), mac);
+      engine.registerAttempt(t, server, client, mac);
     },
     now: o.now,
     log: o.log,

@@ -9,7 +9,7 @@ interface Stream {
 }
 
 export class EventStreams {
-  private readonly byServer = new Map<number, Set<Stream>>();
+  private readonly byServer = new Map<string, Set<Stream>>();
   private readonly perClient = new Map<string, number>();
   private total = 0;
   private readonly timer: NodeJS.Timeout;
@@ -35,7 +35,7 @@ export class EventStreams {
    * Takes over `res` as a stream for `server`. Returns false (and answers 503) at a cap.
    * `back` true: the server is already back, so the event goes out at once.
    */
-  attach(server: number, client: string, res: ServerResponse, back: boolean): boolean {
+  attach(server: string, client: string, res: ServerResponse, back: boolean): boolean {
     const mine = this.perClient.get(client) ?? 0;
     if (!back && (this.total >= this.maxStreams || mine >= this.maxPerClient)) {
       this.refused++;
@@ -67,7 +67,7 @@ export class EventStreams {
   }
 
   /** The server is back: tell every page of it, and close their streams. */
-  back(server: number): number {
+  back(server: string): number {
     const set = this.byServer.get(server);
     if (set === undefined) return 0;
     let n = 0;
@@ -89,7 +89,7 @@ export class EventStreams {
     res.end('event: back\ndata: {}\n\n');
   }
 
-  private forget(server: number, stream: Stream): void {
+  private forget(server: string, stream: Stream): void {
     const set = this.byServer.get(server);
     if (set === undefined || !set.delete(stream)) return;
     if (set.size === 0) this.byServer.delete(server);

@@ -3,17 +3,18 @@
 // is shown but the path the page returns to (made safe, escaped) and the typed address
 // (escaped); the server's name and address come from backsoon's tables.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { formatIPv4, parseIPv4 } from '../net/ipv4';
+import { parseIp, type IpAddress } from '../net/ip';
 import { formatMac } from '../net/mac';
 import { normalizeMailAddress } from '../notify/mail-address';
 import type { UtcOffset } from '../notify/time-format';
+import { networkOf } from './connection-gate';
 import type { CsrfTokens } from './csrf';
 import type { DeclinedClients } from './declined';
 import { safeReturnPath } from './escape';
 import type { EventStreams } from './events';
 import { mailInputProblem, parseFormPost, type FormPost } from './form';
 import { chooseCatalog, type Catalog } from './i18n';
-import { macFromArpTable } from './neighbour';
+import { macOfNeighbour } from './neighbour';
 import {
   CONTENT_SECURITY_POLICY, EVENTS_PATH, REGISTER_PATH, renderBack, renderConfirmation, renderDeclined, renderDownPage,
   renderProblem, type Offer, type PageContext, type Problem, type ServerView,
@@ -55,10 +56,17 @@ function send(res: ServerResponse, status: number, html: string, extra: Record<s
   res.end(body);
 }
 
-/** The client's IPv4 address as the socket shows it ("::ffff:" removed for dual-stack binds). */
-function clientOf(req: IncomingMessage): string {
-  const raw = req.socket.remoteAddress ?? '';
-  return raw.startsWith('::ffff:') ? raw.slice(7) : raw;
+/**
+ * The client's address as the socket shows it (an IPv4 client of a dual-stack listener arrives
+ * as ::ffff:a.b.c.d and is IPv4); null only for a socket already gone.
+ */
+function clientOf(req: IncomingMessage): IpAddress | null {
+  return parseIp(req.socket.remoteAddress ?? '');
+}
+
+/** The client's address as text (keys of the rate limits, the form token, the page). */
+function clientText(client: IpAddress | null): string {
+  return client?.text ?? '?';
 }
 
 function queryLang(url: string): string | null {
@@ -68,7 +76,7 @@ function queryLang(url: string): string | null {
   return m ? m[1] : null;
 }
 
-export function handleRequest(d: HandlerDeps, server: number, req: IncomingMessage, res: ServerResponse): void {
+export function handleRequest(d: HandlerDeps, server: IpAddress, req: IncomingMessage, res: ServerResponse): void {
   req.on('error', () => res.destroy());
   try {
     const url = req.url ?? '/';
@@ -93,19 +101,18 @@ function failed(d: HandlerDeps, res: ServerResponse, err: unknown): void {
 }
 
 /** The page's context; the policy's text is awaited (the daemon bounds how long). */
-async function context(d: HandlerDeps, server: number, view: ServerView, client: string, catalog: Catalog, returnPath: string): Promise<PageContext> {
+async function context(d: HandlerDeps, server: IpAddress, view: ServerView, client: IpAddress | null, catalog: Catalog, returnPath: string): Promise<PageContext> {
   const now = d.callbacks.now();
-  const clientNum = parseIPv4(client);
-  const extraText = clientNum === null ? null : limitText(await d.callbacks.pageText?.(server, clientNum, catalog.tag) ?? null);
+  const extraText = client === null ? null : limitText(await d.callbacks.pageText?.(server, client, catalog.tag) ?? null);
   return {
     catalog,
     catalogs: d.catalogs,
     server: view,
-    client,
+    client: clientText(client),
     now,
     utcOffset: d.utcOffset,
     returnPath,
-    token: d.csrf.issue(client, formatIPv4(server), now),
+    token: d.csrf.issue(clientText(client), server.text, now),
     extraText,
   };
 }
@@ -121,38 +128,37 @@ function returnPathOf(url: string): string {
   return path.startsWith('/.backsoon/') ? '/' : path;
 }
 
-function offerFor(d: HandlerDeps, server: number, client: string, clientNum: number | null, now: number): Offer {
-  if (d.declined.has(server, client)) return { kind: 'declined' };
-  const known = clientNum === null ? null : d.callbacks.lookupContact(clientNum);
+function offerFor(d: HandlerDeps, server: IpAddress, client: IpAddress | null, now: number): Offer {
+  if (d.declined.has(server.text, clientText(client))) return { kind: 'declined' };
+  const known = client === null ? null : d.callbacks.lookupContact(client);
   if (known === null) return { kind: 'ask' };
   if (known.source === 'config' || now - known.registeredAt < d.settings.reaskAfter) return { kind: 'known', mail: known.mail };
   return { kind: 'stale', mail: known.mail, registeredAt: known.registeredAt };
 }
 
-async function downPage(d: HandlerDeps, server: number, req: IncomingMessage, res: ServerResponse, url: string): Promise<void> {
+async function downPage(d: HandlerDeps, server: IpAddress, req: IncomingMessage, res: ServerResponse, url: string): Promise<void> {
   const catalog = chooseCatalog(d.catalogs, req.headers['accept-language'], queryLang(url));
   const returnPath = returnPathOf(url);
   const view = d.callbacks.serverInfo(server);
   if (view === null) {
-    send(res, 503, renderBack(catalog, formatIPv4(server), returnPath), { 'retry-after': '1' });
+    send(res, 503, renderBack(catalog, server.text, returnPath), { 'retry-after': '1' });
     return;
   }
   const client = clientOf(req);
-  const clientNum = parseIPv4(client);
   const now = d.callbacks.now();
-  if (clientNum !== null) d.callbacks.noticeAttempt?.(server, clientNum, now, macOf(d, clientNum, client));
+  if (client !== null) d.callbacks.noticeAttempt?.(server, client, now, macOf(d, client));
   d.counters.pages++;
   const c = await context(d, server, view, client, catalog, returnPath);
-  send(res, 503, renderDownPage(c, offerFor(d, server, client, clientNum, now)), { 'retry-after': RETRY_AFTER });
+  send(res, 503, renderDownPage(c, offerFor(d, server, client, now)), { 'retry-after': RETRY_AFTER });
 }
 
 /** The client's MAC from the router's neighbour table (0: not known, e.g. not on the link). */
-function macOf(d: HandlerDeps, clientNum: number, client: string): number {
-  return d.callbacks.macOf ? d.callbacks.macOf(clientNum) : macFromArpTable(client);
+function macOf(d: HandlerDeps, client: IpAddress): number {
+  return d.callbacks.macOf ? d.callbacks.macOf(client) : macOfNeighbour(client);
 }
 
-function eventStream(d: HandlerDeps, server: number, req: IncomingMessage, res: ServerResponse): void {
-  d.events.attach(server, clientOf(req), res, d.callbacks.serverInfo(server) === null);
+function eventStream(d: HandlerDeps, server: IpAddress, req: IncomingMessage, res: ServerResponse): void {
+  d.events.attach(server.text, clientText(clientOf(req)), res, d.callbacks.serverInfo(server) === null);
 }
 
 /** Reads the body up to max_body; null (after answering 413) when it is larger. */
@@ -189,13 +195,14 @@ function readBody(d: HandlerDeps, req: IncomingMessage, res: ServerResponse, cat
   });
 }
 
-async function formPost(d: HandlerDeps, server: number, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function formPost(d: HandlerDeps, server: IpAddress, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = req.url ?? '/';
   let catalog = chooseCatalog(d.catalogs, req.headers['accept-language'], queryLang(url));
   const client = clientOf(req);
-  const clientNum = parseIPv4(client);
-  // Every post counts, valid or not, so a flood is cut before any work is done for it.
-  const verdict = d.clientPosts.take(client, d.callbacks.now());
+  const who = clientText(client);
+  // Every post counts, valid or not, so a flood is cut before any work is done for it. An IPv6
+  // client picks any address of its /64 (RFC 8981), so the /64 is what is counted.
+  const verdict = d.clientPosts.take(client?.family === 6 ? networkOf(client.text) : who, d.callbacks.now());
   if (!verdict.allowed) {
     d.counters.refused.clientRate++;
     problem(res, 429, catalog, 'tooManyClient', { minutes: String(Math.ceil(verdict.retryAfter / 60)) }, verdict.retryAfter);
@@ -205,7 +212,7 @@ async function formPost(d: HandlerDeps, server: number, req: IncomingMessage, re
   const body = await readBody(d, req, res, catalog);
   if (body === null) return;
   const form = parseFormPost(body, req.headers['content-type']);
-  if (!form.ok || clientNum === null) {
+  if (!form.ok || client === null) {
     d.counters.refused.badForm++;
     problem(res, 400, catalog, 'badRequest');
     return;
@@ -215,27 +222,27 @@ async function formPost(d: HandlerDeps, server: number, req: IncomingMessage, re
   const view = d.callbacks.serverInfo(server);
   if (view === null) {
     d.counters.refused.notDown++;
-    send(res, 503, renderBack(catalog, formatIPv4(server), post.returnPath), { 'retry-after': '1' });
+    send(res, 503, renderBack(catalog, server.text, post.returnPath), { 'retry-after': '1' });
     return;
   }
   const now = d.callbacks.now();
   const c = await context(d, server, view, client, catalog, post.returnPath);
-  if (!d.csrf.check(post.token, client, formatIPv4(server), now)) {
+  if (!d.csrf.check(post.token, who, server.text, now)) {
     d.counters.refused.csrf++;
     send(res, 403, renderDownPage(c, { kind: 'ask', error: 'expired', typed: printableTyped(post) }));
     return;
   }
   if (post.choice === 'no') {
-    d.declined.add(server, client);
+    d.declined.add(server.text, who);
     d.counters.declined++;
-    d.callbacks.declined?.(server, clientNum, now);
+    d.callbacks.declined?.(server, client, now);
     send(res, 200, renderDeclined(c));
     return;
   }
   const why = mailInputProblem(post.mail);
   if (why !== null) {
     d.counters.refused.badMail++;
-    d.callbacks.log('debug', `stand-in: ${client} gave an unusable address for ${formatIPv4(server)}: ${why}`);
+    d.callbacks.log('debug', `stand-in: ${who} gave an unusable address for ${server.text}: ${why}`);
     send(res, 400, renderDownPage(c, { kind: 'ask', error: 'badMail', typed: printableTyped(post) }));
     return;
   }
@@ -245,8 +252,8 @@ async function formPost(d: HandlerDeps, server: number, req: IncomingMessage, re
     problem(res, 429, catalog, 'tooManyAddress', { hours: String(Math.ceil(address.retryAfter / 3600)) }, address.retryAfter, post.returnPath);
     return;
   }
-  const mac = macOf(d, clientNum, client);
-  const outcome = await d.callbacks.register(server, clientNum, mac, post.mail, now);
+  const mac = macOf(d, client);
+  const outcome = await d.callbacks.register(server, client, mac, post.mail, now);
   if (outcome === 'not-down') {
     d.counters.refused.notDown++;
     send(res, 503, renderBack(catalog, view.name, post.returnPath), { 'retry-after': '1' });
@@ -261,7 +268,7 @@ async function formPost(d: HandlerDeps, server: number, req: IncomingMessage, re
     // Someone else's contact stays: the operator's, or another device's (docs/SECURITY.md, "Registrations").
     if (outcome === 'configured') d.counters.refused.configured++;
     else d.counters.refused.otherDevice++;
-    d.callbacks.log('info', `stand-in: registration from ${client} (MAC ${mac === 0 ? 'not known' : formatMac(mac)}) for ${formatIPv4(server)} refused: ` +
+    d.callbacks.log('info', `stand-in: registration from ${who} (MAC ${mac === 0 ? 'not known' : formatMac(mac)}) for ${server.text} refused: ` +
       (outcome === 'configured' ? 'the configuration names a contact for this address or device' : 'the address is registered from another device'));
     problem(res, 409, catalog, outcome === 'configured' ? 'configured' : 'otherDevice', {}, undefined, post.returnPath);
     return;
@@ -271,9 +278,9 @@ async function formPost(d: HandlerDeps, server: number, req: IncomingMessage, re
     problem(res, 503, catalog, 'notSaved', {}, 60, post.returnPath);
     return;
   }
-  d.declined.remove(server, client);
+  d.declined.remove(server.text, who);
   d.counters.registrations++;
-  d.callbacks.log('info', `stand-in: ${client} registered for the return of ${view.name} (${formatIPv4(server)})`);
+  d.callbacks.log('info', `stand-in: ${who} registered for the return of ${view.name} (${server.text})`);
   send(res, 200, renderConfirmation(c, post.mail));
 }
 

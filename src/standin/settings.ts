@@ -1,8 +1,12 @@
 // The stand-in's knobs (config standin) and which servers it stands in for (config server
 // with option standin '1'). Durations are seconds, sizes bytes.
+import type { IpAddress } from '../net/ip';
 
 export interface StandInSettings {
-  /** Address the page listeners bind; connections arrive there through the nftables redirect. */
+  /**
+   * Address the page listeners bind; connections arrive there through the nftables redirect.
+   * '0.0.0.0' (every address) binds '::' for both families where the kernel has IPv6.
+   */
   readonly listenAddress: string;
   /** First port of the listener range; one port per down server: portBase .. portBase+portCount-1. */
   readonly portBase: number;
@@ -54,8 +58,8 @@ export const defaultStandInSettings: StandInSettings = {
 
 /** A server the stand-in may answer for while it is down. */
 export interface StandInServer {
-  /** IPv4 as an unsigned 32-bit number, as the engine keeps it. */
-  readonly address: number;
+  /** IPv4 or IPv6. */
+  readonly address: IpAddress;
   /** The configured host name shown on the page. */
   readonly name: string;
   /** TCP ports whose new connections are redirected to the page (default [80]). */

@@ -8,7 +8,8 @@
 // 'down', 'recovered' and 'expired' decisions (onDecision), and calls stop() on exit. Changes are applied
 // one at a time, in order.
 import type { Server } from 'node:http';
-import { formatIPv4, parseIPv4 } from '../net/ipv4';
+import { formatIPv4 } from '../net/ipv4';
+import { formatIp, parseIp, type IpAddress } from '../net/ip';
 import type { Decision } from '../engine/decisions';
 import { systemUtcOffset, type UtcOffset } from '../notify/time-format';
 import { ConntrackMissing, flushUnanswered, type ConntrackFlusher } from './conntrack';
@@ -62,8 +63,9 @@ const BIND_TRIES = 8;
 
 export class StandIn {
   readonly settings: StandInSettings;
-  private readonly servers = new Map<number, StandInServer>();
-  private readonly active = new Map<number, Active>();
+  /** Keyed by the address's canonical text, as are the other per-server tables here. */
+  private readonly servers = new Map<string, StandInServer>();
+  private readonly active = new Map<string, Active>();
   private readonly callbacks: StandInCallbacks;
   private readonly nft: NftRunner;
   private readonly conntrack: ConntrackFlusher;
@@ -78,12 +80,15 @@ export class StandIn {
   private catalogs: readonly Catalog[] = [];
   private queue: Promise<void> = Promise.resolve();
   private state: 'new' | 'running' | 'stopped' = 'new';
+  /** listen_address as bound: every address ('0.0.0.0') is '::', both families, unless the kernel lacks IPv6. */
+  private bindAddress: string;
 
   constructor(opts: StandInOptions) {
     this.settings = { ...defaultStandInSettings, ...opts.settings };
     const problem = standInSettingsProblem(this.settings);
     if (problem !== null) throw new Error(`stand-in settings (config standin): ${problem}`);
-    for (const s of opts.servers) this.servers.set(s.address >>> 0, s);
+    for (const s of opts.servers) this.servers.set(s.address.text, s);
+    this.bindAddress = this.settings.listenAddress === '0.0.0.0' ? '::' : this.settings.listenAddress;
     this.callbacks = opts.callbacks;
     this.nft = opts.nft ?? runNft;
     this.conntrack = opts.conntrack ?? flushUnanswered;
@@ -148,27 +153,28 @@ export class StandIn {
   onDecision(d: Decision): Promise<void> {
     const ends = d.event === 'recovered' || (d.event === 'expired' && d.client === undefined);
     if (d.event !== 'down' && !ends) return Promise.resolve();
-    const server = parseIPv4(d.server);
+    const server = parseIp(d.server);
     if (server === null) return Promise.resolve();
     return d.event === 'down' ? this.onDown(server) : this.onRecovered(server);
   }
 
   /** The server went down: stand in for it if it is configured so. Resolves once the redirect is live. */
-  onDown(server: number): Promise<void> {
+  onDown(server: IpAddress): Promise<void> {
     return this.serial(async () => {
-      if (this.state !== 'running' || !this.servers.has(server >>> 0) || this.active.has(server >>> 0)) return;
-      if (!this.callbacks.isDown(server)) return;
-      if (!(await this.activate(server >>> 0))) return;
+      const cfg = this.servers.get(server.text);
+      if (this.state !== 'running' || cfg === undefined || this.active.has(server.text)) return;
+      if (!this.callbacks.isDown(cfg.address)) return;
+      if (!(await this.activate(cfg))) return;
       await this.applyRules();
-      await this.takeOverWaiting(server >>> 0);
+      await this.takeOverWaiting(cfg);
     });
   }
 
   /** The server is back: its rules go, open pages reload, its listener closes. */
-  onRecovered(server: number): Promise<void> {
+  onRecovered(server: IpAddress): Promise<void> {
     return this.serial(async () => {
-      if (this.state !== 'running' || !this.active.has(server >>> 0)) return;
-      await this.deactivate(server >>> 0);
+      if (this.state !== 'running' || !this.active.has(server.text)) return;
+      await this.deactivate(this.servers.get(server.text)!);
     });
   }
 
@@ -183,21 +189,35 @@ export class StandIn {
    * Are packets from (server, port) answers of ours (redirected page connections, resets)?
    * The daemon must not take a SYN/ACK or RST from such a pair as a sign the server is alive.
    */
-  intercepts(server: number, port: number): boolean {
-    const cfg = this.servers.get(server >>> 0);
-    if (cfg === undefined || !this.active.has(server >>> 0)) return false;
+  intercepts(server: IpAddress, port: number): boolean {
+    return this.interceptsText(server.text, port);
+  }
+
+  /** intercepts() for the packet path: an IPv4 server as a number (no text made while none is stood in for). */
+  interceptsV4(server: number, port: number): boolean {
+    return this.active.size > 0 && this.interceptsText(formatIPv4(server >>> 0), port);
+  }
+
+  /** intercepts() for the packet path: the 16 bytes of an IPv6 server at `off`. */
+  intercepts6(bytes: Uint8Array, off: number, port: number): boolean {
+    return this.active.size > 0 && this.interceptsText(formatIp(bytes, off), port);
+  }
+
+  private interceptsText(server: string, port: number): boolean {
+    const cfg = this.servers.get(server);
+    if (cfg === undefined || !this.active.has(server)) return false;
     return cfg.ports.includes(port) || this.settings.resetPorts.includes(port);
   }
 
   /** The listener port answering for a server now, or null. */
-  listenPort(server: number): number | null {
-    return this.active.get(server >>> 0)?.listenPort ?? null;
+  listenPort(server: IpAddress): number | null {
+    return this.active.get(server.text)?.listenPort ?? null;
   }
 
   stats(): StandInStats {
     return {
       ...structuredClone(this.counters),
-      active: [...this.active].map(([server, a]) => ({ server: formatIPv4(server), listenPort: a.listenPort })),
+      active: [...this.active].map(([server, a]) => ({ server, listenPort: a.listenPort })),
       listener: { ...this.listenerCounters },
       openConnections: this.gate.open,
       eventStreams: this.events.open,
@@ -222,23 +242,24 @@ export class StandIn {
   }
 
   private async reconcile(alwaysApply: boolean): Promise<void> {
-    const started: number[] = [];
-    for (const server of this.servers.keys()) {
-      const down = this.callbacks.isDown(server);
-      if (down && !this.active.has(server)) { if (await this.activate(server)) started.push(server); }
-      else if (!down && this.active.has(server)) { await this.deactivate(server); }
+    const started: StandInServer[] = [];
+    for (const server of this.servers.values()) {
+      const down = this.callbacks.isDown(server.address);
+      const active = this.active.has(server.address.text);
+      if (down && !active) { if (await this.activate(server)) started.push(server); }
+      else if (!down && active) { await this.deactivate(server); }
     }
     if (started.length > 0 || alwaysApply) await this.applyRules();
     for (const server of started) await this.takeOverWaiting(server);
   }
 
   /** Connections already waiting for the server are made to retry into the redirect (conntrack.ts). */
-  private async takeOverWaiting(server: number): Promise<void> {
+  private async takeOverWaiting(server: StandInServer): Promise<void> {
     if (!this.settings.nftables || this.conntrackMissing) return;
     let taken = 0;
-    for (const port of this.servers.get(server)!.ports) {
+    for (const port of server.ports) {
       try {
-        taken += await this.conntrack(formatIPv4(server), port);
+        taken += await this.conntrack(server.address.text, port);
       } catch (err) {
         if (err instanceof ConntrackMissing) {
           this.conntrackMissing = true;
@@ -246,55 +267,65 @@ export class StandIn {
             'instead of getting the page at their next retry');
           return;
         }
-        this.callbacks.log('warn', `stand-in: clearing waiting connections to ${formatIPv4(server)}:${port} failed: ${(err as Error).message}`);
+        this.callbacks.log('warn', `stand-in: clearing waiting connections to ${hostPort(server.address.text, port)} failed: ${(err as Error).message}`);
       }
     }
     this.counters.takenOver += taken;
   }
 
-  private async activate(server: number): Promise<boolean> {
+  private async activate(server: StandInServer): Promise<boolean> {
+    const address = server.address.text;
     for (let tries = 0; tries < BIND_TRIES; tries++) {
       const port = this.pool.take(this.busyPorts);
       if (port === null) {
         this.counters.noPort++;
-        this.callbacks.log('warn', `stand-in: no free listener port for ${formatIPv4(server)} (listen_port ${this.pool.first}, listen_ports ${this.pool.count} ` +
+        this.callbacks.log('warn', `stand-in: no free listener port for ${address} (listen_port ${this.pool.first}, listen_ports ${this.pool.count} ` +
           `all in use); raise listen_ports in config standin`);
         return false;
       }
       try {
         const http = await openListener({
-          host: this.settings.listenAddress, port, settings: this.settings, gate: this.gate, counters: this.listenerCounters,
-          onRequest: (req, res) => handleRequest(this.deps, server, req, res),
+          host: this.bindAddress, port, settings: this.settings, gate: this.gate, counters: this.listenerCounters,
+          onRequest: (req, res) => handleRequest(this.deps, server.address, req, res),
         });
-        this.active.set(server, { listenPort: port, http });
-        this.callbacks.log('info', `stand-in: answering for ${formatIPv4(server)} port ${this.servers.get(server)!.ports.join(',')} on ${this.settings.listenAddress}:${port}`);
+        this.active.set(address, { listenPort: port, http });
+        this.callbacks.log('info', `stand-in: answering for ${address} port ${server.ports.join(',')} on ${hostPort(this.bindAddress, port)}`);
         return true;
       } catch (err) {
+        if (this.bindAddress === '::' && (err as NodeJS.ErrnoException).code === 'EAFNOSUPPORT') {
+          // a kernel without IPv6: every address is every IPv4 address
+          this.bindAddress = '0.0.0.0';
+          this.pool.release(port);
+          tries--;
+          continue;
+        }
         this.pool.release(port);
         this.busyPorts.add(port);
         this.counters.portBusy++;
-        this.callbacks.log('warn', `stand-in: cannot listen on ${this.settings.listenAddress}:${port} (${(err as Error).message}); trying the next port`);
+        this.callbacks.log('warn', `stand-in: cannot listen on ${hostPort(this.bindAddress, port)} (${(err as Error).message}); trying the next port`);
       }
     }
     return false;
   }
 
-  private async deactivate(server: number): Promise<void> {
-    const a = this.active.get(server)!;
-    this.active.delete(server);
+  private async deactivate(server: StandInServer): Promise<void> {
+    const address = server.address.text;
+    const a = this.active.get(address)!;
+    this.active.delete(address);
     // Order matters: new connections must reach the real server before the pages reload.
     await this.applyRules();
-    const told = this.events.back(server);
-    this.deps.declined.clear(server);
-    this.callbacks.log('info', `stand-in: ${formatIPv4(server)} is back; ${told} open pages told to reload`);
+    const told = this.events.back(address);
+    this.deps.declined.clear(address);
+    this.callbacks.log('info', `stand-in: ${address} is back; ${told} open pages told to reload`);
     void closeListener(a.http, CLOSE_GRACE_MS).then(() => this.pool.release(a.listenPort));
   }
 
   private async applyRules(): Promise<void> {
     if (!this.settings.nftables) return;
-    const interceptions: Interception[] = [...this.active].map(([server, a]) => ({
-      server, listenPort: a.listenPort, ports: this.servers.get(server)!.ports, resetPorts: this.settings.resetPorts,
-    }));
+    const interceptions: Interception[] = [...this.active].map(([server, a]) => {
+      const cfg = this.servers.get(server)!;
+      return { server: cfg.address, listenPort: a.listenPort, ports: cfg.ports, resetPorts: this.settings.resetPorts };
+    });
     try {
       await this.nft(buildRuleset(interceptions, { first: this.pool.first, last: this.pool.last }));
       this.counters.nftApplied++;
@@ -303,4 +334,9 @@ export class StandIn {
       this.callbacks.log('error', `stand-in: loading nftables table inet backsoon failed: ${(err as Error).message}`);
     }
   }
+}
+
+/** "192.0.2.1:80", "[2001:db8::1]:80". */
+function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }

@@ -1,6 +1,6 @@
 // What the stand-in needs from the daemon (the engine's tables, the clock, the log), as plain
-// callbacks, so it runs and is tested without the daemon. Addresses are IPv4 numbers, as the
-// engine keeps them.
+// callbacks, so it runs and is tested without the daemon. Addresses are of either family.
+import type { IpAddress } from '../net/ip';
 import type { ServerView } from './page';
 
 export type RegisterOutcome =
@@ -23,25 +23,25 @@ export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
 export interface StandInCallbacks {
   /** Is the server down now (engine.isDown)? */
-  isDown(server: number): boolean;
+  isDown(server: IpAddress): boolean;
   /** Name, address and down-since of a down server; null when it is not down. */
-  serverInfo(server: number): ServerView | null;
+  serverInfo(server: IpAddress): ServerView | null;
   /**
    * Stores the client's address (contacts.registerFromPage: bound to `mac`, never over a
    * configured contact or another device's) and links it to the server (registerAttempt); the
    * daemon's answer comes once the registration is on disk.
    */
-  register(server: number, client: number, mac: number, mail: string, t: number): RegisterOutcome | Promise<RegisterOutcome>;
+  register(server: IpAddress, client: IpAddress, mac: number, mail: string, t: number): RegisterOutcome | Promise<RegisterOutcome>;
   /** The address known for a client (73/74), if any. */
-  lookupContact(client: number): KnownContact | null;
+  lookupContact(client: IpAddress): KnownContact | null;
   /** A client was shown the page: its attempt (engine.registerAttempt, with its MAC; 0 when not known). */
-  noticeAttempt?(server: number, client: number, t: number, mac: number): void;
+  noticeAttempt?(server: IpAddress, client: IpAddress, t: number, mac: number): void;
   /** The client chose "no thanks" for this outage (P15). */
-  declined?(server: number, client: number, t: number): void;
+  declined?(server: IpAddress, client: IpAddress, t: number): void;
   /** The client's MAC (0: not known); default: the kernel's ARP table. */
-  macOf?(client: number): number;
+  macOf?(client: IpAddress): number;
   /** Extra plain text for the page (the policy's render hook, kind 'standin'); null for none. */
-  pageText?(server: number, client: number, lang: string): string | null | Promise<string | null>;
+  pageText?(server: IpAddress, client: IpAddress, lang: string): string | null | Promise<string | null>;
   /** Unix seconds. */
   now(): number;
   log(level: LogLevel, message: string): void;

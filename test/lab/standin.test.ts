@@ -10,15 +10,15 @@
 //   - after SIGKILL and restart the table matches the saved state; after stop it is gone.
 // Root: namespaces bs-RUN-st-{c,c1,c2,r,s}; Debian packages chromium, fonts-noto-cjk, conntrack.
 // STANDIN_SCREENSHOTS=DIR saves the pages as PNG there.
-import { execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Lab, type Role } from './lab';
+import { LineDriver, type DriverLine } from './line-driver';
 import type { RawReply, Reply } from '../unit/standin-http';
 import type { ProbePlan, ProbeStep } from './standin-probe';
 
@@ -53,23 +53,8 @@ const shots = process.env.STANDIN_SCREENSHOTS ? resolve(process.env.STANDIN_SCRE
 mkdirSync(shots, { recursive: true });
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
 
-type DriverLine = { event: string; [key: string]: unknown };
-
 /** The stand-in driver inside the router namespace, spoken to over its stdin/stdout. */
-class Driver {
-  readonly lines: DriverLine[] = [];
-  private waiters: { match: (l: DriverLine) => boolean; resolve: (l: DriverLine) => void }[] = [];
-  stderr = '';
-
-  private constructor(readonly child: ChildProcess) {
-    createInterface({ input: child.stdout! }).on('line', (text) => {
-      const line = JSON.parse(text) as DriverLine;
-      this.lines.push(line);
-      this.waiters = this.waiters.filter((w) => (w.match(line) ? (w.resolve(line), false) : true));
-    });
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => { this.stderr += d; });
-  }
-
+class Driver extends LineDriver {
   static async start(lab: Lab): Promise<Driver> {
     const child = lab.spawn('r', ['node', '--import', 'tsx', 'test/lab/standin-driver.ts', configFile],
       { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -79,20 +64,9 @@ class Driver {
     return d;
   }
 
-  next(match: (l: DriverLine) => boolean, timeoutMs = 20_000): Promise<DriverLine> {
-    const seen = this.lines.find(match);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolvePromise, reject) => {
-      const timer = setTimeout(() => reject(new Error(`driver: no matching line in ${timeoutMs} ms; stderr:\n${this.stderr}`)), timeoutMs);
-      this.waiters.push({ match, resolve: (l) => { clearTimeout(timer); resolvePromise(l); } });
-    });
-  }
-
   /** Sends an order; resolves with the driver's answer to it. */
-  async order(what: 'down' | 'recover' | 'stats' | 'stop', extra: { ago?: number } = {}): Promise<DriverLine> {
-    const before = this.lines.length;
-    this.child.stdin!.write(JSON.stringify({ do: what, ...extra }) + '\n');
-    return this.next((l) => this.lines.indexOf(l) >= before && (l.event === 'done' || l.event === 'stopped' || l.event === 'error'));
+  order(what: 'down' | 'recover' | 'stats' | 'stop', extra: { ago?: number } = {}): Promise<DriverLine> {
+    return this.send({ do: what, ...extra });
   }
 
   /** The stand-in's counters in an answer, as the status report shows them (flat keys). */

@@ -7,11 +7,10 @@ import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { STANDARD_MIBS } from '../standard-mibs';
 
 const ROOT = resolve(__dirname, '../..');
 export const MIB_DIR = join(ROOT, 'board/openwrt/files/usr/share/snmp/mibs');
-/** SNMPv2-SMI, -TC, -CONF, SNMPv2-MIB: Debian ships no IETF MIBs, the net-snmp npm package does. */
-export const STANDARD_MIBS = join(ROOT, 'node_modules/net-snmp/lib/mibs');
 
 const live = new Set<Snmptrapd>();
 

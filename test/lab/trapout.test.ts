@@ -102,7 +102,8 @@ test('down and recovered, v2c and v3 authPriv traps: snmptrapd decodes every one
       const d = group.find((l) => l.includes('OID: BACKSOON-MIB::backsoonServerDown'));
       const r = group.find((l) => l.includes('OID: BACKSOON-MIB::backsoonServerRecovered'));
       assert.ok(d && r, group.join('\n'));
-      assert.match(d!, /BACKSOON-MIB::backsoonServerAddress\.0 = IpAddress: 198\.51\.100\.10/);
+      assert.match(d!, /BACKSOON-MIB::backsoonServerInetAddressType\.0 = INTEGER: ipv4\(1\)\|?/);
+      assert.match(d!, /BACKSOON-MIB::backsoonServerInetAddress\.0 = Hex-STRING: C6 33 64 0A/);
       assert.match(d!, /BACKSOON-MIB::backsoonServerName\.0 = STRING: www\.example\.test/);
       assert.match(d!, /BACKSOON-MIB::backsoonOutageStart\.0 = STRING: 2026-11-18,11:6:40\.0,\+0:0/);
       assert.match(d!, /BACKSOON-MIB::backsoonWaitingClients\.0 = Gauge32: 3 clients/);
@@ -119,6 +120,27 @@ test('down and recovered, v2c and v3 authPriv traps: snmptrapd decodes every one
     // queued again (a replayed decision): the outbox refuses the duplicates, nothing more is sent
     const again = await queueOutbound(w.outbox, trapMessages(w.snmpOut, outage()[1], 'www.example.test'));
     assert.equal(again, { queued: 0, duplicate: 2, problems: [] });
+  } finally {
+    await w.close();
+  }
+});
+
+test('an IPv6 server goes out as InetAddressType ipv6(2) and its 16 octets, decoded by name', async () => {
+  const from = trapd.output.length;
+  const w = await wire([target(trapd.port, { events: ['down'] })]);
+  try {
+    const [down] = outage();
+    const server = '2001:db8:0:1::80';
+    const r = await queueOutbound(w.outbox, trapMessages(w.snmpOut, { ...down, server, outage: `${server}@${T0}` }, ''));
+    assert.equal(r, { queued: 1, duplicate: 0, problems: [] });
+    await w.outbox.settled();
+    assert.equal({ sent: w.outbox.stats().sent, failed: w.outbox.stats().failed }, { sent: 1, failed: 0 });
+    await trapd.waitForOutput(/2001:db8:0:1::80@/, from);
+    const [line] = lines(from);
+    assert.match(line, /OID: BACKSOON-MIB::backsoonServerDown/);
+    assert.match(line, /BACKSOON-MIB::backsoonServerInetAddressType\.0 = INTEGER: ipv6\(2\)/);
+    assert.match(line, /BACKSOON-MIB::backsoonServerInetAddress\.0 = Hex-STRING: 20 01 0D B8 00 00 00 01 00 00 00 00 00 00 00 80/);
+    assert.match(line, /BACKSOON-MIB::backsoonServerName\.0 = STRING: 2001:db8:0:1::80/, 'no name configured: the address');
   } finally {
     await w.close();
   }

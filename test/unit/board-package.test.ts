@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { buildRuleset } from '../../src/standin/nft';
 import { ENV, FILES, LUCI, ROOT, requireTool, tempDir } from './board-helpers';
 
 const FEED = join(ROOT, 'image/package');
@@ -208,8 +209,10 @@ test('backsoon: Network package, architecture-independent, needing node, the bin
 test('backsoon: the kernel features its DEPENDS are chosen for are the ones the stand-in\'s table uses', () => {
   // src/standin/nft.ts: redirect (nft_redir, nft_chain_nat), reject with tcp reset (nft_reject_inet),
   // ct status (nft_ct), maps of concatenations (nf_tables); conntrack -D (ctnetlink).
-  const nft = readFileSync(join(ROOT, 'src/standin/nft.ts'), 'utf8');
-  const used = ['type nat hook prerouting', 'redirect to :', 'reject with tcp reset', 'ct status', 'type ipv4_addr . inet_service'];
+  // IPv6 servers: the same features over ip6 (nf_conntrack6, nf_reject6 under +IPV6).
+  const nft = buildRuleset([], { first: 20000, last: 20015 });
+  const used = ['type nat hook prerouting', 'redirect to :', 'reject with tcp reset', 'ct status',
+    'type ipv4_addr . inet_service', 'type ipv6_addr . inet_service'];
   for (const u of used) assert.match(nft, u, `the stand-in's table uses ${u}`);
   assert.not.match(nft, /tproxy|socket|masquerade|queue/, 'a feature without a listed kernel module');
   assert.match(readFileSync(join(ROOT, 'src/standin/conntrack.ts'), 'utf8'), /spawn\('conntrack', \['-D'/);

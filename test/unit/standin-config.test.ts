@@ -83,9 +83,9 @@ test('servers with option standin become the stand-in\'s servers; those without 
     "\toption standin '1'",
     "\tlist probe 'tcp:80'",
   ].join('\n'), 'backsoon');
-  assert.equal(standInServersFrom(config.servers).map((s) => [s.name, s.address, s.ports]), [
-    ['www', 0xc633640a, [80, 8080]],
-    ['shop', 0xc633641e, [80]],
+  assert.equal(standInServersFrom(config.servers).map((s) => [s.name, s.address.text, s.ports]), [
+    ['www', '198.51.100.10', [80, 8080]],
+    ['shop', '198.51.100.30', [80]],
   ]);
   assert.equal(standInWarnings(config.servers, false), [
     "server 198.51.100.10 (section 'www') has option standin '1' but no list probe and there is no config snmp: while it is stood in for, its return may go unseen; add list probe 'tcp:80' (or 'neigh')",

@@ -3,16 +3,15 @@
 // are replaced (they need root and a namespace; test/lab/standin.test.ts uses the real ones):
 // nftRecorderMock and conntrackRecorderMock record what they are asked to do, in order, in
 // `kernel`. Clients get distinct addresses from 127.0.0.0/8 (all local).
-import { parseIPv4 } from '../../src/net/ipv4';
 import { defaultEngineOptions, Engine } from '../../src/engine/engine';
 import { engineCallbacks } from '../../src/standin/engine-callbacks';
 import type { NftRunner } from '../../src/standin/nft';
 import type { StandInSettings } from '../../src/standin/settings';
 import { StandIn } from '../../src/standin/standin';
 import type { StandInCallbacks } from '../../src/standin/types';
-import { ipFromV4 } from '../../src/net/ip';
+import { parseIp, type IpAddress } from '../../src/net/ip';
 
-export const SERVER = parseIPv4('198.51.100.10')!;
+export const SERVER = parseIp('198.51.100.10')!;
 export const SERVER_NAME = 'www.example.test';
 export const T0 = 1_800_000_000;
 
@@ -30,7 +29,7 @@ export interface Harness {
   /** nft scripts ("nft") and conntrack flushes ("conntrack SERVER:PORT"), in order. */
   readonly kernel: string[];
   /** Calls of the register callback, as the engine saw them. */
-  readonly registrations: { server: number; client: number; mac: number; mail: string }[];
+  readonly registrations: { server: IpAddress; client: IpAddress; mac: number; mail: string }[];
   /** The listener port of SERVER (it is down after up()). */
   port(): number;
   close(): Promise<void>;
@@ -44,10 +43,13 @@ export interface HarnessOptions {
   nft?: NftRunner;
   /** Mark SERVER down before start (default true). */
   down?: boolean;
+  /** The server stood in for (default SERVER). */
+  server?: IpAddress;
 }
 
 export async function up(opts: HarnessOptions = {}): Promise<Harness> {
   const clock = { t: T0 };
+  const server = opts.server ?? SERVER;
   const forward = { decisions: true };
   const logs: string[] = [];
   const nftScripts: string[] = [];
@@ -66,7 +68,7 @@ export async function up(opts: HarnessOptions = {}): Promise<Harness> {
   const portBase = nextPortBase;
   nextPortBase += 8;
   standin = new StandIn({
-    servers: [{ address: SERVER, name: SERVER_NAME, ports: [80] }],
+    servers: [{ address: server, name: SERVER_NAME, ports: [80] }],
     settings: { listenAddress: '127.0.0.1', portBase, portCount: 4, ...opts.settings },
     callbacks: {
       ...base,
@@ -81,13 +83,13 @@ export async function up(opts: HarnessOptions = {}): Promise<Harness> {
     conntrack: conntrackRecorderMock,
     utcOffset: () => 540,
   });
-  if (opts.down !== false) engine.markDown(clock.t - 300, ipFromV4(SERVER), 'neigh-failed');
+  if (opts.down !== false) engine.markDown(clock.t - 300, server, 'neigh-failed');
   await standin.start();
   const si = standin;
   return {
     engine, standin: si, clock, forward, logs, nftScripts, kernel, registrations,
     port() {
-      const p = si.listenPort(SERVER);
+      const p = si.listenPort(server);
       if (p === null) throw new Error('the stand-in has no listener for the server; is it down?');
       return p;
     },

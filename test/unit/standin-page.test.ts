@@ -4,8 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer, type AddressInfo } from 'node:net';
-import { formatIPv4, parseIPv4 } from '../../src/net/ipv4';
-import { ipFromV4 } from '../../src/net/ip';
+import { parseIp } from '../../src/net/ip';
 import {
   eventStream, fetchPage, form, FORM_HEADERS, register, SERVER, SERVER_NAME, tokenOf, up, type Harness,
 } from './standin-harness';
@@ -65,8 +64,8 @@ test('the form registers: address stored with client and time, client linked, co
   assert.match(visible(r.body), 'When www.example.test is back, a notice goes to:');
   assert.match(r.body, '<p class="mail">alice@example.org</p>');
   assert.match(r.body, 'data-return="/shop"', 'the page goes back to what the user wanted');
-  assert.equal(h.registrations.map((x) => [formatIPv4(x.server), formatIPv4(x.client), x.mail]), [['198.51.100.10', '127.0.0.9', 'alice@example.org']]);
-  const contact = h.engine.contacts.lookup(ipFromV4(parseIPv4('127.0.0.9')!), 0);
+  assert.equal(h.registrations.map((x) => [x.server.text, x.client.text, x.mail]), [['198.51.100.10', '127.0.0.9', 'alice@example.org']]);
+  const contact = h.engine.contacts.lookup(parseIp('127.0.0.9')!, 0);
   assert.equal(contact, { mail: 'alice@example.org', registeredAt: h.clock.t, source: 'page' });
   assert.equal(h.engine.outageList()[0].clients.map((c) => c.client), ['127.0.0.9']);
   assert.is(h.standin.stats().registrations, 1);
@@ -98,7 +97,7 @@ test('a known address is shown masked with an offer to change it; an old one is 
 }, { settings: { reaskAfter: 3600 } }));
 
 test('an address from the configuration is never asked for again', () => withHarness(async (h) => {
-  h.engine.contacts.set({ client: ipFromV4(parseIPv4('127.0.0.1')!) }, { mail: 'office@example.org', registeredAt: 0, source: 'config' });
+  h.engine.contacts.set({ client: parseIp('127.0.0.1')! }, { mail: 'office@example.org', registeredAt: 0, source: 'config' });
   const r = await fetchPage(h.port());
   assert.match(visible(r.body), 'We will tell you at o***@example.org when it is back.');
 }));
@@ -108,15 +107,15 @@ test('"no thanks" is remembered for this outage only and stores nothing', () => 
   assert.is(no.status, 200);
   assert.match(visible(no.body), 'You will not be told when www.example.test is back.');
   assert.is(h.registrations.length, 0);
-  assert.is(h.engine.contacts.lookup(ipFromV4(parseIPv4('127.0.0.1')!), 0), undefined);
+  assert.is(h.engine.contacts.lookup(parseIp('127.0.0.1')!, 0), undefined);
   const again = await fetchPage(h.port());
   assert.match(visible(again.body), 'You chose not to be told about this outage');
   assert.match(again.body, '<details><summary>Changed your mind?</summary>');
   // The outage ends and a new one begins: the client is asked again.
-  h.engine.recoverySignal(h.clock.t, ipFromV4(SERVER), 'probe');
+  h.engine.recoverySignal(h.clock.t, SERVER, 'probe');
   await h.standin.sync();
   h.clock.t += 60;
-  h.engine.markDown(h.clock.t, ipFromV4(SERVER), 'neigh-failed');
+  h.engine.markDown(h.clock.t, SERVER, 'neigh-failed');
   await h.standin.sync();
   const next = await fetchPage(h.port());
   assert.match(visible(next.body), 'Would you like a mail when it is back?');
@@ -144,7 +143,7 @@ test('open pages are told the server is back only after its redirect is gone', a
     assert.is(h.standin.stats().eventStreams, 1);
     let ended = false;
     void stream.ended.then(() => { ended = true; });
-    h.engine.recoverySignal(h.clock.t, ipFromV4(SERVER), 'probe');
+    h.engine.recoverySignal(h.clock.t, SERVER, 'probe');
     while (held === 0) await new Promise((r) => setImmediate(r));
     await new Promise((r) => setTimeout(r, 50));
     assert.not.ok(ended, 'no page is told while the redirect is still in place');
@@ -165,7 +164,7 @@ test('a page that opens its stream after recovery is told at once', () => withHa
   const port = h.port();
   // The engine says the server is back, but no decision has reached the stand-in yet.
   h.forward.decisions = false;
-  h.engine.recoverySignal(h.clock.t, ipFromV4(SERVER), 'probe');
+  h.engine.recoverySignal(h.clock.t, SERVER, 'probe');
   const body = await eventStream(port).ended;
   assert.match(body, 'event: back');
 }));
@@ -175,7 +174,7 @@ test('a post after recovery stores nothing and links back', () => withHarness(as
   const page = await fetchPage(port);
   // Keep the listener: recover in the engine only.
   h.forward.decisions = false;
-  h.engine.recoverySignal(h.clock.t, ipFromV4(SERVER), 'probe');
+  h.engine.recoverySignal(h.clock.t, SERVER, 'probe');
   const r = await fetchPage(port, { method: 'POST', path: '/.backsoon/register', headers: FORM_HEADERS,
     body: form({ csrf: tokenOf(page.body), mail: 'late@example.org', choice: 'yes', return: '/a' }) });
   assert.is(r.status, 503);
@@ -193,8 +192,8 @@ test('an outage the engine forgets to make room (expired, evicted) ends the stan
   const port = h.port();
   const before = h.nftScripts.length;
   // 16 more idle outages: the server table (16) is full and the oldest idle one, SERVER's, goes.
-  for (let i = 1; i <= 16; i++) h.engine.markDown(h.clock.t + i, ipFromV4(parseIPv4(`198.51.100.${100 + i}`)!), 'neigh-failed');
-  assert.not.ok(h.engine.isDown(ipFromV4(SERVER)));
+  for (let i = 1; i <= 16; i++) h.engine.markDown(h.clock.t + i, parseIp(`198.51.100.${100 + i}`)!, 'neigh-failed');
+  assert.not.ok(h.engine.isDown(SERVER));
   for (const deadline = Date.now() + 3000; h.standin.listenPort(SERVER) !== null && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 10));
   assert.is(h.standin.listenPort(SERVER), null, 'the redirect and its listener are gone');
   assert.is(h.nftScripts.length, before + 1, 'the rules were rewritten without the server');
@@ -204,8 +203,8 @@ test('an outage the engine forgets to make room (expired, evicted) ends the stan
 }, { settings: {} }));
 
 test('servers not configured for the stand-in, or not down, get no listener', () => withHarness(async (h) => {
-  const other = parseIPv4('198.51.100.99')!;
-  h.engine.markDown(h.clock.t, ipFromV4(other), 'neigh-failed');
+  const other = parseIp('198.51.100.99')!;
+  h.engine.markDown(h.clock.t, other, 'neigh-failed');
   await h.standin.onDown(other);
   assert.is(h.standin.listenPort(other), null);
   await h.standin.onDown(SERVER);
@@ -219,7 +218,7 @@ test('servers not configured for the stand-in, or not down, get no listener', ()
 test('a server going down: listener, then redirect, then waiting connections sent to it', async () => {
   const h = await up({ down: false });
   try {
-    h.engine.markDown(h.clock.t, ipFromV4(SERVER), 'neigh-failed');
+    h.engine.markDown(h.clock.t, SERVER, 'neigh-failed');
     await h.standin.sync();
     assert.equal(h.kernel, ['nft', 'nft', 'conntrack 198.51.100.10:80'], 'start (empty table), down (redirect), then the flush');
     assert.match(h.nftScripts[1], `198.51.100.10 . 80 : ${h.port()}`);

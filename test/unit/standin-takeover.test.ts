@@ -28,7 +28,7 @@ function setup(onConflict: RegistrationConflict = 'refuse') {
   const engine = new Engine({ ...defaultEngineOptions, maxLinks: 64, maxServers: 8, maxContacts: 64 }, (d) => decisions.push(d));
   engine.markDown(T, ip('198.51.100.10'), 'neigh-failed');
   const callbacks = engineCallbacks(engine, { serverName: () => 'www', now: () => T, log: () => undefined, registrationConflict: onConflict });
-  const post = (mac: number, mail: string, t = T + 10) => callbacks.register(SERVER, VICTIM, mac, mail, t);
+  const post = (mac: number, mail: string, t = T + 10) => callbacks.register(ip('198.51.100.10'), ip('192.0.2.10'), mac, mail, t);
   /** The victim's SYN to the server, seen with `mac`: the engine's attempt record. */
   const tries = (mac: number, t = T + 5) => engine.syn(t, VICTIM, SERVER, 40000, 80, 1, mac);
   const recover = () => { engine.arpReply(T + 600, SERVER, 0x0200c633640a); return only(decisions, 'notify'); };
@@ -108,8 +108,8 @@ test('the MAC a registration is bound to survives the state file', () => {
 });
 
 test('the page refuses politely, in the client\'s language, and changes nothing', async () => {
-  const macs = new Map([[parseIPv4('127.0.0.9')!, VICTIM_MAC], [parseIPv4('127.0.0.10')!, ATTACKER_MAC]]);
-  const h = await up({ callbacks: { macOf: (client) => macs.get(client) ?? 0 } });
+  const macs = new Map([['127.0.0.9', VICTIM_MAC], ['127.0.0.10', ATTACKER_MAC]]);
+  const h = await up({ callbacks: { macOf: (client) => macs.get(client.text) ?? 0 } });
   try {
     h.engine.contacts.set({ client: ip('127.0.0.9') }, { mail: 'alice@example.test', registeredAt: T, source: 'config' });
     const visible = (html: string) => html.replace(/<style>.*?<\/style>|<script>.*?<\/script>/gs, '').replace(/<[^>]+>/g, '');
@@ -121,9 +121,9 @@ test('the page refuses politely, in the client\'s language, and changes nothing'
     assert.match(visible(ja.body), 'ネットワーク管理者が設定したメールアドレスがすでにあり');
     assert.is(h.engine.contacts.lookup(ip('127.0.0.9'), 0)?.mail, 'alice@example.test');
 
-    macs.set(parseIPv4('127.0.0.10')!, VICTIM_MAC);
+    macs.set('127.0.0.10', VICTIM_MAC);
     assert.is((await register(h.port(), { mail: 'carol@example.test', choice: 'yes' }, '127.0.0.10')).status, 200);
-    macs.set(parseIPv4('127.0.0.10')!, ATTACKER_MAC); // the address taken over: the neighbour table shows the attacker
+    macs.set('127.0.0.10', ATTACKER_MAC); // the address taken over: the neighbour table shows the attacker
     const other = await register(h.port(), { mail: 'mallory@example.test', choice: 'yes' }, '127.0.0.10');
     assert.is(other.status, 409);
     assert.match(visible(other.body), 'This address was registered from another device, so it cannot be changed here.');

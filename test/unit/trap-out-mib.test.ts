@@ -1,7 +1,7 @@
 // BACKSOON-MIB and the code that fills its notifications: the MIB loads clean in libsmi's
 // smilint and Net-SNMP's parser, its OIDs are the ones the sender uses, and the config
 // snmp_out / trap_target sections read as documented. The standard modules the MIB imports
-// (SNMPv2-SMI, -TC, -CONF) come from the net-snmp npm package, as Debian ships none.
+// come from test/standard-mibs.ts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -14,11 +14,11 @@ import { parseUci } from '../../src/config/uci';
 import { deriveEngineId, readSnmpOut } from '../../src/notify/trap-out-config';
 import { dateAndTime, DEFAULT_ENTERPRISE_OID, MIB_LAYOUT, mibOid, parseDateAndTime, type MibName } from '../../src/notify/trap-out-mib';
 import { trapVarbinds, type TrapPayload } from '../../src/notify/trap-out';
+import { STANDARD_MIBS } from '../standard-mibs';
 
 const ROOT = resolve(__dirname, '../..');
 const MIB_DIR = join(ROOT, 'board/openwrt/files/usr/share/snmp/mibs');
 const MIB_FILE = join(MIB_DIR, 'BACKSOON-MIB.txt');
-const STANDARD_MIBS = join(ROOT, 'node_modules/net-snmp/lib/mibs');
 const mibText = readFileSync(MIB_FILE, 'utf8');
 
 const snmpDir = mkdtempSync(join(tmpdir(), 'bs-dl-snmp-'));
@@ -44,7 +44,7 @@ test('every OID the sender uses is assigned so in the MIB, and the MIB assigns n
   assert.equal(a.get('backsoonMIB'), ['enterprises', 32473]);
   assert.is(DEFAULT_ENTERPRISE_OID, '1.3.6.1.4.1.32473');
   for (const name of Object.keys(MIB_LAYOUT) as MibName[]) assert.equal(path(name), [...MIB_LAYOUT[name]], name);
-  const ignored = new Set(['backsoonMIB', 'backsoonCompliance', 'backsoonObjectGroup', 'backsoonNotificationGroup']);
+  const ignored = new Set(['backsoonMIB', 'backsoonCompliance', 'backsoonComplianceInet', 'backsoonObjectGroup', 'backsoonObjectGroupInet', 'backsoonNotificationGroup']);
   for (const name of a.keys()) if (!ignored.has(name)) assert.ok(name in MIB_LAYOUT, `${name} is in the MIB but not in trap-out-mib.ts`);
 });
 
@@ -84,21 +84,26 @@ const payload: TrapPayload = {
   outageStart: 1_795_000_000, outageEnd: 1_795_000_723, waitingClients: 3, cause: 'syn-ack',
 };
 
+/** A varbind's value as the test compares it: Buffers of text as text, others as hex. */
+const shown = (v: { value: unknown }) => v.value instanceof Buffer
+  ? (/^[\x20-\x7e]*$/.test(v.value.toString('latin1')) ? v.value.toString('latin1') : `0x${v.value.toString('hex')}`)
+  : v.value;
+
 test('varbinds: the objects of each NOTIFICATION-TYPE, in its order, under the configured arc', () => {
   const arc = '1.3.6.1.4.1.99999.7';
-  const rec = trapVarbinds(arc, payload);
+  const rec = trapVarbinds(arc, payload)!;
   assert.is(rec.oid, `${arc}.0.2`);
-  assert.equal(rec.varbinds.map((v) => v.oid), [1, 2, 3, 4, 5, 6, 7].map((n) => `${arc}.1.${n}.0`));
-  assert.equal(rec.varbinds.map((v) => v.value instanceof Buffer ? v.value.toString('latin1') : v.value).filter((v) => typeof v !== 'string' || !/[\u0000-\u0008]/.test(v)),
-    ['198.51.100.10', 'www.example.test', 3, 'syn-ack', '198.51.100.10@1795000000']);
-  const down = trapVarbinds(DEFAULT_ENTERPRISE_OID, { ...payload, event: 'down', outageEnd: null });
+  assert.equal(rec.varbinds.map((v) => v.oid), [8, 9, 2, 3, 4, 5, 6, 7].map((n) => `${arc}.1.${n}.0`));
+  assert.equal(rec.varbinds.map(shown).filter((v) => typeof v !== 'string' || !v.startsWith('0x07ea')),
+    [1, '0xc633640a', 'www.example.test', 3, 'syn-ack', '198.51.100.10@1795000000']);
+  const down = trapVarbinds(DEFAULT_ENTERPRISE_OID, { ...payload, event: 'down', outageEnd: null })!;
   assert.is(down.oid, mibOid(DEFAULT_ENTERPRISE_OID, 'backsoonServerDown'));
-  assert.is(down.varbinds.length, 6, 'no outage end in a down notification');
-  const expired = trapVarbinds(DEFAULT_ENTERPRISE_OID, { ...payload, event: 'expired', waitingClients: 0, cause: 'evicted' });
+  assert.is(down.varbinds.length, 7, 'no outage end in a down notification');
+  const expired = trapVarbinds(DEFAULT_ENTERPRISE_OID, { ...payload, event: 'expired', waitingClients: 0, cause: 'evicted' })!;
   assert.is(expired.oid, mibOid(DEFAULT_ENTERPRISE_OID, 'backsoonOutageExpired'));
   assert.is(expired.oid, `${DEFAULT_ENTERPRISE_OID}.0.3`);
-  assert.equal(expired.varbinds.map((v) => v.value instanceof Buffer ? v.value.toString('latin1') : v.value).filter((v) => typeof v !== 'string' || !/[\u0000-\u0008]/.test(v)),
-    ['198.51.100.10', 'www.example.test', 'evicted', '198.51.100.10@1795000000']);
+  assert.equal(expired.varbinds.map(shown).filter((v) => typeof v !== 'string' || !v.startsWith('0x07ea')),
+    [1, '0xc633640a', 'www.example.test', 'evicted', '198.51.100.10@1795000000']);
   // the MIB's OBJECTS clause of each notification lists the same objects in the same order
   for (const [name, v] of [['backsoonServerRecovered', rec], ['backsoonServerDown', down], ['backsoonOutageExpired', expired]] as const) {
     const clause = new RegExp(`${name} NOTIFICATION-TYPE\\s+OBJECTS\\s+\\{([^}]*)\\}`).exec(mibText)![1];
@@ -106,6 +111,31 @@ test('varbinds: the objects of each NOTIFICATION-TYPE, in its order, under the c
     const arcOf = v === rec ? arc : DEFAULT_ENTERPRISE_OID;
     assert.equal(v.varbinds.map((b) => b.oid), objects.map((o) => `${mibOid(arcOf, o as MibName)}.0`), name);
   }
+});
+
+test('varbinds: the server as InetAddressType ipv4(1) + 4 octets or ipv6(2) + 16 octets (RFC 4001)', () => {
+  const address = (server: string) => {
+    const n = trapVarbinds(DEFAULT_ENTERPRISE_OID, { ...payload, server });
+    if (n === null) return null;
+    const [type, value] = n.varbinds;
+    assert.is(type.oid, `${mibOid(DEFAULT_ENTERPRISE_OID, 'backsoonServerInetAddressType')}.0`);
+    assert.is(value.oid, `${mibOid(DEFAULT_ENTERPRISE_OID, 'backsoonServerInetAddress')}.0`);
+    assert.ok(value.value instanceof Buffer);
+    return { type: type.value, octets: (value.value as Buffer).toString('hex') };
+  };
+  assert.equal(address('198.51.100.10'), { type: 1, octets: 'c633640a' });
+  assert.equal(address('2001:db8::a'), { type: 2, octets: '20010db800000000000000000000000a' });
+  assert.equal(address('2001:db8:0:1:0:0:0:80'), { type: 2, octets: '20010db8000000010000000000000080' });
+  // an IPv4-mapped address is the IPv4 server it maps
+  assert.equal(address('::ffff:198.51.100.10'), { type: 1, octets: 'c633640a' });
+  assert.is(address('www.example.test'), null, 'not an address: no notification');
+});
+
+test('the MIB: a current InetAddressType/InetAddress pair, the IPv4-only object obsolete', () => {
+  const objectOf = (name: string) => new RegExp(`^${name} OBJECT-TYPE\\s+SYNTAX\\s+([^\\n]+)\\n[\\s\\S]*?STATUS\\s+(\\w+)`, 'm').exec(mibText)?.slice(1);
+  assert.equal(objectOf('backsoonServerInetAddressType'), ['InetAddressType', 'current']);
+  assert.equal(objectOf('backsoonServerInetAddress'), ['InetAddress (SIZE (4|16))', 'current']);
+  assert.equal(objectOf('backsoonServerAddress'), ['IpAddress', 'obsolete']);
 });
 
 function readOut(text: string, hostname = 'OpenWrt') {
