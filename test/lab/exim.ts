@@ -197,6 +197,23 @@ export class Exim {
     }
   }
 
+  /**
+   * Resolves with the first message whose envelope recipient is `address`; rejects after
+   * `timeoutMs`, naming the recipients that did get mail.
+   */
+  async waitForRecipient(address: string, timeoutMs: number): Promise<MaildirMessage> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const all = await this.messages();
+      const hit = all.find((m) => m.recipient === address);
+      if (hit) return hit;
+      if (Date.now() > deadline) {
+        throw new Error(`exim: no message to ${address} within ${timeoutMs} ms; delivered to: ${all.map((m) => m.recipient).join(', ') || 'nobody'}`);
+      }
+      await sleep(200);
+    }
+  }
+
   /** Messages accepted and not yet delivered. */
   spooledCount(): number {
     return spooled(join(this.dir, 'spool', 'input'));
