@@ -1,4 +1,4 @@
-// The stand-in over IPv6 in a dual-stack lab (LAB_IPV6=1): the router (bs-RUN-s6-r) runs the
+// The stand-in over IPv6 in a dual-stack lab (Lab.up ipv6): the router (bs-RUN-s6-r) runs the
 // stand-in for the IPv6 server 2001:db8:2::10 (standin6-driver.ts: a real Engine, the real
 // nftables table); a headless Chromium in the client namespace (2001:db8:1::10, and IPv4)
 // opens http://[2001:db8:2::10]/ while the server is down, gets the page through the ip6
@@ -14,7 +14,6 @@ import * as assert from 'uvu/assert';
 import { Lab } from './lab';
 import { LineDriver, type DriverLine } from './line-driver';
 
-process.env.LAB_IPV6 = '1';
 const TAG = 's6';
 const SERVER6 = '2001:db8:2::10';
 const CLIENT6 = '2001:db8:1::10';
@@ -45,7 +44,7 @@ function nftTable(): string {
 }
 
 test.before(async () => {
-  lab = await Lab.up(TAG, { http: true });
+  lab = await Lab.up(TAG, { http: true, ipv6: true });
   const child = lab.spawn('r', ['node', '--import', 'tsx', 'test/lab/standin6-driver.ts', SERVER6, CLIENT6], { stdio: ['pipe', 'pipe', 'pipe'] });
   driver = new Driver(child);
   const ready = await driver.next((l) => l.event === 'ready' || l.event === 'error');
