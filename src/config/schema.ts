@@ -150,9 +150,11 @@ export const SCHEMA: readonly SectionSpec[] = [
       'Servers not listed here are still watched, with defaults.',
     options: [
       { name: 'address', kind: 'ip', required: true,
-        doc: "The server's IPv4 or IPv6 address; one section per address (a dual-stack server is two sections)." },
+        doc: "The server's IPv4 or IPv6 address; one section per address (a dual-stack server is two sections with the same name)." },
       { name: 'name', kind: 'text', max: 253, defaultNote: 'the section name; the address for an anonymous section',
-        doc: 'Host name shown in notices.' },
+        doc: 'Host name shown in notices. Two sections with the same name, one IPv4 and one IPv6 address, are one dual-stack server: ' +
+          'each address is watched on its own, but when one recovers the other recovers with it, and a client that tried ' +
+          'both (one device, by its MAC) gets one notice.' },
       { name: 'agent_address', kind: 'ip', list: true, default: [],
         doc: 'Further source addresses whose SNMP traps speak for this server (a management card, a hypervisor).' },
       { name: 'notify', kind: 'enum', list: true, values: ['direct', 'server', 'nms'], default: ['direct'],

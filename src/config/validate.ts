@@ -235,6 +235,8 @@ interface MailFacts {
 function readServers(readers: readonly SectionReader[], main: MainConfig, watch: WatchConfig, mail: MailFacts): ServerConfig[] {
   const servers: ServerConfig[] = [];
   const byAddress = new Map<string, Place>();
+  /** "name/family" -> the section that has it: a server has one address per family. */
+  const byNameFamily = new Map<string, Place>();
   readers.forEach((r, index) => {
     const section = r.section!;
     if (index === main.maxServers) {
@@ -266,9 +268,20 @@ function readServers(readers: readonly SectionReader[], main: MainConfig, watch:
     if (r.has('mailbox') && !notify.includes('server')) {
       r.warn(r.lineOf('mailbox'), `option mailbox in section ${r.label} is used only with list notify 'server'`);
     }
+    const name = r.maybe('name', 'text') ?? section.name ?? (address !== null ? address.text : section.ref);
+    if (address !== null) {
+      const key = `${name}/${address.family}`;
+      const earlier = byNameFamily.get(key);
+      if (earlier) {
+        r.error(r.has('name') ? r.lineOf('name') : r.line, `section ${r.label}: section ${earlier.label} at line ${earlier.line} is server '${name}' ` +
+          `with an IPv${address.family} address too; sections with the same name are one server, with one IPv4 and one IPv6 address at most: give this one another name`);
+      } else {
+        byNameFamily.set(key, { label: r.label, line: r.has('name') ? r.lineOf('name') : r.line });
+      }
+    }
     servers.push({
       section: section.name ?? section.ref,
-      name: r.maybe('name', 'text') ?? section.name ?? (address !== null ? address.text : section.ref),
+      name,
       address: address ?? ipFromV4(0),
       agentAddresses: r.many('agent_address', 'ip'),
       notify,

@@ -23,6 +23,7 @@ import { DeviceGrouping } from './devices';
 import { ANY_MAC, NeighbourBindings } from './neighbour-bindings';
 import { NIL, OutageTable, ServerState, Trust } from './outages';
 import { MAX_ROUTER_ADDRESSES, Reporter, RouterAddresses, type RouterAddress } from './router-addresses';
+import { ServerGroups } from './server-groups';
 import { OutagesCopy, type OutageView } from './state-copy';
 import { SynTracker } from './syn-tracker';
 import { UnansweredQuestions } from './unanswered';
@@ -49,6 +50,11 @@ export interface EngineOptions {
   /** Client networks (either family): only clients inside one are registered; empty = every client. */
   readonly clientNetworks: readonly IpPrefix[];
   /**
+   * The addresses of each server reached at more than one (a dual-stack host): when one of its
+   * outages recovers, its other down addresses recover with it and each device is told once.
+   */
+  readonly serverGroups: readonly (readonly IpAddress[])[];
+  /**
    * The router's own addresses (either family): the only sources whose ICMP errors count (P3).
    * Empty: every ICMP error is counted as forged until setRouterAddresses names them.
    */
@@ -74,6 +80,7 @@ export const defaultEngineOptions: EngineOptions = {
   servers: [],
   networks: [],
   clientNetworks: [],
+  serverGroups: [],
   routerAddresses: [],
 };
 
@@ -142,6 +149,10 @@ export class Engine implements Observations {
   private clientNetworks: ClientNetworks;
   /** Waiting addresses as devices, at recovery. */
   private readonly devices: DeviceGrouping;
+  /** The other addresses of servers reached at several. */
+  private readonly groups: ServerGroups;
+  /** The outage slots of one recovery: the one that recovered, then its server's other addresses. */
+  private readonly recovering: Int32Array;
   private holding = 0;
   private nextPurge = -Infinity;
   private now = -Infinity;
@@ -155,7 +166,8 @@ export class Engine implements Observations {
     // Every table row holds at most one reference per address it stores, so this never runs out.
     this.pool = new AddressPool(
       options.maxServers /* 71a */ + options.maxServers /* questions */ + options.maxLinks +
-      2 * options.maxPendingSyns + options.maxContacts + options.maxLinks /* bindings */ + MAX_ROUTER_ADDRESSES + TEMPORARY_REFERENCES,
+      2 * options.maxPendingSyns + options.maxContacts + options.maxLinks /* bindings */ + MAX_ROUTER_ADDRESSES +
+      ServerGroups.addressesOf(options.serverGroups) + TEMPORARY_REFERENCES,
     );
     this.sink = typeof out === 'function' ? new DecisionObjects(this.pool, out) : out;
     this.outages = new OutageTable({
@@ -182,7 +194,9 @@ export class Engine implements Observations {
     this.networksV4 = options.networks.filter((n) => n.family === 4);
     this.watchedV6 = [...v6, ...options.networks.filter((n) => n.family === 6)];
     this.watchAll = options.servers.length === 0 && options.networks.length === 0;
-    this.devices = new DeviceGrouping(options.maxLinksPerServer, options.maxLinks, this.outages, this.pool, this.contacts);
+    this.groups = new ServerGroups(this.pool, options.serverGroups);
+    this.recovering = new Int32Array(this.groups.largest);
+    this.devices = new DeviceGrouping(options.maxLinksPerServer * this.groups.largest, options.maxLinks, this.outages, this.pool, this.contacts);
     this.counters = {
       downs: countersOf(DOWN_CAUSES),
       recoveries: countersOf(RECOVERY_CAUSES),
@@ -473,6 +487,7 @@ export class Engine implements Observations {
     this.contacts.countReferences(refs);
     this.bindings.countReferences(refs);
     this.router.countReferences(refs);
+    this.groups.countReferences(refs);
     return [...this.outages.checkInvariants(), ...this.pool.checkInvariants(refs)];
   }
 
@@ -522,8 +537,9 @@ export class Engine implements Observations {
   /** P3: an ICMP / ICMPv6 error says `s` is unreachable for `c` (temporary references, released here). */
   private unreachable(t: number, c: number, s: number, sport: number, dport: number): void {
     if (c !== NO_ADDRESS && s !== NO_ADDRESS) {
-      this.syns.answered(s, c, sport, dport);
-      this.down(t, s, DOWN['icmp-unreachable'], t, c);
+      // The error quotes the client's packet but not its MAC; the SYN it answers knew it.
+      const mac = this.syns.answered(s, c, sport, dport);
+      this.down(t, s, DOWN['icmp-unreachable'], t, c, mac);
     }
     this.releaseTemporary(c, s);
   }
@@ -698,19 +714,51 @@ export class Engine implements Observations {
     }
   }
 
-  /** P9: tell every waiting device (P10: unless its attempts are too old), then forget the outage. */
+  /**
+   * P9: tell every waiting device (P10: unless its attempts are too old), then forget the
+   * outage, with those of the server's other addresses that recover with it: a device that
+   * waited at several is told once, under the first outage it waited in.
+   */
   private recover(slot: number, t: number, cause: number): void {
     const o = this.outages;
-    const server = o.serverAddr[slot];
-    const since = o.downSince[slot];
-    this.sink.recovered(t, server, cause, since);
+    const n = this.gatherRecovering(slot, cause);
+    const slots = this.recovering;
+    for (let i = 0; i < n; i++) this.sink.recovered(t, o.serverAddr[slots[i]], cause, o.downSince[slots[i]]);
     const oldest = t - this.options.maxAttemptAge;
-    this.devices.group(slot);
-    for (let link = o.serverFirst[slot]; link !== NIL; link = o.linkNext[link]) {
-      if (this.devices.deviceOf(link)) this.tell(t, server, since, oldest);
+    for (let i = 0; i < n; i++) this.devices.group(slots[i]);
+    for (let i = 0; i < n; i++) {
+      const server = o.serverAddr[slots[i]];
+      const since = o.downSince[slots[i]];
+      for (let link = o.serverFirst[slots[i]]; link !== NIL; link = o.linkNext[link]) {
+        if (this.devices.deviceOf(link)) this.tell(t, server, since, oldest);
+      }
     }
     this.devices.clear();
-    o.removeServer(slot);
+    for (let i = 0; i < n; i++) o.removeServer(slots[i]);
+  }
+
+  /**
+   * Fills `recovering` with `slot` and the outages of the same server's other addresses that
+   * this sign of life ends too (by the rule of `alive`: a host-level sign ends only host-level
+   * outages; one already holding ends now); returns how many.
+   */
+  private gatherRecovering(slot: number, cause: number): number {
+    const o = this.outages;
+    this.recovering[0] = slot;
+    let n = 1;
+    for (const other of this.groups.siblingsOf(o.serverAddr[slot])) {
+      const s = o.findServer(other);
+      if (s === NIL) continue;
+      if (o.serverState[s] === ServerState.Holding) {
+        this.holding--;
+      } else if (!this.serviceLevelRecovery[cause] && !this.hostLevelDown[o.downCause[s]]) {
+        continue;
+      } else {
+        this.counters.recoveries[RECOVERY_CAUSES[cause]]++;
+      }
+      this.recovering[n++] = s;
+    }
+    return n;
   }
 
   /** Tells the current device, or expires its addresses when it last tried before `oldest`. */

@@ -132,11 +132,18 @@ export class SynTracker {
     return true;
   }
 
-  /** The server refused or an ICMP error answered the flow: it is no longer pending. */
-  answered(server: number, client: number, clientPort: number, serverPort: number): void {
-    if (client < 0 || server < 0) return;
+  /**
+   * The server refused or an ICMP error answered the flow: it is no longer pending. Returns the
+   * MAC its SYN was seen with (0: none pending, or not known), which the ICMP error lacks.
+   */
+  answered(server: number, client: number, clientPort: number, serverPort: number): number {
+    if (client < 0 || server < 0) return 0;
     const found = this.index.get(client, server, ((clientPort << 16) | serverPort) >>> 0);
-    if (found >= 0) { this.drop(found); this.releaseIds(found); }
+    if (found < 0) return 0;
+    const mac = this.mac[found];
+    this.drop(found);
+    this.releaseIds(found);
+    return mac;
   }
 
   /** When the oldest SYN still pending for `server` was seen, or Infinity. */

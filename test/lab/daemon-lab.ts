@@ -172,7 +172,7 @@ ${opts.extraConfig ?? ''}
   }
 
   /** Waits until the outbox has nothing queued or in flight: every notice it took is sent or given up. */
-  outboxIdle(timeoutMs = 20_000): Promise<any> { // loosely read, as status()
+  outboxIdle(timeoutMs = 20_000): Promise<StatusReport> {
     return this.statusWhen((s) => s.outbox.queued + s.outbox.sending === 0, 'idle outbox', timeoutMs);
   }
 

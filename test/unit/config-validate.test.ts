@@ -11,6 +11,7 @@ import { parseMac } from '../../src/net/mac';
 import { checkConfigText, ConfigError, loadConfig, parseConfigText } from '../../src/config/validate';
 import { formatError, formatWarning } from '../../src/config/diagnostics';
 import type { Config } from '../../src/config/types';
+import { serverGroupsOf } from '../../src/engine/from-config';
 
 const FILE = '/etc/config/backsoon';
 const opts = { hostname: 'router' };
@@ -317,6 +318,19 @@ test('server errors: address missing or wrong, probes, ports', () => {
 test('two servers with the same address: the error names both lines', () => {
   oneError(uci(MAIN.trimEnd(), "config server 'a'", "\toption address '198.51.100.10'", "config server 'b'", "\toption address '198.51.100.10'"), 6,
     "option address '198.51.100.10' in section 'b': section 'a' at line 4 has the same address; give each server one section");
+});
+
+test('a dual-stack server: two sections with the same name, one address per family, are one server group', () => {
+  const c = valid(uci(MAIN.trimEnd(),
+    "config server 'web'", "\toption address '198.51.100.10'", "\toption name 'www.example.test'",
+    "config server 'web6'", "\toption address '2001:db8:2::10'", "\toption name 'www.example.test'",
+    "config server 'other'", "\toption address '198.51.100.11'"));
+  assert.equal(serverGroupsOf(c.servers).map((g) => g.map((a) => a.text)), [['198.51.100.10', '2001:db8:2::10']]);
+  oneError(uci(MAIN.trimEnd(),
+    "config server 'a'", "\toption address '198.51.100.10'", "\toption name 'www'",
+    "config server 'b'", "\toption address '198.51.100.11'", "\toption name 'www'"), 8,
+    "section 'b': section 'a' at line 5 is server 'www' with an IPv4 address too; sections with the same name are one server, " +
+    'with one IPv4 and one IPv6 address at most: give this one another name');
 });
 
 test('notify: server needs mailbox, nms needs mail nms, both need a mail section', () => {

@@ -193,4 +193,99 @@ test('P10 for a device: told when any of its addresses tried recently; all its a
   assert.equal(only(after, 'notify')[0].addresses, ['192.0.2.10', LAPTOP_STABLE, LAPTOP_TEMPORARY]);
 });
 
+test('an ICMP error answering a pending SYN keeps the MAC the SYN was seen with (either family)', () => {
+  const { engine, syn6 } = setup();
+  engine.syn(100, LAPTOP_V4, SERVER, 40001, 443, 7, LAPTOP_MAC);
+  engine.icmpUnreachable(101, ROUTER, 0, LAPTOP_V4, SERVER, 1, 6, 40001, 443);
+  assert.is(engine.waitingMac(ip('198.51.100.10'), ip('192.0.2.10')), LAPTOP_MAC);
+  syn6(100, LAPTOP_STABLE, LAPTOP_MAC);
+  const bytes = new Uint8Array(64);
+  bytes.set(parseIPv6('2001:db8:1::1')!, 0);
+  bytes.set(parseIPv6(LAPTOP_STABLE)!, 16);
+  bytes.set(parseIPv6(SERVER6)!, 32);
+  engine.setRouterAddresses([{ address: ip('2001:db8:1::1'), mac: 0 }]);
+  engine.icmp6Unreachable(101, bytes, 0, 0, 16, 32, 3, 6, 40000, 443);
+  assert.is(engine.waitingMac(ip(SERVER6), ip(LAPTOP_STABLE)), LAPTOP_MAC);
+  assert.equal(engine.checkInvariants(), []);
+});
+
+// ---- A dual-stack server: two addresses of one server (config: sections with the same name) ----
+
+const DUAL = { serverGroups: [[ip('198.51.100.10'), ip(SERVER6)]] };
+
+/** The laptop's SYNs go unanswered at both addresses of the server: two outages (syn-timeout). */
+function laptopTriesBothFamilies(options: Partial<EngineOptions> = {}) {
+  const h = setup({ ...DUAL, synTimeout: 10, ...options });
+  h.engine.syn(100, LAPTOP_V4, SERVER, 40001, 443, 7, LAPTOP_MAC);
+  h.syn6(100.2, LAPTOP_STABLE, LAPTOP_MAC);
+  h.engine.syn(101, PHONE_V4, SERVER, 40002, 443, 9, 0x02000000000b);
+  h.engine.tick(115);
+  assert.equal(h.engine.outageList().map((o) => o.server).sort(), ['198.51.100.10', SERVER6]);
+  return h;
+}
+
+test('dual-stack server: the SYN/ACK at one address ends both outages, and the laptop that tried both is told once', () => {
+  const { engine, decisions } = laptopTriesBothFamilies();
+  engine.synAck(200, SERVER, PHONE_V4, 443, 40002, 10);
+  assert.equal(only(decisions, 'recovered').map((d) => `${d.server} ${d.cause}`), ['198.51.100.10 syn-ack', `${SERVER6} syn-ack`]);
+  const notices = only(decisions, 'notify');
+  assert.equal(notices.map((n) => [n.server, n.addresses]), [
+    ['198.51.100.10', ['192.0.2.10', LAPTOP_STABLE]],
+    ['198.51.100.10', ['192.0.2.11']],
+  ]);
+  assert.equal(engine.outageList(), []);
+  assert.is(engine.counters.notices, 2);
+  assert.equal(engine.checkInvariants(), []);
+});
+
+test('dual-stack server: the IPv6 address recovering first tells the laptop under the IPv6 outage, once', () => {
+  const { engine, decisions } = laptopTriesBothFamilies();
+  const bytes = new Uint8Array(32);
+  bytes.set(parseIPv6(SERVER6)!, 0);
+  bytes.set(parseIPv6(LAPTOP_STABLE)!, 16);
+  engine.synAck6(200, bytes, 0, 16, 443, 40000, 2);
+  const notices = only(decisions, 'notify');
+  assert.equal(notices.map((n) => [n.server, n.addresses]), [
+    [SERVER6, ['192.0.2.10', LAPTOP_STABLE]],
+    ['198.51.100.10', ['192.0.2.11']],
+  ]);
+  assert.equal(engine.outageList(), []);
+});
+
+test('dual-stack server: a host-level sign at one address does not end a silent service at the other', () => {
+  const h = setup({ ...DUAL, synTimeout: 10 });
+  const { engine, decisions } = h;
+  engine.icmpUnreachable(100, ROUTER, 0, LAPTOP_V4, SERVER, 1, 6, 40000, 443); // host gone on IPv4
+  h.syn6(100.2, LAPTOP_STABLE, LAPTOP_MAC);
+  engine.tick(115); // the IPv6 service silent: syn-timeout
+  engine.arpReply(200, SERVER, 0x0200c633640a);
+  assert.equal(only(decisions, 'recovered').map((d) => d.server), ['198.51.100.10']);
+  assert.equal(engine.outageList().map((o) => o.server), [SERVER6], 'the silent IPv6 service is still down');
+  assert.equal(engine.checkInvariants(), []);
+});
+
+test('dual-stack server with a hold time: an address holding recovers with the one whose hold ends first, once', () => {
+  const { engine, decisions } = laptopTriesBothFamilies({ hold: 30 });
+  engine.synAck(200, SERVER, PHONE_V4, 443, 40002, 10);
+  const bytes = new Uint8Array(32);
+  bytes.set(parseIPv6(SERVER6)!, 0);
+  bytes.set(parseIPv6(LAPTOP_STABLE)!, 16);
+  engine.synAck6(210, bytes, 0, 16, 443, 40000, 2);
+  engine.tick(229);
+  assert.equal(only(decisions, 'recovered'), []);
+  engine.tick(231);
+  assert.equal(only(decisions, 'recovered').map((d) => d.server), ['198.51.100.10', SERVER6]);
+  assert.is(only(decisions, 'notify').length, 2);
+  engine.tick(300);
+  assert.is(only(decisions, 'recovered').length, 2, 'the second hold ended with the first');
+  assert.equal(engine.checkInvariants(), []);
+});
+
+test('without a server group the two addresses stay two servers: the laptop is told per address', () => {
+  const { engine, decisions } = laptopTriesBothFamilies({ serverGroups: [] });
+  engine.synAck(200, SERVER, PHONE_V4, 443, 40002, 10);
+  assert.equal(only(decisions, 'recovered').map((d) => d.server), ['198.51.100.10']);
+  assert.equal(engine.outageList().map((o) => o.server), [SERVER6]);
+});
+
 test.run();
