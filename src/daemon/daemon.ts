@@ -27,7 +27,7 @@ import { startMetricsListener } from '../control/metrics-listener';
 import type { Server } from 'node:http';
 import { DirectNotices } from '../notify/direct-notices';
 import { lanNetworks } from './lan-networks';
-import type { Logger } from './log';
+import { logsAt, type Logger } from './log';
 import type { ReloadCounts } from './reload';
 import { VERSION } from '../version';
 
@@ -203,6 +203,11 @@ export class Daemon {
     for (const inputs of this.inputs) {
       try { await inputs.stop(); } catch (err) { this.log('warn', `stopping: ${(err as Error).message}`); }
     }
+    // Notices of a recovery still on their way into the outbox: a moment for them; if they are
+    // not all in by then, the state file stays as it was (the outage is restored at the next start).
+    if (!(await this.direct.settle(5000))) {
+      this.log('warn', `${this.direct.preparing} recovery notice(s) not yet in the outbox; the state file keeps their outage for the next start`);
+    }
     await this.snapshot.close();
     this.control?.stop();
     this.metrics?.close();
@@ -325,7 +330,10 @@ export class Daemon {
       // until they are sent or saved, or a crash would lose them.
       holdReason: () => {
         const unsaved = this.outbox?.stats().unsaved ?? 0;
-        return unsaved > 0 ? `${unsaved} notice(s) are in memory only (the outbox cannot write)` : null;
+        if (unsaved > 0) return `${unsaved} notice(s) are in memory only (the outbox cannot write)`;
+        // A recovery's notices not yet in the outbox: the old file still has their outage.
+        const preparing = this.direct.preparing;
+        return preparing > 0 ? `${preparing} recovery notice(s) are not yet in the outbox` : null;
       },
       log: (level, msg) => this.log(level, msg),
     });
@@ -359,7 +367,7 @@ export class Daemon {
 
   private decided(d: Decision): void {
     const level = d.event === 'down' || d.event === 'recovered' || (d.event === 'expired' && d.client === undefined) ? 'info' : 'debug';
-    this.log(level, describeDecision(d));
+    if (logsAt(this.log, level)) this.log(level, describeDecision(d)); // a recovery of 10,000 at info: 10,000 lines not composed
     this.snapshot.markDirty();
     if (d.event === 'down' && d.cause !== undefined) this.journal.outageStarted(d.server, d.cause);
     else if (d.event === 'recovered') this.journal.outageEnded(d.server);

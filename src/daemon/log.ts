@@ -8,6 +8,11 @@ export interface Logger {
   level: LogLevel;
 }
 
+/** Would `log` write a line of `level`? (Skip composing messages nobody will see.) */
+export function logsAt(log: Logger, level: LogLevel): boolean {
+  return rank[level] <= rank[log.level];
+}
+
 export function createLogger(level: LogLevel, write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
   const log = ((lvl: LogLevel, message: string) => {
     if (rank[lvl] > rank[log.level]) return;

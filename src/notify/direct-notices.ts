@@ -56,6 +56,18 @@ export class DirectNotices {
    * still being written.
    */
   private readonly queueing = new Limiter(256);
+  /**
+   * Notices of this turn of the event loop beyond the first slice: a recovery of thousands
+   * hands them all over at once, and preparing them all before any disk write or SMTP session
+   * could start held the first mail back (398 ms at 10,000 clients). The rest are prepared a
+   * slice per turn, in order, so the first mails' I/O runs between slices.
+   */
+  private readonly backlog = new FifoQueue<NotifyDecision>();
+  private startedThisTurn = 0;
+  private turnScheduled = false;
+  /** Notices handed over whose mail is not yet in the outbox on disk (nor given up). */
+  private preparingCount = 0;
+  private settled: (() => void)[] = [];
 
   constructor(private readonly ctx: DirectNoticesContext) {}
 
@@ -66,9 +78,50 @@ export class DirectNotices {
 
   /** P9: a recovery mail for one waiting device, through the outbox; the policy may steer it. */
   notify(d: NotifyDecision): void {
+    this.preparingCount++;
+    if (this.startedThisTurn < NOTICES_PER_TURN && this.backlog.length === 0) this.start(d);
+    else this.backlog.push(d);
+    if (!this.turnScheduled) {
+      this.turnScheduled = true;
+      setImmediate(this.nextTurn);
+    }
+  }
+
+  /**
+   * Notices handed over whose mail is not yet durable in the outbox: the engine has forgotten
+   * their outage, so until they are, the state file on disk must keep it (daemon.ts holds the
+   * state file meanwhile, and a crash then finds the outage still down and tells them later).
+   */
+  get preparing(): number {
+    return this.preparingCount;
+  }
+
+  /** Resolves once nothing is being prepared, or after `timeoutMs`; true when nothing is. */
+  settle(timeoutMs: number): Promise<boolean> {
+    if (this.preparingCount === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(this.preparingCount === 0), timeoutMs);
+      this.settled.push(() => { clearTimeout(timer); resolve(true); });
+    });
+  }
+
+  private readonly nextTurn = (): void => {
+    this.turnScheduled = false;
+    this.startedThisTurn = 0;
+    while (this.startedThisTurn < NOTICES_PER_TURN && this.backlog.length > 0) this.start(this.backlog.shift()!);
+    if (this.backlog.length > 0 || this.startedThisTurn > 0) {
+      this.turnScheduled = true;
+      setImmediate(this.nextTurn);
+    }
+  };
+
+  private start(d: NotifyDecision): void {
+    this.startedThisTurn++;
     this.notifyClient(d).catch((err: unknown) => {
       this.counters.failedToQueue++;
       this.ctx.log('error', `cannot prepare the notice to ${d.client} for ${d.server}: ${(err as Error).message}`);
+    }).finally(() => {
+      if (--this.preparingCount === 0) for (const done of this.settled.splice(0)) done();
     });
   }
 
@@ -133,7 +186,7 @@ export class DirectNotices {
         texts = { ...(r.subject !== undefined ? { subject: r.subject } : {}), ...(r.body !== undefined ? { text: r.body } : {}) };
       }
     }
-    this.queueing.run(() => queueRecoveryMail(outbox, notice, { ...options, ...texts }).then(
+    await this.queueing.run(() => queueRecoveryMail(outbox, notice, { ...options, ...texts }).then(
       (r) => { if (r.status === 'queued') this.counters.queued++; else this.counters.duplicate++; },
       (err: unknown) => { this.counters.failedToQueue++; this.ctx.log('error', `cannot queue the notice to ${notice.to}: ${(err as Error).message}`); },
     ));
@@ -167,15 +220,48 @@ export class DirectNotices {
   }
 }
 
+/** Notices prepared in one turn of the event loop before the rest wait for the next. */
+const NOTICES_PER_TURN = 64;
+
+/** A first-in first-out queue with O(1) shift (an array's shift copies the rest). */
+class FifoQueue<T> {
+  private items: T[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  shift(): T | undefined {
+    if (this.head === this.items.length) return undefined;
+    const item = this.items[this.head++];
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+}
+
 /** Runs at most `width` tasks at once; the rest wait their turn in order. */
 class Limiter {
   private running = 0;
   private readonly waiting: (() => Promise<void>)[] = [];
   constructor(private readonly width: number) {}
 
-  run(task: () => Promise<void>): void {
-    this.waiting.push(task);
-    this.next();
+  /** Resolves when `task` has run (whatever its outcome: the task reports its own errors). */
+  run(task: () => Promise<void>): Promise<void> {
+    return new Promise((resolve) => {
+      this.waiting.push(() => task().catch(() => undefined).finally(resolve));
+      this.next();
+    });
   }
 
   private next(): void {
