@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DaemonLab } from '../test/lab/daemon-lab';
-import { daemonStatus, loadAverage, machineLine, sleep, table } from './lab-proc';
+import { daemonStatus, INIT_SCRIPT_ENV, loadAverage, machineLine, sleep, table } from './lab-proc';
 
 const TAG = 'bn-foot';
 const ROOT = resolve(__dirname, '..');
@@ -64,8 +64,6 @@ async function wallMs(lab: DaemonLab, argv: string[]): Promise<number> {
 
 interface DaemonRow { name: string; readyMs: number; idle: Memory; statusMs: number; nodeMs: number; load: string }
 
-/** What board/openwrt/files/etc/init.d/backsoon puts in the daemon's environment for its memory. */
-const INIT_SCRIPT_ENV = { MALLOC_MMAP_THRESHOLD_: '131072' };
 
 async function measureDaemon(lab: DaemonLab, name: string, file: string, env: Record<string, string> = {}): Promise<DaemonRow> {
   await lab.stopDaemon();

@@ -11,6 +11,9 @@ export interface ProcMemory {
   /** Resident set now and its peak, KiB. */
   rssKiB: number;
   hwmKiB: number;
+  /** The resident set split: anonymous (heaps, malloc) and file-backed (node's binary, libraries). */
+  anonKiB: number;
+  fileKiB: number;
 }
 
 export function procMemory(pid: number): ProcMemory {
@@ -20,8 +23,11 @@ export function procMemory(pid: number): ProcMemory {
     if (!m) throw new Error(`/proc/${pid}/status has no ${name} line; is ${pid} a live process?`);
     return Number(m[1]);
   };
-  return { rssKiB: field('VmRSS'), hwmKiB: field('VmHWM') };
+  return { rssKiB: field('VmRSS'), hwmKiB: field('VmHWM'), anonKiB: field('RssAnon'), fileKiB: field('RssFile') };
 }
+
+/** What board/openwrt/files/etc/init.d/backsoon puts in the daemon's environment for its memory. */
+export const INIT_SCRIPT_ENV: Readonly<Record<string, string>> = { MALLOC_MMAP_THRESHOLD_: '131072' };
 
 /** User + system CPU seconds the process has used so far. */
 export function procCpuSeconds(pid: number): number {

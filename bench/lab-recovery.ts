@@ -30,22 +30,25 @@
 // Env: BENCH_RECOVERY_COUNTS (default 1,100,1000,10000), BENCH_RECOVERY_TMPFS (default 1000:
 // these counts also run with state_dir on tmpfs; "" for none), BENCH_RECOVERY_PEER (default
 // 1000 mails; 0 for none), BENCH_RECOVERY_CEILING (default 2000 mails per connection count; 0 for
-// none), BENCH_RECOVERY_STRACE=1 (diagnosis only, slows everything: each run
+// none), BENCH_RECOVERY_MALLOC (default "init": the daemon gets the init script's environment,
+// MALLOC_MMAP_THRESHOLD_=131072, as on the router; "node": node's defaults; "both": each run
+// twice, in turns), BENCH_RECOVERY_HEAP_DIR=DIR (diagnosis: a V8 heap snapshot of the daemon
+// into DIR once it is quiet after each run, node's --heapsnapshot-signal), BENCH_RECOVERY_STRACE=1 (diagnosis only, slows everything: each run
 // under `strace -f -c -w`, its syscall summary printed; the figures of such a run are not the
 // daemon's).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { formatIPv4, parseIPv4 } from '../src/net/ipv4';
 import type { EngineState } from '../src/engine/state';
 import { BUNDLE, DaemonLab } from '../test/lab/daemon-lab';
-import { daemonStatus, machineLine, procCpuSeconds, procMemory, sleep, table } from './lab-proc';
+import { daemonStatus, INIT_SCRIPT_ENV, machineLine, procCpuSeconds, procMemory, sleep, table, type ProcMemory } from './lab-proc';
 
 const TAG = 'bn-recovery';
 const SERVER = '198.51.100.10';
 const CLIENT_BASE = parseIPv4('198.18.0.0')!;
-const DEADLINE_MS = 300_000;
+const DEADLINE_MS = 300_000 * (process.env.BENCH_RECOVERY_MALLOC === 'both' ? 2 : 1);
 /** The whole wait for one run's mail: generous, the machine is shared. */
 const WAIT_MS = (n: number) => 20_000 + n * 8;
 
@@ -53,6 +56,12 @@ const counts = (process.env.BENCH_RECOVERY_COUNTS ?? '1,100,1000,10000').split('
 const tmpfsCounts = new Set((process.env.BENCH_RECOVERY_TMPFS ?? '1000').split(',').filter((c) => c !== '').map(Number));
 const peerCount = Number(process.env.BENCH_RECOVERY_PEER ?? 1000);
 const ceilingCount = Number(process.env.BENCH_RECOVERY_CEILING ?? 2000);
+const mallocChoice = process.env.BENCH_RECOVERY_MALLOC ?? 'init';
+if (!['init', 'node', 'both'].includes(mallocChoice)) throw new Error(`BENCH_RECOVERY_MALLOC=${mallocChoice}: use init, node or both`);
+const mallocs: Malloc[] = mallocChoice === 'both' ? ['init', 'node'] : [mallocChoice as Malloc];
+const heapDir = process.env.BENCH_RECOVERY_HEAP_DIR ?? '';
+/** How long after the last 250 the daemon's memory is read again, ms: what it keeps once it is quiet. */
+const SETTLE_MS = 15_000;
 const CEILING_CONNECTIONS = [2, 5, 10, 20];
 const PEER = resolve(__dirname, 'lab-recovery-peer.ts');
 const CEILING = resolve(__dirname, 'lab-smtp-ceiling.ts');
@@ -98,9 +107,13 @@ async function runPeer<T extends { failed: number }>(lab: DaemonLab, script: str
   return result;
 }
 
+/** The daemon's environment: as the init script starts it (MALLOC_MMAP_THRESHOLD_), or as node starts. */
+type Malloc = 'init' | 'node';
+
 interface Run {
   n: number;
   fs: 'ext4' | 'tmpfs';
+  malloc: Malloc;
 }
 
 interface RunResult extends Run {
@@ -110,9 +123,13 @@ interface RunResult extends Run {
   queuedMs: number;
   sentMs: number;
   cpuSeconds: number;
-  rssBeforeKiB: number;
-  rssAfterKiB: number;
-  hwmKiB: number;
+  before: ProcMemory;
+  /** When half of the notices had their 250. */
+  half: ProcMemory;
+  /** At the last 250. */
+  after: ProcMemory;
+  /** SETTLE_MS later, nothing to do. */
+  settled: ProcMemory;
 }
 
 /** The state file of an outage with `n` waiting clients, each with a mail address. */
@@ -199,6 +216,28 @@ async function attachStrace(pid: number): Promise<() => Promise<string>> {
   };
 }
 
+/** Diagnosis: the daemon writes a heap snapshot into heapDir on SIGUSR2; waits until it is whole. */
+async function heapSnapshot(pid: number, name: string): Promise<void> {
+  writeFileSync(join(heapDir, `${name}.smaps`), readFileSync(`/proc/${pid}/smaps`)); // copyFile reads 0 bytes of /proc
+  const before = new Set(readdirSync(heapDir));
+  process.kill(pid, 'SIGUSR2');
+  const deadline = Date.now() + 60_000;
+  for (let last = -1; Date.now() < deadline; await sleep(500)) {
+    const file = readdirSync(heapDir).find((f) => f.endsWith('.heapsnapshot') && !before.has(f));
+    if (file === undefined) continue;
+    const size = statSync(join(heapDir, file)).size;
+    if (size > 0 && size === last) {
+      renameSync(join(heapDir, file), join(heapDir, `${name}.heapsnapshot`));
+      writeFileSync(join(heapDir, `${name}.after-gc.smaps`), readFileSync(`/proc/${pid}/smaps`));
+      process.stderr.write(`  heap snapshot: ${join(heapDir, name)}.heapsnapshot (and /proc/PID/smaps before and after it, .smaps); ` +
+        `RSS after its full GC ${mib(procMemory(pid).rssKiB)} MiB\n`);
+      return;
+    }
+    last = size;
+  }
+  throw new Error(`no heap snapshot of ${pid} in ${heapDir} within 60 s`);
+}
+
 async function runOnce(lab: DaemonLab, run: Run, stateDir: string): Promise<RunResult> {
   await lab.stopDaemon();
   rmSync(stateDir, { recursive: true, force: true });
@@ -210,11 +249,12 @@ async function runOnce(lab: DaemonLab, run: Run, stateDir: string): Promise<RunR
       max_links_per_server: '16384', max_contacts: '65536',
     },
   });
-  await lab.start(30_000);
+  const heapEnv: Record<string, string> = heapDir === '' ? {} : { NODE_OPTIONS: `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${resolve(heapDir)}` };
+  await lab.start(30_000, { ...(run.malloc === 'init' ? INIT_SCRIPT_ENV : {}), ...heapEnv });
   const before = await daemonStatus(lab.socket, 30_000);
   if (before.waitingClients !== run.n) throw new Error(`the daemon restored ${before.waitingClients} waiting clients, not ${run.n}:\n${lab.log.slice(-2000)}`);
   const pid = before.pid;
-  const rssBeforeKiB = procMemory(pid).rssKiB;
+  const memBefore = procMemory(pid);
   const strace = process.env.BENCH_RECOVERY_STRACE === '1' ? await attachStrace(pid) : null;
   const trapWatch = await watchTrap(lab);
   const spoolBefore = lab.exim.spooledCount();
@@ -229,6 +269,7 @@ async function runOnce(lab: DaemonLab, run: Run, stateDir: string): Promise<RunR
   let queuedAt = NaN;
   let sentAt = NaN;
   let cpuSeconds = NaN;
+  let memHalf: ProcMemory | null = null;
   const deadline = Date.now() + WAIT_MS(run.n);
   let nextProgress = run.n > 1000 ? Date.now() + 5000 : Infinity;
   while (Number.isNaN(sentAt)) {
@@ -245,6 +286,7 @@ async function runOnce(lab: DaemonLab, run: Run, stateDir: string): Promise<RunR
         `daemon CPU ${(procCpuSeconds(pid) - cpuBefore).toFixed(1)} s\n`);
     }
     if (Number.isNaN(queuedAt) && s.directNotices.queued >= run.n) queuedAt = now;
+    if (memHalf === null && s.outbox.sent - sentBefore >= run.n / 2) memHalf = procMemory(pid);
     if (s.outbox.sent - sentBefore >= run.n) {
       sentAt = now;
       cpuSeconds = procCpuSeconds(pid) - cpuBefore;
@@ -255,12 +297,15 @@ async function runOnce(lab: DaemonLab, run: Run, stateDir: string): Promise<RunR
   if (accepted !== run.n) throw new Error(`exim's spool holds ${accepted} new messages, expected ${run.n}`);
   const { first, last, sent } = ledgerTimes(stateDir);
   if (sent !== run.n) throw new Error(`the outbox ledger records ${sent} sent notices, expected ${run.n}`);
-  const { rssKiB: rssAfterKiB, hwmKiB } = procMemory(pid);
+  const memAfter = procMemory(pid);
   trapWatch.child.kill('SIGKILL');
+  await sleep(SETTLE_MS);
+  const memSettled = procMemory(pid);
+  if (heapDir !== '') await heapSnapshot(pid, `${run.n}-${run.fs}-${run.malloc}`);
   if (strace !== null) process.stderr.write(`strace -f -c -w of the daemon, ${run.n} clients (${run.fs}):\n${await strace()}\n`);
   return {
     ...run, firstMs: first - trapAt, lastMs: last - trapAt, queuedMs: queuedAt - trapAt, sentMs: sentAt - trapAt,
-    cpuSeconds, rssBeforeKiB, rssAfterKiB, hwmKiB,
+    cpuSeconds, before: memBefore, half: memHalf ?? memAfter, after: memAfter, settled: memSettled,
   };
 }
 
@@ -281,8 +326,10 @@ async function main(): Promise<void> {
   process.on('exit', removeShm);
   const runs: Run[] = [];
   for (const n of counts) {
-    runs.push({ n, fs: 'ext4' });
-    if (tmpfsCounts.has(n)) runs.push({ n, fs: 'tmpfs' });
+    for (const malloc of mallocs) {
+      runs.push({ n, fs: 'ext4', malloc });
+      if (tmpfsCounts.has(n)) runs.push({ n, fs: 'tmpfs', malloc });
+    }
   }
   const results: RunResult[] = [];
   const skipped: Run[] = [];
@@ -296,7 +343,7 @@ async function main(): Promise<void> {
     for (const run of runs) {
       // A run that could not finish before the deadline is left out and named, not cut short.
       if (Date.now() - started + WAIT_MS(run.n) + 10_000 > DEADLINE_MS) { skipped.push(run); continue; }
-      const dir = run.fs === 'tmpfs' ? join(shm, `state-${run.n}`) : join(lab.dir, `state-${run.n}`);
+      const dir = join(run.fs === 'tmpfs' ? shm : lab.dir, `state-${run.n}-${run.malloc}`);
       results.push(await runOnce(lab, run, dir));
     }
   } catch (err) {
@@ -309,16 +356,25 @@ async function main(): Promise<void> {
 
   console.log('Recovery to mail: SNMP trap at the router -> 250 from the MTA for every notice (exim in the router namespace)');
   console.log(`machine: ${machine}`);
-  console.log(`daemon: ${BUNDLE}; state_dir on ext4 (virtio disk) or tmpfs`);
+  console.log(`daemon: ${BUNDLE}; state_dir on ext4 (virtio disk) or tmpfs; malloc "init": MALLOC_MMAP_THRESHOLD_=${INIT_SCRIPT_ENV.MALLOC_MMAP_THRESHOLD_} ` +
+    `as the init script sets it, "node": node's defaults`);
   console.log('');
   const ms = (v: number) => (Number.isFinite(v) ? Math.round(v) : 'n/a');
   console.log(table(
-    ['clients', 'state_dir', 'trap -> first 250 ms', 'trap -> last 250 ms', 'notices/s', 'ms/notice', 'all on disk ms', 'daemon CPU s', 'CPU ms/notice', 'daemon CPU %', 'RSS MiB before -> after (peak)'],
+    ['clients', 'state_dir', 'malloc', 'trap -> first 250 ms', 'trap -> last 250 ms', 'notices/s', 'ms/notice', 'all on disk ms', 'daemon CPU s', 'CPU ms/notice', 'daemon CPU %', 'RSS MiB before -> after (peak)'],
     results.map((r) => [
-      r.n, r.fs, ms(r.firstMs), ms(r.lastMs), Math.round(r.n / (r.lastMs / 1000)), (r.lastMs / r.n).toFixed(2),
+      r.n, r.fs, r.malloc, ms(r.firstMs), ms(r.lastMs), Math.round(r.n / (r.lastMs / 1000)), (r.lastMs / r.n).toFixed(2),
       r.queuedMs >= 200 ? ms(r.queuedMs) : '< poll',
       r.cpuSeconds.toFixed(2), ((r.cpuSeconds * 1000) / r.n).toFixed(2), Math.round((r.cpuSeconds / (r.sentMs / 1000)) * 100),
-      `${(r.rssBeforeKiB / 1024).toFixed(1)} -> ${(r.rssAfterKiB / 1024).toFixed(1)} (${(r.hwmKiB / 1024).toFixed(1)})`,
+      `${mib(r.before.rssKiB)} -> ${mib(r.after.rssKiB)} (${mib(r.after.hwmKiB)})`,
+    ]),
+  ));
+  console.log('');
+  console.log(table(
+    ['clients', 'state_dir', 'malloc', 'RSS MiB before', 'half sent', 'last 250', `${SETTLE_MS / 1000} s later`, 'peak', 'later: anon', 'later: file', 'later - before'],
+    results.map((r) => [
+      r.n, r.fs, r.malloc, mib(r.before.rssKiB), mib(r.half.rssKiB), mib(r.after.rssKiB), mib(r.settled.rssKiB), mib(r.settled.hwmKiB),
+      mib(r.settled.anonKiB), mib(r.settled.fileKiB), `+${mib(r.settled.rssKiB - r.before.rssKiB)}`,
     ]),
   ));
   if (ceiling.length > 0) {
@@ -344,10 +400,15 @@ async function main(): Promise<void> {
   console.log('');
   console.log('(250 times: the daemon\'s outbox ledger, recorded as the SMTP session returns the 250; trap: its arrival on s0 (tcpdump -tt);');
   console.log(' "all on disk": every notice written and fsynced to the outbox, polled over the control socket every 20-100 ms;');
-  console.log(' daemon CPU: user+system from /proc/PID/stat between the trap and the last 250 the daemon counted)');
-  for (const r of skipped) console.log(`skipped: ${r.n} clients (${r.fs}), not enough time left before the ${DEADLINE_MS / 1000} s limit`);
+  console.log(' daemon CPU: user+system from /proc/PID/stat between the trap and the last 250 the daemon counted;');
+  console.log(' RSS: VmRSS, peak VmHWM, anon/file RssAnon/RssFile of /proc/PID/status)');
+  for (const r of skipped) console.log(`skipped: ${r.n} clients (${r.fs}, malloc ${r.malloc}), not enough time left before the ${DEADLINE_MS / 1000} s limit`);
   console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log(`(${Math.round((Date.now() - started) / 1000)} s)`);
+}
+
+function mib(kib: number): string {
+  return (kib / 1024).toFixed(1);
 }
 
 const deadline = setTimeout(() => {

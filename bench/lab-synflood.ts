@@ -25,7 +25,8 @@
 // 370k on 2 idle cores, and the achieved rate is what the table reports), BENCH_FLOOD_SECONDS (default 3),
 // BENCH_FLOOD_PEERS (default "default"; e.g. "default,matched,matched4m"; "" for none),
 // BENCH_FLOOD_BATCH (default "0,10": capture_batch_ms values; "unset" leaves the option out, for
-// a build from before it existed, BACKSOON_BUNDLE=FILE).
+// a build from before it existed, BACKSOON_BUNDLE=FILE), BENCH_FLOOD_MALLOC (default "init": the
+// daemon gets the init script's MALLOC_MMAP_THRESHOLD_, as on the router; "node": node's defaults).
 import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -35,7 +36,7 @@ import { captureFilter } from '../src/capture/bpf';
 import { parseIPv4 } from '../src/net/ipv4';
 import { parseIp } from '../src/net/ip';
 import { DaemonLab } from '../test/lab/daemon-lab';
-import { daemonStatus, loadAverage, machineLine, pingMs, procCpuSeconds, procMemory, sleep, table } from './lab-proc';
+import { daemonStatus, INIT_SCRIPT_ENV, loadAverage, machineLine, pingMs, procCpuSeconds, procMemory, sleep, table } from './lab-proc';
 
 const TAG = 'bn-flood';
 const SERVER = '198.51.100.10';
@@ -50,6 +51,10 @@ const rates = (process.env.BENCH_FLOOD_RATES ?? '10000,50000,100000,200000,40000
 const seconds = Number(process.env.BENCH_FLOOD_SECONDS ?? 3);
 const peerNames = (process.env.BENCH_FLOOD_PEERS ?? 'default').split(',').filter((p) => p !== '');
 const batches = (process.env.BENCH_FLOOD_BATCH ?? '0,10').split(',').filter((b) => b !== '');
+const malloc = process.env.BENCH_FLOOD_MALLOC ?? 'init';
+if (malloc !== 'init' && malloc !== 'node') throw new Error(`BENCH_FLOOD_MALLOC=${malloc}: use init or node`);
+/** After the outage: how long the daemon is left alone before its memory is read once more, ms. */
+const QUIET_MS = 15_000;
 
 interface Peer {
   name: string;
@@ -207,7 +212,7 @@ async function main(): Promise<void> {
           ...(batch === 'unset' ? {} : { capture_batch_ms: batch }),
         },
       });
-      await lab.start();
+      await lab.start(15_000, malloc === 'init' ? { ...INIT_SCRIPT_ENV } : {});
       first = await daemonStatus(lab.socket);
       pid = first.pid;
       memStart = procMemory(pid);
@@ -251,6 +256,8 @@ async function main(): Promise<void> {
     await sleep(1500);
     const afterDown = await daemonStatus(lab.socket);
     const memDown = procMemory(pid);
+    await sleep(QUIET_MS);
+    const memQuiet = procMemory(pid);
 
     const peerHead = peerNames.flatMap((n) => [`${PEERS[n].name} recv`, `${PEERS[n].name} drop`]);
     console.log(`SYN flood on the lab router's br0, ${seconds} s per rate: backsoon and tcpdump in the same run`);
@@ -278,7 +285,8 @@ async function main(): Promise<void> {
     const t = (s: StatusReport) => s.tables;
     const mib = (k: number) => (k / 1024).toFixed(1);
     console.log('');
-    console.log(`memory of the last daemon (capture_batch_ms ${batches[batches.length - 1]}):`);
+    console.log(`memory of the last daemon (capture_batch_ms ${batches[batches.length - 1]}; malloc ${malloc === 'init'
+      ? `MALLOC_MMAP_THRESHOLD_=${INIT_SCRIPT_ENV.MALLOC_MMAP_THRESHOLD_} as the init script sets it` : "node's defaults"}):`);
     console.log(table(['daemon', 'VmRSS MiB', 'VmHWM MiB', 'pendingSyns', 'links', 'servers down', 'attempts', 'evictions'], [
       ['after start', mib(memStart.rssKiB), mib(memStart.hwmKiB), `${t(first).pendingSyns}/${t(first).synCapacity}`, `${t(first).links}/${t(first).linkCapacity}`, t(first).servers, first.engine.attempts,
         first.engine.evictions['table-full'] + first.engine.evictions['server-cap']],
@@ -286,6 +294,7 @@ async function main(): Promise<void> {
         afterFlood.engine.evictions['table-full'] + afterFlood.engine.evictions['server-cap']],
       [`after syn_timeout (${SYN_TIMEOUT} s)`, mib(memDown.rssKiB), mib(memDown.hwmKiB), `${t(afterDown).pendingSyns}/${t(afterDown).synCapacity}`, `${t(afterDown).links}/${t(afterDown).linkCapacity}`, t(afterDown).servers, afterDown.engine.attempts,
         afterDown.engine.evictions['table-full'] + afterDown.engine.evictions['server-cap']],
+      [`${QUIET_MS / 1000} s later, quiet`, mib(memQuiet.rssKiB), mib(memQuiet.hwmKiB), '', '', '', '', ''],
     ]));
     console.log(`(${Math.round((Date.now() - started) / 1000)} s)`);
   } catch (err) {
