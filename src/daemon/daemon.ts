@@ -3,6 +3,7 @@
 // The engine itself stays pure; everything with I/O lives here or below.
 
 import { join } from 'node:path';
+import { getHeapStatistics } from 'node:v8';
 import type { Config, ServerConfig } from '../config/types';
 import { formatIPv4, parseIPv4 } from '../net/ipv4';
 import { ipFromV4, type IpAddress } from '../net/ip';
@@ -30,6 +31,7 @@ import { lanNetworks } from './lan-networks';
 import { logsAt, type Logger } from './log';
 import type { ReloadCounts } from './reload';
 import { VERSION } from '../version';
+import { fullCollection, HeapTrim } from './heap-trim';
 
 /** The state file: the engine's state and the last registration-journal segment it holds. */
 /** The state file: the engine's state and the registration journal's cut. */
@@ -78,6 +80,7 @@ export class Daemon {
   /** Outbox outcomes since start, by channel. */
   private readonly outboxOutcomes: OutboxStatus['outcomes'] = {};
   private ticker: NodeJS.Timeout | null = null;
+  private heapTrim: NodeJS.Timeout | null = null;
   private readonly inputs: Inputs[] = [];
   /** Reloads asked for and how they ended, from run.ts's Reloader. */
   reloadCounts: () => ReloadCounts = () => ({ requested: 0, started: 0, done: 0, refused: 0, failed: 0 });
@@ -172,6 +175,7 @@ export class Daemon {
       this.metrics = await startMetricsListener(m.metricsListen, () => renderMetrics(metricsFromStatus(this.status())));
     }
     this.ticker = setInterval(() => this.engine.tick(Daemon.now()), 1000);
+    this.heapTrim = startHeapTrim();
     this.log('info', `backsoon ready: watching ${this.describeWatch()}; ${this.engine.outages.serverCount} servers down from saved state`);
   }
 
@@ -200,6 +204,7 @@ export class Daemon {
   /** SIGTERM: stop taking input, write state, give the outbox a moment, close. */
   async stop(): Promise<void> {
     if (this.ticker !== null) clearInterval(this.ticker);
+    if (this.heapTrim !== null) clearInterval(this.heapTrim);
     for (const inputs of this.inputs) {
       try { await inputs.stop(); } catch (err) { this.log('warn', `stopping: ${(err as Error).message}`); }
     }
@@ -437,4 +442,22 @@ class OwnTrafficFilter extends ForwardingObservations {
   override reset6(t: number, bytes: Uint8Array, serverOff: number, clientOff: number, sport: number, dport: number): void {
     if (!this.own()?.v6(bytes, serverOff, sport)) super.reset6(t, bytes, serverOff, clientOff, sport, dport);
   }
+}
+
+/** How often the heap is looked at for what a burst left behind, ms. */
+const HEAP_CHECK_MS = 5000;
+
+/**
+ * Checks every HEAP_CHECK_MS: once the heap is 16 MiB above its size after the last collection
+ * and grew less than 1 MiB since the previous check, one full collection (docs/PERFORMANCE.md,
+ * "Memory after a recovery": 10,000 notices left ~50 MiB of garbage resident).
+ */
+function startHeapTrim(): NodeJS.Timeout {
+  const trim = new HeapTrim({
+    heapUsed: () => getHeapStatistics().used_heap_size,
+    collect: fullCollection(),
+    slackBytes: 16 << 20,
+    quietBytes: 1 << 20,
+  });
+  return setInterval(() => trim.check(), HEAP_CHECK_MS).unref();
 }
