@@ -21,7 +21,14 @@ test.after(() => rmSync(dir, { recursive: true, force: true }));
 const run = (...args: string[]) => spawnSync(process.execPath, [join(dir, 'backsoon.js'), ...args], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
 
 test('the command line, the daemon\'s bundle and their companions are all there is to ship', () => {
-  for (const f of ['backsoon.js', 'backsoon-daemon.js', 'pcap_binding.node', 'quickjs.wasm', 'backsoon-core.js']) assert.ok(existsSync(join(dir, f)), f);
+  for (const f of ['backsoon.js', 'backsoon-daemon.js', 'backsoon-snmp.js', 'pcap_binding.node', 'quickjs.wasm', 'backsoon-core.js']) assert.ok(existsSync(join(dir, f)), f);
+});
+
+test('net-snmp is a bundle of its own, which the shipped folder loads without node_modules; the daemon\'s bundle does not hold it', () => {
+  assert.not.match(readFileSync(join(dir, 'backsoon-daemon.js'), 'utf8'), /node_modules\/net-snmp\//);
+  const r = spawnSync(process.execPath, ['-e', "const s = require('./backsoon-snmp.js'); console.log(typeof s.createReceiver, typeof s.SecurityLevel.authPriv)"], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
+  assert.is(r.status, 0, r.stderr);
+  assert.is(r.stdout, 'function number\n');
 });
 
 test('status and --version do not load the daemon\'s modules: without its bundle they still answer', () => {
