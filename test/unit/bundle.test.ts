@@ -65,6 +65,26 @@ test("--version prints package.json's version, written into the bundle when it w
   assert.is(r.stdout, `backsoon ${pkg.version}\n`);
 });
 
+test("status, metrics and --version load neither the parts' configuration code nor node's crypto; config check knows every part's sections", () => {
+  // What node loaded, written at exit by a preload (process.moduleLoadList: built-ins and bindings).
+  const loads = join(dir, 'loads.txt');
+  const preload = join(dir, 'loads.js');
+  writeFileSync(preload, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(loads)}, process.moduleLoadList.join('\\n')));`);
+  const loaded = (...args: string[]) => {
+    spawnSync(process.execPath, ['-r', preload, join(dir, 'backsoon.js'), ...args], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
+    return readFileSync(loads, 'utf8');
+  };
+  for (const args of [['--version'], ['status', '--socket', join(dir, 'none.sock')], ['metrics', '--socket', join(dir, 'none.sock')]]) {
+    assert.not.match(loaded(...args), /NativeModule crypto/, args.join(' '));
+  }
+  const conf = join(dir, 'parts.conf');
+  writeFileSync(conf, "config backsoon 'main'\n\tlist interface 'br-lan'\n\nconfig mail\n\toption from 'router@example.test'\n\toption host '192.0.2.25'\n\nconfig snmp\n\toption enabled '1'\n\toption community 'pub1ic'\n\nconfig server 'web'\n\toption address '198.51.100.10'\n\toption standin '1'\n\nconfig frobnicate\n");
+  const check = run('config', 'check', conf);
+  assert.is(check.status, 0, check.stdout + check.stderr);
+  assert.match(check.stdout + check.stderr, /unknown section type 'frobnicate'/);
+  assert.not.match(check.stdout + check.stderr, /unknown section type '(mail|snmp)'/);
+});
+
 test('replay works from the bundle alone', () => {
   const r = run('replay', FIXTURE, '--router', '192.0.2.1');
   assert.is(r.status, 0, r.stderr);
