@@ -9,11 +9,15 @@
 //     BENCH_RUNS after a warm-up); `/etc/init.d/backsoon restart` -> "backsoon ready" on the
 //     console, split at the daemon's spawn (its start time in /proc) into the init script's part
 //     (its `backsoon config check` starts node) and the daemon's own.
-// Env: BENCH_BOARDS (default "x86_64,aarch64"), BENCH_RUNS (default 5), BENCH_RESTARTS (default 3).
+// Env: BENCH_BOARDS (default "x86_64,aarch64"), BENCH_RUNS (default 5), BENCH_RESTARTS (default 3),
+// BENCH_BEFORE (a dist/ of another build, e.g. main's: its backsoon.js and backsoon-daemon.js are
+// copied into the VM, and their --version, status and daemon (started by hand, the service
+// stopped) measured next to the image's in the same VM, taking turns).
 // Needs root, `make build` and `make image` (built here when missing or stale, as the tests do).
 // One VM at a time, so under the lab lock: flock /work/team/lab.lock npx tsx bench/lab-boards.ts
 import { build } from 'esbuild';
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { runNamespace } from '../test/lab/lab';
 import { DAEMON_READY, ensureImage, RouterVm, type Arch } from '../test/qemu/vm';
 import { loadAverage, machineLine, sleep, statusMemory, table, type StatusMemory } from './lab-proc';
@@ -55,10 +59,9 @@ ${REPORT}`;
   return out.outputFiles[0].text;
 }
 
-/** Times each command inside the VM (spawn to exit), RUNS times after one warm-up, taking turns. */
+/** Times each command of the JSON file argv[2] ([label, file, args][]) inside the VM (spawn to exit), RUNS times after one warm-up, taking turns. */
 const TIMER = `const { spawnSync } = require('child_process');
-const commands = [['node -e 0', '/usr/bin/node', ['-e', '0']], ['backsoon --version', '/usr/bin/backsoon', ['--version']],
-  ['backsoon status', '/usr/bin/backsoon', ['status']], ['ubus call backsoon status', '/bin/ubus', ['call', 'backsoon', 'status']]];
+const commands = JSON.parse(require('fs').readFileSync(process.argv[2], 'utf8'));
 const ms = {};
 for (let run = 0; run <= ${RUNS}; run++) {
   for (const [label, file, args] of commands) {
@@ -71,10 +74,31 @@ for (let run = 0; run <= ${RUNS}; run++) {
 }
 console.log(JSON.stringify(ms));`;
 
+/** The image's bundles, and (BENCH_BEFORE) another build's copied into the VM, with the image's addon beside it. */
+const BEFORE = process.env.BENCH_BEFORE ? resolve(process.env.BENCH_BEFORE) : null;
+const IMAGE_BUNDLES = '/usr/lib/backsoon';
+const BEFORE_BUNDLES = `${PEER_DIR}/before`;
+
+function timedCommands(): [string, string, string[]][] {
+  const commands: [string, string, string[]][] = [
+    ['node -e 0', '/usr/bin/node', ['-e', '0']],
+    ['backsoon --version', '/usr/bin/backsoon', ['--version']],
+    ['backsoon status', '/usr/bin/backsoon', ['status']],
+    ['ubus call backsoon status', '/bin/ubus', ['call', 'backsoon', 'status']],
+  ];
+  if (BEFORE) {
+    for (const args of [['--version'], ['status']]) {
+      commands.push([`node ${args[0]}, before`, '/usr/bin/node', [`${BEFORE_BUNDLES}/backsoon.js`, ...args]]);
+      commands.push([`node ${args[0]}, after`, '/usr/bin/node', [`${IMAGE_BUNDLES}/backsoon.js`, ...args]]);
+    }
+  }
+  return commands;
+}
+
 /** Writes `content` to `path` in the VM in pieces (one shell argument is at most 128 KiB). */
 async function writeInVm(vm: RouterVm, path: string, content: string): Promise<void> {
   const b64 = Buffer.from(content).toString('base64');
-  await must(vm, `mkdir -p ${PEER_DIR} && : >${path}.b64`);
+  await must(vm, `mkdir -p ${dirname(path)} && : >${path}.b64`);
   for (let i = 0; i < b64.length; i += 60_000) await must(vm, `printf %s '${b64.slice(i, i + 60_000)}' >>${path}.b64`);
   await must(vm, `base64 -d ${path}.b64 >${path} && rm ${path}.b64`);
 }
@@ -120,6 +144,26 @@ async function restart(vm: RouterVm): Promise<Restart> {
   return { totalS: uReady - u0, initScriptS: uSpawn - u0, initReturnS: u1 - u0, spawnToReadyS: uReady - uSpawn, memory };
 }
 
+interface ByHand { bundle: string; spawnToReadyS: number; memory: StatusMemory }
+
+/**
+ * The daemon of the bundles in `dir` started by hand with the board's configuration and the
+ * init script's environment (the service stopped first): spawn -> "backsoon ready" in its log,
+ * timed by the guest's clock in the shell that polls the log, and its memory SETTLE_MS after.
+ */
+async function byHand(vm: RouterVm, bundle: string, dir: string): Promise<ByHand> {
+  const log = `${PEER_DIR}/daemon.log`;
+  const out = await must(vm, [
+    `/etc/init.d/backsoon stop >/dev/null 2>&1; sleep 1; : >${log}`,
+    `MALLOC_MMAP_THRESHOLD_=131072 /usr/bin/node ${dir}/backsoon.js run --config /etc/config/backsoon >${log} 2>&1 & p=$!`,
+    'a=$(cut -d" " -f1 /proc/uptime)',
+    `while ! grep -q "backsoon ready" ${log}; do kill -0 $p 2>/dev/null || { cat ${log}; exit 1; }; sleep 0.05; done`,
+    `b=$(cut -d" " -f1 /proc/uptime); sleep ${SETTLE_MS / 1000}; echo "$a $b"; cat /proc/$p/status; kill $p; wait $p 2>/dev/null; true`,
+  ].join('; '), 300_000);
+  const [a, b] = out.split('\n')[0].split(' ').map(Number);
+  return { bundle, spawnToReadyS: b - a, memory: statusMemory(out) };
+}
+
 interface BoardResult {
   arch: Arch;
   bootS: number;
@@ -131,6 +175,7 @@ interface BoardResult {
   bareAgain: StatusMemory;
   pcapAgain: StatusMemory;
   restarts: Restart[];
+  byHand: ByHand[];
   startup: Record<string, number[]>;
   loadStart: string;
   loadEnd: string;
@@ -143,6 +188,11 @@ async function measureBoard(arch: Arch, pcapPeer: string): Promise<BoardResult> 
   try {
     await writeInVm(vm, `${PEER_DIR}/pcap-peer.js`, pcapPeer);
     await writeInVm(vm, `${PEER_DIR}/timer.js`, TIMER);
+    await writeInVm(vm, `${PEER_DIR}/commands.json`, JSON.stringify(timedCommands()));
+    if (BEFORE) {
+      for (const f of ['backsoon.js', 'backsoon-daemon.js']) await writeInVm(vm, `${BEFORE_BUNDLES}/${f}`, readFileSync(join(BEFORE, f), 'utf8'));
+      await must(vm, `ln -sf ${IMAGE_ADDON} ${BEFORE_BUNDLES}/pcap_binding.node`);
+    }
     await must(vm, `mkdir -p ${PEER_DIR}/build/Release && ln -sf ${IMAGE_ADDON} ${PEER_DIR}/build/Release/pcap_binding.node`);
     await sleep(SETTLE_MS);
     const { memory: daemon } = await daemonMemory(vm);
@@ -150,14 +200,22 @@ async function measureBoard(arch: Arch, pcapPeer: string): Promise<BoardResult> 
     const peer = async (argv: string): Promise<StatusMemory> => statusMemory(await must(vm, argv, 300_000));
     const bare = await peer(`/usr/bin/node -e "${REPORT}"`);
     const pcap = await peer(`/usr/bin/node ${PEER_DIR}/pcap-peer.js`);
-    const startup = JSON.parse(await must(vm, `/usr/bin/node ${PEER_DIR}/timer.js`, 1_200_000)) as Record<string, number[]>;
+    const startup = JSON.parse(await must(vm, `/usr/bin/node ${PEER_DIR}/timer.js ${PEER_DIR}/commands.json`, 1_200_000)) as Record<string, number[]>;
     const restarts: Restart[] = [];
     for (let i = 0; i < RESTARTS; i++) restarts.push(await restart(vm));
+    const hand: ByHand[] = [];
+    if (BEFORE) {
+      for (let i = 0; i < RESTARTS; i++) {
+        hand.push(await byHand(vm, 'before', BEFORE_BUNDLES));
+        hand.push(await byHand(vm, 'after', IMAGE_BUNDLES));
+      }
+      await must(vm, '/etc/init.d/backsoon start >/dev/null', 300_000);
+    }
     const bareAgain = await peer(`/usr/bin/node -e "${REPORT}"`);
     const pcapAgain = await peer(`/usr/bin/node ${PEER_DIR}/pcap-peer.js`);
     return {
       arch, bootS: (vm.daemonReadyMs ?? vm.bootTimes.wallMs) / 1000, bootUptimeS: vm.bootTimes.guestUptimeS, memAvailable,
-      daemon, bare, pcap, bareAgain, pcapAgain, restarts, startup, loadStart, loadEnd: loadAverage(),
+      daemon, bare, pcap, bareAgain, pcapAgain, restarts, byHand: hand, startup, loadStart, loadEnd: loadAverage(),
     };
   } catch (err) {
     (err as Error).message += `\n--- console (tail) ---\n${vm.console.slice(-3000)}`;
@@ -180,6 +238,10 @@ function report(results: BoardResult[]): void {
     memRows.push(row('node + pcap, one live capture on br-lan', r.pcap));
     memRows.push(row('backsoon idle, procd at boot (board defaults)', r.daemon));
     r.restarts.forEach((x, i) => memRows.push(row(`backsoon idle after restart ${i + 1}`, x.memory)));
+    for (const name of ['before', 'after']) {
+      const runs = r.byHand.filter((h) => h.bundle === name);
+      runs.forEach((h, i) => memRows.push(row(`backsoon idle by hand, ${name} (run ${i + 1})`, h.memory)));
+    }
     memRows.push(row('node -e (bare), again after', r.bareAgain));
     memRows.push(row('node + pcap, again after', r.pcapAgain));
   }
@@ -198,6 +260,10 @@ function report(results: BoardResult[]): void {
     startRows.push([r.arch, '  of which the init script (stop, config check) until node spawns', median(rs.map((x) => x.initScriptS)).toFixed(2), range(rs.map((x) => x.initScriptS), 2), (median(rs.map((x) => x.initScriptS)) * 1000 / node0).toFixed(2)]);
     startRows.push([r.arch, '  (the init script returns)', median(rs.map((x) => x.initReturnS)).toFixed(2), range(rs.map((x) => x.initReturnS), 2), (median(rs.map((x) => x.initReturnS)) * 1000 / node0).toFixed(2)]);
     startRows.push([r.arch, '  of which daemon spawn -> "backsoon ready"', median(rs.map((x) => x.spawnToReadyS)).toFixed(2), range(rs.map((x) => x.spawnToReadyS), 2), (median(rs.map((x) => x.spawnToReadyS)) * 1000 / node0).toFixed(2)]);
+    for (const name of ['before', 'after']) {
+      const xs = r.byHand.filter((h) => h.bundle === name).map((h) => h.spawnToReadyS);
+      if (xs.length > 0) startRows.push([r.arch, `daemon by hand, ${name}: spawn -> "backsoon ready"`, median(xs).toFixed(2), range(xs, 2), (median(xs) * 1000 / node0).toFixed(2)]);
+    }
     startRows.push([r.arch, 'boot: run-vm start -> "backsoon ready" (wall; guest uptime)', r.bootS.toFixed(1), `uptime ${r.bootUptimeS.toFixed(1)}`, '']);
   }
   console.log(`Startup inside the VM, median of ${RUNS} after a warm-up (s); "x node -e 0": against node -e 0 of the same board and run`);
