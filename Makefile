@@ -32,7 +32,7 @@ node_modules/.installed: package.json package-lock.json | .apt-installed
 	npm ci --no-audit --no-fund
 	@touch $@
 
-build: dist/backsoon.js dist/backsoon-daemon.js dist/backsoon-core.js
+build: dist/backsoon.js dist/backsoon-daemon.js dist/backsoon-snmp.js dist/backsoon-core.js
 
 # The core alone, for engines without Node (QuickJS): no Node API may be reachable from it.
 dist/backsoon-core.js: node_modules/.installed $(SOURCES)
@@ -41,10 +41,11 @@ dist/backsoon-core.js: node_modules/.installed $(SOURCES)
 	  --target=es2020 --outfile=dist/backsoon-core.js --log-level=warning
 
 # Two bundles: the command line (backsoon.js: status, metrics, config) and the daemon's modules
-# beside it (backsoon-daemon.js), which backsoon.js requires only for run, replay, policy, agent.
-dist/backsoon.js dist/backsoon-daemon.js &: node_modules/.installed $(SOURCES) package.json
+# beside it (backsoon-daemon.js), which backsoon.js requires only for run, replay, policy, agent;
+# and net-snmp on its own (backsoon-snmp.js), required only once SNMP is used (src/net-snmp.ts).
+dist/backsoon.js dist/backsoon-daemon.js dist/backsoon-snmp.js &: node_modules/.installed $(SOURCES) package.json
 	@mkdir -p dist
-	$(ESBUILD) backsoon=src/main.ts backsoon-daemon=src/daemon-entry.ts --bundle --platform=node --target=node20 --format=cjs \
+	$(ESBUILD) backsoon=src/main.ts backsoon-daemon=src/daemon-entry.ts backsoon-snmp=node_modules/net-snmp/index.js --bundle --platform=node --target=node20 --format=cjs \
 	  --outdir=dist --loader:.node=copy --asset-names=[name] \
 	  --resolve-extensions=.ts,.js,.mjs,.cjs,.json,.node --log-level=warning \
 	  --define:import.meta.url=__backsoon_import_meta_url --define:__BACKSOON_VERSION__='"$(VERSION)"' \
@@ -83,7 +84,7 @@ openwrt-host: .apt-installed
 # The emulated routers, x86_64 and the aarch64 SoC (docs/IMAGE.md); downloads are cached in
 # build/image-cache.
 BOARDS := x86_64 aarch64
-IMAGE_INPUTS := dist/backsoon.js dist/backsoon-daemon.js $(shell find image board/openwrt/files board/openwrt/luci/root -type f -not -path 'image/package/*' -not -name release 2>/dev/null)
+IMAGE_INPUTS := dist/backsoon.js dist/backsoon-daemon.js dist/backsoon-snmp.js $(shell find image board/openwrt/files board/openwrt/luci/root -type f -not -path 'image/package/*' -not -name release 2>/dev/null)
 image: $(BOARDS:%=build/image/%/rootfs.squashfs)
 
 build/image/%/rootfs.squashfs: $(IMAGE_INPUTS) | .apt-installed

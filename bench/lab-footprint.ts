@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DaemonLab } from '../test/lab/daemon-lab';
-import { daemonStatus, INIT_SCRIPT_ENV, loadAverage, machineLine, sleep, table } from './lab-proc';
+import { daemonStatus, INIT_SCRIPT_ENV, loadAverage, machineLine, sleep, statusMemory, table, type StatusMemory } from './lab-proc';
 
 const TAG = 'bn-foot';
 const ROOT = resolve(__dirname, '..');
@@ -26,13 +26,6 @@ const bundles = (process.env.BENCH_BUNDLES ?? `this=${resolve(ROOT, 'dist/backso
 });
 const runs = Number(process.env.BENCH_RUNS ?? 7);
 
-interface Memory { rss: number; anon: number; file: number; shmem: number }
-
-function memoryFrom(statusText: string): Memory {
-  const kib = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(statusText)?.[1] ?? NaN);
-  return { rss: kib('VmRSS'), anon: kib('RssAnon'), file: kib('RssFile'), shmem: kib('RssShmem') };
-}
-
 /** A peer that prints its own /proc/self/status after SETTLE_MS. */
 const REPORT = `setTimeout(() => { process.stdout.write(require('fs').readFileSync('/proc/self/status', 'utf8')); process.exit(0); }, ${SETTLE_MS});`;
 
@@ -42,11 +35,11 @@ const s = pcap.createSession('br0', { filter: 'tcp or arp or icmp', buffer_size:
 s.on('packet', () => { n++; });
 ${REPORT}`;
 
-async function peer(lab: DaemonLab, script: string | null): Promise<Memory> {
+async function peer(lab: DaemonLab, script: string | null): Promise<StatusMemory> {
   const argv = script === null ? [process.execPath, '-e', REPORT] : [process.execPath, '-e', script];
   const r = await lab.lab.exec('r', argv, { timeoutMs: SETTLE_MS + 20_000 });
   if (r.code !== 0) throw new Error(`peer ${argv.slice(0, 2).join(' ')} failed: ${r.stderr}`);
-  return memoryFrom(r.stdout);
+  return statusMemory(r.stdout);
 }
 
 /** Wall time of a command in the router namespace, median of `runs`, ms. */
@@ -62,7 +55,7 @@ async function wallMs(lab: DaemonLab, argv: string[]): Promise<number> {
   return times[Math.floor(times.length / 2)];
 }
 
-interface DaemonRow { name: string; readyMs: number; idle: Memory; statusMs: number; nodeMs: number; load: string }
+interface DaemonRow { name: string; readyMs: number; idle: StatusMemory; statusMs: number; nodeMs: number; load: string }
 
 
 async function measureDaemon(lab: DaemonLab, name: string, file: string, env: Record<string, string> = {}): Promise<DaemonRow> {
@@ -80,7 +73,7 @@ async function measureDaemon(lab: DaemonLab, name: string, file: string, env: Re
   const readyMs = Number(process.hrtime.bigint() - t0) / 1e6;
   await sleep(SETTLE_MS);
   const pid = (await daemonStatus(lab.socket)).pid;
-  const idle = memoryFrom(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  const idle = statusMemory(readFileSync(`/proc/${pid}/status`, 'utf8'));
   const statusMs = await wallMs(lab, [process.execPath, file, 'status', '--socket', lab.socket]);
   const nodeMs = await wallMs(lab, [process.execPath, '-e', '0']);
   return { name, readyMs, idle, statusMs, nodeMs, load: loadAverage() };
@@ -102,8 +95,8 @@ async function main(): Promise<void> {
     await lab.stopDaemon();
 
     const mib = (k: number) => (k / 1024).toFixed(1);
-    const memRow = (what: string, m: Memory, vsPeer: string) => [what, mib(m.rss), mib(m.anon), mib(m.file), mib(m.shmem), vsPeer];
-    const overPcap = (m: Memory) => `${m.rss - pcap.rss >= 0 ? '+' : ''}${mib(m.rss - pcap.rss)}`;
+    const memRow = (what: string, m: StatusMemory, vsPeer: string) => [what, mib(m.rss), mib(m.anon), mib(m.file), mib(m.shmem), vsPeer];
+    const overPcap = (m: StatusMemory) => `${m.rss - pcap.rss >= 0 ? '+' : ''}${mib(m.rss - pcap.rss)}`;
     console.log(`Idle memory and startup in the lab router's namespace; peers in the same run (${SETTLE_MS / 1000} s after start each)`);
     console.log(`machine: ${machine}; at the end ${loadAverage()}`);
     console.log('');

@@ -29,6 +29,14 @@ export function procMemory(pid: number): ProcMemory {
 /** What board/openwrt/files/etc/init.d/backsoon puts in the daemon's environment for its memory. */
 export const INIT_SCRIPT_ENV: Readonly<Record<string, string>> = { MALLOC_MMAP_THRESHOLD_: '131072' };
 
+/** Resident memory by kind, KiB, from the text of a /proc/PID/status (read here or inside a VM). */
+export interface StatusMemory { rss: number; anon: number; file: number; shmem: number }
+
+export function statusMemory(statusText: string): StatusMemory {
+  const kib = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(statusText)?.[1] ?? NaN);
+  return { rss: kib('VmRSS'), anon: kib('RssAnon'), file: kib('RssFile'), shmem: kib('RssShmem') };
+}
+
 /** User + system CPU seconds the process has used so far. */
 export function procCpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -2,8 +2,9 @@
 // Each subcommand lives in its own module and returns the process exit code. The commands that
 // only talk to the daemon or read its configuration are in this bundle; the daemon's own modules
 // (run, replay, policy, agent) are a second bundle that node reads only for those commands.
+// The parts' configuration sections (./parts, which loads node's crypto) are loaded by `config`
+// alone (config/cli.ts): status, metrics and --version never read the file.
 
-import './parts';
 import { loadDaemonCommand } from './daemon-bundle';
 import type { Command } from './daemon-entry';
 

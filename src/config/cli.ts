@@ -1,4 +1,5 @@
 // `backsoon config show|check|reference`: what an admin runs after editing /etc/config/backsoon.
+import '../parts';
 import { readCommandLine, usageError } from '../cli-args';
 import { formatError, formatWarning, type Diagnostic } from './diagnostics';
 import { configReference } from './reference';

@@ -21,7 +21,14 @@ test.after(() => rmSync(dir, { recursive: true, force: true }));
 const run = (...args: string[]) => spawnSync(process.execPath, [join(dir, 'backsoon.js'), ...args], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
 
 test('the command line, the daemon\'s bundle and their companions are all there is to ship', () => {
-  for (const f of ['backsoon.js', 'backsoon-daemon.js', 'pcap_binding.node', 'quickjs.wasm', 'backsoon-core.js']) assert.ok(existsSync(join(dir, f)), f);
+  for (const f of ['backsoon.js', 'backsoon-daemon.js', 'backsoon-snmp.js', 'pcap_binding.node', 'quickjs.wasm', 'backsoon-core.js']) assert.ok(existsSync(join(dir, f)), f);
+});
+
+test('net-snmp is a bundle of its own, which the shipped folder loads without node_modules; the daemon\'s bundle does not hold it', () => {
+  assert.not.match(readFileSync(join(dir, 'backsoon-daemon.js'), 'utf8'), /node_modules\/net-snmp\//);
+  const r = spawnSync(process.execPath, ['-e', "const s = require('./backsoon-snmp.js'); console.log(typeof s.createReceiver, typeof s.SecurityLevel.authPriv)"], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
+  assert.is(r.status, 0, r.stderr);
+  assert.is(r.stdout, 'function number\n');
 });
 
 test('status and --version do not load the daemon\'s modules: without its bundle they still answer', () => {
@@ -56,6 +63,26 @@ test("--version prints package.json's version, written into the bundle when it w
   const r = run('--version');
   assert.is(r.status, 0, r.stderr);
   assert.is(r.stdout, `backsoon ${pkg.version}\n`);
+});
+
+test("status, metrics and --version load neither the parts' configuration code nor node's crypto; config check knows every part's sections", () => {
+  // What node loaded, written at exit by a preload (process.moduleLoadList: built-ins and bindings).
+  const loads = join(dir, 'loads.txt');
+  const preload = join(dir, 'loads.js');
+  writeFileSync(preload, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(loads)}, process.moduleLoadList.join('\\n')));`);
+  const loaded = (...args: string[]) => {
+    spawnSync(process.execPath, ['-r', preload, join(dir, 'backsoon.js'), ...args], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
+    return readFileSync(loads, 'utf8');
+  };
+  for (const args of [['--version'], ['status', '--socket', join(dir, 'none.sock')], ['metrics', '--socket', join(dir, 'none.sock')]]) {
+    assert.not.match(loaded(...args), /NativeModule crypto/, args.join(' '));
+  }
+  const conf = join(dir, 'parts.conf');
+  writeFileSync(conf, "config backsoon 'main'\n\tlist interface 'br-lan'\n\nconfig mail\n\toption from 'router@example.test'\n\toption host '192.0.2.25'\n\nconfig snmp\n\toption enabled '1'\n\toption community 'pub1ic'\n\nconfig server 'web'\n\toption address '198.51.100.10'\n\toption standin '1'\n\nconfig frobnicate\n");
+  const check = run('config', 'check', conf);
+  assert.is(check.status, 0, check.stdout + check.stderr);
+  assert.match(check.stdout + check.stderr, /unknown section type 'frobnicate'/);
+  assert.not.match(check.stdout + check.stderr, /unknown section type '(mail|snmp)'/);
 });
 
 test('replay works from the bundle alone', () => {
