@@ -2,16 +2,17 @@
 // Open addressing with linear probing and backward-shift deletion: memory is allocated once,
 // there are no tombstones, and lookups stay short however many deletes have happened. A slot
 // stores value + 1, so 0 is empty and nothing is filled at construction.
+// A slot's key words and value lie side by side (four words), so a probe reads one cache line
+// instead of four: the SYN and link indexes are megabytes, and most probes miss the caches.
 
 const EMPTY = -1;
+/** Words per slot: key a, b, c, then value + 1. */
+const STRIDE = 4;
 
 export class KeyIndex {
   readonly capacity: number;
   private readonly mask: number;
-  private readonly keyA: Uint32Array;
-  private readonly keyB: Uint32Array;
-  private readonly keyC: Uint32Array;
-  private readonly values: Int32Array;
+  private readonly slots: Uint32Array;
   private used = 0;
 
   /** Holds up to `capacity` keys; the table is sized so the load factor stays <= 1/2. */
@@ -20,10 +21,7 @@ export class KeyIndex {
     let size = 8;
     while (size < capacity * 2) size *= 2;
     this.mask = size - 1;
-    this.keyA = new Uint32Array(size);
-    this.keyB = new Uint32Array(size);
-    this.keyC = new Uint32Array(size);
-    this.values = new Int32Array(size);
+    this.slots = new Uint32Array(size * STRIDE);
   }
 
   get size(): number {
@@ -32,29 +30,35 @@ export class KeyIndex {
 
   /** The value stored for the key (>= 0), or -1. */
   get(a: number, b = 0, c = 0): number {
+    const s = this.slots;
     const mask = this.mask;
+    a >>>= 0; b >>>= 0; c >>>= 0;
     for (let i = hash(a, b, c) & mask; ; i = (i + 1) & mask) {
-      const v = this.values[i];
+      const k = i * STRIDE;
+      const v = s[k + 3];
       if (v === 0) return EMPTY;
-      if (this.keyA[i] === a >>> 0 && this.keyB[i] === b >>> 0 && this.keyC[i] === c >>> 0) return v - 1;
+      if (s[k] === a && s[k + 1] === b && s[k + 2] === c) return v - 1;
     }
   }
 
   /** Stores or replaces; throws only when the caller broke the capacity contract. */
   set(a: number, b: number, c: number, value: number): void {
+    const s = this.slots;
     const mask = this.mask;
+    a >>>= 0; b >>>= 0; c >>>= 0;
     for (let i = hash(a, b, c) & mask; ; i = (i + 1) & mask) {
-      if (this.values[i] === 0) {
+      const k = i * STRIDE;
+      if (s[k + 3] === 0) {
         if (this.used >= this.capacity) throw new Error(`KeyIndex: more than ${this.capacity} keys`);
-        this.keyA[i] = a;
-        this.keyB[i] = b;
-        this.keyC[i] = c;
-        this.values[i] = value + 1;
+        s[k] = a;
+        s[k + 1] = b;
+        s[k + 2] = c;
+        s[k + 3] = value + 1;
         this.used++;
         return;
       }
-      if (this.keyA[i] === a >>> 0 && this.keyB[i] === b >>> 0 && this.keyC[i] === c >>> 0) {
-        this.values[i] = value + 1;
+      if (s[k] === a && s[k + 1] === b && s[k + 2] === c) {
+        s[k + 3] = value + 1;
         return;
       }
     }
@@ -62,28 +66,33 @@ export class KeyIndex {
 
   /** Removes the key; returns whether it was there. */
   delete(a: number, b = 0, c = 0): boolean {
+    const s = this.slots;
     const mask = this.mask;
+    a >>>= 0; b >>>= 0; c >>>= 0;
     let i = hash(a, b, c) & mask;
     for (; ; i = (i + 1) & mask) {
-      if (this.values[i] === 0) return false;
-      if (this.keyA[i] === a >>> 0 && this.keyB[i] === b >>> 0 && this.keyC[i] === c >>> 0) break;
+      const k = i * STRIDE;
+      if (s[k + 3] === 0) return false;
+      if (s[k] === a && s[k + 1] === b && s[k + 2] === c) break;
     }
     // Backward shift: pull later members of the probe run into the hole when their home
     // position allows it, so no lookup ever stops early at a gap.
     let hole = i;
-    for (let j = (hole + 1) & mask; this.values[j] !== 0; j = (j + 1) & mask) {
-      const home = hash(this.keyA[j], this.keyB[j], this.keyC[j]) & mask;
+    for (let j = (hole + 1) & mask; s[j * STRIDE + 3] !== 0; j = (j + 1) & mask) {
+      const k = j * STRIDE;
+      const home = hash(s[k], s[k + 1], s[k + 2]) & mask;
       const distanceFromHome = (j - home) & mask;
       const distanceToHole = (j - hole) & mask;
       if (distanceFromHome >= distanceToHole) {
-        this.keyA[hole] = this.keyA[j];
-        this.keyB[hole] = this.keyB[j];
-        this.keyC[hole] = this.keyC[j];
-        this.values[hole] = this.values[j];
+        const h = hole * STRIDE;
+        s[h] = s[k];
+        s[h + 1] = s[k + 1];
+        s[h + 2] = s[k + 2];
+        s[h + 3] = s[k + 3];
         hole = j;
       }
     }
-    this.values[hole] = 0;
+    s[hole * STRIDE + 3] = 0;
     this.used--;
     return true;
   }

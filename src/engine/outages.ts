@@ -84,7 +84,8 @@ export class OutageTable {
   private readonly newerUnverified: Int32Array;
   private readonly linkIndex: KeyIndex;
 
-  // 71c: links never used yet (from linkBump on), then those given back, oldest first.
+  // 71c: links given back, the latest first (memory stays where links have already been),
+  // then links never used yet (from linkBump on), so rows untouched stay unresident.
   private linkBump = 0;
   private freeFirst = NIL;
   private freeLast = NIL;
@@ -215,12 +216,12 @@ export class OutageTable {
   addLink(slot: number, client: number, t: number, mac: number, trust: Trust = Trust.Unverified): number {
     if (this.victimFor(slot) !== NIL) throw new Error('OutageTable.addLink: no room (call victimFor first)');
     let link: number;
-    if (this.linkBump < this.capacity.links) {
-      link = this.linkBump++;
-    } else {
+    if (this.freeFirst !== NIL) {
       link = this.freeFirst;
       this.freeFirst = this.linkNext[link];
       if (this.freeFirst === NIL) this.freeLast = NIL;
+    } else {
+      link = this.linkBump++;
     }
 
     this.pool.retain(client);
@@ -295,11 +296,11 @@ export class OutageTable {
     this.linkIndex.delete(this.serverAddr[slot], client);
     this.linkServer[link] = NIL;
     this.linkPrev[link] = NIL;
-    // Append to the free list's last link, as 71c keeps first and last.
-    this.linkNext[link] = NIL;
-    if (this.freeLast === NIL) this.freeFirst = link;
-    else this.linkNext[this.freeLast] = link;
-    this.freeLast = link;
+    // 71c keeps first and last; a link given back goes first, so the next one taken is the one
+    // whose rows are still in the caches.
+    this.linkNext[link] = this.freeFirst;
+    if (this.freeFirst === NIL) this.freeLast = link;
+    this.freeFirst = link;
     this.usedLinks--;
     this.pool.release(client);
   }
