@@ -2,7 +2,9 @@
 // synthetic capture, in one run; the same over a mixed IPv4/IPv6 capture; and what IPv6
 // support costs the IPv4 path: this FrameDecoder against the one of a baseline commit (before
 // IPv6; BENCH_BASELINE, default the merge base with main), built from git, on the same
-// capture, rounds interleaved. Run: `npx tsx bench/decode.ts [packets]`.
+// capture, rounds interleaved; and decode + engine (now and at that commit) paired round by
+// round with node-pcap's decoder in CPU time, for the IPv4 and the mixed worst case and the
+// realistic mix (BENCH_ROUNDS, default 5). Run: `npx tsx bench/decode.ts [packets]`.
 // Others can time decode + engine by importing buildSyntheticCapture and timeDecoder.
 //
 // The decoder is timed as it ships: bundled by esbuild into one scope. Under tsx every
@@ -297,6 +299,22 @@ export function baselineDecoder(rev: string): typeof FrameDecoderUnbundled {
   }
 }
 
+type EngineCode = { Engine: typeof EngineUnbundled; defaultEngineOptions: EngineOptions; FrameDecoder: typeof FrameDecoderUnbundled };
+const ENGINE_ENTRY = "export { Engine, defaultEngineOptions } from './src/engine/engine'; export { FrameDecoder } from './src/packet/dispatch';";
+
+/** Engine and FrameDecoder as they were at git revision `rev` (its src/ taken from git), bundled. */
+function baselineEngine(rev: string): EngineCode {
+  const root = resolve(__dirname, '..');
+  const dir = mkdtempSync(join(tmpdir(), 'bs-bench-baseline-'));
+  try {
+    const tar = execFileSync('git', ['-C', root, 'archive', '--format=tar', rev, 'src'], { maxBuffer: 256 << 20 });
+    execFileSync('tar', ['-x', '-C', dir], { input: tar });
+    return loadBundled<EngineCode>(ENGINE_ENTRY, dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** The commit to compare against: BENCH_BASELINE, or where this branch left main. */
 function baselineRevision(): string {
   const root = resolve(__dirname, '..');
@@ -317,12 +335,12 @@ function timing(name: string, packets: number, seconds: number): Timing {
 }
 
 /**
- * Feeds every frame of the capture through a fresh FrameDecoder into `sink`, `rounds` times,
- * and returns the best round (the others absorb JIT warm-up and GC). The decoder's stats of
+ * Feeds every frame of the capture through a fresh FrameDecoder into `sink` (or into a fresh
+ * one from a factory each round, made before the clock starts), `rounds` times, and returns the best round (the others absorb JIT warm-up and GC). The decoder's stats of
  * the last round come back too, so callers can check what was seen.
  */
 export function timeDecoder(
-  capture: SyntheticCapture, sink: Observations, rounds = 3, name = 'FrameDecoder',
+  capture: SyntheticCapture, sink: Observations | (() => Observations), rounds = 3, name = 'FrameDecoder',
   Decoder: typeof FrameDecoderUnbundled = bundledPacketCode().FrameDecoder,
 ): Timing & { stats: DecodeStats } {
   let best = Infinity;
@@ -330,7 +348,9 @@ export function timeDecoder(
   const { file, offsets, lengths, times, linktype } = capture;
   const n = offsets.length;
   for (let round = 0; round < rounds; round++) {
-    const decoder = new Decoder(sink);
+    // A factory gives every round a fresh sink: an engine fed the same capture twice would see
+    // time stand still and its tables full from the round before, a different workload.
+    const decoder = new Decoder(typeof sink === 'function' ? sink() : sink);
     const t0 = performance.now();
     for (let i = 0; i < n; i++) decoder.frame(linktype, file, offsets[i], lengths[i], times[i]);
     const elapsed = (performance.now() - t0) / 1000;
@@ -387,6 +407,14 @@ interface NodePcapPacket { link_type: string; header: Buffer; buf: Buffer }
  * made before timing, so only decoding is timed.
  */
 export function timeNodePcap(capture: SyntheticCapture, rounds = 1, limit = capture.offsets.length): Timing {
+  const round = nodePcapRound(capture, limit);
+  let best = Infinity;
+  for (let r = 0; r < rounds; r++) best = Math.min(best, round());
+  return timing('node-pcap decode.packet', Math.min(limit, capture.offsets.length), best);
+}
+
+/** One round of node-pcap's decoder over the capture, prepared and warmed up: returns its seconds. */
+function nodePcapRound(capture: SyntheticCapture, limit = capture.offsets.length): () => number {
   // node-pcap is untyped (its .d.ts says `any`).
   const pcap = createRequire(__filename)('pcap') as { decode: { packet: (p: NodePcapPacket) => unknown } };
   const n = Math.min(limit, capture.offsets.length);
@@ -402,17 +430,56 @@ export function timeNodePcap(capture: SyntheticCapture, rounds = 1, limit = capt
   }
   const decode = pcap.decode.packet;
   for (let i = 0; i < Math.min(n, 50_000); i++) decode(packets[i]); // warm-up
-  let best = Infinity;
-  let sink: unknown = null;
-  for (let round = 0; round < rounds; round++) {
+  return () => {
+    let sink: unknown = null;
     const t0 = performance.now();
     for (let i = 0; i < n; i++) sink = decode(packets[i]);
     const elapsed = (performance.now() - t0) / 1000;
-    if (elapsed < best) best = elapsed;
-  }
-  if (sink === null) throw new Error('node-pcap decoded nothing');
-  return timing('node-pcap decode.packet', n, best);
+    if (sink === null) throw new Error('node-pcap decoded nothing');
+    return elapsed;
+  };
 }
+
+/** Decode + engine as some revision ships it: its FrameDecoder and a fresh Engine per round. */
+interface EngineUnderTest {
+  name: string;
+  FrameDecoder: typeof FrameDecoderUnbundled;
+  engine: () => Observations;
+}
+
+/**
+ * Each of `contenders` and node-pcap's decoder over the same capture, one round each in turn
+ * (so all see the same machine load), `rounds` times: the median CPU ns per packet of each.
+ * CPU time, unlike the best wall-clock round, is not inflated by waiting for a core, and a
+ * fresh engine per round (made before the clock starts) does the same work every round.
+ */
+function pairWithNodePcap(capture: SyntheticCapture, contenders: EngineUnderTest[], rounds: number): { cpu: number[]; nodePcap: number } {
+  const n = capture.offsets.length;
+  const nodePcap = nodePcapRound(capture);
+  const cpu: number[][] = contenders.map(() => []);
+  const peer: number[] = [];
+  const turns = contenders.length + 1;
+  for (let round = 0; round < rounds; round++) {
+    // Each round starts with the next one: whoever follows node-pcap also pays for collecting
+    // its garbage (GC threads count in the process's CPU time), so every one takes that turn.
+    for (let turn = 0; turn < turns; turn++) {
+      const i = (round + turn) % turns;
+      if (i === contenders.length) {
+        const c0 = cpuSeconds();
+        nodePcap();
+        peer.push(((cpuSeconds() - c0) * 1e9) / n);
+        continue;
+      }
+      const engine = contenders[i].engine();
+      const c0 = cpuSeconds();
+      timeDecoder(capture, engine, 1, contenders[i].name, contenders[i].FrameDecoder);
+      cpu[i].push(((cpuSeconds() - c0) * 1e9) / n);
+    }
+  }
+  return { cpu: cpu.map(median), nodePcap: median(peer) };
+}
+
+const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 
 function formatTable(rows: Timing[], reference: Timing): string {
   const head = ['decoder', 'packets', 'packets/s', 'ns/packet', 'x node-pcap'];
@@ -469,7 +536,6 @@ function compareDecoders(capture: SyntheticCapture, sink: Observations, rounds: 
     if (bestA === null || ta.seconds < bestA.seconds) bestA = ta;
     if (bestB === null || tb.seconds < bestB.seconds) bestB = tb;
   }
-  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
   return { a: bestA!, b: bestB!, cpuA: median(cpuA), cpuB: median(cpuB) };
 }
 
@@ -502,34 +568,46 @@ function main(): void {
   checkCounts(decoderMixed.stats, mixed);
   const file = timeFileDecode(capture, sink, 3);
   checkCounts(file.stats, capture);
-  const engineCode = loadBundled<{ Engine: typeof EngineUnbundled; defaultEngineOptions: EngineOptions }>(
-    "export { Engine, defaultEngineOptions } from './src/engine/engine';",
-  );
+  const engineCode = loadBundled<EngineCode>(ENGINE_ENTRY);
   // Decisions as numbers, counted: what the hot path costs when nobody needs decision objects.
   let decisions = 0;
   const count = (): void => { decisions++; };
   const counting: DecisionSink = { down: count, attempt: count, recovered: count, notify: count, expired: count, evicted: count };
   // The generated router's ICMP errors count, as the daemon's own would.
-  const options: EngineOptions = {
-    ...engineCode.defaultEngineOptions,
-    routerAddresses: [ipFromV4(ROUTER), ipFromBytes(ROUTER6)].map((address) => ({ address, mac: ROUTER_MAC })),
-  };
-  const engine = new engineCode.Engine(options, counting);
-  const withEngine = timeDecoder(capture, engine, 3, 'FrameDecoder + Engine (bundled), IPv4');
+  const routers = [ipFromV4(ROUTER), ipFromBytes(ROUTER6)].map((address) => ({ address, mac: ROUTER_MAC }));
+  const engineOf = (code: EngineCode, realistic = false) => (): EngineUnbundled =>
+    new code.Engine(realistic ? code.defaultEngineOptions : { ...code.defaultEngineOptions, routerAddresses: routers }, counting);
+  /** A factory that remembers what it made last (to show the tables at the end). */
+  const keepingLast = <T>(make: () => T) => { const box = { value: null as T | null, make: () => (box.value = make()) }; return box; };
+  const engine = keepingLast(engineOf(engineCode));
+  const withEngine = timeDecoder(capture, engine.make, 3, 'FrameDecoder + Engine (bundled), IPv4');
   checkCounts(withEngine.stats, capture);
-  const engineMixed = new engineCode.Engine(options, counting);
-  const withEngineMixed = timeDecoder(mixed, engineMixed, 3, 'FrameDecoder + Engine (bundled), mixed');
+  const engineMixed = keepingLast(engineOf(engineCode));
+  const withEngineMixed = timeDecoder(mixed, engineMixed.make, 3, 'FrameDecoder + Engine (bundled), mixed');
   checkCounts(withEngineMixed.stats, mixed);
-  const engineRealistic = new engineCode.Engine(engineCode.defaultEngineOptions, counting);
-  const withEngineRealistic = timeDecoder(realistic, engineRealistic, 3, 'FrameDecoder + Engine (bundled), realistic IPv4 mix');
+  const withEngineRealistic = timeDecoder(realistic, engineOf(engineCode, true), 3, 'FrameDecoder + Engine (bundled), realistic IPv4 mix');
   checkCounts(withEngineRealistic.stats, realistic);
   const nodePcapRealistic = timeNodePcap(realistic, 1);
   const unbundled = timeDecoder(capture, sink, 1, 'FrameDecoder under tsx (not shipped)', FrameDecoderUnbundled);
   const nodePcap = timeNodePcap(capture, 1);
   process.stdout.write(formatTable([before, decoder, decoderMixed, withEngine, withEngineMixed, file, unbundled, nodePcap, floor], nodePcap) + '\n');
-  process.stdout.write(`(engine: every server watched, decisions counted through its numeric sink, ${decisions} over all rounds of both captures; ` +
-    `tables at the end ${engine.outages.serverCount} servers / ${engine.outages.linkCount} links (IPv4), ` +
-    `${engineMixed.outages.serverCount} / ${engineMixed.outages.linkCount} (mixed))\n`);
+  process.stdout.write(`(engine: every server watched, a fresh engine per round, decisions counted through its numeric sink, ${decisions} over all rounds of the three captures; ` +
+    `tables at the end ${engine.value!.outages.serverCount} servers / ${engine.value!.outages.linkCount} links (IPv4), ` +
+    `${engineMixed.value!.outages.serverCount} / ${engineMixed.value!.outages.linkCount} (mixed))\n`);
+
+  // The same, paired with node-pcap round by round in CPU time, now and at the baseline commit.
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+  const baseCode = baselineEngine(baselineRev);
+  process.stdout.write(`\ndecode + engine against node-pcap's decoder, CPU ns/packet, median of ${rounds} rounds taken in turn, the order rotated (load ${load()}):\n`);
+  for (const [label, cap, real] of [['IPv4 worst case', capture, false], ['mixed worst case', mixed, false], ['realistic IPv4 mix', realistic, true]] as const) {
+    const paired = pairWithNodePcap(cap, [
+      { name: `at ${baselineRev}`, FrameDecoder: baseCode.FrameDecoder, engine: engineOf(baseCode, real) },
+      { name: 'now', FrameDecoder: engineCode.FrameDecoder, engine: engineOf(engineCode, real) },
+    ], rounds);
+    const x = (ns: number) => (paired.nodePcap / ns).toFixed(1);
+    process.stdout.write(`  ${label.padEnd(19)} at ${baselineRev} ${paired.cpu[0].toFixed(0).padStart(4)} (${x(paired.cpu[0])}x)  ` +
+      `now ${paired.cpu[1].toFixed(0).padStart(4)} (${x(paired.cpu[1])}x)  node-pcap ${paired.nodePcap.toFixed(0)}\n`);
+  }
 
   const ratio = withEngine.packetsPerSecond / nodePcap.packetsPerSecond;
   const cost = ab.cpuB / ab.cpuA - 1;
