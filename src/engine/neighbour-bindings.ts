@@ -6,7 +6,6 @@
 // pool, and an entry retains its id.
 
 import type { AddressPool } from './address-pool';
-import { KeyIndex } from './key-index';
 
 const NIL = -1;
 /** The kernel confirmed the address: whatever MAC an attempt came from, it is a real host. */
@@ -17,7 +16,8 @@ export class NeighbourBindings {
   private readonly pool: AddressPool;
   private readonly address: Int32Array;
   private readonly mac: Float64Array;
-  private readonly index: KeyIndex;
+  /** Entry + 1 (0: not bound) by address-pool id: ids are small and dense, so no hashing. */
+  private readonly entryOf: Int32Array;
   /** A ring in learning order: `head` is the oldest entry. */
   private head = 0;
   private used = 0;
@@ -27,7 +27,7 @@ export class NeighbourBindings {
     this.pool = pool;
     this.address = new Int32Array(capacity);
     this.mac = new Float64Array(capacity);
-    this.index = new KeyIndex(capacity);
+    this.entryOf = new Int32Array(pool.capacity);
   }
 
   get size(): number {
@@ -36,13 +36,13 @@ export class NeighbourBindings {
 
   /** Binds `id` to `mac` (ANY_MAC: the kernel's word, never narrowed by a frame's later claim). */
   bind(id: number, mac: number): void {
-    const found = this.index.get(id);
+    const found = this.entryOf[id] - 1;
     if (found !== NIL) {
       if (this.mac[found] !== ANY_MAC) this.mac[found] = mac;
       return;
     }
     if (this.used === this.capacity) {
-      this.index.delete(this.address[this.head]);
+      this.entryOf[this.address[this.head]] = 0;
       this.pool.release(this.address[this.head]);
       this.head = (this.head + 1) % this.capacity;
       this.used--;
@@ -51,13 +51,13 @@ export class NeighbourBindings {
     this.pool.retain(id);
     this.address[entry] = id;
     this.mac[entry] = mac;
-    this.index.set(id, 0, 0, entry);
+    this.entryOf[id] = entry + 1;
     this.used++;
   }
 
   /** Is `id` bound, to `mac` (0: the attempt's MAC is not known, e.g. a raw-IP capture)? */
   verifies(id: number, mac: number): boolean {
-    const entry = id < 0 ? NIL : this.index.get(id);
+    const entry = id < 0 ? NIL : this.entryOf[id] - 1;
     if (entry === NIL) return false;
     const bound = this.mac[entry];
     return bound === ANY_MAC || mac === 0 || bound === mac;

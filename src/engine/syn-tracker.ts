@@ -27,8 +27,10 @@ export class SynTracker {
   private readonly live: Uint8Array;
   private readonly index: KeyIndex;
   // Each server's pending SYNs also form a circular list, oldest first, so that a server
-  // going down takes its waiting clients without scanning the whole ring.
-  private readonly byServer: KeyIndex;
+  // going down takes its waiting clients without scanning the whole ring. Its oldest entry
+  // + 1 (0: none) by the server's address-pool id: ids are small and dense, so an array does
+  // what a hash index would, without hashing.
+  private readonly oldestOfServer: Int32Array;
   private readonly serverNext: Int32Array;
   private readonly serverPrev: Int32Array;
   private head = 0;
@@ -47,7 +49,7 @@ export class SynTracker {
     this.mac = new Float64Array(capacity);
     this.live = new Uint8Array(capacity);
     this.index = new KeyIndex(capacity);
-    this.byServer = new KeyIndex(capacity);
+    this.oldestOfServer = new Int32Array(pool.capacity);
     this.serverNext = new Int32Array(capacity);
     this.serverPrev = new Int32Array(capacity);
   }
@@ -107,11 +109,11 @@ export class SynTracker {
     this.mac[slot] = mac;
     this.live[slot] = 1;
     this.index.set(client, server, ports, slot);
-    const first = this.byServer.get(server);
+    const first = this.oldestOfServer[server] - 1;
     if (first < 0) {
       this.serverNext[slot] = slot;
       this.serverPrev[slot] = slot;
-      this.byServer.set(server, 0, 0, slot);
+      this.oldestOfServer[server] = slot + 1;
     } else {
       const last = this.serverPrev[first];
       this.serverNext[last] = slot;
@@ -148,13 +150,13 @@ export class SynTracker {
 
   /** When the oldest SYN still pending for `server` was seen, or Infinity. */
   earliestFor(server: number): number {
-    const first = server < 0 ? -1 : this.byServer.get(server);
+    const first = server < 0 ? -1 : this.oldestOfServer[server] - 1;
     return first < 0 ? Infinity : this.time[first];
   }
 
   /** Removes every SYN pending for `server`, handing each to `take` (oldest first). */
   takeServer(server: number, take: SynTaken): void {
-    for (let slot = this.byServer.get(server); slot >= 0; slot = this.byServer.get(server)) {
+    for (let slot = this.oldestOfServer[server] - 1; slot >= 0; slot = this.oldestOfServer[server] - 1) {
       this.drop(slot);
       take(this.time[slot], this.client[slot], this.mac[slot]);
       this.releaseIds(slot);
@@ -199,12 +201,12 @@ export class SynTracker {
     this.index.delete(this.client[slot], this.server[slot], this.ports[slot]);
     const next = this.serverNext[slot];
     if (next === slot) {
-      this.byServer.delete(this.server[slot]);
+      this.oldestOfServer[this.server[slot]] = 0;
     } else {
       const prev = this.serverPrev[slot];
       this.serverNext[prev] = next;
       this.serverPrev[next] = prev;
-      if (this.byServer.get(this.server[slot]) === slot) this.byServer.set(this.server[slot], 0, 0, next);
+      if (this.oldestOfServer[this.server[slot]] === slot + 1) this.oldestOfServer[this.server[slot]] = next + 1;
     }
   }
 

@@ -5,7 +5,6 @@
 // first, as a Map would, without allocating per question.
 
 import type { AddressPool } from './address-pool';
-import { KeyIndex } from './key-index';
 
 const NIL = -1;
 
@@ -20,7 +19,8 @@ export class UnansweredQuestions {
   readonly last: Float64Array;
   private readonly next: Int32Array;
   private readonly prev: Int32Array;
-  private readonly index: KeyIndex;
+  /** Entry + 1 (0: none) by address-pool id: ids are small and dense, so no hashing. */
+  private readonly entryOf: Int32Array;
   private first = NIL;
   private lastEntry = NIL;
   private bump = 0;
@@ -36,7 +36,7 @@ export class UnansweredQuestions {
     this.last = new Float64Array(capacity);
     this.next = new Int32Array(capacity);
     this.prev = new Int32Array(capacity);
-    this.index = new KeyIndex(capacity);
+    this.entryOf = new Int32Array(pool.capacity);
   }
 
   get size(): number {
@@ -45,7 +45,7 @@ export class UnansweredQuestions {
 
   /** The entry of a target (address-pool id), or -1. */
   find(target: number): number {
-    return target < 0 ? NIL : this.index.get(target);
+    return target < 0 ? NIL : this.entryOf[target] - 1;
   }
 
   /** A first question about `target` at `t`; the first-asked target makes room when full. */
@@ -64,7 +64,7 @@ export class UnansweredQuestions {
     if (this.lastEntry === NIL) this.first = entry;
     else this.next[this.lastEntry] = entry;
     this.lastEntry = entry;
-    this.index.set(target, 0, 0, entry);
+    this.entryOf[target] = entry + 1;
     this.used++;
     return entry;
   }
@@ -97,7 +97,7 @@ export class UnansweredQuestions {
     if (next === NIL) this.lastEntry = prev;
     else this.prev[next] = prev;
     const target = this.target[entry];
-    this.index.delete(target);
+    this.entryOf[target] = 0;
     this.next[entry] = this.freeHead;
     this.freeHead = entry;
     this.used--;
