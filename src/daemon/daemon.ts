@@ -98,6 +98,7 @@ export class Daemon {
     serverConfig: (addr) => this.serverConfig(addr),
     outbox: () => this.outbox,
     log: (level, msg) => this.log(level, msg),
+    mailComing: () => this.mail?.warm(),
   });
 
   constructor(config: Config, log: Logger) {

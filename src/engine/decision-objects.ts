@@ -6,10 +6,15 @@ import { formatMac } from '../net/mac';
 import type { AddressPool } from './address-pool';
 import {
   DOWN_CAUSES, EXPIRY_CAUSES, RECOVERY_CAUSES, outageId,
-  type ClientExpiryCause, type DecisionListener, type DecisionSink, type WaitingDevice,
+  type ClientExpiryCause, type DecisionListener, type DecisionSink, type NotifyDecision, type WaitingDevice,
 } from './decisions';
 
 export class DecisionObjects implements DecisionSink {
+  /** The outage whose notices are being made: a recovery of thousands names it once, not per notice. */
+  private outageServer = -1;
+  private outageSince = NaN;
+  private outageText = { server: '', outage: '' };
+
   constructor(private readonly pool: AddressPool, private readonly listener: DecisionListener) {}
 
   down(t: number, server: number, cause: number, since: number, flap: boolean): void {
@@ -29,15 +34,21 @@ export class DecisionObjects implements DecisionSink {
   }
 
   notify(t: number, server: number, since: number, device: WaitingDevice): void {
-    const address = this.pool.format(server);
-    const addresses: string[] = [];
-    for (let i = 0; i < device.count; i++) addresses.push(this.pool.format(device.addresses[i]));
-    this.listener({
-      t, event: 'notify', server: address, client: addresses[0], addresses,
-      ...(device.contact !== undefined ? { contact: device.contact } : {}),
-      since, firstAttempt: device.firstAttempt, lastAttempt: device.lastAttempt, outage: outageId(address, since),
-      ...(device.mac !== 0 ? { mac: formatMac(device.mac) } : {}),
-    });
+    if (server !== this.outageServer || since !== this.outageSince) {
+      const address = this.pool.format(server);
+      this.outageServer = server;
+      this.outageSince = since;
+      this.outageText = { server: address, outage: outageId(address, since) };
+    }
+    const addresses: string[] = new Array<string>(device.count);
+    for (let i = 0; i < device.count; i++) addresses[i] = this.pool.format(device.addresses[i]);
+    const d: Writable<NotifyDecision> = {
+      t, event: 'notify', server: this.outageText.server, client: addresses[0], addresses,
+      since, firstAttempt: device.firstAttempt, lastAttempt: device.lastAttempt, outage: this.outageText.outage,
+    };
+    if (device.contact !== undefined) d.contact = device.contact;
+    if (device.mac !== 0) d.mac = formatMac(device.mac);
+    this.listener(d);
   }
 
   expired(t: number, server: number, client: number, cause: number): void {
@@ -52,3 +63,6 @@ export class DecisionObjects implements DecisionSink {
     this.listener({ t, event: 'expired', server: address, cause: 'evicted', since, outage: outageId(address, since) });
   }
 }
+
+/** A decision being put together (its optional fields set only when known). */
+type Writable<T> = { -readonly [K in keyof T]: T[K] };

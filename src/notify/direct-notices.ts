@@ -20,6 +20,8 @@ export interface DirectNoticesContext {
   serverConfig(addr: string): ServerConfig | undefined;
   outbox(): Outbox | null;
   log(level: LogLevel, message: string): void;
+  /** A recovery's notices are about to be prepared (the first after none): a hint to the mail transport. */
+  mailComing?(): void;
 }
 
 /** Longest a stand-in page waits for the policy's turn before it is shown without the policy's text. */
@@ -50,21 +52,19 @@ export class DirectNotices {
   );
   private readonly leases = new DhcpLeases('/tmp/dhcp.leases');
   /**
-   * A recovery with thousands of waiting clients would otherwise render and write every mail
-   * at once (measured: +224 MiB for 10,000); a batch file's worth at a time (the outbox writes
-   * up to 256 per fsync) keeps memory flat and lets the first mail leave while the rest are
-   * still being written.
-   */
-  private readonly queueing = new Limiter(256);
-  /**
-   * Notices of this turn of the event loop beyond the first slice: a recovery of thousands
-   * hands them all over at once, and preparing them all before any disk write or SMTP session
-   * could start held the first mail back (398 ms at 10,000 clients). The rest are prepared a
-   * slice per turn, in order, so the first mails' I/O runs between slices.
+   * Notices handed over and not yet started. A recovery hands over all of its notices in one
+   * turn of the event loop; preparing them all at once held the first mail back (398 ms at
+   * 10,000 clients) and its memory grew with them (+224 MiB for 10,000). They are started in
+   * order, a slice of at most SLICE_MS per turn and at most MAX_STARTED unfinished at once, so
+   * the first mails' disk writes and SMTP sessions, which advance a step per turn, are not held
+   * up by the preparation of the last ones.
    */
   private readonly backlog = new FifoQueue<NotifyDecision>();
-  private startedThisTurn = 0;
+  /** Started and not yet finished (in the outbox, declined or failed). */
+  private started = 0;
+  /** A turn is scheduled; the current slice of preparation ends at `sliceEndsAt` (performance.now()). */
   private turnScheduled = false;
+  private sliceEndsAt = 0;
   /** Notices handed over whose mail is not yet in the outbox on disk (nor given up). */
   private preparingCount = 0;
   private settled: (() => void)[] = [];
@@ -78,13 +78,12 @@ export class DirectNotices {
 
   /** P9: a recovery mail for one waiting device, through the outbox; the policy may steer it. */
   notify(d: NotifyDecision): void {
-    this.preparingCount++;
-    if (this.startedThisTurn < NOTICES_PER_TURN && this.backlog.length === 0) this.start(d);
-    else this.backlog.push(d);
-    if (!this.turnScheduled) {
-      this.turnScheduled = true;
-      setImmediate(this.nextTurn);
-    }
+    const first = this.preparingCount++ === 0;
+    this.backlog.push(d);
+    this.startSome();
+    // The first notice of a recovery is on its way to the disk: the transport may open its
+    // session meanwhile.
+    if (first) this.ctx.mailComing?.();
   }
 
   /**
@@ -105,26 +104,41 @@ export class DirectNotices {
     });
   }
 
+  /** Starts waiting notices while this turn's slice lasts and fewer than MAX_STARTED are unfinished. */
+  private startSome(): void {
+    if (!this.turnScheduled) {
+      // A new slice: it starts one notice whatever that takes, then as many as fit.
+      this.turnScheduled = true;
+      this.sliceEndsAt = performance.now() + SLICE_MS;
+      setImmediate(this.nextTurn);
+      if (this.backlog.length > 0 && this.started < MAX_STARTED) this.start(this.backlog.shift()!);
+    }
+    while (this.backlog.length > 0 && this.started < MAX_STARTED && performance.now() < this.sliceEndsAt) {
+      this.start(this.backlog.shift()!);
+    }
+  }
+
   private readonly nextTurn = (): void => {
     this.turnScheduled = false;
-    this.startedThisTurn = 0;
-    while (this.startedThisTurn < NOTICES_PER_TURN && this.backlog.length > 0) this.start(this.backlog.shift()!);
-    if (this.backlog.length > 0 || this.startedThisTurn > 0) {
-      this.turnScheduled = true;
-      setImmediate(this.nextTurn);
-    }
+    if (this.backlog.length > 0 && this.started < MAX_STARTED) this.startSome();
   };
 
   private start(d: NotifyDecision): void {
-    this.startedThisTurn++;
+    this.started++;
     this.notifyClient(d).catch((err: unknown) => {
       this.counters.failedToQueue++;
       this.ctx.log('error', `cannot prepare the notice to ${d.client} for ${d.server}: ${(err as Error).message}`);
     }).finally(() => {
+      this.started--;
       if (--this.preparingCount === 0) for (const done of this.settled.splice(0)) done();
+      else if (this.backlog.length > 0) this.startSome();
     });
   }
 
+  /**
+   * Prepares and queues one notice. Without a policy it runs through to the outbox's write at
+   * once (no await before it), so the time a slice measures is the time the notices took.
+   */
   private async notifyClient(d: NotifyDecision): Promise<void> {
     const conf = this.ctx.serverConfig(d.server);
     const channels = conf?.notify ?? ['direct'];
@@ -153,11 +167,11 @@ export class DirectNotices {
       }
       return outcome.value as T;
     };
-    if (contact === undefined) {
+    if (contact === undefined && policy?.has('contactFor') === true) {
       const found = await ask<string | null>('contactFor', [client], null);
       if (found !== null) { contact = found; this.counters.policyContact++; }
     }
-    if (!(await ask('shouldNotify', [outage, { ...client, ...(contact !== undefined ? { contact } : {}) }], true))) {
+    if (policy?.has('shouldNotify') === true && !(await ask('shouldNotify', [outage, { ...client, ...(contact !== undefined ? { contact } : {}) }], true))) {
       this.counters.policyDeclined++;
       return;
     }
@@ -186,10 +200,13 @@ export class DirectNotices {
         texts = { ...(r.subject !== undefined ? { subject: r.subject } : {}), ...(r.body !== undefined ? { text: r.body } : {}) };
       }
     }
-    await this.queueing.run(() => queueRecoveryMail(outbox, notice, { ...options, ...texts }).then(
-      (r) => { if (r.status === 'queued') this.counters.queued++; else this.counters.duplicate++; },
-      (err: unknown) => { this.counters.failedToQueue++; this.ctx.log('error', `cannot queue the notice to ${notice.to}: ${(err as Error).message}`); },
-    ));
+    try {
+      const r = await queueRecoveryMail(outbox, notice, { ...options, ...texts });
+      if (r.status === 'queued') this.counters.queued++; else this.counters.duplicate++;
+    } catch (err) {
+      this.counters.failedToQueue++;
+      this.ctx.log('error', `cannot queue the notice to ${notice.to}: ${(err as Error).message}`);
+    }
   }
 
   /** The policy's text for the stand-in page shown to `client` for `outage`, if it writes one in time. */
@@ -220,8 +237,12 @@ export class DirectNotices {
   }
 }
 
-/** Notices prepared in one turn of the event loop before the rest wait for the next. */
-const NOTICES_PER_TURN = 64;
+/** Longest a turn of the event loop spends starting notices, ms: each step of the first mails' disk
+ * writes and SMTP sessions waits for a turn, so the turns of a large recovery are kept short. */
+const SLICE_MS = 2;
+/** Notices started and unfinished at once: a batch file's worth (the outbox writes up to 256 per
+ * fsync) keeps memory flat while the rest wait as decisions. */
+const MAX_STARTED = 256;
 
 /** A first-in first-out queue with O(1) shift (an array's shift copies the rest). */
 class FifoQueue<T> {
@@ -247,28 +268,5 @@ class FifoQueue<T> {
       this.head = 0;
     }
     return item;
-  }
-}
-
-/** Runs at most `width` tasks at once; the rest wait their turn in order. */
-class Limiter {
-  private running = 0;
-  private readonly waiting: (() => Promise<void>)[] = [];
-  constructor(private readonly width: number) {}
-
-  /** Resolves when `task` has run (whatever its outcome: the task reports its own errors). */
-  run(task: () => Promise<void>): Promise<void> {
-    return new Promise((resolve) => {
-      this.waiting.push(() => task().catch(() => undefined).finally(resolve));
-      this.next();
-    });
-  }
-
-  private next(): void {
-    while (this.running < this.width && this.waiting.length > 0) {
-      const task = this.waiting.shift()!;
-      this.running++;
-      task().finally(() => { this.running--; this.next(); });
-    }
   }
 }

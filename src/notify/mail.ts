@@ -36,6 +36,8 @@ export interface MailTransportOptions {
 
 export interface MailTransport {
   send(mail: MailPayload): Promise<Delivery>;
+  /** Mail is coming: opens a session now if none is open, so the first message finds it ready. */
+  warm(): void;
   /** Closes the pooled connections; a send after close fails. */
   close(): void;
 }
@@ -74,6 +76,9 @@ export function createMailTransport(config: MailConfig, options: MailTransportOp
       } catch (err) {
         return classifyMailError(err);
       }
+    },
+    warm() {
+      if (!closed) pool.warm();
     },
     close() {
       closed = true;

@@ -48,6 +48,17 @@ export class SmtpPool {
     });
   }
 
+  /**
+   * Opens one session ahead of the messages when none is open: connecting and the greeting take
+   * a few round trips that a recovery's first mail would otherwise wait for after its disk write.
+   * A session that cannot be opened is dropped quietly; the messages open their own and fail there.
+   */
+  warm(): void {
+    if (this.closed || this.sessions.size > 0) return;
+    const session = this.newSession();
+    session.open(null);
+  }
+
   /** Ends every session; queued messages fail. */
   close(): void {
     this.closed = true;
@@ -55,17 +66,26 @@ export class SmtpPool {
     for (const s of [...this.sessions]) s.close();
   }
 
-  /** Gives waiting messages to idle sessions, and opens sessions (each for one message) up to the limit. */
+  /**
+   * Gives waiting messages to idle sessions, and opens sessions (each for one message) up to the
+   * limit; a session opened ahead (warm) takes the first waiting message when it is ready.
+   */
   private dispatch(): void {
+    let opening = 0;
     for (const s of this.sessions) {
       if (this.queue.length === 0) return;
       if (s.idle) s.send(this.queue.shift()!);
+      else if (s.openingAhead) opening++;
     }
-    while (this.queue.length > 0 && this.sessions.size < this.options.maxConnections) {
-      const session = new Session(this.options, () => { this.sessions.delete(session); this.dispatch(); }, () => this.dispatch());
-      this.sessions.add(session);
-      session.send(this.queue.shift()!);
+    while (this.queue.length > opening && this.sessions.size < this.options.maxConnections) {
+      this.newSession().send(this.queue.shift()!);
     }
+  }
+
+  private newSession(): Session {
+    const session = new Session(this.options, () => { this.sessions.delete(session); this.dispatch(); }, () => this.dispatch());
+    this.sessions.add(session);
+    return session;
   }
 }
 
@@ -81,6 +101,11 @@ class Session {
 
   get idle(): boolean {
     return this.ready && !this.busy && !this.ended;
+  }
+
+  /** Connecting with no message yet (SmtpPool.warm). */
+  get openingAhead(): boolean {
+    return !this.ready && !this.busy && !this.ended;
   }
 
   send(job: Job): void {
@@ -129,15 +154,15 @@ class Session {
     this.free();
   }
 
-  /** Connects (and logs in) for `job`; a failure fails it, and the session goes. */
-  private open(job: Job): void {
+  /** Connects (and logs in) for `job`, or ahead of any (null); a failure fails it, and the session goes. */
+  open(job: Job | null): void {
     const connection = new (smtpConnectionClass())(this.options.connection);
     this.connection = connection;
     let settled = false;
     const fail = (err: unknown) => {
       if (settled) return;
       settled = true;
-      job.reject(err);
+      job?.reject(err);
       this.close();
     };
     connection.on('error', (err) => { if (!this.ready) fail(err); else if (!this.busy) this.close(); });
@@ -153,7 +178,8 @@ class Session {
         settled = true;
         this.ready = true;
         this.busy = false;
-        this.send(job);
+        if (job !== null) this.send(job);
+        else this.done(); // idle until a message comes, or closed when none does
       };
       if (auth === null) { start(); return; }
       connection.login(auth, (err) => { if (err) fail(err); else start(); });

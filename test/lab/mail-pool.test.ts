@@ -7,6 +7,7 @@
 // queue runners, so its local deliveries do not compete with the SMTP side for the CPU.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { execFileSync } from 'node:child_process';
 import { queueRecoveryMail } from '../../src/notify/recovery-mail';
 import { Exim } from './exim';
 import { FROM, notice, wire } from './mail-helpers';
@@ -21,6 +22,38 @@ test.after(async () => {
 });
 
 const rows: string[] = [];
+
+/** SMTP connections from this process to exim now (ss, client side). */
+function connectionsToExim(): number {
+  const out = execFileSync('ss', ['-Htn', 'state', 'established', 'dport', `= :${exim.port}`], { encoding: 'utf8' });
+  return out.split('\n').filter((l) => l.trim() !== '').length;
+}
+
+async function until(what: string, ok: () => boolean, ms = 5000): Promise<void> {
+  for (const end = Date.now() + ms; !ok(); await new Promise((r) => setTimeout(r, 20))) {
+    if (Date.now() > end) throw new Error(`not within ${ms} ms: ${what}`);
+  }
+}
+
+test('warm opens one session ahead of the mail, and the first notice goes over it', async () => {
+  const w = await wire(exim);
+  try {
+    assert.is(connectionsToExim(), 0);
+    w.transport.warm();
+    w.transport.warm(); // a second hint while the first session opens: still one
+    await until('a session to exim is open', () => connectionsToExim() === 1);
+    const r = await queueRecoveryMail(w.outbox, notice('warm', 'pool-warm@1'), { from: FROM, date: 1_795_000_724 });
+    assert.is(r.status, 'queued');
+    await w.outbox.settled();
+    assert.is(w.outbox.stats().sent, 1);
+    assert.is(connectionsToExim(), 1, 'the notice went over the session opened ahead, no second one');
+    await exim.settle(60_000);
+    const got = await exim.waitForRecipient('userwarm@example.test', 10_000);
+    assert.is(got.headers['x-backsoon-outage'], 'pool-warm@1');
+  } finally {
+    await w.close();
+  }
+});
 
 for (const count of [1, 100, 2_000]) {
   test(`${count} notice(s) through the pool arrive exactly once`, async () => {

@@ -158,6 +158,27 @@ async function stepThroughRetries(s: ReturnType<typeof setup>, stop: () => boole
   }
 }
 
+test('the first messages written go out with the payload kept from the write, later ones and every retry read it back: the same payload each time', async () => {
+  const s = setup();
+  const outbox = await s.open();
+  const seen = new Map<string, unknown[]>();
+  const t = mockTransport((p, m) => {
+    const list = seen.get(m.key) ?? [];
+    list.push(p);
+    seen.set(m.key, list);
+    return list.length === 1 ? temporary : sent; // each fails once, then goes
+  }, 8);
+  const payload = (i: number) => ({ to: `user${i}@example.test`, raw: `message ${i} `.repeat(20) });
+  await Promise.all(Array.from({ length: 80 }, (_, i) => outbox.enqueue('mail', `k${i}`, payload(i))));
+  outbox.registerChannel('mail', t.handler);
+  await s.events.until('every first attempt', () => s.events.count('retry') === 80);
+  s.clock.advance(60_000);
+  await s.events.until('every message sent', () => s.events.count('sent') === 80);
+  for (let i = 0; i < 80; i++) assert.equal(seen.get(`k${i}`), [payload(i), payload(i)], `message ${i}`);
+  assert.equal(readdirSync(join(s.dir, 'queue')), []);
+  await outbox.close();
+});
+
 test('temporary failures retry after 30 s doubling to 1 h, jitter taking at most a quarter off', async () => {
   const s = setup();
   const outbox = await s.open();
