@@ -68,6 +68,8 @@ export class DirectNotices {
   /** Notices handed over whose mail is not yet in the outbox on disk (nor given up). */
   private preparingCount = 0;
   private settled: (() => void)[] = [];
+  /** The transport was told that mail is coming, since nothing was last being prepared. */
+  private mailAnnounced = false;
 
   constructor(private readonly ctx: DirectNoticesContext) {}
 
@@ -78,12 +80,9 @@ export class DirectNotices {
 
   /** P9: a recovery mail for one waiting device, through the outbox; the policy may steer it. */
   notify(d: NotifyDecision): void {
-    const first = this.preparingCount++ === 0;
+    this.preparingCount++;
     this.backlog.push(d);
     this.startSome();
-    // The first notice of a recovery is on its way to the disk: the transport may open its
-    // session meanwhile.
-    if (first) this.ctx.mailComing?.();
   }
 
   /**
@@ -130,7 +129,10 @@ export class DirectNotices {
       this.ctx.log('error', `cannot prepare the notice to ${d.client} for ${d.server}: ${(err as Error).message}`);
     }).finally(() => {
       this.started--;
-      if (--this.preparingCount === 0) for (const done of this.settled.splice(0)) done();
+      if (--this.preparingCount === 0) {
+        this.mailAnnounced = false;
+        for (const done of this.settled.splice(0)) done();
+      }
       else if (this.backlog.length > 0) this.startSome();
     });
   }
@@ -201,7 +203,13 @@ export class DirectNotices {
       }
     }
     try {
-      const r = await queueRecoveryMail(outbox, notice, { ...options, ...texts });
+      const queued = queueRecoveryMail(outbox, notice, { ...options, ...texts }); // rendered, its write begun
+      if (!this.mailAnnounced) {
+        // The first mail of a recovery: the transport may open its session while it is written.
+        this.mailAnnounced = true;
+        this.ctx.mailComing?.();
+      }
+      const r = await queued;
       if (r.status === 'queued') this.counters.queued++; else this.counters.duplicate++;
     } catch (err) {
       this.counters.failedToQueue++;
