@@ -6,7 +6,7 @@ import { formatMac } from '../net/mac';
 import type { AddressPool } from './address-pool';
 import {
   DOWN_CAUSES, EXPIRY_CAUSES, RECOVERY_CAUSES, outageId,
-  type ClientExpiryCause, type DecisionListener, type DecisionSink, type NotifyDecision, type WaitingDevice,
+  type ClientExpiryCause, type DecisionListener, type DecisionSink, type WaitingDevice,
 } from './decisions';
 
 export class DecisionObjects implements DecisionSink {
@@ -42,13 +42,13 @@ export class DecisionObjects implements DecisionSink {
     }
     const addresses: string[] = new Array<string>(device.count);
     for (let i = 0; i < device.count; i++) addresses[i] = this.pool.format(device.addresses[i]);
-    const d: Writable<NotifyDecision> = {
+    // Fields in the order they have always had (replay prints decisions as JSON).
+    this.listener({
       t, event: 'notify', server: this.outageText.server, client: addresses[0], addresses,
+      ...(device.contact !== undefined ? { contact: device.contact } : {}),
       since, firstAttempt: device.firstAttempt, lastAttempt: device.lastAttempt, outage: this.outageText.outage,
-    };
-    if (device.contact !== undefined) d.contact = device.contact;
-    if (device.mac !== 0) d.mac = formatMac(device.mac);
-    this.listener(d);
+      ...(device.mac !== 0 ? { mac: formatMac(device.mac) } : {}),
+    });
   }
 
   expired(t: number, server: number, client: number, cause: number): void {
@@ -63,6 +63,3 @@ export class DecisionObjects implements DecisionSink {
     this.listener({ t, event: 'expired', server: address, cause: 'evicted', since, outage: outageId(address, since) });
   }
 }
-
-/** A decision being put together (its optional fields set only when known). */
-type Writable<T> = { -readonly [K in keyof T]: T[K] };
