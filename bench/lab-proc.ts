@@ -16,12 +16,17 @@ export interface ProcMemory {
   fileKiB: number;
 }
 
+/** The "Name:   N kB" line of a /proc/PID/status text, KiB; NaN when there is none. */
+function statusKiB(statusText: string, name: string): number {
+  return Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(statusText)?.[1] ?? NaN);
+}
+
 export function procMemory(pid: number): ProcMemory {
   const text = readFileSync(`/proc/${pid}/status`, 'utf8');
   const field = (name: string): number => {
-    const m = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text);
-    if (!m) throw new Error(`/proc/${pid}/status has no ${name} line; is ${pid} a live process?`);
-    return Number(m[1]);
+    const kib = statusKiB(text, name);
+    if (Number.isNaN(kib)) throw new Error(`/proc/${pid}/status has no ${name} line; is ${pid} a live process?`);
+    return kib;
   };
   return { rssKiB: field('VmRSS'), hwmKiB: field('VmHWM'), anonKiB: field('RssAnon'), fileKiB: field('RssFile') };
 }
@@ -33,7 +38,7 @@ export const INIT_SCRIPT_ENV: Readonly<Record<string, string>> = { MALLOC_MMAP_T
 export interface StatusMemory { rss: number; anon: number; file: number; shmem: number }
 
 export function statusMemory(statusText: string): StatusMemory {
-  const kib = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(statusText)?.[1] ?? NaN);
+  const kib = (name: string) => statusKiB(statusText, name);
   return { rss: kib('VmRSS'), anon: kib('RssAnon'), file: kib('RssFile'), shmem: kib('RssShmem') };
 }
 

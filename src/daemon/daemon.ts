@@ -33,7 +33,6 @@ import type { ReloadCounts } from './reload';
 import { VERSION } from '../version';
 import { fullCollection, HeapTrim } from './heap-trim';
 
-/** The state file: the engine's state and the last registration-journal segment it holds. */
 /** The state file: the engine's state and the registration journal's cut. */
 type SavedFile = EngineState & { readonly registrations: number };
 type SavedState = StateCopy<{ registrations: number }>;

@@ -20,7 +20,7 @@ export interface DirectNoticesContext {
   serverConfig(addr: string): ServerConfig | undefined;
   outbox(): Outbox | null;
   log(level: LogLevel, message: string): void;
-  /** A recovery's notices are about to be prepared (the first after none): a hint to the mail transport. */
+  /** The first mail of a recovery has been rendered and its write begun: a hint to the mail transport. */
   mailComing?(): void;
 }
 
@@ -65,8 +65,6 @@ export class DirectNotices {
   /** A turn is scheduled; the current slice of preparation ends at `sliceEndsAt` (performance.now()). */
   private turnScheduled = false;
   private sliceEndsAt = 0;
-  /** Notices handed over whose mail is not yet in the outbox on disk (nor given up). */
-  private preparingCount = 0;
   private settled: (() => void)[] = [];
   /** The transport was told that mail is coming, since nothing was last being prepared. */
   private mailAnnounced = false;
@@ -80,7 +78,6 @@ export class DirectNotices {
 
   /** P9: a recovery mail for one waiting device, through the outbox; the policy may steer it. */
   notify(d: NotifyDecision): void {
-    this.preparingCount++;
     this.backlog.push(d);
     this.startSome();
   }
@@ -91,14 +88,14 @@ export class DirectNotices {
    * state file meanwhile, and a crash then finds the outage still down and tells them later).
    */
   get preparing(): number {
-    return this.preparingCount;
+    return this.started + this.backlog.length;
   }
 
   /** Resolves once nothing is being prepared, or after `timeoutMs`; true when nothing is. */
   settle(timeoutMs: number): Promise<boolean> {
-    if (this.preparingCount === 0) return Promise.resolve(true);
+    if (this.preparing === 0) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(this.preparingCount === 0), timeoutMs);
+      const timer = setTimeout(() => resolve(this.preparing === 0), timeoutMs);
       this.settled.push(() => { clearTimeout(timer); resolve(true); });
     });
   }
@@ -129,11 +126,12 @@ export class DirectNotices {
       this.ctx.log('error', `cannot prepare the notice to ${d.client} for ${d.server}: ${(err as Error).message}`);
     }).finally(() => {
       this.started--;
-      if (--this.preparingCount === 0) {
+      if (this.preparing === 0) {
         this.mailAnnounced = false;
         for (const done of this.settled.splice(0)) done();
+      } else if (this.backlog.length > 0) {
+        this.startSome();
       }
-      else if (this.backlog.length > 0) this.startSome();
     });
   }
 

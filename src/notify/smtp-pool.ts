@@ -55,8 +55,7 @@ export class SmtpPool {
    */
   warm(): void {
     if (this.closed || this.sessions.size > 0) return;
-    const session = this.newSession();
-    session.open(null);
+    this.newSession().open(null);
   }
 
   /** Ends every session; queued messages fail. */
