@@ -45,6 +45,22 @@ async function dispatch(argv: string[]): Promise<number> {
   return (await command.load())(rest);
 }
 
+/**
+ * A command's reader that goes away (`backsoon status | head`) ends the command quietly, as the
+ * pipe's end is the reader's choice. The daemon and the agent keep node's default: their output
+ * goes to the system log, and losing it is a fault procd should see.
+ */
+function quietOnClosedPipe(command: string | undefined): void {
+  if (command === 'run' || command === 'agent') return;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(0);
+      throw err;
+    });
+  }
+}
+
+quietOnClosedPipe(process.argv[2]);
 dispatch(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (err: unknown) => {

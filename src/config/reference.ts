@@ -15,7 +15,7 @@ const KIND_NAMES: Record<ValueKind, string> = {
   mac: 'MAC address',
   mail: 'mail address',
   oid: 'numeric OID',
-  host: 'host name or IPv4 address',
+  host: 'host name, IPv4 or IPv6 address',
   iface: 'device name',
   path: 'absolute path',
   listen: 'ADDRESS:PORT',

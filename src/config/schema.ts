@@ -186,7 +186,7 @@ export const SCHEMA: readonly SectionSpec[] = [
     multiple: false,
     doc: 'The SMTP server that carries the notices. Without this section no mail is sent.',
     options: [
-      { name: 'host', kind: 'host', required: true, doc: 'SMTP server host name or IPv4 address.' },
+      { name: 'host', kind: 'host', required: true, doc: 'SMTP server host name, IPv4 or IPv6 address.' },
       { name: 'port', kind: 'port', defaultNote: "25; 465 with tls 'tls'; 587 with tls 'starttls' and a user",
         doc: 'SMTP port.' },
       { name: 'tls', kind: 'enum', values: ['none', 'starttls', 'tls'], default: 'none',
@@ -195,7 +195,7 @@ export const SCHEMA: readonly SectionSpec[] = [
       { name: 'password', kind: 'text', secret: true, doc: 'SMTP AUTH password; give user too.' },
       { name: 'from', kind: 'mail', defaultNote: "backsoon@ followed by the router's host name",
         doc: 'Sender address of the notices.' },
-      { name: 'helo', kind: 'host', defaultNote: "the router's host name", doc: 'Name given in HELO/EHLO.' },
+      { name: 'helo', kind: 'host', defaultNote: "the router's host name", doc: 'Name given in HELO/EHLO (a host name or IPv4 address).' },
       { name: 'nms', kind: 'mail', doc: "Mailbox of the network management station, for servers with notify 'nms'." },
     ],
   },
@@ -273,7 +273,7 @@ export const SCHEMA: readonly SectionSpec[] = [
     multiple: true,
     doc: 'A management station that receives a trap or inform when a server goes down and when it is back.',
     options: [
-      { name: 'address', kind: 'host', required: true, doc: 'Host name or IPv4 address of the receiver.' },
+      { name: 'address', kind: 'host', required: true, doc: 'Host name, IPv4 or IPv6 address of the receiver (a host name is looked up for IPv4).' },
       { name: 'port', kind: 'port', default: '162', doc: 'UDP port of the receiver.' },
       { name: 'version', kind: 'enum', values: ['2c', '3'], default: '2c', doc: 'SNMP version.' },
       { name: 'community', kind: 'text', max: 255, default: 'public', doc: 'SNMPv2c community.' },
@@ -296,7 +296,7 @@ export const SCHEMA: readonly SectionSpec[] = [
       'the router\'s lists of clients from. It mails the notices through config mail and finds addresses in the ' +
       'config contact sections and map_file (docs/DELEGATION.md).',
     options: [
-      { name: 'pop3_host', kind: 'host', required: true, doc: 'POP3 server host name or IPv4 address.' },
+      { name: 'pop3_host', kind: 'host', required: true, doc: 'POP3 server host name, IPv4 or IPv6 address.' },
       { name: 'pop3_port', kind: 'port', defaultNote: "110; 995 with pop3_tls 'tls'", doc: 'POP3 port.' },
       { name: 'pop3_tls', kind: 'enum', values: ['none', 'starttls', 'tls'], default: 'starttls',
         doc: 'none (plain), starttls (STLS after connecting), tls (TLS from the start).' },

@@ -140,7 +140,7 @@ export type TrapOutEvent = 'down' | 'recovered' | 'expired';
 
 /** config trap_target: a management station that receives backsoon's own traps (BACKSOON-MIB). */
 export interface TrapTargetConfig {
-  readonly address: string;             // host name or IPv4; with port, the target's identity
+  readonly address: string;             // host name, IPv4 or IPv6; with port, the target's identity
   readonly port: number;                // default 162
   readonly version: '2c' | '3';
   readonly community: string;           // v2c

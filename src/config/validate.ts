@@ -208,6 +208,10 @@ function readMail(r: SectionReader, hostname: string): MailConfig {
   if (r.has('password') && tls === 'none') {
     r.warn(r.lineOf('password'), `section ${r.label} (config mail): the password is sent without encryption (tls 'none'); use tls 'starttls' or 'tls'`);
   }
+  const helo = r.maybe('helo', 'host');
+  if (helo !== null && helo.includes(':')) {
+    r.error(r.lineOf('helo'), `section ${r.label} (config mail): option helo '${helo}' is an IPv6 address; EHLO takes a host name or IPv4 address`);
+  }
   const defaultPort = tls === 'tls' ? 465 : tls === 'starttls' && r.has('user') ? 587 : 25;
   const senderHost = isHostName(hostname) && hostname !== '' ? hostname : 'localhost';
   return {
@@ -217,7 +221,7 @@ function readMail(r: SectionReader, hostname: string): MailConfig {
     user,
     password,
     from: r.maybe('from', 'mail') ?? `backsoon@${senderHost}`,
-    heloName: r.maybe('helo', 'host'),
+    heloName: helo,
     nms: r.maybe('nms', 'mail'),
   };
 }

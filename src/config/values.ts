@@ -1,7 +1,7 @@
 // Parsers for the kinds of values the schema names. Each turns the UCI text into the typed value
 // or says, in words an admin can act on, what the value must look like.
 import { parseIPv4, formatPrefix, prefixMask } from '../net/ipv4';
-import { formatIPv6 } from '../net/ipv6';
+import { formatIPv6, parseIPv6 } from '../net/ipv6';
 import { parseIp, parseIpPrefix, type IpAddress, type IpPrefix } from '../net/ip';
 import { parseMac } from '../net/mac';
 import type { ProbeSpec } from './types';
@@ -188,9 +188,10 @@ export function parseOid(text: string): Parsed<string> {
   return valid ? ok(oid) : bad('must be a numeric OID such as 1.3.6.1.4.1.8072.2.3.0.1 (names from MIBs are not read)');
 }
 
+/** A host name, an IPv4 address or an IPv6 address (without brackets), as LuCI's host(1) takes it. */
 export function parseHost(text: string): Parsed<string> {
-  if (parseIPv4(text) !== null || (isHostName(text) && !/^[0-9.]+$/.test(text))) return ok(text);
-  return bad('must be a host name such as smtp.example.org or an IPv4 address');
+  if (parseIPv4(text) !== null || parseIPv6(text) !== null || (isHostName(text) && !/^[0-9.]+$/.test(text))) return ok(text);
+  return bad('must be a host name such as smtp.example.org, an IPv4 address or an IPv6 address');
 }
 
 /**

@@ -9,6 +9,7 @@
 // failure, and the outbox tries again later, for as long as the receiver stays away.
 import type { SnmpOutConfig, TrapOutEvent, TrapTargetConfig } from '../config/types';
 import { requireNetSnmp, type NetSnmpSecurityNames } from '../net-snmp';
+import { isIPv6 } from 'node:net';
 import { parseIp } from '../net/ip';
 import type { OutboundMessage } from './outbound';
 import type { ChannelHandler, Delivery } from './outbox/outbox';
@@ -48,7 +49,7 @@ interface NetSnmpSession {
 }
 interface NetSnmpUser { name: string; level: number; authProtocol?: number; authKey?: string; privProtocol?: number; privKey?: string }
 interface SessionOptions {
-  port: number; trapPort: number; retries: number; timeout: number; version: number; transport: 'udp4'; engineID?: string;
+  port: number; trapPort: number; retries: number; timeout: number; version: number; transport: 'udp4' | 'udp6'; engineID?: string;
 }
 interface NetSnmpModule extends NetSnmpSecurityNames {
   createSession(target: string, community: string, options: SessionOptions): NetSnmpSession;
@@ -136,7 +137,8 @@ export function sendTrap(snmpOut: SnmpOutConfig, target: TrapTargetConfig, paylo
         retries: 0,
         timeout: snmpOut.informTimeout * 1000,
         version: target.version === '3' ? netSnmp().Version3 : netSnmp().Version2c,
-        transport: 'udp4',
+        // an IPv6 literal needs an IPv6 socket; a host name is looked up for IPv4
+        transport: isIPv6(target.address) ? 'udp6' : 'udp4',
         // v3 traps are sent by us as the authoritative engine: its ID must stay the same, since
         // the receiver keys the user's localized keys on it (snmptrapd: createUser -e ID)
         ...(target.version === '3' ? { engineID: snmpOut.engineId } : {}),

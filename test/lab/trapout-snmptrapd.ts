@@ -51,7 +51,8 @@ export class Snmptrapd {
   async start(): Promise<void> {
     if (this.child !== null) return;
     const conf = join(this.dir, 'snmptrapd.conf');
-    writeFileSync(conf, [`snmpTrapdAddr udp:127.0.0.1:${this.port}`, ...this.options.conf, ''].join('\n'));
+    // on IPv4 and IPv6 loopback, the same port
+    writeFileSync(conf, [`snmpTrapdAddr udp:127.0.0.1:${this.port},udp6:[::1]:${this.port}`, ...this.options.conf, ''].join('\n'));
     const env = { ...process.env, SNMP_PERSISTENT_DIR: join(this.dir, 'persist'), SNMPCONFPATH: this.dir };
     const child = spawn('snmptrapd', ['-f', '-Lo', '-C', '-c', conf, '-n', '-m', '+BACKSOON-MIB', '-M', `+${MIB_DIR}:${STANDARD_MIBS}`],
       { env, stdio: ['ignore', 'pipe', 'pipe'] });

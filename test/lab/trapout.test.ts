@@ -24,8 +24,8 @@ const receiverConf = [
   'authCommunity log public',
   `createUser -e 0x${ENGINE_ID} backsoon SHA "auth pass phrase" AES "priv pass phrase"`,
   'authUser log backsoon',
-  // one line per notification: who sent it (community or user), then the varbinds
-  'format2 NOTIFICATION %P|%v\\n',
+  // one line per notification: who sent it (community or user), where from, then the varbinds
+  'format2 NOTIFICATION %P|%b|%v\\n',
 ];
 const ip = (s: string) => parseIPv4(s)!;
 const T0 = 1_795_000_000;
@@ -141,6 +141,23 @@ test('an IPv6 server goes out as InetAddressType ipv6(2) and its 16 octets, deco
     assert.match(line, /BACKSOON-MIB::backsoonServerInetAddressType\.0 = INTEGER: ipv6\(2\)/);
     assert.match(line, /BACKSOON-MIB::backsoonServerInetAddress\.0 = Hex-STRING: 20 01 0D B8 00 00 00 01 00 00 00 00 00 00 00 80/);
     assert.match(line, /BACKSOON-MIB::backsoonServerName\.0 = STRING: 2001:db8:0:1::80/, 'no name configured: the address');
+  } finally {
+    await w.close();
+  }
+});
+
+test('a receiver at an IPv6 address gets its traps over IPv6', async () => {
+  const from = trapd.output.length;
+  const w = await wire([target(trapd.port, { address: '::1', events: ['down'] })]);
+  try {
+    const r = await queueOutbound(w.outbox, trapMessages(w.snmpOut, outage()[0], 'www.example.test'));
+    assert.equal(r, { queued: 1, duplicate: 0, problems: [] });
+    await w.outbox.settled();
+    assert.equal({ sent: w.outbox.stats().sent, failed: w.outbox.stats().failed }, { sent: 1, failed: 0 });
+    await trapd.waitForOutput(/backsoonServerDown/, from);
+    const [line] = lines(from);
+    assert.match(line, /UDP\/IPv6: \[::1\]/, 'snmptrapd saw it arrive from ::1');
+    assert.match(line, /BACKSOON-MIB::backsoonServerName\.0 = STRING: www\.example\.test/);
   } finally {
     await w.close();
   }

@@ -424,7 +424,11 @@ test('mail section: host required, user and password together, port defaults by 
   assert.is(m("\toption host 'smtp.example'", "\toption tls 'tls'", "\toption port '2465'").port, 2465);
   assert.is(m("\toption host '192.0.2.25'", "\toption from 'noc@example.org'", "\toption helo 'gw.example.org'").heloName, 'gw.example.org');
   oneError(uci(MAIN.trimEnd(), 'config mail', "\toption port '25'"), 3, 'section @mail[0] (config mail): option host is required');
-  oneError(uci(MAIN.trimEnd(), 'config mail', "\toption host 'smtp_relay'"), 4, 'must be a host name such as smtp.example.org or an IPv4 address');
+  assert.is(m("\toption host '2001:db8::25'").host, '2001:db8::25');
+  oneError(uci(MAIN.trimEnd(), 'config mail', "\toption host 'smtp_relay'"), 4, 'must be a host name such as smtp.example.org, an IPv4 address or an IPv6 address');
+  oneError(uci(MAIN.trimEnd(), 'config mail', "\toption host '[2001:db8::25]'"), 4, 'an IPv6 address');
+  oneError(uci(MAIN.trimEnd(), 'config mail', "\toption host 'smtp.example'", "\toption helo '2001:db8::1'"), 5,
+    "option helo '2001:db8::1' is an IPv6 address; EHLO takes a host name or IPv4 address");
   oneError(uci(MAIN.trimEnd(), 'config mail', "\toption host 'smtp.example'", "\toption user 'u'"), 5,
     'section @mail[0] (config mail): option user is set but option password is not; give both or neither');
   oneError(uci(MAIN.trimEnd(), 'config mail', "\toption host 'smtp.example'", "\toption tls 'ssl'"), 5, 'must be one of: none, starttls, tls');

@@ -1,5 +1,5 @@
 // `backsoon policy test FILE --sample`, run as the operator runs it (through src/main.ts).
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -62,6 +62,18 @@ test('a file that does not load: file:line on stderr, exit 1', async () => {
   assert.is(code, 1);
   assert.is(stdout, '');
   assert.ok(stderr.startsWith(`backsoon policy: ${file}:2:`), stderr);
+});
+
+test('a reader that stops early (| head): the command ends quietly, exit 0, no EPIPE trace', async () => {
+  const file = files.write('long.js', `function render(notice) { return { text: 'a long line of text\\n'.repeat(20000) }; }`);
+  const child = spawn(join(root, 'node_modules/.bin/tsx'), [join(root, 'src/main.ts'), 'policy', 'test', file], { cwd: root, env });
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+  // the first line read, the reader goes away with most of the output still to come
+  await new Promise<void>((resolve) => child.stdout.once('data', () => { child.stdout.destroy(); resolve(); }));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  assert.is(stderr, '');
+  assert.is(code, 0);
 });
 
 test('usage errors exit 2', async () => {
