@@ -35,7 +35,7 @@ export function procMemory(pid: number): ProcMemory {
  * The node flags board/openwrt/files/etc/init.d/backsoon starts the daemon with. The benches pass
  * them as NODE_OPTIONS (the same to the daemon); BENCH_DAEMON_NODE_FLAGS replaces them, '' for none.
  */
-export const INIT_SCRIPT_NODE_FLAGS = process.env.BENCH_DAEMON_NODE_FLAGS ?? '';
+export const INIT_SCRIPT_NODE_FLAGS = process.env.BENCH_DAEMON_NODE_FLAGS ?? '--max-semi-space-size=1';
 
 /** What board/openwrt/files/etc/init.d/backsoon puts in the daemon's environment for its memory. */
 export const INIT_SCRIPT_ENV: Readonly<Record<string, string>> = {

@@ -376,7 +376,7 @@ async function main(): Promise<void> {
     ['clients', 'state_dir', 'malloc', 'RSS MiB before', 'half sent', 'last 250', `${SETTLE_MS / 1000} s later`, 'peak', 'later: anon', 'later: file', 'later - before'],
     results.map((r) => [
       r.n, r.fs, r.malloc, mib(r.before.rssKiB), mib(r.half.rssKiB), mib(r.after.rssKiB), mib(r.settled.rssKiB), mib(r.settled.hwmKiB),
-      mib(r.settled.anonKiB), mib(r.settled.fileKiB), `+${mib(r.settled.rssKiB - r.before.rssKiB)}`,
+      mib(r.settled.anonKiB), mib(r.settled.fileKiB), `${r.settled.rssKiB >= r.before.rssKiB ? '+' : ''}${mib(r.settled.rssKiB - r.before.rssKiB)}`,
     ]),
   ));
   if (ceiling.length > 0) {
