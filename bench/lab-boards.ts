@@ -155,7 +155,7 @@ async function byHand(vm: RouterVm, bundle: string, dir: string): Promise<ByHand
   const log = `${PEER_DIR}/daemon.log`;
   const out = await must(vm, [
     `/etc/init.d/backsoon stop >/dev/null 2>&1; sleep 1; : >${log}`,
-    `MALLOC_MMAP_THRESHOLD_=131072 /usr/bin/node ${dir}/backsoon.js run --config /etc/config/backsoon >${log} 2>&1 & p=$!`,
+    `MALLOC_MMAP_THRESHOLD_=131072 /usr/bin/node --max-semi-space-size=1 ${dir}/backsoon.js run --config /etc/config/backsoon >${log} 2>&1 & p=$!`,
     'a=$(cut -d" " -f1 /proc/uptime)',
     `while ! grep -q "backsoon ready" ${log}; do kill -0 $p 2>/dev/null || { cat ${log}; exit 1; }; sleep 0.05; done`,
     `b=$(cut -d" " -f1 /proc/uptime); sleep ${SETTLE_MS / 1000}; echo "$a $b"; cat /proc/$p/status; kill $p; wait $p 2>/dev/null; true`,

@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DaemonLab } from '../test/lab/daemon-lab';
-import { daemonStatus, INIT_SCRIPT_ENV, loadAverage, machineLine, sleep, statusMemory, table, type StatusMemory } from './lab-proc';
+import { daemonStatus, INIT_SCRIPT_ENV, INIT_SCRIPT_NODE_FLAGS, loadAverage, machineLine, sleep, statusMemory, table, type StatusMemory } from './lab-proc';
 
 const TAG = 'bn-foot';
 const ROOT = resolve(__dirname, '..');
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     const rows: DaemonRow[] = [];
     for (const b of bundles) {
       rows.push(await measureDaemon(lab, b.name, b.file));
-      rows.push(await measureDaemon(lab, `${b.name}, MALLOC_MMAP_THRESHOLD_=${INIT_SCRIPT_ENV.MALLOC_MMAP_THRESHOLD_}`, b.file, INIT_SCRIPT_ENV));
+      rows.push(await measureDaemon(lab, `${b.name}, MALLOC_MMAP_THRESHOLD_=${INIT_SCRIPT_ENV.MALLOC_MMAP_THRESHOLD_}${INIT_SCRIPT_NODE_FLAGS === '' ? '' : ` ${INIT_SCRIPT_NODE_FLAGS}`}`, b.file, INIT_SCRIPT_ENV));
     }
     const bareAgain = await peer(lab, null);
     const pcapAgain = await peer(lab, PCAP_PEER);

@@ -31,8 +31,17 @@ export function procMemory(pid: number): ProcMemory {
   return { rssKiB: field('VmRSS'), hwmKiB: field('VmHWM'), anonKiB: field('RssAnon'), fileKiB: field('RssFile') };
 }
 
+/**
+ * The node flags board/openwrt/files/etc/init.d/backsoon starts the daemon with. The benches pass
+ * them as NODE_OPTIONS (the same to the daemon); BENCH_DAEMON_NODE_FLAGS replaces them, '' for none.
+ */
+export const INIT_SCRIPT_NODE_FLAGS = process.env.BENCH_DAEMON_NODE_FLAGS ?? '--max-semi-space-size=1';
+
 /** What board/openwrt/files/etc/init.d/backsoon puts in the daemon's environment for its memory. */
-export const INIT_SCRIPT_ENV: Readonly<Record<string, string>> = { MALLOC_MMAP_THRESHOLD_: '131072' };
+export const INIT_SCRIPT_ENV: Readonly<Record<string, string>> = {
+  MALLOC_MMAP_THRESHOLD_: '131072',
+  ...(INIT_SCRIPT_NODE_FLAGS === '' ? {} : { NODE_OPTIONS: INIT_SCRIPT_NODE_FLAGS }),
+};
 
 /** Resident memory by kind, KiB, from the text of a /proc/PID/status (read here or inside a VM). */
 export interface StatusMemory { rss: number; anon: number; file: number; shmem: number }

@@ -33,7 +33,8 @@
 // none), BENCH_RECOVERY_MALLOC (default "init": the daemon gets the init script's environment,
 // MALLOC_MMAP_THRESHOLD_=131072, as on the router; "node": node's defaults; "both": each run
 // twice, in turns), BENCH_RECOVERY_HEAP_DIR=DIR (diagnosis: a V8 heap snapshot of the daemon
-// into DIR once it is quiet after each run, node's --heapsnapshot-signal), BENCH_RECOVERY_STRACE=1 (diagnosis only, slows everything: each run
+// into DIR once it is quiet after each run, node's --heapsnapshot-signal; with BENCH_RECOVERY_HEAP_BEFORE=1 also one
+// before the trap: its full collection then changes what the run measures), BENCH_RECOVERY_STRACE=1 (diagnosis only, slows everything: each run
 // under `strace -f -c -w`, its syscall summary printed; the figures of such a run are not the
 // daemon's).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -43,7 +44,7 @@ import { join, resolve } from 'node:path';
 import { formatIPv4, parseIPv4 } from '../src/net/ipv4';
 import type { EngineState } from '../src/engine/state';
 import { BUNDLE, DaemonLab } from '../test/lab/daemon-lab';
-import { daemonStatus, INIT_SCRIPT_ENV, machineLine, procCpuSeconds, procMemory, sleep, table, type ProcMemory } from './lab-proc';
+import { daemonStatus, INIT_SCRIPT_ENV, INIT_SCRIPT_NODE_FLAGS, machineLine, procCpuSeconds, procMemory, sleep, table, type ProcMemory } from './lab-proc';
 
 const TAG = 'bn-recovery';
 const SERVER = '198.51.100.10';
@@ -249,12 +250,13 @@ async function runOnce(lab: DaemonLab, run: Run, stateDir: string): Promise<RunR
       max_links_per_server: '16384', max_contacts: '65536',
     },
   });
-  const heapEnv: Record<string, string> = heapDir === '' ? {} : { NODE_OPTIONS: `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${resolve(heapDir)}` };
+  const heapEnv: Record<string, string> = heapDir === '' ? {} : { NODE_OPTIONS: `${INIT_SCRIPT_ENV.NODE_OPTIONS ?? ''} --heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${resolve(heapDir)}`.trim() };
   await lab.start(30_000, { ...(run.malloc === 'init' ? INIT_SCRIPT_ENV : {}), ...heapEnv });
   const before = await daemonStatus(lab.socket, 30_000);
   if (before.waitingClients !== run.n) throw new Error(`the daemon restored ${before.waitingClients} waiting clients, not ${run.n}:\n${lab.log.slice(-2000)}`);
   const pid = before.pid;
   const memBefore = procMemory(pid);
+  if (heapDir !== '' && process.env.BENCH_RECOVERY_HEAP_BEFORE === '1') await heapSnapshot(pid, `${run.n}-${run.fs}-${run.malloc}-before`);
   const strace = process.env.BENCH_RECOVERY_STRACE === '1' ? await attachStrace(pid) : null;
   const trapWatch = await watchTrap(lab);
   const spoolBefore = lab.exim.spooledCount();
@@ -356,7 +358,7 @@ async function main(): Promise<void> {
 
   console.log('Recovery to mail: SNMP trap at the router -> 250 from the MTA for every notice (exim in the router namespace)');
   console.log(`machine: ${machine}`);
-  console.log(`daemon: ${BUNDLE}; state_dir on ext4 (virtio disk) or tmpfs; malloc "init": MALLOC_MMAP_THRESHOLD_=${INIT_SCRIPT_ENV.MALLOC_MMAP_THRESHOLD_} ` +
+  console.log(`daemon: ${BUNDLE}; state_dir on ext4 (virtio disk) or tmpfs; malloc "init": MALLOC_MMAP_THRESHOLD_=${INIT_SCRIPT_ENV.MALLOC_MMAP_THRESHOLD_}, node flags "${INIT_SCRIPT_NODE_FLAGS}" ` +
     `as the init script sets it, "node": node's defaults`);
   console.log('');
   const ms = (v: number) => (Number.isFinite(v) ? Math.round(v) : 'n/a');
@@ -374,7 +376,7 @@ async function main(): Promise<void> {
     ['clients', 'state_dir', 'malloc', 'RSS MiB before', 'half sent', 'last 250', `${SETTLE_MS / 1000} s later`, 'peak', 'later: anon', 'later: file', 'later - before'],
     results.map((r) => [
       r.n, r.fs, r.malloc, mib(r.before.rssKiB), mib(r.half.rssKiB), mib(r.after.rssKiB), mib(r.settled.rssKiB), mib(r.settled.hwmKiB),
-      mib(r.settled.anonKiB), mib(r.settled.fileKiB), `+${mib(r.settled.rssKiB - r.before.rssKiB)}`,
+      mib(r.settled.anonKiB), mib(r.settled.fileKiB), `${r.settled.rssKiB >= r.before.rssKiB ? '+' : ''}${mib(r.settled.rssKiB - r.before.rssKiB)}`,
     ]),
   ));
   if (ceiling.length > 0) {

@@ -36,7 +36,7 @@ import { captureFilter } from '../src/capture/bpf';
 import { parseIPv4 } from '../src/net/ipv4';
 import { parseIp } from '../src/net/ip';
 import { DaemonLab } from '../test/lab/daemon-lab';
-import { daemonStatus, INIT_SCRIPT_ENV, loadAverage, machineLine, pingMs, procCpuSeconds, procMemory, sleep, table } from './lab-proc';
+import { daemonStatus, INIT_SCRIPT_ENV, INIT_SCRIPT_NODE_FLAGS, loadAverage, machineLine, pingMs, procCpuSeconds, procMemory, sleep, table } from './lab-proc';
 
 const TAG = 'bn-flood';
 const SERVER = '198.51.100.10';
@@ -286,7 +286,7 @@ async function main(): Promise<void> {
     const mib = (k: number) => (k / 1024).toFixed(1);
     console.log('');
     console.log(`memory of the last daemon (capture_batch_ms ${batches[batches.length - 1]}; malloc ${malloc === 'init'
-      ? `MALLOC_MMAP_THRESHOLD_=${INIT_SCRIPT_ENV.MALLOC_MMAP_THRESHOLD_} as the init script sets it` : "node's defaults"}):`);
+      ? `MALLOC_MMAP_THRESHOLD_=${INIT_SCRIPT_ENV.MALLOC_MMAP_THRESHOLD_}, node flags "${INIT_SCRIPT_NODE_FLAGS}", as the init script sets them` : "node's defaults"}):`);
     console.log(table(['daemon', 'VmRSS MiB', 'VmHWM MiB', 'pendingSyns', 'links', 'servers down', 'attempts', 'evictions'], [
       ['after start', mib(memStart.rssKiB), mib(memStart.hwmKiB), `${t(first).pendingSyns}/${t(first).synCapacity}`, `${t(first).links}/${t(first).linkCapacity}`, t(first).servers, first.engine.attempts,
         first.engine.evictions['table-full'] + first.engine.evictions['server-cap']],

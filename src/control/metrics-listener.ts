@@ -1,5 +1,6 @@
 // The optional Prometheus listener (`option metrics_listen 'addr:port'`): GET /metrics only.
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import { nodeHttp } from '../node-http';
 import { METRICS_CONTENT_TYPE } from './metrics';
 
 export function parseListen(text: string): { host: string; port: number } {
@@ -10,7 +11,7 @@ export function parseListen(text: string): { host: string; port: number } {
 
 export async function startMetricsListener(listen: string, render: () => string): Promise<Server> {
   const { host, port } = parseListen(listen);
-  const server = createServer((req, res) => {
+  const server = nodeHttp().createServer((req, res) => {
     if (req.method !== 'GET' || (req.url !== '/metrics' && req.url !== '/')) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics\n');
       return;

@@ -2,8 +2,7 @@
 // stores the URL, the event and the body; the secret and the timeout are looked up in the
 // running configuration at each attempt, so no secret lands on disk and a webhook removed from
 // the configuration stops being retried.
-import http from 'node:http';
-import https from 'node:https';
+import { nodeHttp, nodeHttps } from '../node-http';
 import type { WebhookConfig } from '../config/types';
 import type { OutboundMessage } from './outbound';
 import type { ChannelHandler, Delivery, MessageView } from './outbox/outbox';
@@ -87,7 +86,7 @@ export function postWebhook(webhook: WebhookConfig, payload: WebhookPayload, del
       clearTimeout(deadline);
       resolve(d);
     };
-    const request = (url.protocol === 'https:' ? https : http).request(url, { method: 'POST', headers, agent: false });
+    const request = (url.protocol === 'https:' ? nodeHttps() : nodeHttp()).request(url, { method: 'POST', headers, agent: false });
     // One deadline for the whole exchange: a socket timeout alone would let a peer that trickles
     // a byte now and then hold the attempt for ever.
     const deadline = setTimeout(() => {

@@ -1,7 +1,8 @@
 // One hardened HTTP/1 listener: short header and request deadlines (slowloris), small headers,
 // no keep-alive, the connection gate (connection-gate.ts) over all listeners, and anything that
 // is not HTTP answered 400 and counted. The listener itself knows nothing of pages.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { nodeHttp } from '../node-http';
 import type { Socket } from 'node:net';
 import type { ConnectionGate, GateCounters } from './connection-gate';
 import type { StandInSettings } from './settings';
@@ -38,7 +39,7 @@ function rawAnswer(status: string): string {
 
 /** Starts a listener; resolves once it listens, rejects with the bind error (EADDRINUSE ...). */
 export function openListener(o: ListenerOptions): Promise<Server> {
-  const server = createServer({
+  const server = nodeHttp().createServer({
     maxHeaderSize: 8192,
     headersTimeout: o.settings.headersTimeout * 1000,
     requestTimeout: o.settings.requestTimeout * 1000,

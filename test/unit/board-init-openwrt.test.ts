@@ -75,7 +75,7 @@ test('start with a valid file: one instance running the bundle under procd, with
   assert.is(s.name, 'backsoon');
   assert.is(s.script, '/etc/init.d/backsoon');
   assert.equal(instances(o), [{
-    command: ['/usr/bin/node', '/usr/lib/backsoon/backsoon.js', 'run', '--config', '/etc/config/backsoon'],
+    command: ['/usr/bin/node', '--max-semi-space-size=1', '/usr/lib/backsoon/backsoon.js', 'run', '--config', '/etc/config/backsoon'],
     respawn: ['3600', '5', '5'],
     stdout: true,
     stderr: true,
