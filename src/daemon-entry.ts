@@ -2,8 +2,8 @@
 // dist/backsoon.js), so that `backsoon status` does not make node compile the whole daemon.
 // The same file is the operator policy's thread: policy/isolated.ts starts it again as a worker.
 
-import { isMainThread, workerData } from 'node:worker_threads';
-import { POLICY_WORKER_ROLE } from './policy/worker-protocol';
+import type * as WorkerThreads from 'node:worker_threads';
+import { POLICY_WORKER_ARG, POLICY_WORKER_ROLE } from './policy/worker-protocol';
 
 export type Command = (args: string[]) => Promise<number>;
 
@@ -16,6 +16,11 @@ export const daemonCommands = {
 
 export type DaemonCommandName = keyof typeof daemonCommands;
 
-if (!isMainThread && (workerData as { role?: unknown } | null)?.role === POLICY_WORKER_ROLE) {
-  void import('./policy/worker-main').then((m) => m.runPolicyWorker());
+// A policy thread carries POLICY_WORKER_ARG in its argv; only then is node:worker_threads loaded
+// (a daemon at rest does without it) to confirm that this is indeed a thread started as one.
+if (process.argv.includes(POLICY_WORKER_ARG)) {
+  const { isMainThread, workerData } = require('node:worker_threads') as typeof WorkerThreads;
+  if (!isMainThread && (workerData as { role?: unknown } | null)?.role === POLICY_WORKER_ROLE) {
+    void import('./policy/worker-main').then((m) => m.runPolicyWorker());
+  }
 }

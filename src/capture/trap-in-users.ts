@@ -1,5 +1,5 @@
 // SNMPv3 users from the configuration, checked and put in net-snmp's form.
-import { getCiphers } from 'node:crypto';
+import { nodeCrypto } from '../node-crypto';
 import type { SnmpUser } from '../config/types';
 import { netSnmpSecurityNames, type NetSnmpUser } from './trap-in-netsnmp';
 
@@ -49,7 +49,7 @@ export function toNetSnmpUser(user: SnmpUser): NetSnmpUser {
  * fails to decrypt every trap from the user. Returns a warning for each such user.
  */
 export function desWarnings(users: readonly SnmpUser[]): string[] {
-  if (getCiphers().includes('des-cbc')) return [];
+  if (nodeCrypto().getCiphers().includes('des-cbc')) return [];
   return users
     .filter((u) => u.level === 'authPriv' && u.privProtocol === 'des')
     .map((u) => `${where(u)}: priv_protocol des is disabled in this Node.js (OpenSSL 3); ` +

@@ -153,7 +153,7 @@ export interface TrapTargetConfig {
 export interface SnmpOutConfig {
   /** OID of the BACKSOON-MIB module identity (the arc everything hangs under). */
   readonly enterpriseOid: string;
-  /** Hex, the local snmpEngineID of v3 traps; stable across restarts (createUser -e on the receiver). */
+  /** Hex, the local snmpEngineID of v3 traps; stable across restarts (createUser -e on the receiver). Empty when there is no trap target. */
   readonly engineId: string;
   /** Seconds an inform waits for its acknowledgement before the attempt counts as failed. */
   readonly informTimeout: number;

@@ -3,7 +3,6 @@
 // The engine itself stays pure; everything with I/O lives here or below.
 
 import { join } from 'node:path';
-import { getHeapStatistics } from 'node:v8';
 import type { Config, ServerConfig } from '../config/types';
 import { formatIPv4, parseIPv4 } from '../net/ipv4';
 import { ipFromV4, type IpAddress } from '../net/ip';
@@ -31,7 +30,7 @@ import { lanNetworks } from './lan-networks';
 import { logsAt, type Logger } from './log';
 import type { ReloadCounts } from './reload';
 import { VERSION } from '../version';
-import { fullCollection, HeapTrim } from './heap-trim';
+import { HeapTrim, lazyFullCollection } from './heap-trim';
 
 /** The state file: the engine's state and the registration journal's cut. */
 type SavedFile = EngineState & { readonly registrations: number };
@@ -454,8 +453,8 @@ const HEAP_CHECK_MS = 5000;
  */
 function startHeapTrim(): NodeJS.Timeout {
   const trim = new HeapTrim({
-    heapUsed: () => getHeapStatistics().used_heap_size,
-    collect: fullCollection(),
+    heapUsed: () => process.memoryUsage().heapUsed,
+    collect: lazyFullCollection(),
     slackBytes: 16 << 20,
     quietBytes: 1 << 20,
   });

@@ -3,8 +3,8 @@
 // allocation asks for it: node never runs V8's idle-time memory reducer, so a router that goes
 // quiet after a burst keeps tens of MiB of garbage resident for hours. One full collection,
 // once the heap is well above its live size and allocation has stopped, returns it.
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import type * as V8 from 'node:v8';
+import type * as Vm from 'node:vm';
 
 export interface HeapTrimOptions {
   /** Bytes of the heap in use now (live and not yet collected). */
@@ -52,6 +52,8 @@ export class HeapTrim {
  * policy's worker, say) gets it. Null when this node does not allow it.
  */
 export function fullCollection(): (() => void) | null {
+  const { setFlagsFromString } = require('node:v8') as typeof V8;
+  const { runInNewContext } = require('node:vm') as typeof Vm;
   try {
     setFlagsFromString('--expose-gc');
     const gc: unknown = runInNewContext('typeof gc === "function" ? gc : null');
@@ -61,4 +63,16 @@ export function fullCollection(): (() => void) | null {
   } finally {
     setFlagsFromString('--no-expose-gc');
   }
+}
+
+/**
+ * fullCollection() fetched at the first collection, not at start: node:v8 and node:vm stay
+ * unloaded until a burst has actually left garbage behind (most routers: never).
+ */
+export function lazyFullCollection(): () => void {
+  let gc: (() => void) | null | undefined;
+  return () => {
+    if (gc === undefined) gc = fullCollection();
+    gc?.();
+  };
 }

@@ -1,7 +1,8 @@
 // The daemon on ubus (docs/UBUS.md): object `backsoon` with status, outages and reload, and the
 // events backsoon.down, backsoon.recovered and backsoon.notice. Off, with a log line, while
 // ubusd's socket is absent at start or reload; once connected the client reconnects by itself.
-import { stat } from 'node:fs/promises';
+// fs.promises is read at each call: node loads it at first use, not with node:fs.
+import { promises as fsp } from 'node:fs';
 import { parseIPv4 } from '../net/ipv4';
 import { backsoonObject } from '../ubus/backsoon-object';
 import { UbusClient } from '../ubus/client';
@@ -63,7 +64,7 @@ export class UbusInput implements Inputs {
 
 async function isSocket(path: string): Promise<boolean> {
   try {
-    return (await stat(path)).isSocket();
+    return (await fsp.stat(path)).isSocket();
   } catch {
     return false;
   }

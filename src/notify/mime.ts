@@ -2,7 +2,7 @@
 // notice, the targets mail of P13/P14, the agent's notices): the header block in one order,
 // a Message-ID derived from what the mail is about (so every retry and every replay of the
 // same notice carries the same one), and a body sent as 7bit when it can be, else base64.
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../node-crypto';
 import type { Mailbox } from './mail-address';
 import { cleanText, encodeUnstructured, formatMailbox, headerField } from './mail-header';
 import { formatMailDate, type UtcOffset } from './time-format';
@@ -35,7 +35,7 @@ export interface AssembledMail {
 
 export function assembleTextMail(m: TextMail): AssembledMail {
   const domain = m.from.address.slice(m.from.address.lastIndexOf('@') + 1);
-  const digest = createHash('sha256').update(m.idSeed).digest('hex');
+  const digest = nodeCrypto().createHash('sha256').update(m.idSeed).digest('hex');
   const messageId = `<${m.idKind}.${digest.slice(0, 32)}@${domain}>`;
   // 7bit only for what it may carry: printable ASCII, TAB, lines of at most 998 octets. Text
   // with a NUL, a stray CR, a very long line or anything beyond ASCII goes as base64.

@@ -1,7 +1,7 @@
 // Reads config snmp_out and the config trap_target sections (schema in config/schema.ts) into
 // SnmpOutConfig, with what the schema cannot express: the v3 keys each level needs, one
 // section per receiver, a well-formed engine ID.
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../node-crypto';
 import type { SectionReader } from '../config/section-reader';
 import type { SnmpOutConfig, SnmpUser, TrapOutEvent, TrapTargetConfig } from '../config/types';
 import { DEFAULT_ENTERPRISE_OID } from './trap-out-mib';
@@ -19,7 +19,7 @@ export function deriveEngineId(enterpriseOid: string, hostname: string): string 
   const head = Buffer.alloc(5);
   head.writeUInt32BE((pen | 0x80000000) >>> 0, 0);
   head[4] = 5;
-  const tail = createHash('sha256').update(`backsoon ${hostname}`).digest().subarray(0, 8);
+  const tail = nodeCrypto().createHash('sha256').update(`backsoon ${hostname}`).digest().subarray(0, 8);
   return Buffer.concat([head, tail]).toString('hex');
 }
 
@@ -42,7 +42,7 @@ interface Place { readonly label: string; readonly line: number }
 export function readSnmpOut(section: SectionReader, targets: readonly SectionReader[], hostname: string): SnmpOutConfig {
   const enterpriseOid = section.maybe('enterprise_oid', 'oid') ?? DEFAULT_ENTERPRISE_OID;
   const given = section.maybe('engine_id', 'text');
-  let engineId = deriveEngineId(enterpriseOid, hostname);
+  let engineId: string | null = null;
   if (given !== null) {
     const problem = engineIdProblem(given);
     if (problem !== null) section.error(section.lineOf('engine_id'), `option engine_id in section ${section.label} (config snmp_out) ${problem}`);
@@ -67,6 +67,9 @@ export function readSnmpOut(section: SectionReader, targets: readonly SectionRea
     byReceiver.set(key, { label: r.label, line: r.lineOf('address') });
     out.push(target);
   }
+  // Derived only when a trap goes somewhere: the hash needs node:crypto, which a router without
+  // trap targets then never loads.
+  if (engineId === null) engineId = out.length > 0 ? deriveEngineId(enterpriseOid, hostname) : '';
   return { enterpriseOid, engineId, informTimeout, targets: out };
 }
 

@@ -1,7 +1,7 @@
 // The JSON documents POSTed to webhooks (docs/WEBHOOKS.md, version 1). Built once when queued,
 // so every retry posts the same bytes; `id` stays the same across retries for the receiver's
 // own dedup.
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../node-crypto';
 import type { WebhookEvent } from '../config/types';
 import type { OutageEvent, WaitingClient } from './outbound-edges';
 import { formatUtc } from './targets-format';
@@ -19,7 +19,7 @@ export interface WebhookDocument {
 interface ServerRef { readonly address: string; readonly name: string }
 
 function deliveryId(key: string): string {
-  return createHash('sha256').update(key).digest('hex').slice(0, 32);
+  return nodeCrypto().createHash('sha256').update(key).digest('hex').slice(0, 32);
 }
 
 function client(c: WaitingClient, withMail: boolean): Record<string, unknown> {

@@ -2,7 +2,7 @@
 // under the shared secret of "TIMESTAMP.BODY", where TIMESTAMP is X-Backsoon-Timestamp (Unix
 // seconds) and BODY the raw request body. Signing the timestamp with the body lets a receiver
 // refuse a captured request replayed later: it checks the signature, then the timestamp's age.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { nodeCrypto } from '../node-crypto';
 
 export const SIGNATURE_HEADER = 'X-Backsoon-Signature';
 export const TIMESTAMP_HEADER = 'X-Backsoon-Timestamp';
@@ -11,7 +11,7 @@ export const DEFAULT_TOLERANCE_SECONDS = 300;
 
 /** "sha256=HEX" of `${timestamp}.${body}`. */
 export function signWebhook(secret: string, timestamp: number, body: string | Buffer): string {
-  const mac = createHmac('sha256', secret);
+  const mac = nodeCrypto().createHmac('sha256', secret);
   mac.update(`${timestamp}.`);
   mac.update(body);
   return `sha256=${mac.digest('hex')}`;
@@ -35,7 +35,7 @@ export function webhookSignatureProblem(check: SignatureCheck): string | null {
   if (check.signature === undefined || !/^sha256=[0-9a-f]{64}$/.test(check.signature)) return `missing or malformed ${SIGNATURE_HEADER}`;
   const expected = Buffer.from(signWebhook(check.secret, Number(check.timestamp), check.body));
   const given = Buffer.from(check.signature);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return 'signature does not match (wrong secret, or the body was altered)';
+  if (expected.length !== given.length || !nodeCrypto().timingSafeEqual(expected, given)) return 'signature does not match (wrong secret, or the body was altered)';
   const age = check.now - Number(check.timestamp);
   const tolerance = check.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
   if (Math.abs(age) > tolerance) return `timestamp is ${Math.round(age)} s off (more than ${tolerance} s): a replay, or a clock out of step`;

@@ -5,13 +5,14 @@
 // a grace ends the whole thread, the caller gets the default at once, and a new thread is
 // started from the same source. Calls are answered one at a time, in order.
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type * as WorkerThreads from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { HookCounters } from './hook-counters';
 import { describeFailure, policyLimits, readSource } from './policy';
 import type {
   FailureKind, HookFailure, HookName, PolicyClient, PolicyNotice, PolicyOptions, PolicyOutage, PolicyStats, RenderResult,
 } from './types';
-import { POLICY_WORKER_ROLE, type WorkerMessage, type WorkerStart } from './worker-protocol';
+import { POLICY_WORKER_ARG, POLICY_WORKER_ROLE, type WorkerMessage, type WorkerStart } from './worker-protocol';
 
 export const DEFAULT_GRACE_MS = 200;
 /** Threads ended within a minute before the policy is given up until the next load. */
@@ -260,13 +261,15 @@ export class IsolatedPolicy {
 
 /** A policy thread; from the sources it compiles the TypeScript entry with tsx, from the bundle it is the bundle itself. */
 function spawnThread(start: WorkerStart): Worker {
-  const options = { workerData: start, stdout: false, stderr: false };
+  // Required here, not at start: a daemon without a policy never loads node:worker_threads.
+  const { Worker: Thread } = require('node:worker_threads') as typeof WorkerThreads;
+  const options = { workerData: start, stdout: false, stderr: false, argv: [POLICY_WORKER_ARG] };
   if (__filename.endsWith('.ts')) {
     const entry = join(__dirname, 'worker-main.ts');
-    return new Worker(`require('tsx/cjs'); require(${JSON.stringify(entry)}).runPolicyWorker();`, { ...options, eval: true });
+    return new Thread(`require('tsx/cjs'); require(${JSON.stringify(entry)}).runPolicyWorker();`, { ...options, eval: true });
   }
   // dist/backsoon-daemon.js: daemon-entry.ts runs the worker's part when started as a policy thread.
-  return new Worker(__filename, options);
+  return new Thread(__filename, options);
 }
 
 /** Starts a thread and resolves once its policy is loaded; rejects with the load error. */

@@ -3,7 +3,8 @@
 // dropped, the failure is logged with its place in the file, and the daemon's default applies.
 // Import this module lazily (await import('./policy/policy')) so a daemon without a policy
 // never loads the engine.
-import { readFile, stat } from 'node:fs/promises';
+// fs.promises is read at each call: node loads it at first use, not with node:fs.
+import { promises as fsp } from 'node:fs';
 import { checkContact, checkRender, checkShouldNotify, type Checked } from './check';
 import { formatLocation } from './guest-error';
 import { HookCounters } from './hook-counters';
@@ -241,10 +242,10 @@ export function policyLimits(options: PolicyOptions): SandboxLimits {
 export async function readSource(file: string): Promise<string> {
   let text: string;
   try {
-    const info = await stat(file);
+    const info = await fsp.stat(file);
     if (!info.isFile()) throw new Error('not a regular file');
     if (info.size > MAX_FILE_BYTES) throw new Error(`${info.size} bytes, more than the ${MAX_FILE_BYTES} a policy may have`);
-    text = await readFile(file, 'utf8');
+    text = await fsp.readFile(file, 'utf8');
   } catch (err) {
     const detail = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
     throw new PolicyLoadError(file, undefined, `cannot read the policy file (${detail}); check "option policy" in the configuration`);

@@ -5,6 +5,12 @@ import type { HookFailure, HookName, PolicyOptions } from './types';
 /** Marks a thread started to run a policy (main.ts hands it to worker-main.ts). */
 export const POLICY_WORKER_ROLE = 'backsoon-policy';
 
+/**
+ * The argument a policy thread is started with, so that the daemon's bundle can tell it is one
+ * from process.argv alone: the main thread then never loads node:worker_threads at start.
+ */
+export const POLICY_WORKER_ARG = '--backsoon-policy-thread';
+
 export interface WorkerStart {
   readonly role: typeof POLICY_WORKER_ROLE;
   readonly file: string;

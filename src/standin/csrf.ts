@@ -1,15 +1,16 @@
 // The form's token: an HMAC of client address, server and time bucket under a secret made at
-// start, so only a page this process served to this client for this server can be posted back,
+// the first token this process issues or checks, so only a page this process served to this client for this server can be posted back,
 // and only for a while (one to two buckets). A restart makes old pages' tokens invalid.
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { nodeCrypto } from '../node-crypto';
 
 export class CsrfTokens {
-  private readonly secret: Buffer;
+  /** Drawn at first use: a stand-in that never served a page loads no node:crypto. */
+  private secret: Buffer | null;
 
   constructor(
     /** Seconds per bucket; a token stays valid for 1 to 2 buckets. */
     private readonly bucketSeconds = 3600,
-    secret: Buffer = randomBytes(32),
+    secret: Buffer | null = null,
   ) {
     this.secret = secret;
   }
@@ -28,10 +29,11 @@ export class CsrfTokens {
     if (bucket !== current && bucket !== current - 1) return false;
     const want = Buffer.from(this.mac(client, server, bucket));
     const got = Buffer.from(m[2]);
-    return want.length === got.length && timingSafeEqual(want, got);
+    return want.length === got.length && nodeCrypto().timingSafeEqual(want, got);
   }
 
   private mac(client: string, server: string, bucket: number): string {
-    return createHmac('sha256', this.secret).update(`${client}|${server}|${bucket}`).digest('base64url');
+    this.secret ??= nodeCrypto().randomBytes(32);
+    return nodeCrypto().createHmac('sha256', this.secret).update(`${client}|${server}|${bucket}`).digest('base64url');
   }
 }

@@ -16,7 +16,7 @@ import { mailInputProblem, parseFormPost, type FormPost } from './form';
 import { chooseCatalog, type Catalog } from './i18n';
 import { macOfNeighbour } from './neighbour';
 import {
-  CONTENT_SECURITY_POLICY, EVENTS_PATH, REGISTER_PATH, renderBack, renderConfirmation, renderDeclined, renderDownPage,
+  contentSecurityPolicy, EVENTS_PATH, REGISTER_PATH, renderBack, renderConfirmation, renderDeclined, renderDownPage,
   renderProblem, type Offer, type PageContext, type Problem, type ServerView,
 } from './page';
 import type { WindowLimiter } from './rate-limit';
@@ -43,7 +43,6 @@ const PAGE_HEADERS = {
   'content-type': 'text/html; charset=utf-8',
   'cache-control': 'no-store',
   connection: 'close',
-  'content-security-policy': CONTENT_SECURITY_POLICY,
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
@@ -52,7 +51,7 @@ const PAGE_HEADERS = {
 function send(res: ServerResponse, status: number, html: string, extra: Record<string, string> = {}): void {
   if (res.headersSent) { res.destroy(); return; }
   const body = Buffer.from(html, 'utf8');
-  res.writeHead(status, { ...PAGE_HEADERS, 'content-length': String(body.length), ...extra });
+  res.writeHead(status, { ...PAGE_HEADERS, 'content-security-policy': contentSecurityPolicy(), 'content-length': String(body.length), ...extra });
   res.end(body);
 }
 

@@ -1,7 +1,7 @@
 // The pages (the patent's Fig. 32): the server is down, your attempt was noticed, shall we tell
 // you; the confirmation; short message pages. Plain HTML with a little CSS; the one script only
 // adds the self-reload. Every value comes from backsoon's own tables or is escaped.
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../node-crypto';
 import { escapeHtml, maskMail } from './escape';
 import { fillHtml, fillText, type Catalog, type Messages } from './i18n';
 import { durationParts, type UtcOffset } from '../notify/time-format';
@@ -45,18 +45,25 @@ const SCRIPT = [
   '})();',
 ].join('');
 
-const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
+const sha256 = (text: string) => `'sha256-${nodeCrypto().createHash('sha256').update(text).digest('base64')}'`;
 
-/** Only the inline style and script above may run; the form may post only to its own origin. */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  `style-src ${sha256(CSS)}`,
-  `script-src ${sha256(SCRIPT)}`,
-  "connect-src 'self'",
-  "form-action 'self'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+let csp: string | null = null;
+
+/**
+ * Only the inline style and script above may run; the form may post only to its own origin.
+ * Made at the first page (the hashes need node:crypto, which a daemon at rest leaves unloaded).
+ */
+export function contentSecurityPolicy(): string {
+  return csp ??= [
+    "default-src 'none'",
+    `style-src ${sha256(CSS)}`,
+    `script-src ${sha256(SCRIPT)}`,
+    "connect-src 'self'",
+    "form-action 'self'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
 
 export interface ServerView {
   readonly name: string;

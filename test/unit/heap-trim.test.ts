@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { getHeapStatistics } from 'node:v8';
-import { fullCollection, HeapTrim } from '../../src/daemon/heap-trim';
+import { fullCollection, HeapTrim, lazyFullCollection } from '../../src/daemon/heap-trim';
 
 const MiB = 1 << 20;
 
@@ -89,6 +89,17 @@ test('fullCollection frees garbage in this process, and leaves no gc in new cont
   assert.ok(before - after > 10 * MiB, `a full collection freed ${((before - after) / MiB).toFixed(1)} MiB, expected > 10`);
   const { runInNewContext } = await import('node:vm');
   assert.is(runInNewContext('typeof gc'), 'undefined');
+});
+
+test('lazyFullCollection finds gc at its first call and frees garbage like fullCollection', () => {
+  const collect = lazyFullCollection();
+  let garbage: { s: string }[] | null = Array.from({ length: 200_000 }, (_, i) => ({ s: `notice ${i} `.repeat(4) }));
+  assert.ok(garbage.length > 0);
+  garbage = null;
+  const before = getHeapStatistics().used_heap_size;
+  collect();
+  const after = getHeapStatistics().used_heap_size;
+  assert.ok(before - after > 10 * MiB, `the first call freed ${((before - after) / MiB).toFixed(1)} MiB, expected > 10`);
 });
 
 test.run();

@@ -165,6 +165,8 @@ test('config: defaults, a stable engine ID per host, v3 users with their keys', 
     name: 'backsoon', level: 'authPriv', authProtocol: 'sha', authKey: 'auth pass phrase', privProtocol: 'aes', privKey: 'priv pass phrase',
   });
   assert.match(deriveEngineId('1.3.6.1.4.1.12345.7', 'OpenWrt'), /^80003039/, 'the enterprise number of enterprise_oid');
+  assert.is(readOut('').out.engineId, '', 'no trap target: no engine ID is derived (nor node:crypto loaded for it)');
+  assert.is(readOut("config snmp_out\n\toption engine_id '80007ed9050102030405'\n").out.engineId, '80007ed9050102030405', 'a given one is kept');
 });
 
 test('config: a v3 target without its user or keys, a bad engine ID and a repeated receiver are refused', () => {

@@ -4,7 +4,7 @@
 // key is ever accepted. When the disk refuses a message (full), it is kept in memory, sent all
 // the same, and saved once writing works again. See docs/OUTBOX.md for the crash guarantees:
 // at-least-once, with duplicates bounded by the channel's concurrency.
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from '../../node-crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { lockDirectory, type DirLock } from '../../disk/dir-lock';
@@ -216,7 +216,7 @@ export class Outbox {
       return { status: 'duplicate', of: done };
     }
     const createdAt = this.now();
-    const meta: MessageMeta = { id: `${createdAt.toString(36)}-${(this.seq++).toString(36)}-${randomBytes(4).toString('hex')}`, channel, key, createdAt };
+    const meta: MessageMeta = { id: `${createdAt.toString(36)}-${(this.seq++).toString(36)}-${nodeCrypto().randomBytes(4).toString('hex')}`, channel, key, createdAt };
     const line = messageLine(meta, payload);
     const m: Pending = { meta, at: null, line, payload, retained: false, state: 'writing', attempts: 0, nextAttemptAt: createdAt };
     this.pending.set(key, m);

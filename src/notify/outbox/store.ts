@@ -6,7 +6,7 @@
 // from the file when a message is sent, not kept in memory. Unreadable files and lines are
 // moved to DIR/corrupt, never fatal. Files of the one-message-per-file format (ID.json) that
 // an older version left are read too.
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from '../../node-crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileDurably } from '../../disk/durable-write';
@@ -91,7 +91,7 @@ export class OutboxStore {
    * once the file survives a power cut. On failure nothing is left behind and nothing is known.
    */
   async writeBatch(lines: readonly string[], keys: readonly string[]): Promise<Location[]> {
-    const name = `${Date.now().toString(36)}-${(this.seq++).toString(36)}-${randomBytes(3).toString('hex')}.jsonl`;
+    const name = `${Date.now().toString(36)}-${(this.seq++).toString(36)}-${nodeCrypto().randomBytes(3).toString('hex')}.jsonl`;
     const at: Location[] = [];
     let offset = 0;
     for (const line of lines) {
