@@ -27,7 +27,10 @@ export class UbusInput implements Inputs {
 
   async reconfigure(daemon: Daemon): Promise<void> {
     if (this.client !== null && this.client.socket === daemon.config.main.ubusSocket) return;
-    await this.stop();
+    // The reload may itself be a ubus call on the old connection: that client answers it, then goes.
+    this.client?.retire();
+    this.client = null;
+    this.events = null;
     await this.connect(daemon);
   }
 

@@ -93,6 +93,9 @@ export class UbusClient {
   private listenerIds = new Map<number, EventHandler>();
   private ready = false;
   private running = false;
+  /** Calls whose handler has not answered yet; retire() waits for them. */
+  private handling = 0;
+  private retiring = false;
   private retryMs: number;
   private retryTimer: NodeJS.Timeout | null = null;
   private downSince: number | null = null;
@@ -126,10 +129,24 @@ export class UbusClient {
 
   stop(): void {
     this.running = false;
+    this.retiring = false;
     if (this.retryTimer !== null) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     this.conn?.close('stopped');
     this.conn = null;
+  }
+
+  /**
+   * Stops once the calls in hand are answered, connecting no more meanwhile. A reload that moves
+   * ubus_socket runs inside a call on this connection: its caller still gets the answer, then
+   * this client goes (stop() would drop the answer with the connection).
+   */
+  retire(): void {
+    this.running = false;
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    if (this.handling === 0) this.stop();
+    else this.retiring = true;
   }
 
   /** Resolves once the objects are registered (for tests and startup ordering). */
@@ -353,14 +370,20 @@ export class UbusClient {
       return;
     }
     const call: CallContext = { object: object.spec.path, method: method.name, peer: m.peer, user: m.user, group: m.group };
+    this.handling++;
+    const done = (reply: MethodReply) => {
+      this.handling--;
+      answer(reply);
+      if (this.retiring && this.handling === 0) this.stop();
+    };
     let result: MethodReply | Promise<MethodReply>;
     try {
       result = method.handle(args, call);
     } catch (err) {
       result = this.failed(call, err);
     }
-    if (result instanceof Promise) result.catch((err: unknown) => this.failed(call, err)).then(answer);
-    else answer(result);
+    if (result instanceof Promise) result.catch((err: unknown) => this.failed(call, err)).then(done);
+    else done(result);
   }
 
   private failed(call: CallContext, err: unknown): MethodReply {

@@ -130,6 +130,38 @@ test('real ubusd: an unknown method, a refusal with data, a slow answer, a handl
   });
 });
 
+test('real ubusd: a client retired inside a call (a reload that moves ubus_socket) answers it, then leaves the bus', async () => {
+  const u = await Ubusd.start();
+  let moving: UbusClient | null = null;
+  const mover = new UbusClient({
+    socket: u.socket, log, retryFirstMs: 50, retryMaxMs: 200,
+    objects: [{
+      path: 'bs-move',
+      methods: [{
+        name: 'reload',
+        handle: () => {
+          moving!.retire();
+          return new Promise((resolve) => setTimeout(() => resolve({ data: { reloaded: true } }), 50));
+        },
+      }],
+    }],
+  });
+  moving = mover;
+  try {
+    mover.start();
+    assert.ok(await mover.whenReady(), `not registered: ${logged.join('\n')}`);
+    assert.equal(await u.call('bs-move', 'reload'), { reloaded: true }, 'the caller gets its answer');
+    let listed = 0;
+    for (const end = Date.now() + 5000; Date.now() < end && (listed = (await u.cli('list', 'bs-move')).code) === 0;) await new Promise((r) => setTimeout(r, 50));
+    assert.is.not(listed, 0, 'the retired client left the bus');
+    await new Promise((r) => setTimeout(r, 400)); // retries come every 50-200 ms
+    assert.is.not((await u.cli('list', 'bs-move')).code, 0, 'and does not connect again');
+  } finally {
+    mover.stop();
+    await u.stop();
+  }
+});
+
 test('real ubusd: our events reach `ubus listen`; `ubus send` events reach our listener', async () => {
   await withBus(async (u, c, events) => {
     const listen = await u.listen('backsoon.*');
