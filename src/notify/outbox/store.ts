@@ -3,13 +3,15 @@
 // exists whole or not at all, and 10,000 notices queued together cost a few dozen fsyncs, not
 // 10,000. Files are never rewritten: retry state lives in memory, and a file is removed once
 // every message in it is finished (its outcome durable in the ledger). Payloads are read back
-// from the file when a message is sent, not kept in memory. Unreadable files and lines are
+// from the file when a message is sent, not kept in memory (batch-reader.ts keeps the files
+// being sent from open). Unreadable files and lines are
 // moved to DIR/corrupt, never fatal. Files of the one-message-per-file format (ID.json) that
 // an older version left are read too.
 import { nodeCrypto } from '../../node-crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileDurably } from '../../disk/durable-write';
+import { BatchReader } from './batch-reader';
 
 export interface MessageMeta {
   readonly id: string;
@@ -64,6 +66,7 @@ export class OutboxStore {
   readonly tmpDir: string;
   readonly corruptDir: string;
   private readonly files = new Map<string, BatchFile>();
+  private readonly reader = new BatchReader();
   private seq = 0;
 
   /** `forget(keys)`: called with a removed file's keys, which no file holds any more. */
@@ -106,15 +109,7 @@ export class OutboxStore {
 
   /** The payload of the message at `at`. Throws when the file cannot be read or the line is not the message. */
   async readPayload(at: Location, id: string): Promise<unknown> {
-    const fh = await fs.open(join(this.queueDir, at.file), 'r');
-    let text: string;
-    try {
-      const buffer = Buffer.alloc(at.length);
-      const { bytesRead } = await fh.read(buffer, 0, at.length, at.offset);
-      text = buffer.toString('utf8', 0, bytesRead);
-    } finally {
-      await fh.close();
-    }
+    const text = await this.reader.read(join(this.queueDir, at.file), at.offset, at.length);
     const record = parseRecord(text, LEGACY.test(at.file) ? id : null);
     if (typeof record === 'string' || record.meta.id !== id) throw new Error(`queue/${at.file} at ${at.offset}: not message ${id}`);
     return record.payload;
@@ -127,9 +122,15 @@ export class OutboxStore {
     file.live--;
     if (file.live > 0) return;
     this.files.delete(at.file);
+    this.reader.forget(join(this.queueDir, at.file));
     // No directory sync: a removal a crash undoes is caught by the ledger at the next start.
     await fs.rm(join(this.queueDir, at.file), { force: true });
     this.forget(file.keys);
+  }
+
+  /** Closes the files kept open for reading; the files themselves stay. */
+  close(): void {
+    this.reader.closeAll();
   }
 
   /** Every message on disk, in the order written; unreadable files and lines go to corrupt/. */
