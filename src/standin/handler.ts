@@ -131,7 +131,8 @@ function offerFor(d: HandlerDeps, server: IpAddress, client: IpAddress | null, n
   if (d.declined.has(server.text, clientText(client))) return { kind: 'declined' };
   const known = client === null ? null : d.callbacks.lookupContact(client);
   if (known === null) return { kind: 'ask' };
-  if (known.source === 'config' || now - known.registeredAt < d.settings.reaskAfter) return { kind: 'known', mail: known.mail };
+  if (known.source === 'config') return { kind: 'known', mail: known.mail, configured: true };
+  if (now - known.registeredAt < d.settings.reaskAfter) return { kind: 'known', mail: known.mail, configured: false };
   return { kind: 'stale', mail: known.mail, registeredAt: known.registeredAt };
 }
 

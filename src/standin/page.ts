@@ -91,7 +91,8 @@ export interface PageContext {
 /** What the down page offers (Fig. 32(1)). */
 export type Offer =
   | { readonly kind: 'ask'; readonly error?: 'badMail' | 'expired'; readonly typed?: string }
-  | { readonly kind: 'known'; readonly mail: string }
+  /** `configured`: the operator's address (config contact), which the page cannot change. */
+  | { readonly kind: 'known'; readonly mail: string; readonly configured: boolean }
   | { readonly kind: 'stale'; readonly mail: string; readonly registeredAt: number }
   | { readonly kind: 'declined' };
 
@@ -192,8 +193,11 @@ export function renderDownPage(c: PageContext, offer: Offer): string {
         mailForm(c, m.yes);
       break;
     case 'known':
-      ask = `<p>${fillHtml(m.known, { mail: maskMail(offer.mail) })}</p>\n` +
-        `<details><summary>${escapeHtml(m.change)}</summary>${mailForm(c, m.change)}</details>\n`;
+      // A form for the operator's address would only be refused (409 'configured'): none is offered.
+      ask = offer.configured
+        ? `<p>${fillHtml(m.knownConfigured, { mail: maskMail(offer.mail) })}</p>\n`
+        : `<p>${fillHtml(m.known, { mail: maskMail(offer.mail) })}</p>\n` +
+          `<details><summary>${escapeHtml(m.change)}</summary>${mailForm(c, m.change)}</details>\n`;
       break;
     case 'declined':
       ask = `<p>${escapeHtml(m.declined)}</p>\n<details><summary>${escapeHtml(m.changedMind)}</summary>${mailForm(c, m.yes)}</details>\n`;

@@ -96,10 +96,17 @@ test('a known address is shown masked with an offer to change it; an old one is 
   assert.match(stale.body, /<input type="email"[^>]* required value="">/);
 }, { settings: { reaskAfter: 3600 } }));
 
-test('an address from the configuration is never asked for again', () => withHarness(async (h) => {
+test('an address from the configuration is never asked for again, and no form offers to change it', () => withHarness(async (h) => {
   h.engine.contacts.set({ client: parseIp('127.0.0.1')! }, { mail: 'office@example.org', registeredAt: 0, source: 'config' });
   const r = await fetchPage(h.port());
   assert.match(visible(r.body), 'We will tell you at o***@example.org when it is back.');
+  assert.match(visible(r.body), 'administrator set this address; it cannot be changed here.');
+  assert.not.match(r.body, 'Use another address');
+  assert.not.match(r.body, '<form', 'a form would only be refused');
+  h.clock.t += 10 * 86_400;
+  assert.not.match((await fetchPage(h.port())).body, '<form', 'not after reask_after either');
+  const ja = await fetchPage(h.port(), { headers: { 'accept-language': 'ja' } });
+  assert.match(visible(ja.body), 'このアドレスはネットワーク管理者が設定したもので、ここでは変更できません。');
 }));
 
 test('"no thanks" is remembered for this outage only and stores nothing', () => withHarness(async (h) => {
