@@ -229,7 +229,10 @@ async function formPost(d: HandlerDeps, server: IpAddress, req: IncomingMessage,
   const c = await context(d, server, view, client, catalog, post.returnPath);
   if (!d.csrf.check(post.token, who, server.text, now)) {
     d.counters.refused.csrf++;
-    send(res, 403, renderDownPage(c, { kind: 'ask', error: 'expired', typed: printableTyped(post) }));
+    // The form again, with a fresh token; but not for the operator's address, which has none.
+    const offer = offerFor(d, server, client, now);
+    const again: Offer = offer.kind === 'known' && offer.configured ? offer : { kind: 'ask', error: 'expired', typed: printableTyped(post) };
+    send(res, 403, renderDownPage(c, again));
     return;
   }
   if (post.choice === 'no') {

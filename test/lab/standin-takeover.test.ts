@@ -2,7 +2,8 @@
 // (192.0.2.10, alice@ from config contact) and client c2 (192.0.2.12, carol@ from the page)
 // wait for the down server; the attacker c1 takes each of their addresses in turn (adds it to
 // its interface and makes the router's neighbour entry point at its own MAC) and posts the form
-// with its own mail address. The page must refuse both, and at recovery the MTA's Maildir must
+// with its own mail address (at alice's, the operator's, the page offers no form at all). The
+// page must refuse both, and at recovery the MTA's Maildir must
 // hold the notices for alice and carol, naming their devices, and nothing for the attacker.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -50,10 +51,20 @@ test('a client that takes over another\'s address cannot replace its configured 
     assert.is((await lab.curl('c', 5)).code, 0);
 
     await takeOver(lab, '192.0.2.10');
-    const configured = await lab.registerOnPage('c1', ATTACKER_MAIL, '192.0.2.10');
-    assert.ok(configured, 'the attacker got the page at the victim\'s address');
-    assert.is(configured.code, '409', configured.body.slice(0, 400));
-    assert.match(configured.body, 'This device already has a mail address set by the network');
+    // Alice's address is the operator's: the page at it offers no form, so no token for it.
+    const page = await lab.lab.exec('c1', ['curl', '-sS', '-m', '10', '--interface', '192.0.2.10', '-H', 'Accept-Language: en', 'http://198.51.100.10/']);
+    assert.match(page.stdout, 'administrator set this address; it cannot be changed here', 'the attacker got the page at the victim\'s address');
+    assert.not.match(page.stdout, 'name="csrf"');
+    assert.is(await lab.registerOnPage('c1', ATTACKER_MAIL, '192.0.2.10'), null, 'nothing to post');
+    // A post with a token another address was given (carol's page) is refused, and hands out none.
+    const own = await lab.lab.exec('c2', ['curl', '-sS', '-m', '10', 'http://198.51.100.10/']);
+    const token = /name="csrf" value="([^"]+)"/.exec(own.stdout)?.[1];
+    assert.ok(token, own.stdout.slice(0, 400));
+    const forged = await lab.lab.exec('c1', ['curl', '-sS', '-m', '10', '--interface', '192.0.2.10', '-w', '\n%{http_code}',
+      '--data-urlencode', `csrf=${token}`, '--data-urlencode', `mail=${ATTACKER_MAIL}`, '--data-urlencode', 'choice=yes',
+      'http://198.51.100.10/.backsoon/register']);
+    assert.match(forged.stdout, /\n403$/, forged.stdout.slice(0, 400));
+    assert.not.match(forged.stdout, 'name="csrf"');
     await giveBack(lab, '192.0.2.10');
 
     await takeOver(lab, '192.0.2.12');
@@ -64,8 +75,7 @@ test('a client that takes over another\'s address cannot replace its configured 
     await giveBack(lab, '192.0.2.12');
 
     const s = await lab.status();
-    assert.equal([s.standin?.refused.configured, s.standin?.refused.otherDevice], [1, 1]);
-    assert.match(lab.log, /registration from 192\.0\.2\.10 \(MAC [0-9a-f:]+\) for 198\.51\.100\.10 refused: the configuration names a contact/);
+    assert.equal([s.standin?.refused.configured, s.standin?.refused.otherDevice, s.standin?.refused.csrf], [0, 1, 1]);
 
     await lab.lab.serverBack();
     const trap = await lab.trap();

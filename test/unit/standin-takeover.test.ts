@@ -13,6 +13,7 @@ import { parseIPv4 } from '../../src/net/ipv4';
 import { engineCallbacks } from '../../src/standin/engine-callbacks';
 import { only } from './decision-summary';
 import { register, up } from './standin-harness';
+import { fetchPage, form, FORM_HEADERS, tokenOf } from './standin-http';
 
 const SERVER = parseIPv4('198.51.100.10')!;
 const VICTIM = parseIPv4('192.0.2.10')!;
@@ -108,10 +109,13 @@ test('the MAC a registration is bound to survives the state file', () => {
 });
 
 test('the page refuses politely, in the client\'s language, and changes nothing', async () => {
-  const macs = new Map([['127.0.0.9', VICTIM_MAC], ['127.0.0.10', ATTACKER_MAC]]);
+  const OFFICE_MAC = 0x02000000000c;
+  const macs = new Map([['127.0.0.9', OFFICE_MAC], ['127.0.0.10', ATTACKER_MAC]]);
   const h = await up({ callbacks: { macOf: (client) => macs.get(client.text) ?? 0 } });
   try {
-    h.engine.contacts.set({ client: ip('127.0.0.9') }, { mail: 'alice@example.test', registeredAt: T, source: 'config' });
+    // The operator names the victim's device (config contact by MAC): the page at its address
+    // shows the form (no contact for the address itself), and the post is refused.
+    h.engine.contacts.set({ mac: OFFICE_MAC }, { mail: 'alice@example.test', registeredAt: T, source: 'config' });
     const visible = (html: string) => html.replace(/<style>.*?<\/style>|<script>.*?<\/script>/gs, '').replace(/<[^>]+>/g, '');
     const en = await register(h.port(), { mail: 'mallory@example.test', choice: 'yes', return: '/shop' }, '127.0.0.9');
     assert.is(en.status, 409);
@@ -119,7 +123,21 @@ test('the page refuses politely, in the client\'s language, and changes nothing'
     assert.match(en.body, '<a href="/shop">');
     const ja = await register(h.port(), { mail: 'mallory@example.test', choice: 'yes', lang: 'ja' }, '127.0.0.9');
     assert.match(visible(ja.body), 'ネットワーク管理者が設定したメールアドレスがすでにあり');
-    assert.is(h.engine.contacts.lookup(ip('127.0.0.9'), 0)?.mail, 'alice@example.test');
+    assert.is(h.engine.contacts.lookup(ip('127.0.0.9'), OFFICE_MAC)?.mail, 'alice@example.test');
+
+    // Named by address: the page offers no form, and a post with another address's token is
+    // refused without handing out one.
+    h.engine.contacts.set({ client: ip('127.0.0.11') }, { mail: 'bob@example.test', registeredAt: T, source: 'config' });
+    const page = await fetchPage(h.port(), { from: '127.0.0.11' });
+    assert.match(visible(page.body), 'administrator set this address; it cannot be changed here.');
+    assert.not.match(page.body, '<form');
+    const forged = await fetchPage(h.port(), {
+      method: 'POST', path: '/.backsoon/register', from: '127.0.0.11', headers: FORM_HEADERS,
+      body: form({ csrf: tokenOf((await fetchPage(h.port(), { from: '127.0.0.12' })).body), mail: 'mallory@example.test', choice: 'yes' }),
+    });
+    assert.is(forged.status, 403);
+    assert.not.match(forged.body, '<form', 'no fresh token for the address either');
+    assert.is(h.engine.contacts.lookup(ip('127.0.0.11'), 0)?.mail, 'bob@example.test');
 
     macs.set('127.0.0.10', VICTIM_MAC);
     assert.is((await register(h.port(), { mail: 'carol@example.test', choice: 'yes' }, '127.0.0.10')).status, 200);
@@ -129,7 +147,7 @@ test('the page refuses politely, in the client\'s language, and changes nothing'
     assert.match(visible(other.body), 'This address was registered from another device, so it cannot be changed here.');
     assert.is(h.engine.contacts.lookup(ip('127.0.0.10'), 0)?.mail, 'carol@example.test');
     const s = h.standin.stats();
-    assert.equal([s.refused.configured, s.refused.otherDevice, s.registrations], [2, 1, 1]);
+    assert.equal([s.refused.configured, s.refused.otherDevice, s.refused.csrf, s.registrations], [2, 1, 1, 1]);
     assert.ok(h.logs.some((l) => /registration from 127\.0\.0\.10 \(MAC 02:00:00:00:00:0b\) .* refused: the address is registered from another device/.test(l)));
   } finally {
     await h.close();
