@@ -5,7 +5,6 @@
 // a grace ends the whole thread, the caller gets the default at once, and a new thread is
 // started from the same source. Calls are answered one at a time, in order.
 import { join } from 'node:path';
-import type * as WorkerThreads from 'node:worker_threads';
 import type { Worker } from 'node:worker_threads';
 import { HookCounters } from './hook-counters';
 import { describeFailure, policyLimits, readSource } from './policy';
@@ -262,7 +261,7 @@ export class IsolatedPolicy {
 /** A policy thread; from the sources it compiles the TypeScript entry with tsx, from the bundle it is the bundle itself. */
 function spawnThread(start: WorkerStart): Worker {
   // Required here, not at start: a daemon without a policy never loads node:worker_threads.
-  const { Worker: Thread } = require('node:worker_threads') as typeof WorkerThreads;
+  const { Worker: Thread } = require('node:worker_threads') as typeof import('node:worker_threads');
   const options = { workerData: start, stdout: false, stderr: false, argv: [POLICY_WORKER_ARG] };
   if (__filename.endsWith('.ts')) {
     const entry = join(__dirname, 'worker-main.ts');

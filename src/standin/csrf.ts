@@ -1,6 +1,7 @@
 // The form's token: an HMAC of client address, server and time bucket under a secret made at
-// the first token this process issues or checks, so only a page this process served to this client for this server can be posted back,
-// and only for a while (one to two buckets). A restart makes old pages' tokens invalid.
+// the first token this process issues or checks, so only a page this process served to this
+// client for this server can be posted back, and only for a while (one to two buckets). A
+// restart makes old pages' tokens invalid.
 import { nodeCrypto } from '../node-crypto';
 
 export class CsrfTokens {

@@ -142,9 +142,7 @@ export class UbusClient {
    * this client goes (stop() would drop the answer with the connection).
    */
   retire(): void {
-    this.running = false;
-    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
-    this.retryTimer = null;
+    this.running = false; // a retry timer that fires meanwhile finds it stopped
     if (this.handling === 0) this.stop();
     else this.retiring = true;
   }

@@ -4,9 +4,8 @@
 // 10,000. Files are never rewritten: retry state lives in memory, and a file is removed once
 // every message in it is finished (its outcome durable in the ledger). Payloads are read back
 // from the file when a message is sent, not kept in memory (batch-reader.ts keeps the files
-// being sent from open). Unreadable files and lines are
-// moved to DIR/corrupt, never fatal. Files of the one-message-per-file format (ID.json) that
-// an older version left are read too.
+// being sent from open). Unreadable files and lines are moved to DIR/corrupt, never fatal.
+// Files of the one-message-per-file format (ID.json) that an older version left are read too.
 import { nodeCrypto } from '../../node-crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
@@ -122,9 +121,10 @@ export class OutboxStore {
     file.live--;
     if (file.live > 0) return;
     this.files.delete(at.file);
-    this.reader.forget(join(this.queueDir, at.file));
+    const path = join(this.queueDir, at.file);
+    this.reader.forget(path);
     // No directory sync: a removal a crash undoes is caught by the ledger at the next start.
-    await fs.rm(join(this.queueDir, at.file), { force: true });
+    await fs.rm(path, { force: true });
     this.forget(file.keys);
   }
 
