@@ -36,7 +36,8 @@
 // into DIR once it is quiet after each run, node's --heapsnapshot-signal; with BENCH_RECOVERY_HEAP_BEFORE=1 also one
 // before the trap: its full collection then changes what the run measures), BENCH_RECOVERY_STRACE=1 (diagnosis only, slows everything: each run
 // under `strace -f -c -w`, its syscall summary printed; the figures of such a run are not the
-// daemon's).
+// daemon's), BENCH_RECOVERY_PEER_PROF_DIR=DIR (diagnosis: a CPU profile of each peer script
+// into DIR, node's --cpu-prof).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -61,6 +62,8 @@ const mallocChoice = process.env.BENCH_RECOVERY_MALLOC ?? 'init';
 if (!['init', 'node', 'both'].includes(mallocChoice)) throw new Error(`BENCH_RECOVERY_MALLOC=${mallocChoice}: use init, node or both`);
 const mallocs: Malloc[] = mallocChoice === 'both' ? ['init', 'node'] : [mallocChoice as Malloc];
 const heapDir = process.env.BENCH_RECOVERY_HEAP_DIR ?? '';
+/** A directory for a CPU profile of each peer script (node --cpu-prof), for diagnosis. */
+const peerProfileDir = process.env.BENCH_RECOVERY_PEER_PROF_DIR ?? '';
 /** How long after the last 250 the daemon's memory is read again, ms: what it keeps once it is quiet. */
 const SETTLE_MS = 15_000;
 const CEILING_CONNECTIONS = [2, 5, 10, 20];
@@ -91,7 +94,8 @@ async function runPeer<T extends { failed: number }>(lab: DaemonLab, script: str
   await lab.stopDaemon();
   const before = lab.exim.spooledCount();
   // cwd: `--import tsx` is resolved from the working directory's node_modules.
-  const child = lab.lab.spawn('r', [process.execPath, '--import', 'tsx', script, String(lab.exim.port), String(count), ...extra],
+  const profile = peerProfileDir !== '' ? ['--cpu-prof', `--cpu-prof-dir=${peerProfileDir}`] : [];
+  const child = lab.lab.spawn('r', [process.execPath, ...profile, '--import', 'tsx', script, String(lab.exim.port), String(count), ...extra],
     { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
   let out = '';
   let err = '';

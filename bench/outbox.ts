@@ -1,6 +1,6 @@
 // The outbox alone, as a 10,000-notice recovery uses it: N messages queued at once (batch files
 // with one fsync each), each read back from its file and handed to a channel that answers "sent"
-// at once, 20 attempts in flight as the mail channel has; CPU time of the whole process (user +
+// at once, 40 attempts in flight as the mail channel has; CPU time of the whole process (user +
 // system: libuv's threads do the file work) per message. Next to it, in the same run, the disk
 // work any outbox needs: the same lines written as the same batch files through the same durable
 // write, and read once per file. Each round uses a fresh directory on the disk of os.tmpdir()

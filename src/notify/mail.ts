@@ -11,8 +11,12 @@ export const MAIL_CHANNEL = 'mail';
 
 /** Sessions at once: exim here takes the most mails per second from 10 to 20 (bench/lab-recovery.ts). */
 const DEFAULT_CONNECTIONS = 10;
-/** Messages in flight for the mail channel: two per session, so each has its next one ready. */
-const DEFAULT_CONCURRENCY = 2 * DEFAULT_CONNECTIONS;
+/**
+ * Messages in flight for the mail channel: four per session, so each session has its next one
+ * ready while finished ones wait for the ledger's shared fdatasync (outbox.ts, LEDGER_GATHER).
+ * It is also the bound on duplicates after a crash (docs/OUTBOX.md).
+ */
+const DEFAULT_CONCURRENCY = 4 * DEFAULT_CONNECTIONS;
 
 /** What the outbox stores for a mail: the SMTP envelope and the finished message. */
 export interface MailPayload {

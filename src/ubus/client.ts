@@ -147,6 +147,13 @@ export class UbusClient {
     else this.retiring = true;
   }
 
+  /** The last call in hand is answered: stop once ubusd has read the answers (UbusConnection.ping). */
+  private leaveAfterAnswers(conn: UbusConnection): void {
+    void conn.ping().then(() => {
+      if (this.retiring && this.conn === conn) this.stop();
+    });
+  }
+
   /** Resolves once the objects are registered (for tests and startup ordering). */
   whenReady(timeoutMs = 5000): Promise<boolean> {
     const until = Date.now() + timeoutMs;
@@ -372,7 +379,7 @@ export class UbusClient {
     const done = (reply: MethodReply) => {
       this.handling--;
       answer(reply);
-      if (this.retiring && this.handling === 0) this.stop();
+      if (this.retiring && this.handling === 0) this.leaveAfterAnswers(conn);
     };
     let result: MethodReply | Promise<MethodReply>;
     try {

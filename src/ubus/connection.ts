@@ -25,6 +25,8 @@ interface Pending {
   readonly deadline: number;
   readonly data: UbusMessage[];
   readonly settle: (reply: Reply) => void;
+  /** A ping: ubusd answers with one data message (the pong) and no status. */
+  readonly pong?: true;
 }
 
 /** A message that would make ubusd drop us: never sent. */
@@ -59,20 +61,29 @@ export class UbusConnection {
     return this.socket.writableLength;
   }
 
+  /**
+   * Resolves true once ubusd has answered a ping, so it has read everything sent before it.
+   * ubusd stops reading a client once it sees the connection's end: what arrives together with
+   * the end is dropped, so a client that answers and then leaves waits for this first.
+   */
+  async ping(): Promise<boolean> {
+    return (await this.request(MsgType.ping, 0, () => { /* no attributes */ }, true)).status === UbusStatus.ok;
+  }
+
   /** Sends a message that expects no answer (replies to invokes). */
   send(type: number, seq: number, peer: number, fill: (w: BlobWriter) => void): void {
     this.write(encodeMessage(type, seq, peer, fill));
   }
 
   /** Sends a request and resolves with ubusd's answer (status timeout or connection failed on no answer). */
-  request(type: number, peer: number, fill: (w: BlobWriter) => void): Promise<Reply> {
+  request(type: number, peer: number, fill: (w: BlobWriter) => void, pong?: true): Promise<Reply> {
     if (this.closed) return Promise.resolve({ status: UbusStatus.connectionFailed, data: [] });
     this.seq = (this.seq + 1) & 0xffff;
     const seq = this.seq;
     const message = encodeMessage(type, seq, peer, fill);
     return new Promise<Reply>((resolve) => {
       this.pending.get(seq)?.settle({ status: UbusStatus.timeout, data: [] }); // 65536 requests ago
-      this.pending.set(seq, { deadline: Date.now() + this.requestTimeoutMs, data: [], settle: resolve });
+      this.pending.set(seq, { deadline: Date.now() + this.requestTimeoutMs, data: [], settle: resolve, ...(pong ? { pong } : {}) });
       this.sweeper ??= setInterval(() => this.sweep(), Math.min(1000, this.requestTimeoutMs)).unref();
       try {
         this.write(message);
@@ -137,12 +148,12 @@ export class UbusConnection {
     if (m.type === MsgType.status || m.type === MsgType.data) {
       const p = this.pending.get(m.seq);
       if (p === undefined) return; // an answer to a request we gave up on
-      if (m.type === MsgType.data) {
+      if (m.type === MsgType.data && p.pong !== true) {
         p.data.push(m);
         return;
       }
       this.pending.delete(m.seq);
-      p.settle({ status: m.status ?? UbusStatus.invalidArgument, data: p.data });
+      p.settle({ status: m.type === MsgType.data ? UbusStatus.ok : m.status ?? UbusStatus.invalidArgument, data: p.data });
       return;
     }
     this.events.message(m);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Exim } from './exim';
 
 const COUNT = 300;
-const CONCURRENCY = 20; // mailChannel()'s default
+const CONCURRENCY = 40; // mailChannel()'s default
 const DRIVER = join(__dirname, 'mail-driver.ts');
 
 let exim: Exim;

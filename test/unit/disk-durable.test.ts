@@ -1,11 +1,12 @@
-// Durable writes (src/disk/durable-write.ts), JSON in pieces, and the state file built on them
+// Durable writes (src/disk/durable-write.ts), appends through a kept descriptor (durable-append.ts), JSON in pieces, and the state file built on them
 // (src/control/snapshot.ts): whole files or the old ones, temp files cleaned, failures retried
 // and logged once, a held file left alone.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DurableAppender } from '../../src/disk/durable-append';
 import { appendDurably, removeStaleTempsSync, writeFileDurably } from '../../src/disk/durable-write';
 import { jsonPieces } from '../../src/disk/json-pieces';
 import { SnapshotStore } from '../../src/control/snapshot';
@@ -69,6 +70,73 @@ test('appendDurably appends; stale temp files of a crash are removed at start', 
   writeFileSync(join(dir, 'state.json'), '{}');
   removeStaleTempsSync(join(dir, 'state.json'));
   assert.equal(readdirSync(dir).sort(), ['log', 'state.json']);
+});
+
+/** This process's descriptors open on `file` (by its path as /proc shows it; " (deleted)" once unlinked). */
+function descriptorsOn(file: string): number {
+  let n = 0;
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`).startsWith(file)) n++;
+    } catch {
+      // closed between the listing and the look
+    }
+  }
+  return n;
+}
+
+test('DurableAppender: appends through one descriptor, kept open until close', async () => {
+  const file = join(tempDir(), 'ledger');
+  const a = new DurableAppender(file);
+  await a.append('a\n', 0);
+  await a.append('b\n', 2);
+  await a.append('é\n', 4);
+  assert.is(readFileSync(file, 'utf8'), 'a\nb\né\n');
+  assert.is(statSync(file).mode & 0o777, 0o600);
+  assert.is(descriptorsOn(file), 1, 'one descriptor for three appends');
+  a.close();
+  await until('the descriptor to close', () => descriptorsOn(file) === 0);
+});
+
+test('DurableAppender: after the file is renamed over, reopen sends the next append to the new file', async () => {
+  const dir = tempDir();
+  const file = join(dir, 'ledger');
+  const a = new DurableAppender(file);
+  await a.append('old\n', 0);
+  writeFileSync(join(dir, 'new'), 'compact\n');
+  renameSync(join(dir, 'new'), file);
+  a.reopen();
+  await a.append('next\n', 8);
+  assert.is(readFileSync(file, 'utf8'), 'compact\nnext\n');
+  await until('the old descriptor to close', () => descriptorsOn(file) === 1);
+  a.close();
+});
+
+test('DurableAppender: an append that fails rejects and keeps nothing open; the next one opens the file again', async () => {
+  const dir = tempDir();
+  const file = join(dir, 'ledger');
+  mkdirSync(file);
+  const a = new DurableAppender(file);
+  const err = await a.append('lost?\n', 0).then(() => null, (e: NodeJS.ErrnoException) => e);
+  assert.is(err?.code, 'EISDIR');
+  rmSync(file, { recursive: true });
+  await a.append('kept\n', 0);
+  assert.is(readFileSync(file, 'utf8'), 'kept\n');
+  a.close();
+});
+
+test('DurableAppender: close during an append lets it finish whole, then closes', async () => {
+  const file = join(tempDir(), 'ledger');
+  const a = new DurableAppender(file);
+  const big = 'x'.repeat(1 << 20);
+  const done = a.append(`${big}\n`, 0);
+  a.close();
+  await done;
+  assert.is(statSync(file).size, big.length + 1);
+  await until('the descriptor to close', () => descriptorsOn(file) === 0);
+  await a.append('late\n', big.length + 1);
+  assert.is(descriptorsOn(file), 0, 'an append after close leaves nothing open');
+  assert.ok(readFileSync(file, 'utf8').endsWith('x\nlate\n'));
 });
 
 test('the state file: written on change, retried after a failure with one log line each way', async () => {

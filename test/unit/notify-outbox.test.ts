@@ -447,6 +447,24 @@ test('a message the disk refused is saved when writing works again, and sent fro
   await outbox.close();
 });
 
+test('a message whose 250 came but whose ledger line is not on disk yet still counts as sending', async () => {
+  const s = setup();
+  const outbox = await s.open();
+  await outbox.enqueue('mail', 'k', 'p');
+  let answer: ((d: Delivery) => void) | null = null;
+  outbox.registerChannel('mail', mockTransport(() => new Promise<Delivery>((resolve) => { answer = resolve; })).handler);
+  await s.events.until('the attempt', () => answer !== null);
+  assert.equal([outbox.stats().queued, outbox.stats().sending, outbox.stats().sent], [0, 1, 0]);
+  answer!(sent);
+  // The outcome waits for others to share the ledger's fdatasync (up to 10 ms): still in view.
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal([outbox.stats().queued, outbox.stats().sending, outbox.stats().sent], [0, 1, 0]);
+  assert.equal(outbox.stats().channels.mail, { queued: 0, sending: 1 });
+  await s.events.until('sent', () => s.events.count('sent') === 1);
+  assert.equal([outbox.stats().queued, outbox.stats().sending, outbox.stats().sent], [0, 0, 1]);
+  await outbox.close();
+});
+
 test('an outcome the ledger cannot record keeps its batch file until it can: a restart in between sends it again, never loses it', async () => {
   const s = setup();
   let outbox = await s.open();

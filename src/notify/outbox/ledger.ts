@@ -3,11 +3,13 @@
 // message still sits in a queue file (pinned: forgetting them would let a restart send them
 // again). On disk an append-only file of JSON lines, group-committed (one fdatasync for many
 // outcomes) and rewritten compactly when it has grown to twice the bound, and on every start
-// (which also drops a line torn by a crash). An append that fails (a full disk) is cut back
-// and kept in memory; the next flush writes it, and `onDurable` says when.
+// (which also drops a line torn by a crash). Appends go through one descriptor kept open
+// (disk/durable-append.ts). An append that fails (a full disk) is cut back and kept in memory;
+// the next flush writes it, and `onDurable` says when.
 import { promises as fs } from 'node:fs';
-import { appendDurably, writeFileDurably } from '../../disk/durable-write';
-import { GroupCommit } from '../../disk/group-commit';
+import { DurableAppender } from '../../disk/durable-append';
+import { writeFileDurably } from '../../disk/durable-write';
+import { GroupCommit, type Gather } from '../../disk/group-commit';
 import type { Now } from './scheduler';
 
 export type Outcome = 'sent' | 'given-up';
@@ -18,6 +20,8 @@ export interface LedgerOptions {
   /** Keys older than this are forgotten, ms. */
   readonly maxAgeMs: number;
   readonly now: Now;
+  /** How outcomes are gathered into one append (one fdatasync); none: each flush takes what is there. */
+  readonly gather?: Gather;
   /** Outcomes that a failed append had left in memory are on disk now. */
   readonly onDurable?: (keys: readonly string[]) => void;
 }
@@ -44,9 +48,16 @@ export class Ledger {
   /** Why the last write failed; null after one that worked. */
   lastError: unknown = null;
   private readonly commit: GroupCommit<Line | null>;
+  private readonly appender: DurableAppender;
 
   private constructor(private readonly file: string, private readonly tmp: string, private readonly options: LedgerOptions) {
-    this.commit = new GroupCommit<Line | null>((lines) => this.flush(lines));
+    this.commit = new GroupCommit<Line | null>((lines) => this.flush(lines), Infinity, options.gather ?? null);
+    this.appender = new DurableAppender(file);
+  }
+
+  /** Closes the file's descriptor; a later record opens it again. */
+  close(): void {
+    this.appender.close();
   }
 
   /** Loads `file` (missing is fine), counting and dropping unreadable lines. Call compact() once the pins are known. */
@@ -85,6 +96,7 @@ export class Ledger {
       return null;
     } catch (err) {
       if (this.torn) await fs.truncate(this.file, this.bytesOnDisk);
+      this.appender.reopen();
       this.torn = false;
       return err as Error;
     }
@@ -186,7 +198,7 @@ export class Ledger {
 
   private async append(lines: readonly Line[]): Promise<void> {
     const text = lines.map((l) => l.text).join('');
-    await appendDurably(this.file, text, this.bytesOnDisk);
+    await this.appender.append(text, this.bytesOnDisk);
     this.bytesOnDisk += Buffer.byteLength(text, 'utf8');
     this.linesOnDisk += lines.length;
   }
@@ -194,7 +206,11 @@ export class Ledger {
   private async rewrite(): Promise<void> {
     let body = '';
     for (const map of [this.pinned, this.entries]) for (const [key, e] of map) body += lineOf(key, e);
-    await writeFileDurably(this.file, body, { tmp: this.tmp });
+    try {
+      await writeFileDurably(this.file, body, { tmp: this.tmp });
+    } finally {
+      this.appender.reopen(); // renamed over: the descriptor would append to the old file
+    }
     this.bytesOnDisk = Buffer.byteLength(body, 'utf8');
     this.linesOnDisk = this.entries.size + this.pinned.size;
   }

@@ -64,7 +64,7 @@ export type EnqueueResult =
 export interface OutboxStats {
   /** Waiting for an attempt. */
   readonly queued: number;
-  /** Attempts in flight. */
+  /** Attempts in flight, counting those whose outcome is being recorded in the ledger. */
   readonly sending: number;
   /** Since start: finished with success / given up / failed attempts that will be retried. */
   readonly sent: number;
