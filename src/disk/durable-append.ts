@@ -18,7 +18,7 @@ export class DurableAppender {
    * Appends `text` and fdatasyncs it. `size` is the file's length before, as the caller knows
    * it: on failure (a full disk mid-write) the file is cut back to it, so no torn line is left
    * for the next append to glue onto, and the descriptor is closed (the next append opens the
-   * file again).
+   * file again). Appends must not overlap: the caller runs one at a time (a group commit).
    */
   append(text: string, size: number): Promise<void> {
     const done = this.appendNow(text, size);
