@@ -39,7 +39,10 @@ export class DurableAppender {
       const bytes = Buffer.from(text, 'utf8');
       for (let done = 0; done < bytes.length;) done += await call<number>((cb) => write(fd, bytes, done, bytes.length - done, null, cb));
       await call<void>((cb) => fdatasync(fd, cb));
-      if (this.closed && this.fd === opened) { this.fd = null; close(fd, () => undefined); }
+      if (this.closed && this.fd === opened) {
+        this.fd = null;
+        await call<void>((cb) => close(fd, cb)).catch(() => undefined);
+      }
     } catch (err) {
       await call<void>((cb) => ftruncate(fd, size, cb)).catch(() => undefined);
       if (this.fd === opened) { this.fd = null; close(fd, () => undefined); }
