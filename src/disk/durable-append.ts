@@ -18,7 +18,7 @@ export class DurableAppender {
    * Appends `text` and fdatasyncs it. `size` is the file's length before, as the caller knows
    * it: on failure (a full disk mid-write) the file is cut back to it, so no torn line is left
    * for the next append to glue onto, and the descriptor is closed (the next append opens the
-   * file again).
+   * file again). Appends must not overlap: the caller runs one at a time (a group commit).
    */
   append(text: string, size: number): Promise<void> {
     const done = this.appendNow(text, size);
@@ -39,7 +39,10 @@ export class DurableAppender {
       const bytes = Buffer.from(text, 'utf8');
       for (let done = 0; done < bytes.length;) done += await call<number>((cb) => write(fd, bytes, done, bytes.length - done, null, cb));
       await call<void>((cb) => fdatasync(fd, cb));
-      if (this.closed && this.fd === opened) { this.fd = null; close(fd, () => undefined); }
+      if (this.closed && this.fd === opened) {
+        this.fd = null;
+        await call<void>((cb) => close(fd, cb)).catch(() => undefined);
+      }
     } catch (err) {
       await call<void>((cb) => ftruncate(fd, size, cb)).catch(() => undefined);
       if (this.fd === opened) { this.fd = null; close(fd, () => undefined); }

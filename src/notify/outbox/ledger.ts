@@ -55,7 +55,7 @@ export class Ledger {
     this.appender = new DurableAppender(file);
   }
 
-  /** Closes the file's descriptor; a later record opens it again. */
+  /** Closes the file's descriptor; a record after it (an attempt finishing late) opens and closes its own. */
   close(): void {
     this.appender.close();
   }
@@ -96,7 +96,6 @@ export class Ledger {
       return null;
     } catch (err) {
       if (this.torn) await fs.truncate(this.file, this.bytesOnDisk);
-      this.appender.reopen();
       this.torn = false;
       return err as Error;
     }

@@ -91,6 +91,8 @@ export class Outbox {
   private closed = false;
   /** finish() calls under way: their files may still be going. */
   private finishing = 0;
+  /** By channel: finished attempts whose outcome is being written to the ledger (shown as sending). */
+  private readonly recording = new Map<string, number>();
   private settledWaiters: (() => void)[] = [];
   /** Set while drain() waits: called after every step to see whether it may stop. */
   private drainCheck: (() => boolean) | null = null;
@@ -266,14 +268,11 @@ export class Outbox {
       }
       if (oldest === null || m.meta.createdAt < oldest) oldest = m.meta.createdAt;
     }
-    // An attempt whose outcome is waiting for the ledger's fdatasync has left `pending` but still
-    // holds its slot: it is counted as sending until the line is on disk, not lost from view.
-    for (const [name, ch] of this.channels) {
-      const c = channels[name];
-      const recording = ch.inFlight - (c?.sending ?? 0);
-      if (recording <= 0) continue;
-      sending += recording;
-      (channels[name] ??= { queued: 0, sending: 0 }).sending += recording;
+    // An attempt whose outcome is waiting for the ledger's fdatasync has left `pending`: it is
+    // counted as sending until the line is on disk, not lost from view.
+    for (const [name, n] of this.recording) {
+      sending += n;
+      (channels[name] ??= { queued: 0, sending: 0 }).sending += n;
     }
     return {
       queued, sending, ...this.counters, ledger: this.ledger.size, oldestCreatedAt: oldest, channels,
@@ -465,7 +464,12 @@ export class Outbox {
     this.finishing++;
     this.pending.delete(m.meta.key);
     this.unsaved.delete(m);
+    const channel = m.meta.channel;
+    this.recording.set(channel, (this.recording.get(channel) ?? 0) + 1);
     const durable = await this.ledger.record(m.meta.key, outcome, at !== null);
+    const left = this.recording.get(channel)! - 1;
+    if (left === 0) this.recording.delete(channel);
+    else this.recording.set(channel, left);
     if (!durable) {
       this.storageFailed(this.ledger.lastError);
       if (at !== null) this.unrecorded.set(m.meta.key, at); // the file must stay until the line is on disk
