@@ -4,6 +4,7 @@
 // group commit, thousands of times in a large recovery (docs/PERFORMANCE.md, "The ledger's
 // appends").
 import { close, fdatasync, ftruncate, open, write } from 'node:fs';
+import { fsCall } from './fs-callback';
 
 export class DurableAppender {
   private fd: Promise<number> | null = null;
@@ -37,17 +38,21 @@ export class DurableAppender {
     }
     try {
       const bytes = Buffer.from(text, 'utf8');
-      for (let done = 0; done < bytes.length;) done += await call<number>((cb) => write(fd, bytes, done, bytes.length - done, null, cb));
-      await call<void>((cb) => fdatasync(fd, cb));
-      if (this.closed && this.fd === opened) {
-        this.fd = null;
-        await call<void>((cb) => close(fd, cb)).catch(() => undefined);
-      }
+      for (let done = 0; done < bytes.length;) done += await fsCall<number>((cb) => write(fd, bytes, done, bytes.length - done, null, cb));
+      await fsCall<void>((cb) => fdatasync(fd, cb));
+      if (this.closed) await this.closeIfCurrent(opened, fd);
     } catch (err) {
-      await call<void>((cb) => ftruncate(fd, size, cb)).catch(() => undefined);
-      if (this.fd === opened) { this.fd = null; close(fd, () => undefined); }
+      await fsCall<void>((cb) => ftruncate(fd, size, cb)).catch(() => undefined);
+      await this.closeIfCurrent(opened, fd);
       throw err;
     }
+  }
+
+  /** Closes `fd` and forgets it, unless reopen() has taken it over (it closes it then). */
+  private async closeIfCurrent(opened: Promise<number>, fd: number): Promise<void> {
+    if (this.fd !== opened) return;
+    this.fd = null;
+    await fsCall<void>((cb) => close(fd, cb)).catch(() => undefined);
   }
 
   /**
@@ -68,10 +73,5 @@ export class DurableAppender {
 }
 
 function openAppend(file: string, mode: number): Promise<number> {
-  return call<number>((cb) => open(file, 'a', mode, cb));
-}
-
-/** A node:fs callback call as a promise (cheaper than fs/promises' FileHandle for a bare descriptor). */
-function call<T>(start: (cb: (err: NodeJS.ErrnoException | null, value?: T) => void) => void): Promise<T> {
-  return new Promise<T>((resolve, reject) => start((err, value) => { if (err) reject(err); else resolve(value as T); }));
+  return fsCall<number>((cb) => open(file, 'a', mode, cb));
 }

@@ -5,6 +5,7 @@
 // to mail"). At most MAX_OPEN files stay open, the least recently read one is closed first; a
 // file's descriptor is closed when the file is done (forget) and at closeAll.
 import { close, open, read } from 'node:fs';
+import { fsCall } from '../../disk/fs-callback';
 
 /** Descriptors open at once: a few batches are sent from at a time, 256 messages each. */
 const MAX_OPEN = 8;
@@ -27,9 +28,7 @@ export class BatchReader {
     try {
       const fd = await f.fd;
       const buffer = Buffer.allocUnsafe(length);
-      const got = await new Promise<number>((resolve, reject) => {
-        read(fd, buffer, 0, length, offset, (err, bytesRead) => { if (err) reject(err); else resolve(bytesRead); });
-      });
+      const got = await fsCall<number>((cb) => read(fd, buffer, 0, length, offset, cb));
       return buffer.toString('utf8', 0, got);
     } catch (err) {
       // A file that could not be opened is not kept: the next read tries again.
@@ -62,9 +61,7 @@ export class BatchReader {
       this.files.set(path, f);
       return f;
     }
-    const fd = new Promise<number>((resolve, reject) => {
-      open(path, 'r', (err, n) => { if (err) reject(err); else resolve(n); });
-    });
+    const fd = fsCall<number>((cb) => open(path, 'r', cb));
     fd.catch(() => undefined); // reported by the read that waits for it
     f = { fd, reads: 0, retired: false };
     this.files.set(path, f);

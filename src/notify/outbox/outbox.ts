@@ -52,6 +52,8 @@ interface Channel {
   handler: ChannelHandler<unknown> | null;
   readonly due: DueQueue<Pending>;
   inFlight: number;
+  /** Finished attempts whose outcome is being written to the ledger (shown as sending). */
+  recording: number;
 }
 
 export const DEFAULT_MAX_AGE_MS = 3 * 86_400_000;
@@ -91,8 +93,6 @@ export class Outbox {
   private closed = false;
   /** finish() calls under way: their files may still be going. */
   private finishing = 0;
-  /** By channel: finished attempts whose outcome is being written to the ledger (shown as sending). */
-  private readonly recording = new Map<string, number>();
   private settledWaiters: (() => void)[] = [];
   /** Set while drain() waits: called after every step to see whether it may stop. */
   private drainCheck: (() => boolean) | null = null;
@@ -270,9 +270,10 @@ export class Outbox {
     }
     // An attempt whose outcome is waiting for the ledger's fdatasync has left `pending`: it is
     // counted as sending until the line is on disk, not lost from view.
-    for (const [name, n] of this.recording) {
-      sending += n;
-      (channels[name] ??= { queued: 0, sending: 0 }).sending += n;
+    for (const [name, ch] of this.channels) {
+      if (ch.recording === 0) continue;
+      sending += ch.recording;
+      (channels[name] ??= { queued: 0, sending: 0 }).sending += ch.recording;
     }
     return {
       queued, sending, ...this.counters, ledger: this.ledger.size, oldestCreatedAt: oldest, channels,
@@ -347,7 +348,7 @@ export class Outbox {
   private channel(name: string): Channel {
     let ch = this.channels.get(name);
     if (ch === undefined) {
-      ch = { handler: null, due: new DueQueue<Pending>(), inFlight: 0 };
+      ch = { handler: null, due: new DueQueue<Pending>(), inFlight: 0, recording: 0 };
       this.channels.set(name, ch);
     }
     return ch;
@@ -464,12 +465,10 @@ export class Outbox {
     this.finishing++;
     this.pending.delete(m.meta.key);
     this.unsaved.delete(m);
-    const channel = m.meta.channel;
-    this.recording.set(channel, (this.recording.get(channel) ?? 0) + 1);
+    const ch = this.channel(m.meta.channel);
+    ch.recording++;
     const durable = await this.ledger.record(m.meta.key, outcome, at !== null);
-    const left = this.recording.get(channel)! - 1;
-    if (left === 0) this.recording.delete(channel);
-    else this.recording.set(channel, left);
+    ch.recording--;
     if (!durable) {
       this.storageFailed(this.ledger.lastError);
       if (at !== null) this.unrecorded.set(m.meta.key, at); // the file must stay until the line is on disk
