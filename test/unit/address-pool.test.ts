@@ -132,7 +132,7 @@ test('after a burst of addresses the ones left keep their ids in a fresh index',
   assert.is(pool.renewIfSparse(), 0, 'nothing gone yet');
   for (let i = 0; i < 5000; i++) if (i % 10 !== 0) pool.release(ids[i]);
   assert.is(pool.size, 500);
-  assert.is(pool.renewIfSparse(), 32768 * 4, 'the old index (32,768 slots) is handed back');
+  assert.is(pool.renewIfSparse(), 16384 * 4, 'the old index (16,384 slots) is handed back');
   assert.is(pool.renewIfSparse(), 0, 'once per burst');
   assert.equal(pool.checkInvariants(), []);
   for (let i = 0; i < 5000; i++) {
