@@ -1,7 +1,7 @@
 // The part of net-snmp the trap receiver uses, with types (net-snmp ships none), and a receiver
 // whose UDP socket we own: net-snmp never reports "listening", and a few of its reply paths
 // (report and inform responses) run outside its own try/catch, where a throw would end the daemon.
-import type dgram from 'node:dgram';
+import dgram from 'node:dgram';
 import { requireNetSnmp, type NetSnmpSecurityNames } from '../net-snmp';
 
 /** A varbind as net-snmp decodes it; `value` is a dotted string for type OID. */
@@ -109,8 +109,7 @@ export function createOwnedReceiver(
     dgramModule: {
       createSocket(type) {
         if (socket !== null) throw new Error('net-snmp asked for a second socket; the trap receiver uses one');
-        // Required here, not at load: a router without SNMP never loads node's dgram.
-        socket = (require('node:dgram') as typeof dgram).createSocket(type);
+        socket = dgram.createSocket(type);
         return socket;
       },
     },

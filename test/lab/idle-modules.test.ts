@@ -25,7 +25,6 @@ const LATER: Record<string, string> = {
   v8: 'the heap trim after a burst',
   vm: 'the heap trim after a burst',
   'fs/promises': 'a policy file, the ubus socket check',
-  dgram: 'the SNMP trap receiver, a trap sent',
 };
 
 test("a daemon at rest with the package's configuration loads no built-in it does not use yet and optimizes nothing", async () => {
