@@ -37,7 +37,8 @@
 // before the trap: its full collection then changes what the run measures), BENCH_RECOVERY_STRACE=1 (diagnosis only, slows everything: each run
 // under `strace -f -c -w`, its syscall summary printed; the figures of such a run are not the
 // daemon's), BENCH_RECOVERY_PEER_PROF_DIR=DIR (diagnosis: a CPU profile of each peer script
-// into DIR, node's --cpu-prof).
+// into DIR, node's --cpu-prof), BENCH_RECOVERY_SETTLE_MS (default 15000: when RSS is read again
+// after the last 250).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -65,7 +66,7 @@ const heapDir = process.env.BENCH_RECOVERY_HEAP_DIR ?? '';
 /** A directory for a CPU profile of each peer script (node --cpu-prof), for diagnosis. */
 const peerProfileDir = process.env.BENCH_RECOVERY_PEER_PROF_DIR ?? '';
 /** How long after the last 250 the daemon's memory is read again, ms: what it keeps once it is quiet. */
-const SETTLE_MS = 15_000;
+const SETTLE_MS = Number(process.env.BENCH_RECOVERY_SETTLE_MS ?? 15_000);
 const CEILING_CONNECTIONS = [2, 5, 10, 20];
 const PEER = resolve(__dirname, 'lab-recovery-peer.ts');
 const CEILING = resolve(__dirname, 'lab-smtp-ceiling.ts');

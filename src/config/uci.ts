@@ -190,7 +190,8 @@ class UciReader {
   }
 
   private skipBlanks(): void {
-    while (this.byte(this.pos) !== NUL && isBlank(this.byte(this.pos))) this.pos++;
+    const bytes = this.buffer.bytes;
+    while (bytes[this.pos] !== NUL && isBlank(bytes[this.pos])) this.pos++;
   }
 
   /** uci_parse_line: statements, one after another while ';' separates them. */
@@ -214,12 +215,13 @@ class UciReader {
 
   /** strtok(" \t") from `from`: the keyword's start, its end overwritten with NUL; null when none. */
   private keywordAt(from: number): number | null {
+    const bytes = this.buffer.bytes;
     let i = from;
-    while (this.byte(i) === SPACE || this.byte(i) === TAB) i++;
-    if (this.byte(i) === NUL) return null;
+    while (bytes[i] === SPACE || bytes[i] === TAB) i++;
+    if (bytes[i] === NUL) return null;
     const start = i;
-    while (this.byte(i) !== NUL && this.byte(i) !== SPACE && this.byte(i) !== TAB) i++;
-    this.setByte(i, NUL);
+    while (bytes[i] !== NUL && bytes[i] !== SPACE && bytes[i] !== TAB) i++;
+    bytes[i] = NUL;
     return start;
   }
 

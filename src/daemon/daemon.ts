@@ -174,7 +174,7 @@ export class Daemon {
       this.metrics = await startMetricsListener(m.metricsListen, () => renderMetrics(metricsFromStatus(this.status())));
     }
     this.ticker = setInterval(() => this.engine.tick(Daemon.now()), 1000);
-    this.heapTrim = startHeapTrim();
+    this.heapTrim = startHeapTrim(() => this.engine.renewSparseIndexes());
     this.log('info', `backsoon ready: watching ${this.describeWatch()}; ${this.engine.outages.serverCount} servers down from saved state`);
   }
 
@@ -447,16 +447,18 @@ class OwnTrafficFilter extends ForwardingObservations {
 const HEAP_CHECK_MS = 5000;
 
 /**
- * Checks every HEAP_CHECK_MS: once the heap is 16 MiB above its size after the last collection
- * and grew less than 1 MiB since the previous check, one full collection (docs/PERFORMANCE.md,
- * "Memory after a recovery": 10,000 notices left ~50 MiB of garbage resident).
+ * Checks every HEAP_CHECK_MS: once the heap grew less than 1 MiB since the previous check, one
+ * full collection when it is 16 MiB above its size after the last collection (docs/PERFORMANCE.md,
+ * "Memory after a recovery": 10,000 notices left ~50 MiB of garbage resident) or when `renew`
+ * replaced indexes a burst left sparse ("The engine's indexes after a burst").
  */
-function startHeapTrim(): NodeJS.Timeout {
+function startHeapTrim(renew: () => number): NodeJS.Timeout {
   const trim = new HeapTrim({
     heapUsed: () => process.memoryUsage().heapUsed,
     collect: lazyFullCollection(),
     slackBytes: 16 << 20,
     quietBytes: 1 << 20,
+    renew,
   });
   return setInterval(() => trim.check(), HEAP_CHECK_MS).unref();
 }

@@ -2,7 +2,8 @@
 // flood) grows V8's heap far beyond what stays alive, and V8 collects it only when more
 // allocation asks for it: node never runs V8's idle-time memory reducer, so a router that goes
 // quiet after a burst keeps tens of MiB of garbage resident for hours. One full collection,
-// once the heap is well above its live size and allocation has stopped, returns it.
+// once the heap is well above its live size and allocation has stopped, returns it; so does one
+// after the engine's indexes that a burst left sparse were replaced by fresh arrays.
 import type * as V8 from 'node:v8';
 import type * as Vm from 'node:vm';
 
@@ -15,6 +16,11 @@ export interface HeapTrimOptions {
   slackBytes: number;
   /** ... and grew by less than this since the previous check: allocation has stopped. */
   quietBytes: number;
+  /**
+   * Asked when the heap is quiet: replaces what a burst left sparse (the engine's indexes) and
+   * returns the bytes that became garbage; any makes the check collect.
+   */
+  renew?: () => number;
 }
 
 export class HeapTrim {
@@ -35,7 +41,7 @@ export class HeapTrim {
     const used = o.heapUsed();
     const quiet = Math.abs(used - this.last) < o.quietBytes;
     if (used < this.floor) this.floor = used; // V8 collected on its own
-    if (o.collect !== null && quiet && used - this.floor >= o.slackBytes) {
+    if (o.collect !== null && quiet && ((o.renew?.() ?? 0) > 0 || used - this.floor >= o.slackBytes)) {
       o.collect();
       this.collections++;
       this.floor = o.heapUsed();

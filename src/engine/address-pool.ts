@@ -7,10 +7,12 @@
 // Each id is reference-counted: a table entry retains the id it stores and releases it when the
 // entry goes; the last release frees the id. The hash index uses open addressing with linear
 // probing and backward-shift deletion (no tombstones), and stores id + 1 so that 0 means empty:
-// nothing is filled at construction, and memory no address has used stays untouched.
+// nothing is filled at construction, and memory no address has used stays untouched. After a
+// burst of addresses the ones left can move into a fresh index (renewIfSparse, sparse.ts).
 
 import { formatIPv4 } from '../net/ipv4';
 import { formatIp, ipFromBytes, ipFromV4, type IpAddress } from '../net/ip';
+import { sparseAfterBurst } from './sparse';
 
 export const NO_ADDRESS = -1;
 
@@ -26,18 +28,23 @@ export class AddressPool {
   /** Next id of the free list (valid only for freed ids). */
   private readonly nextFree: Int32Array;
   /** Hash slot -> id + 1; 0 = empty. */
-  private readonly index: Int32Array;
+  private index: Int32Array;
   /** Ids below this one have been handed out at least once. */
   private bump = 0;
   private freeHead = NO_ADDRESS;
   private live = 0;
+  /** The most addresses held since `index` was made. */
+  private peak = 0;
   private readonly scratch = new Uint8Array(16);
 
   constructor(capacity: number) {
     if (!(capacity >= 1)) throw new RangeError('AddressPool: capacity must be at least 1');
     this.capacity = capacity;
+    // The capacity counts references (every row of every table at its maximum), not distinct
+    // addresses, which are far fewer in any real mix: an index of 1.5 slots per reference keeps
+    // linear probing short even in that worst case (load <= 2/3) at half the memory of 2 slots.
     let size = 8;
-    while (size < capacity * 2) size *= 2;
+    while (size < capacity * 1.5) size *= 2;
     this.mask = size - 1;
     this.words = new Uint32Array(capacity * 4);
     this.refs = new Int32Array(capacity);
@@ -119,6 +126,30 @@ export class AddressPool {
 
   references(id: number): number {
     return this.refs[id];
+  }
+
+  /**
+   * When a burst of addresses has come and gone (sparse.ts), indexes the ones left in a fresh
+   * array, whose pages are touched only where they land, and returns the byte length of the old
+   * one, now garbage; 0 when the index is not sparse. Ids do not change.
+   */
+  renewIfSparse(): number {
+    if (!sparseAfterBurst(this.peak, this.live)) return 0;
+    const old = this.index;
+    const fresh = new Int32Array(old.length);
+    const mask = this.mask;
+    const w = this.words;
+    for (let j = 0; j < old.length; j++) {
+      const slot = old[j];
+      if (slot === 0) continue;
+      const k = (slot - 1) << 2;
+      let i = hash(w[k], w[k + 1], w[k + 2], w[k + 3]) & mask;
+      while (fresh[i] !== 0) i = (i + 1) & mask;
+      fresh[i] = slot;
+    }
+    this.index = fresh;
+    this.peak = this.live;
+    return old.byteLength;
   }
 
   // ---- What an id holds ----
@@ -229,7 +260,7 @@ export class AddressPool {
     let i = h & mask;
     while (this.index[i] !== 0) i = (i + 1) & mask;
     this.index[i] = id + 1;
-    this.live++;
+    if (++this.live > this.peak) this.peak = this.live;
     return id;
   }
 

@@ -94,6 +94,19 @@ export class Contacts {
   }
 
   /**
+   * What the page shows for `client` seen from the device with `mac` (0: not known), which the
+   * engine saw waiting with `waitingMac`: the operator's contact first (for the address, for
+   * `mac`, for `waitingMac`: those registerFromPage never replaces), then lookup's answer.
+   */
+  pageContact(client: IpAddress, mac: number, waitingMac: number): Contact | undefined {
+    const exact = this.lookupExact(client);
+    if (exact?.source === 'config') return exact;
+    if (this.configuredMac(mac)) return this.byMac.get(mac);
+    if (this.configuredMac(waitingMac)) return this.byMac.get(waitingMac);
+    return this.lookup(client, mac !== 0 ? mac : waitingMac);
+  }
+
+  /**
    * Stores a registration from the page for `client`, posted from the device with `mac` (0: not
    * known); `waitingMac` is the MAC the engine saw waiting at that address (0: none). The
    * operator's word wins: a configured contact for the address, for `mac` or for `waitingMac`

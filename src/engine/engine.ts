@@ -476,6 +476,16 @@ export class Engine implements Observations {
   }
 
   /**
+   * After a burst (a recovery of thousands, a flood) has come and gone, the hash indexes left
+   * mostly empty move their keys into fresh arrays (sparse.ts): the pages the burst touched are
+   * given back once the old arrays are collected. Returns the bytes that became garbage, 0 when
+   * no index was sparse. The daemon calls it when its heap is quiet (daemon/heap-trim.ts).
+   */
+  renewSparseIndexes(): number {
+    return this.pool.renewIfSparse() + this.outages.renewIfSparse() + this.syns.renewIfSparse();
+  }
+
+  /**
    * For tests: the tables' and the pool's invariants, including that every address-pool
    * reference is held by exactly one table row. Returns the problems found.
    */

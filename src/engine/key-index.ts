@@ -4,6 +4,9 @@
 // stores value + 1, so 0 is empty and nothing is filled at construction.
 // A slot's key words and value lie side by side (four words), so a probe reads one cache line
 // instead of four: the SYN and link indexes are megabytes, and most probes miss the caches.
+// After a burst the keys left can move into a fresh array (renewIfSparse, sparse.ts).
+
+import { sparseAfterBurst } from './sparse';
 
 const EMPTY = -1;
 /** Words per slot: key a, b, c, then value + 1. */
@@ -12,8 +15,10 @@ const STRIDE = 4;
 export class KeyIndex {
   readonly capacity: number;
   private readonly mask: number;
-  private readonly slots: Uint32Array;
+  private slots: Uint32Array;
   private used = 0;
+  /** The most keys held since `slots` was made. */
+  private peak = 0;
 
   /** Holds up to `capacity` keys; the table is sized so the load factor stays <= 1/2. */
   constructor(capacity: number) {
@@ -54,7 +59,7 @@ export class KeyIndex {
         s[k + 1] = b;
         s[k + 2] = c;
         s[k + 3] = value + 1;
-        this.used++;
+        if (++this.used > this.peak) this.peak = this.used;
         return;
       }
       if (s[k] === a && s[k + 1] === b && s[k + 2] === c) {
@@ -62,6 +67,27 @@ export class KeyIndex {
         return;
       }
     }
+  }
+
+  /**
+   * When a burst has come and gone (sparse.ts), moves the keys left into a fresh array, whose
+   * pages are touched only where they land, and returns the byte length of the old one, now
+   * garbage; 0 when the index is not sparse.
+   */
+  renewIfSparse(): number {
+    if (!sparseAfterBurst(this.peak, this.used)) return 0;
+    const old = this.slots;
+    const fresh = new Uint32Array(old.length);
+    const mask = this.mask;
+    for (let k = 0; k < old.length; k += STRIDE) {
+      if (old[k + 3] === 0) continue;
+      let i = hash(old[k], old[k + 1], old[k + 2]) & mask;
+      while (fresh[i * STRIDE + 3] !== 0) i = (i + 1) & mask;
+      fresh.set(old.subarray(k, k + STRIDE), i * STRIDE);
+    }
+    this.slots = fresh;
+    this.peak = this.used;
+    return old.byteLength;
   }
 
   /** Removes the key; returns whether it was there. */

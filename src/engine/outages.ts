@@ -345,6 +345,11 @@ export class OutageTable {
    * the registration-order list agree. Returns the problems found (empty when sound).
    * For tests: it walks everything.
    */
+  /** The link index's renewal after a burst of links (KeyIndex.renewIfSparse): bytes now garbage. */
+  renewIfSparse(): number {
+    return this.linkIndex.renewIfSparse();
+  }
+
   checkInvariants(): string[] {
     const problems: string[] = [];
     const seen = new Uint8Array(this.capacity.links);

@@ -58,6 +58,11 @@ export class SynTracker {
     return this.index.size;
   }
 
+  /** The index's renewal after a burst of SYNs (KeyIndex.renewIfSparse): bytes now garbage. */
+  renewIfSparse(): number {
+    return this.index.renewIfSparse();
+  }
+
   /** Is every entry taken by a SYN still pending (a new one needs `mayEvict`)? */
   get full(): boolean {
     if (this.length < this.capacity) return false;

@@ -37,8 +37,8 @@ export function engineCallbacks(engine: Engine, o: EngineCallbackOptions): Stand
       o.changed?.();
       return linked ? 'registered' : 'not-down';
     },
-    lookupContact(client): KnownContact | null {
-      return engine.contacts.lookup(client, 0) ?? null;
+    lookupContact(server, client, mac): KnownContact | null {
+      return engine.contacts.pageContact(client, mac, engine.waitingMac(server, client)) ?? null;
     },
     noticeAttempt(server, client, t, mac) {
       engine.registerAttempt(t, server, client, mac);

@@ -129,7 +129,7 @@ function returnPathOf(url: string): string {
 
 function offerFor(d: HandlerDeps, server: IpAddress, client: IpAddress | null, now: number): Offer {
   if (d.declined.has(server.text, clientText(client))) return { kind: 'declined' };
-  const known = client === null ? null : d.callbacks.lookupContact(client);
+  const known = client === null ? null : d.callbacks.lookupContact(server, client, macOf(d, client));
   if (known === null) return { kind: 'ask' };
   if (known.source === 'config') return { kind: 'known', mail: known.mail, configured: true };
   if (now - known.registeredAt < d.settings.reaskAfter) return { kind: 'known', mail: known.mail, configured: false };

@@ -32,8 +32,13 @@ export interface StandInCallbacks {
    * daemon's answer comes once the registration is on disk.
    */
   register(server: IpAddress, client: IpAddress, mac: number, mail: string, t: number): RegisterOutcome | Promise<RegisterOutcome>;
-  /** The address known for a client (73/74), if any. */
-  lookupContact(client: IpAddress): KnownContact | null;
+  /**
+   * The address known for a client (73/74), if any, seen from the device with `mac` (0: not
+   * known): the operator's contact for the address or for the device (its MAC, or the MAC it
+   * was seen waiting with) first, as register() refuses to replace them, so a device the
+   * configuration names by MAC is offered no form at any of its addresses.
+   */
+  lookupContact(server: IpAddress, client: IpAddress, mac: number): KnownContact | null;
   /** A client was shown the page: its attempt (engine.registerAttempt, with its MAC; 0 when not known). */
   noticeAttempt?(server: IpAddress, client: IpAddress, t: number, mac: number): void;
   /** The client chose "no thanks" for this outage (P15). */

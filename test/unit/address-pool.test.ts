@@ -123,6 +123,28 @@ test('agrees with a Map of reference counts under 500,000 random operations on b
   assert.is(ids.size, model.size, 'no two addresses share an id');
 });
 
+test('after a burst of addresses the ones left keep their ids in a fresh index', () => {
+  const pool = new AddressPool(10_000);
+  const ids: number[] = [];
+  for (let i = 0; i < 5000; i++) {
+    ids.push(i % 2 === 0 ? pool.acquireV4((0x0a000000 + i) >>> 0) : pool.acquireBytes(v6(`2001:db8::${i.toString(16)}`), 0));
+  }
+  assert.is(pool.renewIfSparse(), 0, 'nothing gone yet');
+  for (let i = 0; i < 5000; i++) if (i % 10 !== 0) pool.release(ids[i]);
+  assert.is(pool.size, 500);
+  assert.is(pool.renewIfSparse(), 16384 * 4, 'the old index (16,384 slots) is handed back');
+  assert.is(pool.renewIfSparse(), 0, 'once per burst');
+  assert.equal(pool.checkInvariants(), []);
+  for (let i = 0; i < 5000; i++) {
+    const found = i % 2 === 0 ? pool.findV4((0x0a000000 + i) >>> 0) : pool.findBytes(v6(`2001:db8::${i.toString(16)}`), 0);
+    assert.is(found, i % 10 === 0 ? ids[i] : NO_ADDRESS, `address ${i}`);
+  }
+  for (let i = 0; i < 5000; i += 10) pool.release(ids[i]);
+  assert.is(pool.size, 0);
+  assert.equal(pool.checkInvariants(), []);
+  assert.is(pool.acquireV4(0x0a000001), ids[4990], 'ids are reused as before (the last freed first)');
+});
+
 test('capacity below 1 is refused', () => {
   assert.throws(() => new AddressPool(0), /at least 1/);
 });

@@ -40,6 +40,24 @@ test('unverified clients go newest first, so the client that tried before a floo
   assert.equal(engine.checkInvariants(), []);
 });
 
+test('after a recovery of 3,000 clients the indexes the burst left sparse are renewed once, and the engine goes on', () => {
+  const { engine } = setup({ maxLinks: 4096, maxLinksPerServer: 4096 });
+  for (let i = 0; i < 3000; i++) tries(engine, 1, `10.0.${i >> 8}.${i & 255}`);
+  assert.is(engine.outageList()[0].clients.length, 3000);
+  assert.is(engine.renewSparseIndexes(), 0, 'the clients still wait: nothing is sparse');
+  engine.recoverySignal(2, ipFromV4(SERVER), 'trap');
+  engine.tick(3);
+  assert.equal(engine.outageList(), []);
+  assert.ok(engine.renewSparseIndexes() > 0, 'the pool and link indexes are renewed');
+  assert.is(engine.renewSparseIndexes(), 0, 'once per burst');
+  assert.equal(engine.checkInvariants(), []);
+  tries(engine, 10, '10.0.0.1');
+  tries(engine, 11, '10.0.0.2');
+  tries(engine, 12, '10.0.0.1');
+  assert.equal(engine.outageList()[0].clients.map((c) => c.client), ['10.0.0.1', '10.0.0.2']);
+  assert.equal(engine.checkInvariants(), []);
+});
+
 test('a client bound by the neighbour table, an ARP reply with its MAC or a contact is evicted last', () => {
   const { engine, expired } = setup({ maxLinksPerServer: 4 });
   engine.bound(0, ipFromV4(ip('192.0.2.20')));

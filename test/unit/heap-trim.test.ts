@@ -34,6 +34,27 @@ test('collects once after a burst, when the heap has stopped growing', () => {
   assert.is(heap.collections, 1, 'nothing to give back: no second collection');
 });
 
+test('indexes a burst left sparse are renewed only when the heap is quiet, and then collected', () => {
+  const heap = { used: 20 * MiB, collections: 0 };
+  let renewals = 0;
+  let garbage = 4 * MiB; // what the engine's renewal would hand back, once
+  const trim = new HeapTrim({
+    heapUsed: () => heap.used,
+    collect: () => { heap.collections++; },
+    slackBytes: 16 * MiB,
+    quietBytes: 1 * MiB,
+    renew: () => { renewals++; const g = garbage; garbage = 0; return g; },
+  });
+  heap.used = 25 * MiB; // still allocating
+  trim.check();
+  assert.is(renewals, 0, 'not asked while allocation goes on');
+  trim.check(); // quiet: 5 MiB over, below the slack, but the renewal left garbage
+  assert.is(renewals, 1);
+  assert.is(heap.collections, 1);
+  trim.check();
+  assert.is(heap.collections, 1, 'nothing renewed, nothing over the slack: no second collection');
+});
+
 test('a rise below the slack is left to V8', () => {
   const { heap, trim } = fakeHeap(20 * MiB, 15 * MiB);
   heap.used = 30 * MiB;

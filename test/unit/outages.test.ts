@@ -60,6 +60,31 @@ test('KeyIndex agrees with a Map under a million random sets and deletes', () =>
   }
 });
 
+test('KeyIndex after a burst: the keys left move to a fresh array, once, and every operation still agrees with a Map', () => {
+  const index = new KeyIndex(8192);
+  const model = new Map<number, number>();
+  for (let i = 0; i < 6000; i++) { index.set(i, i ^ 0x5555, 7, i * 3); model.set(i, i * 3); }
+  assert.is(index.renewIfSparse(), 0, 'all 6,000 keys are still there: not sparse');
+  const rnd = prng(7);
+  for (let i = 0; i < 6000; i++) {
+    if (rnd() < 0.97) { assert.ok(index.delete(i, i ^ 0x5555, 7)); model.delete(i); }
+  }
+  assert.ok(model.size > 0 && model.size < 1500, `a burst gone: ${model.size} keys left`);
+  assert.is(index.renewIfSparse(), 16384 * 4 * 4, 'the old array (16,384 slots of 16 bytes) is handed back');
+  assert.is(index.renewIfSparse(), 0, 'once per burst');
+  assert.is(index.size, model.size);
+  for (let i = 0; i < 6000; i++) assert.is(index.get(i, i ^ 0x5555, 7), model.get(i) ?? -1, `key ${i}`);
+  // The fresh array takes sets, replacements and deletes like the old one.
+  for (let i = 0; i < 200_000; i++) {
+    const k = Math.floor(rnd() * 9000);
+    const op = rnd();
+    if (op < 0.5 && (model.size < 8192 || model.has(k))) { index.set(k, k ^ 0x5555, 7, i); model.set(k, i); }
+    else if (op < 0.8) assert.is(index.delete(k, k ^ 0x5555, 7), model.delete(k));
+    else assert.is(index.get(k, k ^ 0x5555, 7), model.get(k) ?? -1);
+  }
+  assert.is(index.size, model.size);
+});
+
 test('KeyIndex refuses more keys than its capacity', () => {
   const index = new KeyIndex(3);
   index.set(1, 0, 0, 1); index.set(2, 0, 0, 2); index.set(3, 0, 0, 3);

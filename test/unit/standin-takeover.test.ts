@@ -30,10 +30,12 @@ function setup(onConflict: RegistrationConflict = 'refuse') {
   engine.markDown(T, ip('198.51.100.10'), 'neigh-failed');
   const callbacks = engineCallbacks(engine, { serverName: () => 'www', now: () => T, log: () => undefined, registrationConflict: onConflict });
   const post = (mac: number, mail: string, t = T + 10) => callbacks.register(ip('198.51.100.10'), ip('192.0.2.10'), mac, mail, t);
+  /** What the page finds for the victim's address, seen from `mac`. */
+  const shown = (mac: number) => callbacks.lookupContact(ip('198.51.100.10'), ip('192.0.2.10'), mac);
   /** The victim's SYN to the server, seen with `mac`: the engine's attempt record. */
   const tries = (mac: number, t = T + 5) => engine.syn(t, VICTIM, SERVER, 40000, 80, 1, mac);
   const recover = () => { engine.arpReply(T + 600, SERVER, 0x0200c633640a); return only(decisions, 'notify'); };
-  return { engine, post, tries, recover };
+  return { engine, post, tries, recover, shown };
 }
 
 test('a contact from config contact (by address) is never replaced by the page', () => {
@@ -48,11 +50,14 @@ test('a contact from config contact (by address) is never replaced by the page',
 });
 
 test('a contact from config contact by MAC: refused for the device with that MAC, and for an address it waited from', () => {
-  const { engine, post, tries, recover } = setup();
+  const { engine, post, tries, recover, shown } = setup();
   engine.contacts.set({ mac: VICTIM_MAC }, { mail: 'alice@example.test', registeredAt: T, source: 'config' });
   assert.is(post(VICTIM_MAC, 'other@example.test'), 'configured', 'the configured device itself');
   tries(VICTIM_MAC);
   assert.is(post(ATTACKER_MAC, 'mallory@example.test'), 'configured', 'the device waiting at this address is configured');
+  // The page offers what register allows: the operator's contact, so no form, from either device.
+  assert.equal([shown(VICTIM_MAC), shown(0), shown(ATTACKER_MAC)].map((c) => [c?.mail, c?.source]),
+    [['alice@example.test', 'config'], ['alice@example.test', 'config'], ['alice@example.test', 'config']]);
   assert.equal(recover().map((d) => d.contact), ['alice@example.test']);
 });
 
@@ -113,15 +118,27 @@ test('the page refuses politely, in the client\'s language, and changes nothing'
   const macs = new Map([['127.0.0.9', OFFICE_MAC], ['127.0.0.10', ATTACKER_MAC]]);
   const h = await up({ callbacks: { macOf: (client) => macs.get(client.text) ?? 0 } });
   try {
-    // The operator names the victim's device (config contact by MAC): the page at its address
-    // shows the form (no contact for the address itself), and the post is refused.
-    h.engine.contacts.set({ mac: OFFICE_MAC }, { mail: 'alice@example.test', registeredAt: T, source: 'config' });
+    // A form shown before the operator named the device (config contact by MAC): its post is
+    // refused. The page at the device's address, with no contact for the address itself, then
+    // offers no form, as for an address the operator named.
     const visible = (html: string) => html.replace(/<style>.*?<\/style>|<script>.*?<\/script>/gs, '').replace(/<[^>]+>/g, '');
-    const en = await register(h.port(), { mail: 'mallory@example.test', choice: 'yes', return: '/shop' }, '127.0.0.9');
+    const before = await fetchPage(h.port(), { from: '127.0.0.9' });
+    assert.match(before.body, '<form');
+    h.engine.contacts.set({ mac: OFFICE_MAC }, { mail: 'alice@example.test', registeredAt: T, source: 'config' });
+    const named = await fetchPage(h.port(), { from: '127.0.0.9' });
+    assert.match(visible(named.body), 'administrator set this address; it cannot be changed here.');
+    assert.not.match(named.body, '<form');
+    const en = await fetchPage(h.port(), {
+      method: 'POST', path: '/.backsoon/register', from: '127.0.0.9', headers: FORM_HEADERS,
+      body: form({ csrf: tokenOf(before.body), mail: 'mallory@example.test', choice: 'yes', return: '/shop' }),
+    });
     assert.is(en.status, 409);
     assert.match(visible(en.body), 'This device already has a mail address set by the network');
     assert.match(en.body, '<a href="/shop">');
-    const ja = await register(h.port(), { mail: 'mallory@example.test', choice: 'yes', lang: 'ja' }, '127.0.0.9');
+    const ja = await fetchPage(h.port(), {
+      method: 'POST', path: '/.backsoon/register', from: '127.0.0.9', headers: FORM_HEADERS,
+      body: form({ csrf: tokenOf(before.body), mail: 'mallory@example.test', choice: 'yes', lang: 'ja' }),
+    });
     assert.match(visible(ja.body), 'ネットワーク管理者が設定したメールアドレスがすでにあり');
     assert.is(h.engine.contacts.lookup(ip('127.0.0.9'), OFFICE_MAC)?.mail, 'alice@example.test');
 
