@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DaemonLab } from '../test/lab/daemon-lab';
 import { daemonStatus, INIT_SCRIPT_ENV, INIT_SCRIPT_NODE_FLAGS, loadAverage, machineLine, sleep, statusMemory, table, type StatusMemory } from './lab-proc';
+import { peerMemory } from './lab-peers';
 
 const TAG = 'bn-foot';
 const ROOT = resolve(__dirname, '..');
@@ -25,22 +26,6 @@ const bundles = (process.env.BENCH_BUNDLES ?? `this=${resolve(ROOT, 'dist/backso
   return { name, file: resolve(file) };
 });
 const runs = Number(process.env.BENCH_RUNS ?? 7);
-
-/** A peer that prints its own /proc/self/status after SETTLE_MS. */
-const REPORT = `setTimeout(() => { process.stdout.write(require('fs').readFileSync('/proc/self/status', 'utf8')); process.exit(0); }, ${SETTLE_MS});`;
-
-/** node-pcap's own wrapper, one live capture on br0 with the daemon's buffer (capture_buffer 4096 KiB). */
-const PCAP_PEER = `const pcap = require(${JSON.stringify(resolve(ROOT, 'node_modules/pcap'))}); let n = 0;
-const s = pcap.createSession('br0', { filter: 'tcp or arp or icmp', buffer_size: 4 << 20, buffer_timeout: 0, snap_length: 256, promiscuous: false });
-s.on('packet', () => { n++; });
-${REPORT}`;
-
-async function peer(lab: DaemonLab, script: string | null): Promise<StatusMemory> {
-  const argv = script === null ? [process.execPath, '-e', REPORT] : [process.execPath, '-e', script];
-  const r = await lab.lab.exec('r', argv, { timeoutMs: SETTLE_MS + 20_000 });
-  if (r.code !== 0) throw new Error(`peer ${argv.slice(0, 2).join(' ')} failed: ${r.stderr}`);
-  return statusMemory(r.stdout);
-}
 
 /** Wall time of a command in the router namespace, median of `runs`, ms. */
 async function wallMs(lab: DaemonLab, argv: string[]): Promise<number> {
@@ -83,15 +68,15 @@ async function main(): Promise<void> {
   const machine = machineLine();
   const lab = await DaemonLab.up(TAG, { serverSide: false, mainOptions: { log_level: 'info', probe_interval: '600' } });
   try {
-    const bare = await peer(lab, null);
-    const pcap = await peer(lab, PCAP_PEER);
+    const bare = await peerMemory(lab, 'bare');
+    const pcap = await peerMemory(lab, 'pcap');
     const rows: DaemonRow[] = [];
     for (const b of bundles) {
       rows.push(await measureDaemon(lab, b.name, b.file));
       rows.push(await measureDaemon(lab, `${b.name}, MALLOC_MMAP_THRESHOLD_=${INIT_SCRIPT_ENV.MALLOC_MMAP_THRESHOLD_}${INIT_SCRIPT_NODE_FLAGS === '' ? '' : ` ${INIT_SCRIPT_NODE_FLAGS}`}`, b.file, INIT_SCRIPT_ENV));
     }
-    const bareAgain = await peer(lab, null);
-    const pcapAgain = await peer(lab, PCAP_PEER);
+    const bareAgain = await peerMemory(lab, 'bare');
+    const pcapAgain = await peerMemory(lab, 'pcap');
     await lab.stopDaemon();
 
     const mib = (k: number) => (k / 1024).toFixed(1);
