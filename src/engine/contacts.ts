@@ -99,11 +99,7 @@ export class Contacts {
    * `mac`, for `waitingMac`: those registerFromPage never replaces), then lookup's answer.
    */
   pageContact(client: IpAddress, mac: number, waitingMac: number): Contact | undefined {
-    const exact = this.lookupExact(client);
-    if (exact?.source === 'config') return exact;
-    if (this.configuredMac(mac)) return this.byMac.get(mac);
-    if (this.configuredMac(waitingMac)) return this.byMac.get(waitingMac);
-    return this.lookup(client, mac !== 0 ? mac : waitingMac);
+    return this.operatorContact(this.lookupExact(client), mac, waitingMac) ?? this.lookup(client, mac !== 0 ? mac : waitingMac);
   }
 
   /**
@@ -117,7 +113,7 @@ export class Contacts {
   registerFromPage(client: IpAddress, mac: number, waitingMac: number, mail: string, t: number,
     onConflict: RegistrationConflict): PageRegistration {
     const existing = this.lookupExact(client);
-    if (existing?.source === 'config' || this.configuredMac(mac) || this.configuredMac(waitingMac)) return 'configured';
+    if (this.operatorContact(existing, mac, waitingMac) !== undefined) return 'configured';
     const contact: Contact = { mail, registeredAt: t, source: 'page', ...(mac !== 0 ? { deviceMac: mac } : {}) };
     const owner = existing?.deviceMac || (mac !== 0 ? waitingMac : 0); // an unknown MAC cannot contradict a waiting one
     if (owner === 0 || owner === mac) return this.set({ client }, contact) ? 'stored' : 'full';
@@ -178,6 +174,17 @@ export class Contacts {
   /** Adds one per address-pool id held to `refs` (for invariant checks). */
   countReferences(refs: Int32Array): void {
     for (const id of this.byClient.keys()) refs[id]++;
+  }
+
+  /**
+   * The operator's contact that a page registration must not replace: the one for the address
+   * (`exact`, its own entry), for the poster's `mac`, or for the `waitingMac` seen there.
+   */
+  private operatorContact(exact: Contact | undefined, mac: number, waitingMac: number): Contact | undefined {
+    if (exact?.source === 'config') return exact;
+    if (this.configuredMac(mac)) return this.byMac.get(mac);
+    if (this.configuredMac(waitingMac)) return this.byMac.get(waitingMac);
+    return undefined;
   }
 
   private configuredMac(mac: number): boolean {

@@ -127,9 +127,10 @@ function returnPathOf(url: string): string {
   return path.startsWith('/.backsoon/') ? '/' : path;
 }
 
-function offerFor(d: HandlerDeps, server: IpAddress, client: IpAddress | null, now: number): Offer {
+/** `mac`: the client's, from macOf (0: not known). */
+function offerFor(d: HandlerDeps, server: IpAddress, client: IpAddress | null, mac: number, now: number): Offer {
   if (d.declined.has(server.text, clientText(client))) return { kind: 'declined' };
-  const known = client === null ? null : d.callbacks.lookupContact(server, client, macOf(d, client));
+  const known = client === null ? null : d.callbacks.lookupContact(server, client, mac);
   if (known === null) return { kind: 'ask' };
   if (known.source === 'config') return { kind: 'known', mail: known.mail, configured: true };
   if (now - known.registeredAt < d.settings.reaskAfter) return { kind: 'known', mail: known.mail, configured: false };
@@ -146,10 +147,12 @@ async function downPage(d: HandlerDeps, server: IpAddress, req: IncomingMessage,
   }
   const client = clientOf(req);
   const now = d.callbacks.now();
-  if (client !== null) d.callbacks.noticeAttempt?.(server, client, now, macOf(d, client));
+  // The neighbour table is read once per page: the attempt and the offer take the same MAC.
+  const mac = client === null ? 0 : macOf(d, client);
+  if (client !== null) d.callbacks.noticeAttempt?.(server, client, now, mac);
   d.counters.pages++;
   const c = await context(d, server, view, client, catalog, returnPath);
-  send(res, 503, renderDownPage(c, offerFor(d, server, client, now)), { 'retry-after': RETRY_AFTER });
+  send(res, 503, renderDownPage(c, offerFor(d, server, client, mac, now)), { 'retry-after': RETRY_AFTER });
 }
 
 /** The client's MAC from the router's neighbour table (0: not known, e.g. not on the link). */
@@ -230,7 +233,7 @@ async function formPost(d: HandlerDeps, server: IpAddress, req: IncomingMessage,
   if (!d.csrf.check(post.token, who, server.text, now)) {
     d.counters.refused.csrf++;
     // The form again, with a fresh token; but not for the operator's address, which has none.
-    const offer = offerFor(d, server, client, now);
+    const offer = offerFor(d, server, client, macOf(d, client), now);
     const again: Offer = offer.kind === 'known' && offer.configured ? offer : { kind: 'ask', error: 'expired', typed: printableTyped(post) };
     send(res, 403, renderDownPage(c, again));
     return;
