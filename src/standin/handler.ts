@@ -31,6 +31,8 @@ export interface HandlerDeps {
   readonly clientPosts: WindowLimiter;
   readonly addressRegistrations: WindowLimiter;
   readonly events: EventStreams;
+  /** Is traffic to this server (its address's text) still redirected here? Also while its redirect is being removed. */
+  readonly redirected: (server: string) => boolean;
   readonly declined: DeclinedClients;
   readonly counters: StandInCounters;
   readonly utcOffset: UtcOffset;
@@ -160,8 +162,14 @@ function macOf(d: HandlerDeps, client: IpAddress): number {
   return d.callbacks.macOf ? d.callbacks.macOf(client) : macOfNeighbour(client);
 }
 
+/**
+ * A page's stream. The page reloads at its "back" event, so that event waits until the redirect
+ * is gone: told earlier (the engine has the server back, the stand-in has not yet removed its
+ * rules), the page would reload into the stand-in again. It goes at once only when the redirect
+ * is already gone and a connection made before still reaches the listener.
+ */
 function eventStream(d: HandlerDeps, server: IpAddress, req: IncomingMessage, res: ServerResponse): void {
-  d.events.attach(server.text, clientText(clientOf(req)), res, d.callbacks.serverInfo(server) === null);
+  d.events.attach(server.text, clientText(clientOf(req)), res, !d.redirected(server.text));
 }
 
 /** Reads the body up to max_body; null (after answering 413) when it is larger. */

@@ -227,11 +227,12 @@ export function renderDeclined(c: PageContext): string {
   return layout({ lang: c.catalog.tag, title: m.declinedTitle, body, live: c.returnPath });
 }
 
-/** The server is no longer down: a link back to what the user wanted. */
+/** The server is no longer down: a link back to what the user wanted, and the reload once the redirect is gone. */
 export function renderBack(catalog: Catalog, name: string, returnPath: string): string {
   const m = catalog.messages;
   const body = `<h1 class="ok">${fillHtml(m.back, { name })}</h1>\n<p><a href="${escapeHtml(returnPath)}">${escapeHtml(m.backLink)}</a></p>\n`;
-  return layout({ lang: catalog.tag, title: fillText(m.back, { name }), body, live: null });
+  // Live: shown while the redirect is still being removed, it moves on once that is done.
+  return layout({ lang: catalog.tag, title: fillText(m.back, { name }), body, live: returnPath });
 }
 
 export type Problem = 'tooManyClient' | 'tooManyAddress' | 'tooLarge' | 'badRequest' | 'full' | 'notSaved' | 'configured' | 'otherDevice';

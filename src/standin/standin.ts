@@ -66,6 +66,8 @@ export class StandIn {
   /** Keyed by the address's canonical text, as are the other per-server tables here. */
   private readonly servers = new Map<string, StandInServer>();
   private readonly active = new Map<string, Active>();
+  /** Servers back, whose redirect is still being removed: their pages must wait for that. */
+  private readonly leaving = new Set<string>();
   private readonly callbacks: StandInCallbacks;
   private readonly nft: NftRunner;
   private readonly conntrack: ConntrackFlusher;
@@ -107,6 +109,7 @@ export class StandIn {
       clientPosts: new WindowLimiter(s.clientPosts, s.clientWindow),
       addressRegistrations: new WindowLimiter(s.addressRegistrations, s.addressWindow),
       events: this.events,
+      redirected: (server) => this.active.has(server) || this.leaving.has(server),
       declined: new DeclinedClients(),
       counters: this.counters,
       utcOffset: opts.utcOffset ?? systemUtcOffset,
@@ -312,8 +315,11 @@ export class StandIn {
     const address = server.address.text;
     const a = this.active.get(address)!;
     this.active.delete(address);
-    // Order matters: new connections must reach the real server before the pages reload.
+    // Order matters: new connections must reach the real server before the pages reload. A page
+    // that opens its stream meanwhile waits with the others (handler.ts, eventStream).
+    this.leaving.add(address);
     await this.applyRules();
+    this.leaving.delete(address);
     const told = this.events.back(address);
     this.deps.declined.clear(address);
     this.callbacks.log('info', `stand-in: ${address} is back; ${told} open pages told to reload`);

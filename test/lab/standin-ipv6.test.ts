@@ -13,6 +13,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Lab } from './lab';
 import { LineDriver, type DriverLine } from './line-driver';
+import { PageTrace } from './page-trace';
 
 const TAG = 's6';
 const SERVER6 = '2001:db8:2::10';
@@ -36,6 +37,8 @@ let lab: Lab;
 let driver: Driver;
 let browser: Browser | null = null;
 let page: Page;
+
+const trace = new PageTrace();
 
 const bodyText = (p: Page) => p.evaluate('document.body.innerText') as Promise<string>;
 
@@ -73,7 +76,7 @@ test('while the IPv6 server is down the client gets the page at the server\'s ow
   const table = nftTable();
   assert.match(table, /2001:db8:2::10 \. 80 : 848\d/, table);
   assert.match(table, /2001:db8:2::10 \. 443/, table);
-  page = await browser!.newPage({ locale: 'en-US' });
+  page = trace.follow(await browser!.newPage({ locale: 'en-US' }), 'page');
   const response = await page.goto(`${SERVER_URL}/docs/index.html`, { timeout: 15_000 });
   assert.is(response?.status(), 503);
   assert.is(page.url(), `${SERVER_URL}/docs/index.html`, 'the address bar still shows the server');
@@ -102,8 +105,7 @@ test('when the IPv6 server is back the open page reloads itself and shows the re
   const done = await driver.order('recover');
   assert.equal(done.active, []);
   assert.not.match(nftTable(), 'elements');
-  // A locator, not waitForFunction: a string predicate is eval'd in the page, which the stand-in's CSP refuses.
-  await page.locator('body', { hasText: 'real server' }).waitFor({ timeout: 20_000 });
+  await trace.waitForText(page, 'real server', 20_000, () => `stand-in:\n${driver.stderr}`);
   assert.is(page.url(), `${SERVER_URL}/docs/index.html`);
   assert.match(await bodyText(page), `answered GET /docs/index.html from ${CLIENT6}`);
 });

@@ -19,6 +19,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Lab, type Role } from './lab';
 import { LineDriver, type DriverLine } from './line-driver';
+import { PageTrace } from './page-trace';
 import type { RawReply, Reply } from '../unit/standin-http';
 import type { ProbePlan, ProbeStep } from './standin-probe';
 
@@ -146,9 +147,8 @@ async function probe(role: Role, steps: ProbeStep[]): Promise<unknown[]> {
 
 // Strings, not functions: the tests are compiled without the DOM library.
 const bodyText = (page: Page) => page.evaluate('document.body.innerText') as Promise<string>;
-// A locator, not waitForFunction: a string predicate is eval'd in the page, and while the stand-in's
-// page is still there its CSP refuses that (an EvalError, whenever the reload comes after the first poll).
-const showsRealServer = (page: Page) => page.locator('body', { hasText: 'real server' }).waitFor({ timeout: 20_000 });
+const trace = new PageTrace();
+const showsRealServer = (page: Page) => trace.waitForText(page, 'real server', 20_000, () => `stand-in:\n${driver.stderr}`);
 
 test.before(async () => {
   lab = await Lab.up(TAG, { clients: 2, http: true });
@@ -186,7 +186,7 @@ test('while the server is down the client gets the page, at the server\'s own ad
   assert.match(table, /198\.51\.100\.10 \. 80 : 848\d/, table);
   assert.match(table, '198.51.100.10 . 443');
   const browser = await browserIn('c');
-  englishPage = await browser.newPage({ locale: 'en-US' });
+  englishPage = trace.follow(await browser.newPage({ locale: 'en-US' }), 'en');
   const dialogs: string[] = [];
   englishPage.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
   const response = await englishPage.goto(`${SERVER_URL}/docs/index.html`, { timeout: 15_000 });
@@ -220,7 +220,7 @@ test('the form registers: the engine gets the address, client and MAC; the confi
 
 test('a Japanese browser gets the page in Japanese, and can register too', async () => {
   const browser = await browserIn('c1');
-  japanesePage = await browser.newPage({ locale: 'ja-JP' });
+  japanesePage = trace.follow(await browser.newPage({ locale: 'ja-JP' }), 'ja');
   await japanesePage.goto(`${SERVER_URL}/`, { timeout: 15_000 });
   const text = await bodyText(japanesePage);
   assert.match(text, 'www.example.test は現在応答していません');

@@ -129,20 +129,31 @@ test('"no thanks" is remembered for this outage only and stores nothing', () => 
   assert.is(h.standin.stats().declined, 1);
 }));
 
-test('open pages are told the server is back only after its redirect is gone', async () => {
-  let release: () => void = () => undefined;
-  let held = 0;
-  const scripts: string[] = [];
-  // nft cannot run without root: this mock records scripts and holds back the second (the removal).
-  const nftHoldingMock = (script: string) => {
-    scripts.push(script);
-    if (scripts.length === 2) { held++; return new Promise<void>((r) => { release = r; }); }
-    return Promise.resolve();
+/**
+ * nft cannot run without root: this mock records the scripts and holds back the second (the
+ * removal at recovery) until release().
+ */
+function nftHoldingRemovalMock() {
+  const m = {
+    scripts: [] as string[],
+    held: 0,
+    release: () => undefined as void,
+    nft: (script: string): Promise<void> => {
+      m.scripts.push(script);
+      if (m.scripts.length !== 2) return Promise.resolve();
+      m.held++;
+      return new Promise<void>((r) => { m.release = r; });
+    },
   };
-  const h = await up({ nft: nftHoldingMock });
+  return m;
+}
+
+test('open pages are told the server is back only after its redirect is gone', async () => {
+  const mock = nftHoldingRemovalMock();
+  const h = await up({ nft: mock.nft });
   try {
     const port = h.port();
-    assert.match(scripts[0], '198.51.100.10 . 80 : ' + port);
+    assert.match(mock.scripts[0], '198.51.100.10 . 80 : ' + port);
     const stream = eventStream(port);
     const opened = await stream.opened;
     assert.is(opened.status, 200);
@@ -151,30 +162,66 @@ test('open pages are told the server is back only after its redirect is gone', a
     let ended = false;
     void stream.ended.then(() => { ended = true; });
     h.engine.recoverySignal(h.clock.t, SERVER, 'probe');
-    while (held === 0) await new Promise((r) => setImmediate(r));
+    while (mock.held === 0) await new Promise((r) => setImmediate(r));
     await new Promise((r) => setTimeout(r, 50));
     assert.not.ok(ended, 'no page is told while the redirect is still in place');
-    release();
+    mock.release();
     const body = await stream.ended;
     assert.match(body, 'event: back\ndata: {}\n\n');
-    assert.not.match(scripts[1], 'elements', 'the server\'s redirect and reset are gone');
+    assert.not.match(mock.scripts[1], 'elements', 'the server\'s redirect and reset are gone');
     await h.standin.sync();
     assert.equal(h.standin.stats().active, []);
     assert.is(h.standin.stats().backEvents, 1);
   } finally {
-    release();
+    mock.release();
     await h.close();
   }
 });
 
-test('a page that opens its stream after recovery is told at once', () => withHarness(async (h) => {
+/** Opens a page's event stream and checks it is still open 50 ms later; `ended` is its end. */
+async function waitingStream(port: number): Promise<{ ended: Promise<string> }> {
+  const stream = eventStream(port);
+  assert.is((await stream.opened).status, 200);
+  let ended = false;
+  void stream.ended.then(() => { ended = true; });
+  await new Promise((r) => setTimeout(r, 50));
+  assert.not.ok(ended, 'no page is told while the redirect is still in place');
+  return { ended: stream.ended };
+}
+
+test('a page that opens its stream after the engine\'s recovery waits until the stand-in has removed the redirect', () => withHarness(async (h) => {
   const port = h.port();
-  // The engine says the server is back, but no decision has reached the stand-in yet.
+  // The engine says the server is back, but no decision has reached the stand-in yet: told now,
+  // the page would reload into the redirect and get the stand-in again.
   h.forward.decisions = false;
   h.engine.recoverySignal(h.clock.t, SERVER, 'probe');
-  const body = await eventStream(port).ended;
-  assert.match(body, 'event: back');
+  const { ended } = await waitingStream(port);
+  await h.standin.sync();
+  assert.match(await ended, 'event: back');
+  assert.not.match(h.nftScripts[h.nftScripts.length - 1], 'elements');
 }));
+
+test('a page asked for while the redirect is being removed says the server is back and reloads once it is gone', async () => {
+  const mock = nftHoldingRemovalMock();
+  const h = await up({ nft: mock.nft });
+  try {
+    const port = h.port();
+    h.engine.recoverySignal(h.clock.t, SERVER, 'probe');
+    while (mock.held === 0) await new Promise((r) => setImmediate(r));
+    const page = await fetchPage(port, { path: '/shop' });
+    assert.match(visible(page.body), 'is reachable again');
+    assert.match(page.body, '<html lang="en" data-return="/shop">', 'the page has the reload script\'s return path');
+    assert.match(page.body, '<script>');
+    // Its stream (opened by the page's script) waits for the removal.
+    const { ended } = await waitingStream(port);
+    mock.release();
+    assert.match(await ended, 'event: back');
+    assert.is(h.standin.stats().backEvents, 1);
+  } finally {
+    mock.release();
+    await h.close();
+  }
+});
 
 test('a post after recovery stores nothing and links back', () => withHarness(async (h) => {
   const port = h.port();
