@@ -5,6 +5,8 @@
 // with its own mail address (at alice's, the operator's, the page offers no form at all). The
 // page must refuse both, and at recovery the MTA's Maildir must
 // hold the notices for alice and carol, naming their devices, and nothing for the attacker.
+// A second lab: a device the configuration names by MAC (dave, c2) gets no form at its address,
+// nor does the attacker at that address, and dave alone is told.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { DaemonLab } from './daemon-lab';
@@ -12,6 +14,8 @@ import { withDaemonLab } from './daemon-lab';
 
 const ATTACKER_MAIL = 'mallory@example.test';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The page's text as a reader sees it: no head, no tags, the apostrophe unescaped. */
+const shown = (html: string) => html.replace(/^[\s\S]*?<main>/, '').replace(/<[^>]+>/g, '').replace(/&#39;/g, "'").replace(/\s+/g, ' ');
 
 /**
  * The attacker (c1) takes `victim`'s address: adds it to its interface, forgets its neighbours
@@ -89,6 +93,43 @@ test('a client that takes over another\'s address cannot replace its configured 
     assert.match(alice.body, `Your device:     MAC ${lab.lab.mac('c')}`);
     assert.match(carolMail.body, `Your device:     MAC ${lab.lab.mac('c2')}`);
     assert.match(carolMail.body, 'Your address:    192.0.2.12');
+  });
+});
+
+test('a device the configuration names by MAC gets no form at its address, nor does a client that takes that address', async () => {
+  // c2 (192.0.2.12) has no contact by address; the operator named its MAC (02:00 + its address in hex).
+  const daveMac = '02:00:c0:00:02:0c';
+  await withDaemonLab('takeover-mac', {
+    clients: 2, serverSide: false, serverOptions: "\toption standin '1'", mainOptions: { probe_interval: '600' },
+    extraConfig: `\nconfig contact\n\toption mac '${daveMac}'\n\toption mail 'dave@example.test'\n`,
+  }, async (lab) => {
+    assert.is(lab.lab.mac('c2'), daveMac, 'the lab\'s MAC scheme');
+    await lab.lab.serverGone('addr');
+    await lab.start();
+    await lab.curl('c2', 5);
+    await lab.waitForLog(/client 192\.0\.2\.12 tried/, 15_000);
+    // Its retry reaches the page, and its SYN tells the engine its device.
+    const own = await lab.lab.exec('c2', ['curl', '-sS', '-m', '10', '-H', 'Accept-Language: en', 'http://198.51.100.10/']);
+    assert.match(shown(own.stdout), "We will tell you at d***@example.test when it is back. The network's administrator set this address; " +
+      'it cannot be changed here.');
+    assert.not.match(own.stdout, 'name="csrf"', 'no form for the configured device');
+
+    // The attacker at the device's address (its MAC now in the router's neighbour entry) gets no form either:
+    // the device seen waiting there is the configured one.
+    await takeOver(lab, '192.0.2.12');
+    const page = await lab.lab.exec('c1', ['curl', '-sS', '-m', '10', '--interface', '192.0.2.12', '-H', 'Accept-Language: en', 'http://198.51.100.10/']);
+    assert.match(shown(page.stdout), "We will tell you at d***@example.test when it is back. The network's administrator set this address; " +
+      'it cannot be changed here.');
+    assert.is(await lab.registerOnPage('c1', ATTACKER_MAIL, '192.0.2.12'), null, 'nothing to post');
+    await giveBack(lab, '192.0.2.12');
+
+    await lab.lab.serverBack();
+    const trap = await lab.trap();
+    assert.is(trap.code, 0, trap.stderr);
+    const mails = await lab.exim.waitFor(1, 30_000);
+    await sleep(2000); // anything more would come now
+    assert.equal((await lab.exim.messages()).map((m) => m.recipient), ['dave@example.test'], 'the device is told, the attacker is not');
+    assert.match(mails[0].body, `Your device:     MAC ${daveMac}`);
   });
 });
 
