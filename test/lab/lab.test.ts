@@ -83,6 +83,9 @@ test('a gone server: the client cannot connect and the router sends ICMP host un
     const sentBefore = await icmpOutDestUnreachs(lab);
     // A capture on the router's client side, as a user would check with tcpdump.
     const capture = lab.spawn('r', ['tcpdump', '-l', '-n', '-i', 'br0', '-c', '1', 'icmp'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Listened for now: tcpdump may exit (its one packet seen) before curl does, and an 'exit'
+    // awaited after it fired never comes (on a loaded machine the suite then ended early).
+    const exited = once(capture, 'exit');
     let captured = '';
     capture.stdout?.setEncoding('utf8').on('data', (d: string) => (captured += d));
     await new Promise<void>((resolve, reject) => {
@@ -98,7 +101,7 @@ test('a gone server: the client cannot connect and the router sends ICMP host un
     assert.equal(attempt.code, 7, `curl fails to connect (exit 7), not a timeout: ${attempt.stderr}`);
 
     const timer = setTimeout(() => capture.kill('SIGKILL'), 5_000);
-    await once(capture, 'exit');
+    await exited;
     clearTimeout(timer);
     assert.match(captured, /192\.0\.2\.1 > 192\.0\.2\.10: ICMP host 198\.51\.100\.10 unreachable/);
     assert.ok((await icmpOutDestUnreachs(lab)) > sentBefore, 'the router counted the destination-unreachable it sent');
