@@ -166,6 +166,17 @@ test('other devices, unwatched addresses and garbage are counted, not acted on',
   assert.ok(h.logs.some((l) => l.startsWith('warn') && l.includes('this is not a neighbour line')));
 });
 
+test('a bridge\'s forwarding entries (a MAC, no address) are ignored, not reported as unreadable', async () => {
+  const h = harness({ servers: ['198.51.100.10'] });
+  // As the lab router's br0 prints them when its ports learn a client (iproute2 6.1).
+  h.monitor.line('dev c0 lladdr 02:00:c0:00:02:0a REACHABLE ');
+  h.monitor.line('Deleted dev c0 lladdr 02:00:c0:00:02:0a STALE');
+  assert.equal(h.decisions, []);
+  const s = h.monitor.stats();
+  assert.equal([s.lines, s.unparsed, s.ignored], [2, 0, 2]);
+  assert.equal(h.logs.filter((l) => l.startsWith('warn')), []);
+});
+
 test('waitReachable resolves true on REACHABLE, false at its deadline', async () => {
   const h = harness();
   const yes = h.monitor.waitReachable(ip('198.51.100.10'), 2000);
