@@ -7,6 +7,10 @@
 //   198.51.100.22 dev s0 lladdr 02:00:00:00:00:22 STALE proto static
 //   2001:db8:5::10 dev s0 lladdr 02:00:c6:33:64:0a router REACHABLE
 //   2001:db8:5::10 dev s0 FAILED
+// A bridge's forwarding entries come on the same channel, a device and a MAC with no address
+// (isBridgeEntry; every router with a bridged LAN prints them as its ports learn):
+//   dev c0 lladdr 02:00:c0:00:02:0a REACHABLE
+//   Deleted dev c0 lladdr 02:00:c0:00:02:0a STALE
 // Flags (router, proxy, managed, extern_learn, ...) and "proto X" may appear anywhere after the
 // address; states are the upper-case NUD names, several when several bits are set.
 import { parseIp, type IpAddress } from '../net/ip';
@@ -64,4 +68,9 @@ export function parseNeighbourLine(line: string): NeighbourLine | null {
   }
   if (dev === '' || states.length === 0) return null;
   return { kind, addr, dev, lladdr, states };
+}
+
+/** A bridge's forwarding entry (no address): says nothing about a host, not a line to report. */
+export function isBridgeEntry(line: string): boolean {
+  return /^\s*(?:Deleted\s+)?dev\s+\S+/.test(line);
 }

@@ -10,7 +10,7 @@
 // FAILED is held for a few milliseconds and dropped when the Deleted of the same entry follows.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { IpAddress } from '../net/ip';
-import { parseNeighbourLine, type NeighbourLine } from './neigh-parse';
+import { isBridgeEntry, parseNeighbourLine, type NeighbourLine } from './neigh-parse';
 import { AddressWaiters } from './probe-waiters';
 
 type LogLevel = 'error' | 'warn' | 'info' | 'debug';
@@ -52,13 +52,6 @@ export interface NeighbourStats {
 }
 
 const DEFAULT_COMMAND = ['ip', 'monitor', 'neigh'] as const;
-/**
- * A bridge's forwarding entries come on the same channel, with a MAC and no address (every
- * router with a bridged LAN prints them as its ports learn):
- *   dev c0 lladdr 02:00:c0:00:02:0a REACHABLE      Deleted dev c0 lladdr 02:00:c0:00:02:0a STALE
- * They say nothing about an address, so they are ignored, not reported as unreadable.
- */
-const LINK_ONLY = /^\s*(?:Deleted\s+)?dev\s+\S+/;
 const STABLE_RUN_MS = 60_000;
 
 export class NeighbourMonitor {
@@ -114,11 +107,8 @@ export class NeighbourMonitor {
   line(text: string): void {
     this.counters.lines++;
     const parsed = parseNeighbourLine(text);
-    if (parsed === null && LINK_ONLY.test(text)) {
-      this.counters.ignored++;
-      return;
-    }
     if (parsed === null) {
+      if (isBridgeEntry(text)) { this.counters.ignored++; return; }
       this.counters.unparsed++;
       if (this.counters.unparsed <= 3) this.options.log('warn', `neighbour monitor: cannot read line '${text.slice(0, 200)}'; skipped (reported for the first 3 only)`);
       return;
