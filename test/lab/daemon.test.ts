@@ -85,7 +85,7 @@ test('a silent service (SYNs dropped by nft, ARP fine) is down after syn_timeout
       assert.is((await lab.exim.waitFor(1, 20_000))[0].recipient, 'alice@example.test');
       await lab.stopDaemon();
       // The SMTP session ran, but nodemailer's HTTP client is not in the bundle (src/bundle.mjs):
-      // https and zlib stay out of a daemon that mails (5.4 MiB, docs/PERFORMANCE.md).
+      // https and zlib stay out of a daemon that mails (docs/DECISIONS.md).
       const loaded = readFileSync(loads, 'utf8').split('\n');
       assert.ok(loaded.includes('NativeModule net'), 'the daemon wrote what it loaded');
       for (const m of ['https', 'zlib']) assert.not.ok(loaded.includes(`NativeModule ${m}`), `${m} was loaded`);
