@@ -43,13 +43,10 @@ dist/backsoon-core.js: node_modules/.installed $(SOURCES)
 # Two bundles: the command line (backsoon.js: status, metrics, config) and the daemon's modules
 # beside it (backsoon-daemon.js), which backsoon.js requires only for run, replay, policy, agent;
 # and net-snmp on its own (backsoon-snmp.js), required only once SNMP is used (src/net-snmp.ts).
-dist/backsoon.js dist/backsoon-daemon.js dist/backsoon-snmp.js &: node_modules/.installed $(SOURCES) package.json
+# src/bundle.mjs runs esbuild with a plugin the command line cannot take (nodemailer's HTTP client left out).
+dist/backsoon.js dist/backsoon-daemon.js dist/backsoon-snmp.js &: node_modules/.installed $(SOURCES) src/bundle.mjs package.json
 	@mkdir -p dist
-	$(ESBUILD) backsoon=src/main.ts backsoon-daemon=src/daemon-entry.ts backsoon-snmp=node_modules/net-snmp/index.js --bundle --platform=node --target=node20 --format=cjs \
-	  --outdir=dist --loader:.node=copy --asset-names=[name] \
-	  --resolve-extensions=.ts,.js,.mjs,.cjs,.json,.node --log-level=warning \
-	  --define:import.meta.url=__backsoon_import_meta_url --define:__BACKSOON_VERSION__='"$(VERSION)"' \
-	  --banner:js="const __backsoon_import_meta_url = require('url').pathToFileURL(__filename).href;"
+	node src/bundle.mjs '$(VERSION)'
 	cp node_modules/@jitl/quickjs-wasmfile-release-sync/dist/emscripten-module.wasm dist/quickjs.wasm
 	@chmod +x dist/backsoon.js
 

@@ -9,6 +9,7 @@ import { ipFromV4, type IpAddress } from '../net/ip';
 import { formatMac } from '../net/mac';
 import type { Decision } from '../engine/decisions';
 import { Engine } from '../engine/engine';
+import { PacedDecisions } from '../engine/paced-decisions';
 import type { RouterAddress } from '../engine/router-addresses';
 import { engineOptionsFrom } from '../engine/from-config';
 import { ForwardingObservations, type Observations } from '../net/observations';
@@ -85,11 +86,15 @@ export class Daemon {
   /** Traps, webhooks and the targets mails of P13/P14, per outage edge. */
   private readonly outbound = new OutageDispatcher({
     outbox: () => this.outbox,
+    defer: (fn) => this.afterDecisions(fn),
     config: () => ({ servers: this.config.servers, mail: this.config.mail, webhooks: this.config.webhooks, snmpOut: this.config.snmpOut }),
     log: (level, msg) => this.log(level, msg),
     userAgent: `backsoon/${VERSION}`,
   });
   private readonly decisionListeners: ((d: Decision) => void)[] = [];
+  /** The engine's decisions; a recovery's notices are handed out a slice per turn (handOutSlice). */
+  private readonly paced = new PacedDecisions((d) => this.decided(d), () => this.scheduleHandOut());
+  private handOutScheduled = false;
   /** P9: the recovery mails to the waiting clients themselves (notify 'direct'). */
   private readonly direct = new DirectNotices({
     config: () => this.config,
@@ -209,6 +214,7 @@ export class Daemon {
     }
     // Notices of a recovery still on their way into the outbox: a moment for them; if they are
     // not all in by then, the state file stays as it was (the outage is restored at the next start).
+    this.handOutAll();
     if (!(await this.direct.settle(5000))) {
       this.log('warn', `${this.direct.preparing} recovery notice(s) not yet in the outbox; the state file keeps their outage for the next start`);
     }
@@ -318,7 +324,7 @@ export class Daemon {
     this.serversByAddress = new Map(config.servers.map((s) => [s.address.text, s]));
     const lan = lanNetworks(config.main.clientInterfaces);
     this.lanNetworksText = lan.map((n) => n.text).join(', ');
-    const engine = new Engine(engineOptionsFrom(config, lan), (d) => this.decided(d));
+    const engine = new Engine(engineOptionsFrom(config, lan), this.paced);
     this.applyRouterAddresses(engine, config);
     seedContacts(engine, config.contacts, Daemon.now());
     return engine;
@@ -336,7 +342,7 @@ export class Daemon {
         const unsaved = this.outbox?.stats().unsaved ?? 0;
         if (unsaved > 0) return `${unsaved} notice(s) are in memory only (the outbox cannot write)`;
         // A recovery's notices not yet in the outbox: the old file still has their outage.
-        const preparing = this.direct.preparing;
+        const preparing = this.direct.preparing + this.paced.held;
         return preparing > 0 ? `${preparing} recovery notice(s) are not yet in the outbox` : null;
       },
       log: (level, msg) => this.log(level, msg),
@@ -367,6 +373,44 @@ export class Daemon {
     if (this.config.mail === null || this.outbox === null) return;
     this.mail = createMailTransport(this.config.mail);
     this.outbox.registerChannel(MAIL_CHANNEL, mailChannel(this.mail));
+  }
+
+  /**
+   * Runs `fn` once this turn's decisions and every decision held behind them have gone out: for
+   * those that gather a burst (a recovery's event with its notices' count) before they send it.
+   */
+  afterDecisions(fn: () => void): void {
+    queueMicrotask(() => this.paced.whenOut(fn));
+  }
+
+  private scheduleHandOut(): void {
+    if (this.handOutScheduled) return;
+    this.handOutScheduled = true;
+    setImmediate(this.handOutSlice);
+  }
+
+  /** Hands held decisions out for at most HAND_OUT_SLICE_MS, then leaves the rest to the next turn. */
+  private readonly handOutSlice = (): void => {
+    this.handOutScheduled = false;
+    const ends = performance.now() + HAND_OUT_SLICE_MS;
+    try {
+      this.paced.handOut(() => performance.now() < ends);
+    } catch (err) {
+      this.log('error', `decision: ${(err as Error).message}`);
+    } finally {
+      if (this.paced.held > 0) this.scheduleHandOut();
+    }
+  };
+
+  /** Hands every held decision out now (stopping: their notices must reach the outbox first). */
+  private handOutAll(): void {
+    while (this.paced.held > 0) {
+      try {
+        this.paced.handOut(() => true);
+      } catch (err) {
+        this.log('error', `decision: ${(err as Error).message}`);
+      }
+    }
   }
 
   private decided(d: Decision): void {
@@ -442,6 +486,13 @@ class OwnTrafficFilter extends ForwardingObservations {
     if (!this.own()?.v6(bytes, serverOff, sport)) super.reset6(t, bytes, serverOff, clientOff, sport, dport);
   }
 }
+
+/**
+ * Longest a turn of the event loop hands out held decisions (PacedDecisions): a recovery of
+ * thousands goes out over many turns, and the first notices' writes and SMTP sessions advance
+ * between them.
+ */
+const HAND_OUT_SLICE_MS = 2;
 
 /** How often the heap is looked at for what a burst left behind, ms. */
 const HEAP_CHECK_MS = 5000;

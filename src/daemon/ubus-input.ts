@@ -59,6 +59,7 @@ export class UbusInput implements Inputs {
     this.events = new DecisionEvents(
       { serverName: (server) => daemon.serverConfig(server)?.name },
       (event) => client.sendEvent(event.id, event.data),
+      (fn) => daemon.afterDecisions(fn),
     );
     this.client = client;
     client.start();

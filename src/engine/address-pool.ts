@@ -166,9 +166,16 @@ export class AddressPool {
 
   /** Canonical text: dotted quad or RFC 5952. For the edges: it allocates. */
   format(id: number): string {
-    if (this.isV4(id)) return formatIPv4(this.v4(id));
-    this.copyBytes(id, this.scratch, 0);
-    return formatIp(this.scratch, 0);
+    return formatWords(this.words, id << 2, this.scratch);
+  }
+
+  /** The four words of `id` into `out` at `off`: a copy that outlives the id, for formatWords. */
+  copyWords(id: number, out: Uint32Array, off: number): void {
+    const k = id << 2;
+    out[off] = this.words[k];
+    out[off + 1] = this.words[k + 1];
+    out[off + 2] = this.words[k + 2];
+    out[off + 3] = this.words[k + 3];
   }
 
   /** The address as the edges take it (allocates). */
@@ -179,13 +186,7 @@ export class AddressPool {
   }
 
   copyBytes(id: number, out: Uint8Array, off: number): void {
-    for (let i = 0; i < 4; i++) {
-      const w = this.words[(id << 2) + i];
-      out[off + 4 * i] = w >>> 24;
-      out[off + 4 * i + 1] = (w >>> 16) & 255;
-      out[off + 4 * i + 2] = (w >>> 8) & 255;
-      out[off + 4 * i + 3] = w & 255;
-    }
+    wordsToBytes(this.words, id << 2, out, off);
   }
 
   /**
@@ -307,4 +308,21 @@ const MAPPED_PREFIX = mix(mix(mix(0x9e3779b9, 0), 0), MAPPED);
 
 function hashV4(v4: number): number {
   return finish(mix(MAPPED_PREFIX, v4 >>> 0));
+}
+
+/** Canonical text of an address held as four words (an id's, or copyWords'); `scratch`: 16 bytes for IPv6. */
+export function formatWords(words: Uint32Array, off: number, scratch: Uint8Array): string {
+  if (words[off + 2] === MAPPED && words[off + 1] === 0 && words[off] === 0) return formatIPv4(words[off + 3]);
+  wordsToBytes(words, off, scratch, 0);
+  return formatIp(scratch, 0);
+}
+
+function wordsToBytes(words: Uint32Array, off: number, out: Uint8Array, outOff: number): void {
+  for (let i = 0; i < 4; i++) {
+    const w = words[off + i];
+    out[outOff + 4 * i] = w >>> 24;
+    out[outOff + 4 * i + 1] = (w >>> 16) & 255;
+    out[outOff + 4 * i + 2] = (w >>> 8) & 255;
+    out[outOff + 4 * i + 3] = w & 255;
+  }
 }

@@ -6,7 +6,7 @@ import { formatMac } from '../net/mac';
 import type { AddressPool } from './address-pool';
 import {
   DOWN_CAUSES, EXPIRY_CAUSES, RECOVERY_CAUSES, outageId,
-  type ClientExpiryCause, type DecisionListener, type DecisionSink, type WaitingDevice,
+  type ClientExpiryCause, type DecisionListener, type DecisionSink, type NotifyDecision, type WaitingDevice,
 } from './decisions';
 
 export class DecisionObjects implements DecisionSink {
@@ -34,21 +34,21 @@ export class DecisionObjects implements DecisionSink {
   }
 
   notify(t: number, server: number, since: number, device: WaitingDevice): void {
+    const text = this.outageTextOf(server, since);
+    const addresses: string[] = new Array<string>(device.count);
+    for (let i = 0; i < device.count; i++) addresses[i] = this.pool.format(device.addresses[i]);
+    this.listener(notifyDecision(t, text.server, since, text.outage, addresses, device.contact, device.firstAttempt, device.lastAttempt, device.mac));
+  }
+
+  /** Server and outage id as text, made once per outage: a recovery of thousands names it once. */
+  outageTextOf(server: number, since: number): { readonly server: string; readonly outage: string } {
     if (server !== this.outageServer || since !== this.outageSince) {
       const address = this.pool.format(server);
       this.outageServer = server;
       this.outageSince = since;
       this.outageText = { server: address, outage: outageId(address, since) };
     }
-    const addresses: string[] = new Array<string>(device.count);
-    for (let i = 0; i < device.count; i++) addresses[i] = this.pool.format(device.addresses[i]);
-    // Fields in the order they have always had (replay prints decisions as JSON).
-    this.listener({
-      t, event: 'notify', server: this.outageText.server, client: addresses[0], addresses,
-      ...(device.contact !== undefined ? { contact: device.contact } : {}),
-      since, firstAttempt: device.firstAttempt, lastAttempt: device.lastAttempt, outage: this.outageText.outage,
-      ...(device.mac !== 0 ? { mac: formatMac(device.mac) } : {}),
-    });
+    return this.outageText;
   }
 
   expired(t: number, server: number, client: number, cause: number): void {
@@ -62,4 +62,17 @@ export class DecisionObjects implements DecisionSink {
     const address = this.pool.format(server);
     this.listener({ t, event: 'expired', server: address, cause: 'evicted', since, outage: outageId(address, since) });
   }
+}
+
+/** A notify decision; fields in the order they have always had (replay prints decisions as JSON). */
+export function notifyDecision(
+  t: number, server: string, since: number, outage: string, addresses: string[], contact: string | undefined,
+  firstAttempt: number, lastAttempt: number, mac: number,
+): NotifyDecision {
+  return {
+    t, event: 'notify', server, client: addresses[0], addresses,
+    ...(contact !== undefined ? { contact } : {}),
+    since, firstAttempt, lastAttempt, outage,
+    ...(mac !== 0 ? { mac: formatMac(mac) } : {}),
+  };
 }

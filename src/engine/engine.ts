@@ -89,6 +89,11 @@ const ARP_RETRANSMIT_MIN = 0.5;
 /** Ids an operation holds for itself at most at once (its own temporary references). */
 const TEMPORARY_REFERENCES = 8;
 
+/** Makes the engine's sink once its address pool exists (PacedDecisions is one). */
+export interface DecisionSinkFactory {
+  sinkFor(pool: AddressPool): DecisionSink;
+}
+
 export interface EngineCounters {
   downs: Record<DownCause, number>;
   recoveries: Record<RecoveryCause, number>;
@@ -160,8 +165,11 @@ export class Engine implements Observations {
   private takingSlot = NIL;
   private takingAt = 0;
 
-  /** `out`: a DecisionListener gets Decision objects; a DecisionSink gets the numbers. */
-  constructor(options: EngineOptions, out: DecisionListener | DecisionSink) {
+  /**
+   * `out`: a DecisionListener gets Decision objects; a DecisionSink gets the numbers; a factory
+   * makes the sink for this engine's address pool (PacedDecisions).
+   */
+  constructor(options: EngineOptions, out: DecisionListener | DecisionSink | DecisionSinkFactory) {
     this.options = options;
     // Every table row holds at most one reference per address it stores, so this never runs out.
     this.pool = new AddressPool(
@@ -169,7 +177,7 @@ export class Engine implements Observations {
       2 * options.maxPendingSyns + options.maxContacts + options.maxLinks /* bindings */ + MAX_ROUTER_ADDRESSES +
       ServerGroups.addressesOf(options.serverGroups) + TEMPORARY_REFERENCES,
     );
-    this.sink = typeof out === 'function' ? new DecisionObjects(this.pool, out) : out;
+    this.sink = typeof out === 'function' ? new DecisionObjects(this.pool, out) : 'sinkFor' in out ? out.sinkFor(this.pool) : out;
     this.outages = new OutageTable({
       servers: options.maxServers,
       links: options.maxLinks,

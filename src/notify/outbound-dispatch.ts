@@ -30,6 +30,8 @@ export interface DispatchOptions {
   readonly userAgent?: string;
   /** sysUpTime.0 of the traps, hundredths of a second (default: the process's uptime). */
   readonly upTime?: () => number;
+  /** Runs the flush of an outage's events once its decisions are all in (default: a microtask). */
+  readonly defer?: (fn: () => void) => void;
 }
 
 export interface DispatchCounters {
@@ -53,6 +55,7 @@ export class OutageDispatcher {
     this.collector = new OutageEventCollector(
       (event) => this.track(this.dispatch(event)),
       (err) => options.log('error', `outage event: ${err instanceof Error ? err.message : String(err)}`),
+      options.defer,
     );
   }
 

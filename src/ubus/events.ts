@@ -69,20 +69,25 @@ export interface EventContext {
 }
 
 /**
- * Queues one event per decision that has one and sends them in order once the engine has
- * finished the decisions of this turn, so a recovery's event carries the counts of the
- * notices that follow it.
+ * Queues one event per decision that has one and sends them in order once the engine's
+ * decisions of this turn are all in (a recovery's notices may be handed out over several turns:
+ * engine/paced-decisions.ts), so a recovery's event carries the counts of the notices that follow it.
  */
 export class DecisionEvents {
   private queue: BacksoonEvent[] = [];
   private recovering = new Map<string, RecoveredEvent>();
 
-  constructor(private readonly ctx: EventContext, private readonly send: (event: BacksoonEvent) => void) {}
+  /** `defer` runs the sending once the decisions of the turn are all in (default: a microtask). */
+  constructor(
+    private readonly ctx: EventContext,
+    private readonly send: (event: BacksoonEvent) => void,
+    private readonly defer: (fn: () => void) => void = queueMicrotask,
+  ) {}
 
   push(d: Decision): void {
     const event = this.eventFor(d);
     if (event === null) return;
-    if (this.queue.length === 0) queueMicrotask(() => this.flush());
+    if (this.queue.length === 0) this.defer(() => this.flush());
     this.queue.push(event);
   }
 

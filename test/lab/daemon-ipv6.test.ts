@@ -87,7 +87,10 @@ test('dual-stack story: one laptop tries the silent server over IPv4 and IPv6; t
   await withLab('d6-dual', { ipv6: true, extraConfig: DUAL_STACK_CONFIG, mainOptions: { probe_interval: '600', syn_timeout: '5' } }, async (lab) => {
     await lab.start();
     await lab.lab.serverSilent(80);
-    const [v4, v6] = await Promise.all([lab.curl('c', 3), curl6(lab, 3)]);
+    // IPv4 first, by a second: the device is known by the address that tried first.
+    const tryV4 = lab.curl('c', 3);
+    await new Promise((r) => setTimeout(r, 1000));
+    const [v4, v6] = await Promise.all([tryV4, curl6(lab, 3)]);
     assert.equal([v4.code, v6.code], [28, 28], 'both tries time out');
     const down = await lab.statusWhen((x) => x.outages.length === 2 && x.outages.every((o) => o.clients.length === 1), 'both addresses down, the laptop waiting at each', 15_000);
     assert.equal(down.outages.map((o) => `${o.server} ${o.clients[0].client}`).sort(), ['198.51.100.10 192.0.2.10', `${SERVER6} 2001:db8:1::10`]);

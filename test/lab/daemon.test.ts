@@ -1,8 +1,12 @@
 // backsoon itself on a namespace router: what an admin and the clients would see.
 // The router's neighbour timers are shortened (lab_fast_neigh: reachable 2 s, first probe after
 // 1 s, probes 500 ms apart) so that detection takes seconds; syn_timeout is 10 s here.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { atExit } from '../at-exit';
 import { parseExposition } from '../unit/metrics-exposition';
 import { BUNDLE, withDaemonLab as withLab } from './daemon-lab';
 
@@ -61,18 +65,35 @@ test('ICMP with the MAC cached: detected once the kernel gives up on the stale e
   });
 });
 
-test('a silent service (SYNs dropped by nft, ARP fine) is down after syn_timeout; SYN/ACK ends it', async () => {
-  await withLab('dt-syn', { mainOptions: { probe_interval: '600' } }, async (lab) => {
-    await lab.start();
-    await lab.lab.serverSilent(80);
-    const r = await lab.curl('c', 12);
-    assert.is(r.code, 28, 'curl times out');
-    await lab.waitForLog(/server 198\.51\.100\.10 is down \(syn-timeout\)/, 5_000);
-    await lab.lab.serverAnswering(80);
-    assert.is((await lab.curl('c')).code, 0);
-    await lab.waitForLog(/server 198\.51\.100\.10 is back \(syn-ack\)/, 5_000);
-    assert.is((await lab.exim.waitFor(1, 20_000))[0].recipient, 'alice@example.test');
-  });
+test('a silent service (SYNs dropped by nft, ARP fine) is down after syn_timeout; SYN/ACK ends it; the mail loads no HTTP client', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bs-dt-syn-'));
+  const forget = atExit(() => rmSync(dir, { recursive: true, force: true }));
+  // What node loaded, written at exit by a preload (process.moduleLoadList: built-ins and bindings).
+  const loads = join(dir, 'loads.txt');
+  const preload = join(dir, 'loads.js');
+  writeFileSync(preload, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(loads)}, process.moduleLoadList.join('\\n')));`);
+  try {
+    await withLab('dt-syn', { mainOptions: { probe_interval: '600' } }, async (lab) => {
+      await lab.start(15_000, { NODE_OPTIONS: `--require ${preload}` });
+      await lab.lab.serverSilent(80);
+      const r = await lab.curl('c', 12);
+      assert.is(r.code, 28, 'curl times out');
+      await lab.waitForLog(/server 198\.51\.100\.10 is down \(syn-timeout\)/, 5_000);
+      await lab.lab.serverAnswering(80);
+      assert.is((await lab.curl('c')).code, 0);
+      await lab.waitForLog(/server 198\.51\.100\.10 is back \(syn-ack\)/, 5_000);
+      assert.is((await lab.exim.waitFor(1, 20_000))[0].recipient, 'alice@example.test');
+      await lab.stopDaemon();
+      // The SMTP session ran, but nodemailer's HTTP client is not in the bundle (src/bundle.mjs):
+      // https and zlib stay out of a daemon that mails (docs/DECISIONS.md).
+      const loaded = readFileSync(loads, 'utf8').split('\n');
+      assert.ok(loaded.includes('NativeModule net'), 'the daemon wrote what it loaded');
+      for (const m of ['https', 'zlib']) assert.not.ok(loaded.includes(`NativeModule ${m}`), `${m} was loaded`);
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    forget();
+  }
 });
 
 test('ARP silence on the server side; recovery found by probing with no client traffic at all', async () => {

@@ -220,11 +220,14 @@ test('backsoon: the kernel features its DEPENDS are chosen for are the ones the 
 
 test('backsoon: the bundle it packs is what `make build` makes', () => {
   const top = readFileSync(join(ROOT, 'Makefile'), 'utf8');
+  const bundle = readFileSync(join(ROOT, 'src/bundle.mjs'), 'utf8');
+  assert.match(top, /\n\tnode src\/bundle\.mjs /, 'make build runs src/bundle.mjs');
   // The command line and the daemon's modules, two bundles side by side in dist/.
-  assert.match(top, /backsoon=src\/main\.ts backsoon-daemon=src\/daemon-entry\.ts .*--outdir=dist /s);
+  assert.match(bundle, /backsoon: 'src\/main\.ts',\s+'backsoon-daemon': 'src\/daemon-entry\.ts',/);
+  assert.match(bundle, /outdir: 'dist',/);
   assert.match(top, /dist\/quickjs\.wasm/);
   // The addon keeps its own name beside the bundle: backsoon-pcap installs it under that name.
-  assert.match(top, /--loader:\.node=copy --asset-names=\[name\]/);
+  assert.match(bundle, /loader: \{ '\.node': 'copy' \},\s+assetNames: '\[name\]',/);
   assert.match(readFileSync(join(ROOT, 'node_modules/pcap/binding.gyp'), 'utf8'), /"target_name": "pcap_binding"/);
 });
 
