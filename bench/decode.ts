@@ -3,8 +3,9 @@
 // support costs the IPv4 path: this FrameDecoder against the one of a baseline commit (before
 // IPv6; BENCH_BASELINE, default the merge base with main), built from git, on the same
 // capture, rounds interleaved; and decode + engine (now and at that commit) paired round by
-// round with node-pcap's decoder in CPU time, for the IPv4 and the mixed worst case and the
-// realistic mix (BENCH_ROUNDS, default 5). Run: `npx tsx bench/decode.ts [packets]`.
+// round with node-pcap's decoder in CPU time, each in a process of its own (decode-apart.ts),
+// for the IPv4 and the mixed worst case and the realistic mix (BENCH_ROUNDS, default 5).
+// Run: `npx tsx bench/decode.ts [packets]`.
 // Others can time decode + engine by importing buildSyntheticCapture and timeDecoder.
 //
 // The decoder is timed as it ships: bundled by esbuild into one scope. Under tsx every
@@ -28,6 +29,7 @@ import { LINKTYPE_ETHERNET } from '../src/packet/linktype';
 import { ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from '../src/packet/ethernet';
 import { PCAP_FILE_HEADER_LEN, PCAP_MAGIC_MICRO, PCAP_RECORD_HEADER_LEN } from '../src/packet/pcapformat';
 import * as g from '../src/packet/generate';
+import { pairApart, type ApartResult } from './decode-apart';
 import { TCP_ACK, TCP_FIN, TCP_PSH } from '../src/packet/tcp';
 
 /** Share of each kind of frame; normalised, so any positive weights will do. */
@@ -299,20 +301,19 @@ export function baselineDecoder(rev: string): typeof FrameDecoderUnbundled {
   }
 }
 
-type EngineCode = { Engine: typeof EngineUnbundled; defaultEngineOptions: EngineOptions; FrameDecoder: typeof FrameDecoderUnbundled };
-const ENGINE_ENTRY = "export { Engine, defaultEngineOptions } from './src/engine/engine'; export { FrameDecoder } from './src/packet/dispatch';";
+export type EngineCode = { Engine: typeof EngineUnbundled; defaultEngineOptions: EngineOptions; FrameDecoder: typeof FrameDecoderUnbundled };
+export const ENGINE_ENTRY = "export { Engine, defaultEngineOptions } from './src/engine/engine'; export { FrameDecoder } from './src/packet/dispatch';";
 
-/** Engine and FrameDecoder as they were at git revision `rev` (its src/ taken from git), bundled. */
-function baselineEngine(rev: string): EngineCode {
+/**
+ * The src/ of git revision `rev` in a temporary directory (the caller removes it), from which
+ * its Engine and FrameDecoder are bundled as they were (ENGINE_ENTRY).
+ */
+function baselineTree(rev: string): string {
   const root = resolve(__dirname, '..');
   const dir = mkdtempSync(join(tmpdir(), 'bs-bench-baseline-'));
-  try {
-    const tar = execFileSync('git', ['-C', root, 'archive', '--format=tar', rev, 'src'], { maxBuffer: 256 << 20 });
-    execFileSync('tar', ['-x', '-C', dir], { input: tar });
-    return loadBundled<EngineCode>(ENGINE_ENTRY, dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const tar = execFileSync('git', ['-C', root, 'archive', '--format=tar', rev, 'src'], { maxBuffer: 256 << 20 });
+  execFileSync('tar', ['-x', '-C', dir], { input: tar });
+  return dir;
 }
 
 /** The commit to compare against: BENCH_BASELINE, or where this branch left main. */
@@ -414,7 +415,7 @@ export function timeNodePcap(capture: SyntheticCapture, rounds = 1, limit = capt
 }
 
 /** One round of node-pcap's decoder over the capture, prepared and warmed up: returns its seconds. */
-function nodePcapRound(capture: SyntheticCapture, limit = capture.offsets.length): () => number {
+export function nodePcapRound(capture: SyntheticCapture, limit = capture.offsets.length): () => number {
   // node-pcap is untyped (its .d.ts says `any`).
   const pcap = createRequire(__filename)('pcap') as { decode: { packet: (p: NodePcapPacket) => unknown } };
   const n = Math.min(limit, capture.offsets.length);
@@ -440,45 +441,6 @@ function nodePcapRound(capture: SyntheticCapture, limit = capture.offsets.length
   };
 }
 
-/** Decode + engine as some revision ships it: its FrameDecoder and a fresh Engine per round. */
-interface EngineUnderTest {
-  name: string;
-  FrameDecoder: typeof FrameDecoderUnbundled;
-  engine: () => Observations;
-}
-
-/**
- * Each of `contenders` and node-pcap's decoder over the same capture, one round each in turn
- * (so all see the same machine load), `rounds` times: the median CPU ns per packet of each.
- * CPU time, unlike the best wall-clock round, is not inflated by waiting for a core, and a
- * fresh engine per round (made before the clock starts) does the same work every round.
- */
-function pairWithNodePcap(capture: SyntheticCapture, contenders: EngineUnderTest[], rounds: number): { cpu: number[]; nodePcap: number } {
-  const n = capture.offsets.length;
-  const nodePcap = nodePcapRound(capture);
-  const cpu: number[][] = contenders.map(() => []);
-  const peer: number[] = [];
-  const turns = contenders.length + 1;
-  for (let round = 0; round < rounds; round++) {
-    // Each round starts with the next one: whoever follows node-pcap also pays for collecting
-    // its garbage (GC threads count in the process's CPU time), so every one takes that turn.
-    for (let turn = 0; turn < turns; turn++) {
-      const i = (round + turn) % turns;
-      if (i === contenders.length) {
-        const c0 = cpuSeconds();
-        nodePcap();
-        peer.push(((cpuSeconds() - c0) * 1e9) / n);
-        continue;
-      }
-      const engine = contenders[i].engine();
-      const c0 = cpuSeconds();
-      timeDecoder(capture, engine, 1, contenders[i].name, contenders[i].FrameDecoder);
-      cpu[i].push(((cpuSeconds() - c0) * 1e9) / n);
-    }
-  }
-  return { cpu: cpu.map(median), nodePcap: median(peer) };
-}
-
 const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 
 function formatTable(rows: Timing[], reference: Timing): string {
@@ -492,7 +454,7 @@ function formatTable(rows: Timing[], reference: Timing): string {
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
 
-function checkCounts(stats: DecodeStats, capture: SyntheticCapture): void {
+export function checkCounts(stats: DecodeStats, capture: SyntheticCapture): void {
   const e = capture.expected;
   // A baseline decoder from before IPv6 has no neighbour counter.
   const got = { syn: stats.syn, synAck: stats.synAck, reset: stats.reset, icmpUnreachable: stats.icmpUnreachable, arp: stats.arp, neighbour: stats.neighbour ?? 0, ignored: stats.ignored };
@@ -541,7 +503,7 @@ function compareDecoders(capture: SyntheticCapture, sink: Observations, rounds: 
 
 const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
 
-function main(): void {
+async function main(): Promise<void> {
   const packets = Number(process.argv[2] ?? 1_000_000);
   if (!(Number.isInteger(packets) && packets > 0)) throw new Error(`packet count '${process.argv[2]}': must be a positive integer`);
   process.stdout.write(`load average at start: ${load()}\n`);
@@ -595,19 +557,33 @@ function main(): void {
     `tables at the end ${engine.value!.outages.serverCount} servers / ${engine.value!.outages.linkCount} links (IPv4), ` +
     `${engineMixed.value!.outages.serverCount} / ${engineMixed.value!.outages.linkCount} (mixed))\n`);
 
-  // The same, paired with node-pcap round by round in CPU time, now and at the baseline commit.
+  // The same, each in a process of its own (bench/decode-apart.ts), now and at the baseline
+  // commit, paired round by round with node-pcap's decoder in CPU time.
   const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
-  const baseCode = baselineEngine(baselineRev);
-  process.stdout.write(`\ndecode + engine against node-pcap's decoder, CPU ns/packet, median of ${rounds} rounds taken in turn, the order rotated (load ${load()}):\n`);
-  for (const [label, cap, real] of [['IPv4 worst case', capture, false], ['mixed worst case', mixed, false], ['realistic IPv4 mix', realistic, true]] as const) {
-    const paired = pairWithNodePcap(cap, [
-      { name: `at ${baselineRev}`, FrameDecoder: baseCode.FrameDecoder, engine: engineOf(baseCode, real) },
-      { name: 'now', FrameDecoder: engineCode.FrameDecoder, engine: engineOf(engineCode, real) },
-    ], rounds);
-    const x = (ns: number) => (paired.nodePcap / ns).toFixed(1);
-    process.stdout.write(`  ${label.padEnd(19)} at ${baselineRev} ${paired.cpu[0].toFixed(0).padStart(4)} (${x(paired.cpu[0])}x)  ` +
-      `now ${paired.cpu[1].toFixed(0).padStart(4)} (${x(paired.cpu[1])}x)  node-pcap ${paired.nodePcap.toFixed(0)}\n`);
+  const baseTree = baselineTree(baselineRev);
+  const apart: Record<string, ApartResult[]> = {};
+  try {
+    process.stdout.write(`\ndecode + engine against node-pcap's decoder, CPU ns/packet, each in a process of its own, ` +
+      `median of ${rounds} rounds taken in turn after 2 warm-up rounds, the order rotated (load ${load()}):\n`);
+    for (const [label, cap, real] of [['IPv4 worst case', capture, false], ['mixed worst case', mixed, false], ['realistic IPv4 mix', realistic, true]] as const) {
+      const routerAddresses = real ? [] : routers;
+      const [base, now, peer] = apart[label] = await pairApart(cap, [
+        { kind: 'engine', name: `at ${baselineRev}`, root: baseTree, routerAddresses },
+        { kind: 'engine', name: 'now', root: resolve(__dirname, '..'), routerAddresses },
+        { kind: 'node-pcap', name: 'node-pcap' },
+      ], rounds);
+      const x = (ns: number) => (peer.cpu / ns).toFixed(1);
+      process.stdout.write(`  ${label.padEnd(19)} at ${baselineRev} ${base.cpu.toFixed(0).padStart(4)} (${x(base.cpu)}x)  ` +
+        `now ${now.cpu.toFixed(0).padStart(4)} (${x(now.cpu)}x)  node-pcap ${peer.cpu.toFixed(0)}  ` +
+        `(decisions per round ${base.decisions} / ${now.decisions})\n`);
+    }
+  } finally {
+    rmSync(baseTree, { recursive: true, force: true });
   }
+  const apartRatio = (label: string) => apart[label][2].cpu / apart[label][1].cpu;
+  const worst = Math.min(apartRatio('IPv4 worst case'), apartRatio('mixed worst case'));
+  process.stdout.write(`worst case >= 6x node-pcap: ${worst >= 6 ? 'met' : 'MISSED'} (${worst.toFixed(1)}x, the lower of the two); ` +
+    `realistic mix >= 10x: ${apartRatio('realistic IPv4 mix') >= 10 ? 'met' : 'MISSED'} (${apartRatio('realistic IPv4 mix').toFixed(1)}x) (processes apart, CPU time)\n`);
 
   const ratio = withEngine.packetsPerSecond / nodePcap.packetsPerSecond;
   const cost = ab.cpuB / ab.cpuA - 1;
@@ -624,4 +600,9 @@ function main(): void {
   process.stdout.write(`load average at end: ${load()}\n`);
 }
 
-if (require.main === module) main();
+if (require.main === module) {
+  main().catch((e: unknown) => {
+    process.stderr.write(`bench/decode.ts: ${e instanceof Error ? e.stack : String(e)}\n`);
+    process.exit(1);
+  });
+}
