@@ -587,13 +587,14 @@ async function main(): Promise<void> {
 
   const ratio = withEngine.packetsPerSecond / nodePcap.packetsPerSecond;
   const cost = ab.cpuB / ab.cpuA - 1;
-  process.stdout.write(`\ntargets: >= 10x node-pcap: ${ratio >= 10 ? 'met' : 'MISSED'} (${ratio.toFixed(1)}x); ` +
-    `>= 3 M packets/s: ${withEngine.packetsPerSecond >= 3e6 ? 'met' : 'MISSED'} (${(withEngine.packetsPerSecond / 1e6).toFixed(2)} M)` +
-    ' (decode + engine)\n');
-  process.stdout.write(`realistic mix (${JSON.stringify(realistic.expected)}): decode + engine ` +
+  // Wall-clock figures of the first table, one process: for reading alongside the ones above;
+  // the verdicts on the hot path's targets are the ones from the processes apart.
+  process.stdout.write(`\nbest wall-clock round, one process: decode + engine ${ratio.toFixed(1)}x node-pcap, ` +
+    `${(withEngine.packetsPerSecond / 1e6).toFixed(2)} M packets/s (target >= 3 M: ${withEngine.packetsPerSecond >= 3e6 ? 'met' : 'MISSED'})\n`);
+  process.stdout.write(`realistic mix (${JSON.stringify(realistic.expected)}), best wall-clock round, one process: decode + engine ` +
     `${(withEngineRealistic.packetsPerSecond / 1e6).toFixed(2)} M packets/s, ${withEngineRealistic.nsPerPacket.toFixed(1)} ns/packet; ` +
     `node-pcap's decoder on the same capture ${(nodePcapRealistic.packetsPerSecond / 1e6).toFixed(3)} M packets/s: ` +
-    `${(withEngineRealistic.packetsPerSecond / nodePcapRealistic.packetsPerSecond).toFixed(1)}x (target >= 10x)\n`);
+    `${(withEngineRealistic.packetsPerSecond / nodePcapRealistic.packetsPerSecond).toFixed(1)}x\n`);
   process.stdout.write(`IPv6 support costs the IPv4 decode path <= 10 %: ${cost <= 0.10 ? 'met' : 'MISSED'} ` +
     `(${(cost * 100).toFixed(1)} %: ${ab.cpuA.toFixed(1)} -> ${ab.cpuB.toFixed(1)} CPU ns/packet, median of 15 interleaved rounds; ` +
     `wall-clock best ${before.nsPerPacket.toFixed(1)} -> ${decoder.nsPerPacket.toFixed(1)} ns/packet)\n`);
