@@ -64,8 +64,10 @@ export interface BootTimes {
 }
 
 // Logged by the daemon once it watches its interfaces (src/daemon/daemon.ts); procd hands it to
-// logd, and the image copies the log to the console (logread -f, /etc/init.d/log).
-export const DAEMON_READY = /backsoon ready: .*/;
+// logd, and the image copies the log to the console (logread -f, /etc/init.d/log). A whole
+// line: under TCG the serial console delivers a line in pieces, and without its end the match
+// once took "backsoon ready: watching www.exam" for the ready line.
+export const DAEMON_READY = /backsoon ready: [^\r\n]*\r?\n/;
 const live = new Set<RouterVm>();
 
 function cleanupAllSync(): void {
