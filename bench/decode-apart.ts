@@ -7,8 +7,7 @@
 // garbage and nobody else's. Only one runs at a time, and they take turns, so all see the
 // same machine load.
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serialize } from 'node:v8';
@@ -37,13 +36,16 @@ export interface ApartResult {
 }
 
 const CONTENDER = join(__dirname, 'decode-contender.ts');
-const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+/** Rounds each contender runs before the timed ones (JIT warm-up, first page faults). */
+export const WARMUP_ROUNDS = 2;
+
+export const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 
 /**
  * Each of `specs` in its own process over `capture`: `warmup` rounds each, then `rounds` rounds
  * taken in turn, the order rotated every round. The median CPU ns per packet of each.
  */
-export async function pairApart(capture: SyntheticCapture, specs: ContenderSpec[], rounds: number, warmup = 2): Promise<ApartResult[]> {
+export async function pairApart(capture: SyntheticCapture, specs: ContenderSpec[], rounds: number, warmup = WARMUP_ROUNDS): Promise<ApartResult[]> {
   const dir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'bs-bench-decode-'));
   const children: Contender[] = [];
   try {

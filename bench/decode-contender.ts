@@ -5,13 +5,10 @@ import { readFileSync } from 'node:fs';
 import { deserialize } from 'node:v8';
 import type { DecisionSink } from '../src/engine/decisions';
 import type { ContenderSpec, FromContender, ToContender } from './decode-apart';
-import { checkCounts, ENGINE_ENTRY, loadBundled, nodePcapRound, type EngineCode, type SyntheticCapture } from './decode';
+import { checkCounts, cpuSeconds, ENGINE_ENTRY, loadBundled, nodePcapRound, type EngineCode, type SyntheticCapture } from './decode';
 
 /** CPU time of this process (all its threads, its collector's too), in ns. */
-function cpuNs(): number {
-  const c = process.cpuUsage();
-  return (c.user + c.system) * 1000;
-}
+const cpuNs = (): number => cpuSeconds() * 1e9;
 
 /** One round, timed: returns CPU ns and decisions made. */
 type Round = () => { cpuNs: number; decisions: number };

@@ -29,7 +29,7 @@ import { LINKTYPE_ETHERNET } from '../src/packet/linktype';
 import { ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from '../src/packet/ethernet';
 import { PCAP_FILE_HEADER_LEN, PCAP_MAGIC_MICRO, PCAP_RECORD_HEADER_LEN } from '../src/packet/pcapformat';
 import * as g from '../src/packet/generate';
-import { pairApart, type ApartResult } from './decode-apart';
+import { median, pairApart, WARMUP_ROUNDS, type ApartResult } from './decode-apart';
 import { TCP_ACK, TCP_FIN, TCP_PSH } from '../src/packet/tcp';
 
 /** Share of each kind of frame; normalised, so any positive weights will do. */
@@ -441,8 +441,6 @@ export function nodePcapRound(capture: SyntheticCapture, limit = capture.offsets
   };
 }
 
-const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
-
 function formatTable(rows: Timing[], reference: Timing): string {
   const head = ['decoder', 'packets', 'packets/s', 'ns/packet', 'x node-pcap'];
   const body = rows.map((r) => [
@@ -464,7 +462,7 @@ export function checkCounts(stats: DecodeStats, capture: SyntheticCapture): void
 }
 
 /** CPU time of this process in seconds: on a shared machine, unlike wall time, not inflated by waiting for a core. */
-function cpuSeconds(): number {
+export function cpuSeconds(): number {
   const c = process.cpuUsage();
   return (c.user + c.system) / 1e6;
 }
@@ -564,7 +562,7 @@ async function main(): Promise<void> {
   const apart: Record<string, ApartResult[]> = {};
   try {
     process.stdout.write(`\ndecode + engine against node-pcap's decoder, CPU ns/packet, each in a process of its own, ` +
-      `median of ${rounds} rounds taken in turn after 2 warm-up rounds, the order rotated (load ${load()}):\n`);
+      `median of ${rounds} rounds taken in turn after ${WARMUP_ROUNDS} warm-up rounds, the order rotated (load ${load()}):\n`);
     for (const [label, cap, real] of [['IPv4 worst case', capture, false], ['mixed worst case', mixed, false], ['realistic IPv4 mix', realistic, true]] as const) {
       const routerAddresses = real ? [] : routers;
       const [base, now, peer] = apart[label] = await pairApart(cap, [
