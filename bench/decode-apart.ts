@@ -17,6 +17,7 @@ import type { SyntheticCapture } from './decode';
 /** What a contender process is to time. */
 export type ContenderSpec =
   | { kind: 'engine'; name: string; /** The tree its src/ is bundled from. */ root: string; routerAddresses: { address: IpAddress; mac: number }[] }
+  | { kind: 'decoder'; name: string; /** The tree its src/packet is bundled from; observations go nowhere. */ root: string }
   | { kind: 'node-pcap'; name: string };
 
 /** Parent -> contender. */
@@ -31,7 +32,7 @@ export interface ApartResult {
   name: string;
   /** Median CPU ns per packet over the rounds. */
   cpu: number;
-  /** Decisions the engine made per round (the same capture: the same for equal code); 0 for node-pcap. */
+  /** Decisions the engine made per round (the same capture: the same for equal code); 0 without an engine. */
   decisions: number;
 }
 
