@@ -1,8 +1,8 @@
 // What one suite's run amounts to, read from uvu's output and the way its process ended.
 // uvu's Total leaves skipped tests out (test.skip, and the tests a test.only passes over), so
 // the failures are Total - Passed. A suite that ends before uvu's summary, exits non-zero after a
-// clean one, times out, registers no test, or whose hooks threw (test/runner/uvu-hooks.ts) is a
-// failure too, whatever its exit code says.
+// clean one, times out, registers no test, whose hooks threw or that declared a test after its
+// run() (test/runner/uvu-hooks.ts) is a failure too, whatever its exit code says.
 
 export interface SuiteEnd {
   /** uvu's stdout and stderr, as printed. */
@@ -26,6 +26,7 @@ const SUITE_TALLY = /\((\d+) \/ (\d+)\)\s*$/;
 const PASS_MARK = '• ';
 const FAIL_MARK = '✘ ';
 const HOOK_ERROR = /^!!! test\.(before|after|after\.each) threw \((.*?); /;
+const LATE_TEST = /^!!! test declared after run\(\) \((.*?); it did not run\): "(.*)"$/;
 
 function summaryNumber(lines: string[], label: string): number | null {
   const re = new RegExp(`^\\s+${label}:\\s+(\\d+)`);
@@ -75,6 +76,11 @@ export function outcomeOf(end: SuiteEnd): Outcome {
       problems.push(`test.${hook[1]}${where} threw: ${(lines[i + 1] ?? '').trim()}`);
       // A throwing set-up already failed its tests (uvu counts them in Total, not in Passed).
       if (hook[1] !== 'before') failed++;
+    }
+    const late = LATE_TEST.exec(line);
+    if (late) {
+      problems.push(`"${late[2]}"${late[1] === 'the file' ? '' : ` in suite ${late[1]}`} was declared after run(): it did not run`);
+      failed++;
     }
   });
   if (failed === 0 && problems.some((p) => p.startsWith('test.before'))) failed = 1;

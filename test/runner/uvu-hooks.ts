@@ -3,8 +3,11 @@
 // swallows them: a failing test.before prints "(0 / N)" and nothing else, a failing after.each
 // after a failed test ends its suite silently, and a failing test.after ends the whole file
 // without a summary. test.before.each needs nothing: uvu reports its error as that test's failure.
+// A test declared after its suite's run() is marked too: uvu would leave it out of the run and
+// of its counts without a word.
 //
-// The marker line is "!!! test.HOOK threw (SUITE)"; see test/runner/outcome.ts.
+// The marker lines are "!!! test.HOOK threw (SUITE; ...)" and "!!! test declared after run()
+// (SUITE; ...): "NAME""; see test/runner/outcome.ts.
 import { createRequire } from 'node:module';
 import type * as uvu from 'uvu';
 
@@ -37,6 +40,22 @@ function wrap(hook: string, handler: uvu.Callback, rethrow: boolean): uvu.Callba
   };
 }
 
+/**
+ * `test` with a check that no test is declared after its run(): uvu starts a fresh list at run(),
+ * which nothing ever runs.
+ */
+function guardLateTests(test: uvu.Test, suite: string): uvu.Test {
+  let ran = false;
+  const late = (name: string): void => {
+    if (ran) process.stdout.write(`\n!!! test declared after run() (${suite}; it did not run): "${name}"\n`);
+  };
+  const declare = ((name: string, handler: uvu.Callback) => { late(name); test(name, handler); }) as uvu.Test;
+  Object.assign(declare, test);
+  declare.only = ((name: string, handler: uvu.Callback) => { late(name); test.only(name, handler); }) as uvu.Test['only'];
+  declare.run = () => { ran = true; test.run(); };
+  return declare;
+}
+
 function instrument(test: uvu.Test): uvu.Test {
   const t = test as unknown as Runnable;
   const { before, after } = t;
@@ -50,6 +69,6 @@ function instrument(test: uvu.Test): uvu.Test {
   return test;
 }
 
-instrument(uvuExports.test);
+uvuExports.test = guardLateTests(instrument(uvuExports.test), 'the file');
 const makeSuite = uvuExports.suite;
-uvuExports.suite = (title, context) => instrument(makeSuite(title, context));
+uvuExports.suite = (title, context) => guardLateTests(instrument(makeSuite(title, context)), title ?? 'the file');

@@ -56,7 +56,7 @@ const runs = {
   hang: runner([fixture('hang')], { RUNNER_FIXTURE_PIDFILE: hangPidFile }),
   onlyAndPass: runner([fixture('only'), fixture('pass')]),
   // Every way to fail, in one run: each suite's own line and failures, and their sum.
-  failing: runner(['fail', 'skip', 'crash', 'pass', 'exit-early', 'before-throws', 'after-throws', 'no-tests'].map(fixture).concat(`${FIXTURES}/empty`)),
+  failing: runner(['fail', 'skip', 'crash', 'pass', 'exit-early', 'before-throws', 'after-throws', 'no-tests', 'late'].map(fixture).concat(`${FIXTURES}/empty`)),
   allSkipped: runner([fixture('all-skipped')]),
 };
 
@@ -122,6 +122,12 @@ test('a suite with no test is a failure', async () => {
   assert.equal(failuresOf(r, 'no-tests'), ['has no test']);
 });
 
+test('a test declared after run() is a failure, named: uvu would leave it out without a word', async () => {
+  const r = await runs.failing;
+  assert.is(suiteLine(r, 'late'), '1 passed, 1 failed, 0 skipped');
+  assert.equal(failuresOf(r, 'late'), ['"too late" was declared after run(): it did not run']);
+});
+
 test('a group or folder without suites is a failure, and shown', async () => {
   const r = await runs.failing;
   assert.ok(r.failed.includes(`${FIXTURES}/empty: no suites (*.test.ts) in this group`), r.failed.join('\n'));
@@ -130,9 +136,9 @@ test('a group or folder without suites is a failure, and shown', async () => {
 
 test('the closing line sums every suite and the failures outside them; the exit code says so', async () => {
   const r = await runs.failing;
-  // passed: fail 1, skip 1, crash 1, pass 2, after-throws 2; failed: 2 + 1 + 1 + 2 + 1 + 1, and the empty folder
-  assert.is(r.closing, '7 passed, 9 failed, 2 skipped', r.output);
-  assert.is(r.failed.length, 8, 'one line per failure, the set-up error once for both its tests');
+  // passed: fail 1, skip 1, crash 1, pass 2, after-throws 2, late 1; failed: 2 + 1 + 1 + 2 + 1 + 1 + 1, and the empty folder
+  assert.is(r.closing, '8 passed, 10 failed, 2 skipped', r.output);
+  assert.is(r.failed.length, 9, 'one line per failure, the set-up error once for both its tests');
   assert.is(r.code, 1);
 });
 
