@@ -151,6 +151,13 @@ export interface DecisionSink {
   expired(t: number, server: number, client: number, cause: number): void;
   /** The whole outage pushed out of the server table (expired, cause 'evicted'). */
   evicted(t: number, server: number, since: number): void;
+  /**
+   * A recovery goes on telling its devices after the call that recovered it (Engine.tellAtOnce):
+   * more notify calls follow, from tellMore() or the engine's next call.
+   */
+  tellingStarted?(): void;
+  /** That recovery told its last device. */
+  tellingEnded?(): void;
 }
 
 export const DOWN = indexes(DOWN_CAUSES);

@@ -59,6 +59,11 @@ export interface EngineOptions {
    * Empty: every ICMP error is counted as forged until setRouterAddresses names them.
    */
   readonly routerAddresses: readonly RouterAddress[];
+  /**
+   * Devices a recovery tells within the call that recovers it; the rest are told by tellMore(),
+   * or all at once before the engine makes its next decision. 0: every device in that call.
+   */
+  readonly tellAtOnce: number;
 }
 
 export const defaultEngineOptions: EngineOptions = {
@@ -82,6 +87,7 @@ export const defaultEngineOptions: EngineOptions = {
   clientNetworks: [],
   serverGroups: [],
   routerAddresses: [],
+  tellAtOnce: 0,
 };
 
 /** Seconds between two ARP requests (or solicitations) for them to count as two tries (the kernel waits ~1 s). */
@@ -164,6 +170,20 @@ export class Engine implements Observations {
   /** The down server whose pending SYNs are being taken, and when (see takePending). */
   private takingSlot = NIL;
   private takingAt = 0;
+  /**
+   * A recovery still telling its devices (tellAtOnce): its outages are `recovering[0, tellCount)`
+   * (0: none), the one being told is `tellIndex` and its next link `tellLink`; every device is
+   * told with `tellT` and expired before `tellOldest`.
+   */
+  private tellCount = 0;
+  private tellIndex = 0;
+  private tellLink = NIL;
+  private tellT = 0;
+  private tellOldest = 0;
+  /** The sink was told that the telling goes on after the recovery's call (tellingStarted). */
+  private tellingSaid = false;
+  /** Inside tellSome: a sink calling back into the engine does not start another. */
+  private inTelling = false;
 
   /**
    * `out`: a DecisionListener gets Decision objects; a DecisionSink gets the numbers; a factory
@@ -437,6 +457,21 @@ export class Engine implements Observations {
     this.advance(t);
   }
 
+  /** A recovery is still telling its devices (tellAtOnce): tellMore() goes on with it. */
+  get telling(): boolean {
+    return this.tellCount > 0;
+  }
+
+  /**
+   * Tells the devices of the recovery in progress: at least one, then while `more()` says so.
+   * Returns whether some are still to be told. The engine tells the rest itself before its next
+   * decision, so the decisions come in the same order as when a recovery tells all at once.
+   */
+  tellMore(more: () => boolean): boolean {
+    if (this.tellCount > 0) this.tellSome(more);
+    return this.tellCount > 0;
+  }
+
   // ---- Restoring saved state (state.ts) ----
 
   /**
@@ -445,6 +480,7 @@ export class Engine implements Observations {
    * expired (cause 'evicted') at `t`, like one pushed out at run time.
    */
   restoreOutage(t: number, server: IpAddress, since: number, cause: DownCause): number | 'duplicate' {
+    this.settle();
     const s = this.pool.acquire(server);
     if (s === NO_ADDRESS) { this.counters.addressPoolFull++; return NIL; }
     let slot: number | 'duplicate' = this.outages.findServer(s);
@@ -462,6 +498,7 @@ export class Engine implements Observations {
 
   /** Puts back a saved waiting client of a restored outage; making room evicts as at run time. */
   restoreClient(t: number, slot: number, client: IpAddress, firstAttempt: number, lastAttempt: number, mac: number): void {
+    this.settle();
     const c = this.pool.acquire(client);
     if (c === NO_ADDRESS) { this.counters.addressPoolFull++; return; }
     if (this.outages.findLink(slot, c) === NIL) {
@@ -474,12 +511,17 @@ export class Engine implements Observations {
 
   // ---- Views ----
 
+  /** The servers down now and who waits for them (a recovery still telling is not among them). */
   outageList(): OutageView[] {
-    return this.copyOutages().views();
+    return new OutagesCopy(this.outages, this.pool).views();
   }
 
-  /** The outage table at this instant, formatted later (the state file is written from it). */
+  /**
+   * The outage table at this instant, formatted later (the state file is written from it); a
+   * recovery still telling tells the rest first, so no waiting client is left out of the copy.
+   */
   copyOutages(): OutagesCopy {
+    this.settle();
     return new OutagesCopy(this.outages, this.pool);
   }
 
@@ -490,6 +532,7 @@ export class Engine implements Observations {
    * no index was sparse. The daemon calls it when its heap is quiet (daemon/heap-trim.ts).
    */
   renewSparseIndexes(): number {
+    this.settle();
     return this.pool.renewIfSparse() + this.outages.renewIfSparse() + this.syns.renewIfSparse();
   }
 
@@ -498,6 +541,7 @@ export class Engine implements Observations {
    * reference is held by exactly one table row. Returns the problems found.
    */
   checkInvariants(): string[] {
+    this.settle();
     const refs = new Int32Array(this.pool.capacity);
     this.outages.countReferences(refs);
     this.syns.countReferences(refs);
@@ -631,6 +675,7 @@ export class Engine implements Observations {
    * Addresses are live pool ids.
    */
   private down(t: number, server: number, cause: number, since = t, client = NO_ADDRESS, mac = 0, tried = t): void {
+    this.settle();
     const o = this.outages;
     let slot = o.findServer(server);
     if (slot !== NIL && o.serverState[slot] === ServerState.Down) {
@@ -677,6 +722,7 @@ export class Engine implements Observations {
       this.counters.refusedNoContact++;
       return;
     }
+    this.settle(); // before an eviction can pick a link still to be told, and before this decision
     this.makeRoom(slot, decidedAt);
     o.addLink(slot, client, t, mac, this.verified(client, mac) ? Trust.Verified : Trust.Unverified);
     this.counters.attempts++;
@@ -735,24 +781,80 @@ export class Engine implements Observations {
   /**
    * P9: tell every waiting device (P10: unless its attempts are too old), then forget the
    * outage, with those of the server's other addresses that recover with it: a device that
-   * waited at several is told once, under the first outage it waited in.
+   * waited at several is told once, under the first outage it waited in. The recovered outages
+   * are no longer found by address at once (state Telling); with tellAtOnce the call tells the
+   * first devices only, and their lists stay until the last one is told (tellSome). Whatever
+   * makes a decision or reads the whole table tells the rest first (settle), so the decisions
+   * keep the order of a recovery told at once and no eviction or purge takes a link still to tell.
    */
   private recover(slot: number, t: number, cause: number): void {
+    this.settle(); // a recovery of the same hold-time sweep may still be telling
     const o = this.outages;
     const n = this.gatherRecovering(slot, cause);
     const slots = this.recovering;
     for (let i = 0; i < n; i++) this.sink.recovered(t, o.serverAddr[slots[i]], cause, o.downSince[slots[i]]);
-    const oldest = t - this.options.maxAttemptAge;
     for (let i = 0; i < n; i++) this.devices.group(slots[i]);
-    for (let i = 0; i < n; i++) {
-      const server = o.serverAddr[slots[i]];
-      const since = o.downSince[slots[i]];
-      for (let link = o.serverFirst[slots[i]]; link !== NIL; link = o.linkNext[link]) {
-        if (this.devices.deviceOf(link)) this.tell(t, server, since, oldest);
-      }
+    for (let i = 0; i < n; i++) o.beginTelling(slots[i]);
+    this.tellCount = n;
+    this.tellIndex = 0;
+    this.tellLink = o.serverFirst[slots[0]];
+    this.tellT = t;
+    this.tellOldest = t - this.options.maxAttemptAge;
+    const atOnce = this.options.tellAtOnce;
+    if (atOnce <= 0) { this.tellSome(() => true); return; }
+    let told = 0;
+    this.tellSome(() => ++told < atOnce);
+    if (this.tellCount > 0) {
+      this.tellingSaid = true;
+      this.sink.tellingStarted?.();
     }
+  }
+
+  /**
+   * Tells the rest of a recovery in progress, if any: before the engine makes another decision
+   * or reads the whole table; not from a sink called while devices are being told.
+   */
+  private settle(): void {
+    if (this.tellCount > 0 && !this.inTelling) this.tellSome(() => true);
+  }
+
+  /**
+   * Tells devices of the recovery in progress (at least one, then while `more()`), each under the
+   * first of its outages it waited in; after the last, forgets those outages.
+   */
+  private tellSome(more: () => boolean): void {
+    this.inTelling = true;
+    try {
+      this.tellPiece(more);
+    } finally {
+      this.inTelling = false;
+    }
+  }
+
+  private tellPiece(more: () => boolean): void {
+    const o = this.outages;
+    const slots = this.recovering;
+    while (this.tellIndex < this.tellCount) {
+      const server = o.serverAddr[slots[this.tellIndex]];
+      const since = o.downSince[slots[this.tellIndex]];
+      while (this.tellLink !== NIL) {
+        const link = this.tellLink;
+        this.tellLink = o.linkNext[link];
+        if (this.devices.deviceOf(link)) {
+          this.tell(this.tellT, server, since, this.tellOldest);
+          if (!more()) return;
+        }
+      }
+      if (++this.tellIndex < this.tellCount) this.tellLink = o.serverFirst[slots[this.tellIndex]];
+    }
+    const n = this.tellCount;
+    this.tellCount = 0;
     this.devices.clear();
     for (let i = 0; i < n; i++) o.removeServer(slots[i]);
+    if (this.tellingSaid) {
+      this.tellingSaid = false;
+      this.sink.tellingEnded?.();
+    }
   }
 
   /**
@@ -799,6 +901,7 @@ export class Engine implements Observations {
 
   /** P10: drop registrations whose last attempt is older than max_attempt_age. */
   private purge(t: number): void {
+    this.settle();
     const o = this.outages;
     const oldest = t - this.options.maxAttemptAge;
     for (const trust of [Trust.Unverified, Trust.Verified]) {

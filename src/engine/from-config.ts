@@ -29,6 +29,8 @@ export function engineOptionsFrom(config: Config, lanNetworks: readonly IpPrefix
     clientNetworks: config.watch.clientNetworks.length > 0 ? config.watch.clientNetworks : lanNetworks,
     // Configured addresses have no MAC: only the IP source is checked for them.
     routerAddresses: m.routerAddresses.map((address) => ({ address, mac: 0 })),
+    // A recovery tells every device in one call; the daemon tells the first few and paces the rest.
+    tellAtOnce: 0,
   };
 }
 

@@ -25,6 +25,8 @@ export const enum ServerState {
   Down = 1,
   /** Back, but inside the hold time (flap damping): no notices yet. */
   Holding = 2,
+  /** Back, its devices still being told (Engine.tellAtOnce): not found by address any more. */
+  Telling = 3,
 }
 
 export const enum Trust {
@@ -165,6 +167,15 @@ export class OutageTable {
     return slot;
   }
 
+  /**
+   * The server is back and its devices are being told: its slot is no longer found by address
+   * (findServer), while its list stays until removeServer.
+   */
+  beginTelling(slot: number): void {
+    this.serverState[slot] = ServerState.Telling;
+    this.slotByAddress[this.serverAddr[slot]] = 0;
+  }
+
   /** Frees a server and every link of its list. */
   removeServer(slot: number): void {
     let link = this.serverFirst[slot];
@@ -174,7 +185,7 @@ export class OutageTable {
       link = next;
     }
     const address = this.serverAddr[slot];
-    this.slotByAddress[address] = 0;
+    if (this.slotByAddress[address] === slot + 1) this.slotByAddress[address] = 0;
     this.serverState[slot] = ServerState.Free;
     this.serverFirst[slot] = NIL;
     this.serverLast[slot] = NIL;
@@ -358,7 +369,8 @@ export class OutageTable {
     for (let slot = 0; slot < this.serverBump; slot++) {
       if (this.serverState[slot] === ServerState.Free) continue;
       servers++;
-      if (this.findServer(this.serverAddr[slot]) !== slot) problems.push(`server slot ${slot} not indexed`);
+      const indexed = this.serverState[slot] === ServerState.Telling ? NIL : slot; // a slot being told is found by nobody
+      if (this.findServer(this.serverAddr[slot]) !== indexed) problems.push(`server slot ${slot} not indexed as it should be`);
       if (this.pool.references(this.serverAddr[slot]) <= 0) problems.push(`server slot ${slot} holds a freed address id`);
       let count = 0;
       let prev = NIL;

@@ -8,6 +8,8 @@
 //
 // Order is kept: once a decision is held, every later one is held too (made at once, since its
 // address ids may be reused before it is handed out), so the listener sees the engine's order.
+// An engine that tells a recovery in pieces (Engine.tellAtOnce) says so (tellingStarted /
+// tellingEnded): whenOut waits for the last piece too, and the caller runs tellMore in its slices.
 // The copies outlive the engine's address ids (the words of each address are copied), and an
 // engine built on reload shares the queue through its own sink (`sinkFor`). No I/O, no clock:
 // the caller says when to stop and schedules the next slice (`onHeld` says one is needed).
@@ -34,6 +36,8 @@ export class PacedDecisions {
   private noticeHead = 0;
   /** Waiting for everything held to be out (whenOut). */
   private waiting: (() => void)[] = [];
+  /** A recovery still telling its devices (Engine.tellAtOnce): more notices will come. */
+  private moreComing = false;
   private readonly scratch = new Uint8Array(16);
 
   constructor(private readonly listener: DecisionListener, private readonly onHeld: () => void) {}
@@ -43,12 +47,18 @@ export class PacedDecisions {
     return this.entries.length - this.head - this.runs;
   }
 
+  /** A recovery has devices still to tell (the engine's tellMore goes on with it). */
+  get telling(): boolean {
+    return this.moreComing;
+  }
+
   /**
-   * Runs `fn` once nothing is held: now, or right after the last held decision is handed out.
-   * For those that gather a burst of decisions (a recovery with its notices) before they act.
+   * Runs `fn` once nothing is held and no recovery is still telling: now, or right after the last
+   * decision is handed out. For those that gather a burst of decisions (a recovery with its
+   * notices) before they act.
    */
   whenOut(fn: () => void): void {
-    if (this.held === 0) fn();
+    if (this.held === 0 && !this.moreComing) fn();
     else this.waiting.push(fn);
   }
 
@@ -63,11 +73,14 @@ export class PacedDecisions {
    * decision it threw on counts as handed out, and the error is the caller's.
    */
   handOut(more: () => boolean): number {
-    if (this.head === this.entries.length) return 0;
+    if (this.head === this.entries.length) {
+      if (!this.moreComing) this.runWaiting();
+      return 0;
+    }
     try {
       this.handSome(more);
     } finally {
-      if (this.held === 0) this.runWaiting();
+      if (this.held === 0 && !this.moreComing) this.runWaiting();
     }
     return this.held;
   }
@@ -103,6 +116,19 @@ export class PacedDecisions {
       }
     }
     if (failure !== null) throw failure;
+  }
+
+  /** @internal PacedSink's: the engine goes on telling a recovery after its call (more notices come). */
+  tellingStarted(): void {
+    this.moreComing = true;
+    this.onHeld();
+  }
+
+  /** @internal PacedSink's: that recovery told its last device. */
+  tellingEnded(): void {
+    this.moreComing = false;
+    // The whenOut callbacks run from the caller's next handOut, not inside the engine's call.
+    if (this.waiting.length > 0) this.onHeld();
   }
 
   /** @internal PacedSink's: hold a decision made already. */
@@ -195,6 +221,14 @@ class PacedSink implements DecisionSink {
 
   evicted(t: number, server: number, since: number): void {
     this.out().evicted(t, server, since);
+  }
+
+  tellingStarted(): void {
+    this.paced.tellingStarted();
+  }
+
+  tellingEnded(): void {
+    this.paced.tellingEnded();
   }
 }
 

@@ -49,7 +49,10 @@ export class OutagesCopy {
 
   constructor(o: OutageTable, pool: AddressPool) {
     const slots: number[] = [];
-    for (let slot = 0; slot < o.serverSlots; slot++) if (o.serverState[slot] !== ServerState.Free) slots.push(slot);
+    // A recovered server whose devices are still being told (Telling) is back: not listed.
+    for (let slot = 0; slot < o.serverSlots; slot++) {
+      if (o.serverState[slot] === ServerState.Down || o.serverState[slot] === ServerState.Holding) slots.push(slot);
+    }
     slots.sort((a, b) => o.downSince[a] - o.downSince[b]);
     const n = o.linkCount;
     this.clients = new Uint8Array(n * ADDRESS_BYTES);

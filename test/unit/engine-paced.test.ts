@@ -144,6 +144,77 @@ test('a recovery handed out over several turns is still one event with every cli
   assert.ok((await eventsWith(() => queueMicrotask)).length > 1, 'split without whenOut');
 });
 
+/** One engine telling every device in the recovery's call, and one telling `tellAtOnce` at once, paced. */
+function inPieces(tellAtOnce: number) {
+  const plain: Decision[] = [];
+  const got: Decision[] = [];
+  let heldCalls = 0;
+  const pacing = new PacedDecisions((d) => got.push(d), () => { heldCalls++; });
+  const a = new Engine(OPTIONS, (d) => plain.push(d));
+  const b = new Engine({ ...OPTIONS, tellAtOnce }, pacing);
+  return { plain, got, pacing, a, b, heldCalls: () => heldCalls };
+}
+
+test('a recovery told in pieces (tellAtOnce): the same decisions in the same order, its outage kept until the last device, whenOut after it', () => {
+  const { plain, got, pacing, a, b, heldCalls } = inPieces(32);
+  for (const e of [a, b]) { waiting(e, 300); e.recoverySignal(200, ip('198.51.100.10'), 'trap'); }
+  assert.ok(b.telling, 'devices are left to tell after the call');
+  assert.is(pacing.held, 32, 'the call told the first 32');
+  assert.ok(pacing.telling && heldCalls() >= 1, 'and asked for a slice');
+  assert.is(b.outages.serverCount, 1, 'the outage stays until its last device is told');
+  let out = 0;
+  pacing.whenOut(() => { out++; });
+  for (let turn = 0; pacing.held > 0 || b.telling || out === 0; turn++) {
+    assert.ok(turn < 1000, 'the telling ends');
+    pacing.handOut(() => false);
+    if (out > 0) assert.ok(pacing.held === 0 && !b.telling, 'whenOut ran only after the last device was told and handed out');
+    if (b.telling) b.tellMore(() => false);
+  }
+  assert.is(out, 1);
+  assert.is(only(got, 'notify').length, 300);
+  assert.equal(got, plain);
+  assert.is(b.outages.serverCount, 0);
+  assert.is(b.outages.linkCount, 0);
+  assert.equal(b.checkInvariants(), []);
+});
+
+test('whatever comes while a recovery is still telling waits for the rest of it: the order is that of a recovery told at once', () => {
+  const { plain, got, pacing, a, b } = inPieces(4);
+  for (const e of [a, b]) {
+    waiting(e, 50);
+    e.recoverySignal(200, ip('198.51.100.10'), 'trap');
+    // The server fails again at once, and a client tries it: a new outage, not the one being told.
+    e.icmpUnreachable(201, ROUTER, 0, parseIPv4('192.0.2.200')!, SERVER, 1, 6, 40000, 80);
+  }
+  assert.not.ok(b.telling, 'the packet told the rest first');
+  assert.equal(b.outageList().map((o) => [o.server, o.clients.map((c) => c.client)]), [['198.51.100.10', ['192.0.2.200']]]);
+  pacing.handOut(() => true);
+  assert.equal(got, plain);
+  assert.equal(plain.slice(-2).map((d) => d.event), ['down', 'attempt']);
+  assert.equal(b.checkInvariants(), []);
+});
+
+test('while a recovery is still telling, the server counts as back, and packets that decide nothing leave the telling alone', () => {
+  const { plain, got, pacing, a, b } = inPieces(4);
+  const client = parseIPv4('192.0.2.201')!;
+  for (const e of [a, b]) {
+    waiting(e, 50);
+    e.recoverySignal(200, ip('198.51.100.10'), 'trap');
+    e.arpRequest(200.1, ROUTER, OTHER); // the router asks for another host
+    e.syn(200.2, client, SERVER, 40100, 80, 99, 0x020000000201); // a new connection to the server, pending
+    e.synAck(200.3, SERVER, client, 80, 40100, 100); // and its answer
+  }
+  assert.ok(b.telling, 'still telling: none of these decided anything');
+  assert.not.ok(b.isDown(ip('198.51.100.10')), 'the server is back for whoever asks');
+  assert.is(b.downSince(ip('198.51.100.10')), null);
+  assert.equal(b.outageList(), [], 'status lists no outage');
+  assert.ok(b.telling, 'and asking did not end the telling');
+  while (b.telling || pacing.held > 0) { pacing.handOut(() => true); b.tellMore(() => true); }
+  pacing.handOut(() => true);
+  assert.equal(got, plain);
+  assert.equal(b.checkInvariants(), []);
+});
+
 test('an engine built on reload shares the queue: its decisions wait behind the old engine\'s notices', () => {
   const got: Decision[] = [];
   const pacing = new PacedDecisions((d) => got.push(d), () => undefined);
